@@ -1,0 +1,103 @@
+# mergewatch — build, test, demo, install.
+# `make demo` and `make test` install the missing Debian packages first.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+LIBEXECDIR = $(PREFIX)/libexec/mergewatch
+MANDIR   = $(PREFIX)/share/man
+DOCDIR   = $(PREFIX)/share/doc/mergewatch
+
+PKGS     = libproc2 ncursesw libcurl inih jansson
+DEB_PKGS = libproc2-dev libncurses-dev libcurl4-openssl-dev libcmocka-dev \
+           libinih-dev libjansson-dev pkg-config tmux python3 procps
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+
+CC      ?= cc
+WARN     = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wundef -Wcast-align -Wwrite-strings \
+           -Wnull-dereference -Wvla -Wimplicit-fallthrough
+CFLAGS  ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -DMW_VERSION='"$(VERSION)"' -DMW_LIBEXECDIR='"$(LIBEXECDIR)"'
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS) \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+BUILD   ?= build
+LIB_SRC  = $(wildcard collectors/*.c alerts/*.c runner/*.c tui/*.c)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps demo test unit e2e asan install uninstall clean bench check-deps
+
+all: mergewatch mergewatch-sim
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+mergewatch: $(BUILD)/main.o $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+mergewatch-sim: sim/mergewatch-sim.c
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lpthread -lm
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+
+# Installs the Debian packages that are missing: apt-get as root, sudo otherwise.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+demo: deps
+	$(MAKE) all
+	./mergewatch demo
+
+unit: $(UNIT_BIN)
+
+test: deps
+	$(MAKE) all unit
+	@tests/run-all.sh $(UNIT_BIN)
+
+e2e: all
+	@tests/run-all.sh --e2e-only
+
+# Sanitizer build in its own tree; `make asan test` is not needed: this
+# builds ./mergewatch-asan and the unit tests and runs them.
+asan:
+	$(MAKE) BUILD=build-asan CC=clang \
+	  CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+	  build-asan/main.o $(patsubst $(BUILD)/%,build-asan/%,$(LIB_OBJ) $(UNIT_BIN))
+	clang -fsanitize=address,undefined -o mergewatch-asan build-asan/main.o \
+	  $(patsubst $(BUILD)/%,build-asan/%,$(LIB_OBJ)) $(LIBS)
+	@for t in $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN)); do $$t || exit 1; done
+
+bench: all
+	bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 mergewatch $(DESTDIR)$(BINDIR)/mergewatch
+	install -m 755 mergewatch-sim $(DESTDIR)$(LIBEXECDIR)/mergewatch-sim
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mergewatch $(DESTDIR)$(LIBEXECDIR)/mergewatch-sim
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build build-asan mergewatch mergewatch-sim mergewatch-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
