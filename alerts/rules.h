@@ -104,7 +104,8 @@ uint64_t rules_next_check_ms(const struct rules_pair_state *st, const struct rul
 			     uint64_t base_ms, uint64_t min_ms, double assumed_rate);
 
 /* True when a sample's tree stood still since the baseline (CPU time grew by
- * at most 1% of one core and at most one tick, I/O bytes unchanged): the
+ * no more than the larger of one tick and 1% of one core, I/O bytes
+ * unchanged): the
  * collector needs to read thread states only then. */
 bool rules_tree_still(const struct rules_pair_state *st, const struct tree_sample *s);
 

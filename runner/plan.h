@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "units.h"
 
@@ -84,12 +85,16 @@ struct plan *plan_load(const char *path, struct plan_error *err);
  * NULL only on allocation failure. */
 struct plan *plan_new_command(const char *name, const char *command, const char *inputs);
 
+/* A plan for `watch`: one pair per PID, named by the PID, with no command
+ * and log_dir in the current directory. NULL only on allocation failure. */
+struct plan *plan_new_watch(const pid_t *pids, int n);
+
 void plan_free(struct plan *plan);
 
 /* Applies a command-line option, named by its plan key ("kill_rss",
  * "webhook_url_file", "format", ...), to [limits] or [alerts] and to every
- * pair, overriding what the file said. Returns 0, or -EINVAL with err->msg
- * naming the option and the bad value. */
+ * pair, overriding what the file said, a pair's own keys included. Returns
+ * 0, or -EINVAL with err->msg naming the option and the bad value. */
 int plan_override(struct plan *plan, const char *key, const char *value,
 		  struct plan_error *err);
 

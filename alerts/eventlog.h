@@ -1,0 +1,30 @@
+/* The event log: one JSON object per line, flushed as it is written, to
+ * standard output (headless) and/or a file. */
+#ifndef MW_EVENTLOG_H
+#define MW_EVENTLOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+struct eventlog;
+
+/* Writes to out (borrowed; NULL: none) and appends to path (NULL: none).
+ * Returns NULL with err naming the path when the file cannot be opened. */
+struct eventlog *eventlog_new(FILE *out, const char *path, char *err, size_t errlen);
+void eventlog_free(struct eventlog *log);
+
+/* Sets ev's "ts" from wall_ms (keeping "ts" and "event" first in the line)
+ * and writes it as one line to every sink. A sink that fails (disk full, a
+ * closed pipe) is reported once through the return value and then dropped
+ * so enforcement goes on: returns 0, or -errno the first time a sink fails.
+ * err names the sink. ev is borrowed. */
+int eventlog_write(struct eventlog *log, json_t *ev, uint64_t wall_ms, char *err, size_t errlen);
+
+/* Stops writing to standard output (the dashboard took the terminal over, or
+ * the terminal went away). The file sink stays. */
+void eventlog_mute_stdout(struct eventlog *log);
+
+#endif

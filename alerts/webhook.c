@@ -1,0 +1,501 @@
+/* libcurl driven from our poll loop through the multi socket interface: curl
+ * tells us (socket callback) which sockets to watch for what, and (timer
+ * callback) when to call it back; we poll them with everything else and hand
+ * back what became ready. Nothing here waits. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "secret.h"
+#include "webhook.h"
+
+#ifndef MW_VERSION
+#define MW_VERSION "dev"
+#endif
+
+enum {
+	WEBHOOK_RETRY_AFTER_MAX_MS = 3600 * 1000,   /* beyond an hour is nonsense */
+};
+
+/* What one transfer collects besides its status. */
+struct webhook_capture {
+	char body[WEBHOOK_BODY_MAX];
+	size_t body_len;
+	bool have_retry_after;
+	uint64_t retry_after_ms;
+};
+
+struct webhook_socket {
+	curl_socket_t fd;
+	short events;
+};
+
+struct webhook {
+	char *url;
+	char host[256];
+	long connect_timeout_ms, total_timeout_ms;
+	CURLM *multi;
+	struct curl_slist *headers;
+	CURL *easy;                     /* the post in flight, NULL when none */
+	bool done;                      /* its result waits in result */
+	struct webhook_result result;
+	struct webhook_capture cap;
+	struct webhook_socket socks[WEBHOOK_MAX_SOCKETS];
+	int n_socks;
+	bool timer_set;
+	uint64_t timer_due_ms;
+	uint64_t now_ms;                /* the caller's time, for curl's timer callback */
+};
+
+/* Seconds (possibly decimal) or an HTTP date, as Retry-After may be. */
+static bool webhook_parse_retry_after(const char *value, uint64_t *ms)
+{
+	char *end;
+	double secs = strtod(value, &end);
+
+	while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+		end++;
+	if (end != value && *end == '\0' && isfinite(secs) && secs >= 0) {
+		*ms = (uint64_t)llround(secs * 1000.0);
+	} else {
+		time_t when = curl_getdate(value, NULL);
+
+		if (when < 0)
+			return false;
+		/* A date needs the wall clock: the only place this file reads it. */
+		*ms = when > time(NULL) ? (uint64_t)(when - time(NULL)) * 1000 : 0;
+	}
+	if (*ms > WEBHOOK_RETRY_AFTER_MAX_MS)
+		*ms = WEBHOOK_RETRY_AFTER_MAX_MS;
+	return true;
+}
+
+static size_t webhook_on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct webhook_capture *cap = userp;
+	size_t len = size * nmemb;
+	char value[64];
+
+	/* A new status line (after a 100 Continue, say) starts a new answer. */
+	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
+		cap->have_retry_after = false;
+	if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+		size_t n = len - 12;
+
+		if (n >= sizeof value)
+			n = sizeof value - 1;
+		memcpy(value, data + 12, n);
+		value[n] = '\0';
+		char *v = value;
+
+		while (*v == ' ' || *v == '\t')
+			v++;
+		uint64_t ms;
+
+		if (webhook_parse_retry_after(v, &ms)) {
+			cap->have_retry_after = true;
+			cap->retry_after_ms = ms;
+		}
+	}
+	return len;
+}
+
+/* Keeps the first WEBHOOK_BODY_MAX bytes of the answer, drops the rest. */
+static size_t webhook_on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct webhook_capture *cap = userp;
+	size_t len = size * nmemb, room = sizeof cap->body - 1 - cap->body_len;
+	size_t n = len < room ? len : room;
+
+	memcpy(cap->body + cap->body_len, data, n);
+	cap->body_len += n;
+	cap->body[cap->body_len] = '\0';
+	return len;
+}
+
+static CURL *webhook_easy_new(const char *url, const char *body, struct curl_slist *headers,
+			      long connect_timeout_ms, long total_timeout_ms,
+			      struct webhook_capture *cap)
+{
+	CURL *easy = curl_easy_init();
+	CURLcode rc = CURLE_OK;
+
+	if (easy == NULL)
+		return NULL;
+	memset(cap, 0, sizeof *cap);
+	/* Each setopt can fail only for a bad option or no memory; check all. */
+	rc |= curl_easy_setopt(easy, CURLOPT_URL, url);
+	rc |= curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc |= curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	rc |= curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+	rc |= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	/* libcurl's debug output would print the URL: keep it off. */
+	rc |= curl_easy_setopt(easy, CURLOPT_VERBOSE, 0L);
+	rc |= curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
+	rc |= curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, total_timeout_ms);
+	rc |= curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+	rc |= curl_easy_setopt(easy, CURLOPT_USERAGENT, "mergewatch/" MW_VERSION);
+	rc |= curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, body);
+	rc |= curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, webhook_on_header);
+	rc |= curl_easy_setopt(easy, CURLOPT_HEADERDATA, cap);
+	rc |= curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, webhook_on_body);
+	rc |= curl_easy_setopt(easy, CURLOPT_WRITEDATA, cap);
+	if (rc != CURLE_OK) {
+		curl_easy_cleanup(easy);
+		return NULL;
+	}
+	return easy;
+}
+
+static struct curl_slist *webhook_headers_new(void)
+{
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	struct curl_slist *h2;
+
+	if (h == NULL)
+		return NULL;
+	/* No "Expect: 100-continue" round trip before the body. */
+	h2 = curl_slist_append(h, "Expect:");
+	if (h2 == NULL)
+		curl_slist_free_all(h);
+	return h2;
+}
+
+static int webhook_errno(CURLcode code, long os_errno)
+{
+	switch (code) {
+	case CURLE_OK:
+		return 0;
+	case CURLE_COULDNT_CONNECT:
+		return os_errno > 0 ? -(int)os_errno : -ECONNREFUSED;
+	case CURLE_OPERATION_TIMEDOUT:
+		return -ETIMEDOUT;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return -EHOSTUNREACH;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+		return os_errno > 0 ? -(int)os_errno : -ECONNRESET;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+		return -EPROTO;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		return -EINVAL;
+	case CURLE_OUT_OF_MEMORY:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+/* Fills out from a finished transfer. Messages are built from curl's code
+ * and the OS error only: curl's own error buffer may quote the URL. */
+static void webhook_fill_result(CURL *easy, CURLcode code, const struct webhook_capture *cap,
+				const char *host, struct webhook_result *out)
+{
+	long status = 0, os_errno = 0;
+
+	memset(out, 0, sizeof *out);
+	if (code == CURLE_OK) {
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+		out->http_status = status;
+		out->have_retry_after = cap->have_retry_after;
+		out->retry_after_ms = cap->retry_after_ms;
+		if (status == 429 && cap->body_len > 0) {
+			/* Discord says how long to wait in the body, in seconds. */
+			json_t *root = json_loadb(cap->body, cap->body_len, 0, NULL);
+			json_t *ra = json_object_get(root, "retry_after");
+
+			if (json_is_number(ra) && json_number_value(ra) >= 0 &&
+			    json_number_value(ra) < WEBHOOK_RETRY_AFTER_MAX_MS / 1000) {
+				uint64_t ms = (uint64_t)llround(json_number_value(ra) * 1000.0);
+
+				if (!out->have_retry_after || ms > out->retry_after_ms)
+					out->retry_after_ms = ms;
+				out->have_retry_after = true;
+			}
+			json_decref(root);
+		}
+		return;
+	}
+	curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+	out->err = webhook_errno(code, os_errno);
+	if (os_errno > 0)
+		snprintf(out->error, sizeof out->error, "%s: %s (%s)", host,
+			 curl_easy_strerror(code), strerror((int)os_errno));
+	else
+		snprintf(out->error, sizeof out->error, "%s: %s", host, curl_easy_strerror(code));
+}
+
+static int webhook_find_socket(const struct webhook *w, curl_socket_t fd)
+{
+	for (int i = 0; i < w->n_socks; i++) {
+		if (w->socks[i].fd == fd)
+			return i;
+	}
+	return -1;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: curl says what to watch a socket for. */
+static int webhook_on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct webhook *w = userp;
+	int i = webhook_find_socket(w, fd);
+	short events = 0;
+
+	(void)easy;
+	(void)socketp;
+	if (what == CURL_POLL_REMOVE) {
+		if (i >= 0)
+			w->socks[i] = w->socks[--w->n_socks];
+		return 0;
+	}
+	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+		events |= POLLIN;
+	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+		events |= POLLOUT;
+	if (i < 0) {
+		if (w->n_socks == WEBHOOK_MAX_SOCKETS)
+			return -1;      /* curl fails the transfer; never expected */
+		i = w->n_socks++;
+		w->socks[i].fd = fd;
+	}
+	w->socks[i].events = events;
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: a single-shot timer, -1 to delete it. */
+static int webhook_on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct webhook *w = userp;
+
+	(void)multi;
+	if (timeout_ms < 0) {
+		w->timer_set = false;
+		return 0;
+	}
+	w->timer_set = true;
+	w->timer_due_ms = w->now_ms + (uint64_t)timeout_ms;
+	return 0;
+}
+
+struct webhook *webhook_new(const char *url, uint64_t connect_timeout_ms,
+			    uint64_t total_timeout_ms, char *err, size_t errlen)
+{
+	struct webhook *w;
+	char host[256];
+
+	secret_url_host(url, host, sizeof host);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "webhook to %s: libcurl failed to initialise", host);
+		return NULL;
+	}
+	w = calloc(1, sizeof *w);
+	if (w == NULL) {
+		curl_global_cleanup();
+		snprintf(err, errlen, "webhook to %s: out of memory", host);
+		return NULL;
+	}
+	snprintf(w->host, sizeof w->host, "%s", host);
+	w->connect_timeout_ms = connect_timeout_ms > 0 ? (long)connect_timeout_ms
+						       : WEBHOOK_CONNECT_TIMEOUT_MS;
+	w->total_timeout_ms = total_timeout_ms > 0 ? (long)total_timeout_ms
+						   : WEBHOOK_TOTAL_TIMEOUT_MS;
+	w->url = strdup(url);
+	w->headers = webhook_headers_new();
+	w->multi = curl_multi_init();
+	if (w->url == NULL || w->headers == NULL || w->multi == NULL ||
+	    curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, webhook_on_socket) != CURLM_OK ||
+	    curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w) != CURLM_OK ||
+	    curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, webhook_on_timer) != CURLM_OK ||
+	    curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w) != CURLM_OK) {
+		snprintf(err, errlen, "webhook to %s: libcurl setup failed", host);
+		webhook_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void webhook_free(struct webhook *w)
+{
+	if (w == NULL)
+		return;
+	webhook_cancel(w);
+	if (w->multi != NULL)
+		curl_multi_cleanup(w->multi);
+	curl_slist_free_all(w->headers);
+	secret_free(w->url);
+	free(w);
+	curl_global_cleanup();
+}
+
+const char *webhook_host(const struct webhook *w)
+{
+	return w->host;
+}
+
+/* Collects the finished transfer, if any. */
+static void webhook_check_done(struct webhook *w)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(w->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE || msg->easy_handle != w->easy)
+			continue;
+		webhook_fill_result(w->easy, msg->data.result, &w->cap, w->host, &w->result);
+		curl_multi_remove_handle(w->multi, w->easy);
+		curl_easy_cleanup(w->easy);
+		w->easy = NULL;
+		w->done = true;
+		return;
+	}
+}
+
+int webhook_start(struct webhook *w, const char *body, uint64_t now_ms)
+{
+	int running;
+
+	if (webhook_busy(w))
+		return -EBUSY;
+	w->now_ms = now_ms;
+	w->easy = webhook_easy_new(w->url, body, w->headers, w->connect_timeout_ms,
+				   w->total_timeout_ms, &w->cap);
+	if (w->easy == NULL)
+		return -ENOMEM;
+	if (curl_multi_add_handle(w->multi, w->easy) != CURLM_OK) {
+		curl_easy_cleanup(w->easy);
+		w->easy = NULL;
+		return -ENOMEM;
+	}
+	/* Kick it off now (resolving and connecting do not block) rather than a
+	 * loop turn later. */
+	curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	webhook_check_done(w);
+	return 0;
+}
+
+bool webhook_busy(const struct webhook *w)
+{
+	return w->easy != NULL || w->done;
+}
+
+int webhook_pollfds(const struct webhook *w, struct pollfd *fds, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < w->n_socks && n < max; i++) {
+		if (w->socks[i].events == 0)
+			continue;
+		fds[n++] = (struct pollfd){ .fd = w->socks[i].fd, .events = w->socks[i].events };
+	}
+	return n;
+}
+
+int webhook_timeout_ms(const struct webhook *w, uint64_t now_ms)
+{
+	if (w->done)
+		return 0;
+	if (!w->timer_set)
+		return -1;
+	if (w->timer_due_ms <= now_ms)
+		return 0;
+	if (w->timer_due_ms - now_ms > INT32_MAX)
+		return INT32_MAX;
+	return (int)(w->timer_due_ms - now_ms);
+}
+
+void webhook_perform(struct webhook *w, const struct pollfd *fds, int n, uint64_t now_ms)
+{
+	int running;
+
+	w->now_ms = now_ms;
+	for (int i = 0; i < n; i++) {
+		int mask = 0;
+
+		if (fds[i].revents == 0 || webhook_find_socket(w, fds[i].fd) < 0)
+			continue;
+		/* A hang-up is read as end of file; an error is curl's to read. */
+		if ((fds[i].revents & (POLLIN | POLLHUP)) != 0)
+			mask |= CURL_CSELECT_IN;
+		if ((fds[i].revents & POLLOUT) != 0)
+			mask |= CURL_CSELECT_OUT;
+		if ((fds[i].revents & (POLLERR | POLLNVAL)) != 0)
+			mask |= CURL_CSELECT_ERR;
+		curl_multi_socket_action(w->multi, fds[i].fd, mask, &running);
+	}
+	if (w->timer_set && w->timer_due_ms <= now_ms) {
+		/* Single shot: curl sets a new one if it needs one. */
+		w->timer_set = false;
+		curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+	webhook_check_done(w);
+}
+
+bool webhook_take_result(struct webhook *w, struct webhook_result *out)
+{
+	if (!w->done)
+		return false;
+	*out = w->result;
+	w->done = false;
+	return true;
+}
+
+void webhook_cancel(struct webhook *w)
+{
+	w->done = false;
+	if (w->easy == NULL)
+		return;
+	curl_multi_remove_handle(w->multi, w->easy);
+	curl_easy_cleanup(w->easy);
+	w->easy = NULL;
+}
+
+int webhook_post_blocking(const char *url, const char *body, uint64_t connect_timeout_ms,
+			  uint64_t total_timeout_ms, struct webhook_result *out)
+{
+	struct webhook_capture *cap;
+	struct curl_slist *headers;
+	char host[256];
+	CURL *easy;
+	CURLcode code;
+
+	memset(out, 0, sizeof *out);
+	secret_url_host(url, host, sizeof host);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(out->error, sizeof out->error, "%s: libcurl failed to initialise", host);
+		return out->err = -EIO;
+	}
+	cap = malloc(sizeof *cap);
+	headers = webhook_headers_new();
+	easy = cap != NULL && headers != NULL ?
+	       webhook_easy_new(url, body, headers,
+				connect_timeout_ms > 0 ? (long)connect_timeout_ms : WEBHOOK_CONNECT_TIMEOUT_MS,
+				total_timeout_ms > 0 ? (long)total_timeout_ms : WEBHOOK_TOTAL_TIMEOUT_MS,
+				cap) : NULL;
+	if (easy == NULL) {
+		snprintf(out->error, sizeof out->error, "%s: out of memory", host);
+		out->err = -ENOMEM;
+	} else {
+		code = curl_easy_perform(easy);
+		webhook_fill_result(easy, code, cap, host, out);
+		curl_easy_cleanup(easy);
+	}
+	curl_slist_free_all(headers);
+	free(cap);
+	curl_global_cleanup();
+	return out->err;
+}

@@ -1,0 +1,1007 @@
+/* A pair's process tree, found again at every full sample by walking the
+ * per-thread "children" files down from the root.
+ *
+ * Files are kept open between samples and re-read with pread at offset 0: a
+ * /proc file opened once stays bound to the process it was opened for, so a
+ * kept-open statm can never read a later process that reused the PID (it
+ * reads ESRCH instead), and the fast RSS check costs one pread a process.
+ * Thread files are kept open too, within a budget, and given back whenever
+ * an open fails for lack of descriptors.
+ *
+ * Under the real /proc a full sample reads the per-process fields through
+ * libproc2 (pidsrc); under any other root, and for the fast RSS check and
+ * the thread scan everywhere, it reads the files itself. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pidsrc.h"
+#include "procparse.h"
+#include "proctree.h"
+
+enum {
+	PT_BUF_INIT = 4096,
+	PT_BUF_MAX = 1 << 20,        /* a children file of ~100k PIDs */
+	PT_MAX_PROCS = 32768,        /* a runaway tree stops growing here */
+	PT_THREAD_FDS_MAX = 384,     /* thread files kept open per tree */
+	PT_WCHAN_KINDS = 16,         /* distinct wait channels counted */
+};
+
+/* One thread of a known process, with its files kept open (-1: closed). */
+struct pt_thread {
+	pid_t tid;
+	int fd_stat;
+	int fd_wchan;
+	int fd_children;
+};
+
+/* A known process: one incarnation of a PID, with its files. */
+struct pt_proc {
+	pid_t pid;
+	uint64_t start_ticks;        /* 0 until read */
+	int fd_stat;                 /* raw reader only */
+	int fd_statm;
+	int fd_io;
+	unsigned seen_gen;           /* found by this discovery */
+	unsigned valid_gen;          /* part of this full sample */
+	bool fast_gone;              /* vanished since the last full sample */
+	struct pt_thread *threads;   /* sorted by tid */
+	size_t n_threads;
+	size_t cap_threads;
+};
+
+/* A process found by discovery, in breadth-first order. */
+struct pt_visit {
+	struct pt_proc *proc;
+	size_t parent;               /* index in the visit list; root: 0 */
+	bool ok;                     /* read and validated */
+	struct proc_sample sample;
+};
+
+struct proctree {
+	char *proc_root;
+	struct pidsrc *src;          /* NULL: raw reads */
+	pid_t root;
+	uint64_t expect_start;       /* given, or read at the first sample */
+	uint64_t first_start;        /* as read at the first sample */
+	bool root_gone;              /* sticky: a PID never comes back */
+	long ticks_per_s;
+	uint64_t page_bytes;
+	unsigned gen;
+
+	struct pt_proc **procs;      /* sorted by pid */
+	size_t n_procs;
+	size_t cap_procs;
+
+	size_t n_thread_fds;
+	bool keep_thread_fds;        /* false after running out of fds */
+
+	/* Movement since the previous full sample, for WHEN_STILL. */
+	bool have_prev;
+	uint64_t prev_cpu_ticks;
+	bool prev_io_known;
+	uint64_t prev_io_bytes;
+
+	/* Scratch, reused from sample to sample. */
+	struct pt_visit *visits;
+	size_t cap_visits;
+	pid_t *kids;
+	size_t n_kids;
+	size_t cap_kids;
+	pid_t *tids;
+	size_t cap_tids;
+	struct pt_thread *thr_scratch;
+	size_t cap_thr_scratch;
+	pid_t *pids;
+	size_t cap_pids;
+	struct proc_sample *src_out;
+	size_t cap_src_out;
+	char *buf;
+	size_t cap_buf;
+	char path[PATH_MAX];
+
+	/* The samples handed out. */
+	struct tree_sample full;
+	struct tree_sample fast;
+	struct proc_sample *out_procs;
+	size_t cap_out_procs;
+	struct thread_sample *out_threads;
+	size_t cap_out_threads;
+};
+
+/* Makes room in an array of elem-sized elements (capacity *cap) for want
+ * of them. Returns the array, moved or not, or NULL when out of memory (the
+ * old array and *cap are then unchanged). The caller stores the result. */
+static void *
+pt_grow(void *arr, size_t *cap, size_t want, size_t elem)
+{
+	size_t n = *cap != 0 ? *cap : 16;
+	void *q;
+
+	if (want == 0)
+		want = 1;
+	if (arr != NULL && want <= *cap)
+		return arr;
+	while (n < want) {
+		if (n > SIZE_MAX / 2 / elem)
+			return NULL;
+		n *= 2;
+	}
+	q = realloc(arr, n * elem);
+	if (q == NULL)
+		return NULL;
+	*cap = n;
+	return q;
+}
+
+/* A read error that means the process or thread has gone. */
+static bool
+pt_vanished(ssize_t n)
+{
+	return n == 0 || n == -ESRCH || n == -ENOENT;
+}
+
+/* <proc_root>/PID/NAME or <proc_root>/PID/task/TID/NAME in pt->path;
+ * NULL when it does not fit. */
+static const char *
+pt_path(struct proctree *pt, pid_t pid, pid_t tid, const char *name)
+{
+	int n;
+
+	if (tid > 0)
+		n = snprintf(pt->path, sizeof pt->path, "%s/%d/task/%d/%s",
+		    pt->proc_root, (int)pid, (int)tid, name);
+	else
+		n = snprintf(pt->path, sizeof pt->path, "%s/%d/%s",
+		    pt->proc_root, (int)pid, name);
+	if (n < 0 || (size_t)n >= sizeof pt->path)
+		return NULL;
+	return pt->path;
+}
+
+static void
+pt_close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static void
+pt_thread_close(struct proctree *pt, struct pt_thread *th)
+{
+	int *fds[] = { &th->fd_stat, &th->fd_wchan, &th->fd_children };
+	size_t i;
+
+	for (i = 0; i < sizeof fds / sizeof fds[0]; i++) {
+		if (*fds[i] >= 0) {
+			pt_close_fd(fds[i]);
+			pt->n_thread_fds--;
+		}
+	}
+}
+
+/* Gives back every kept thread file of the tree. */
+static void
+pt_close_all_thread_fds(struct proctree *pt)
+{
+	size_t i, j;
+
+	for (i = 0; i < pt->n_procs; i++) {
+		for (j = 0; j < pt->procs[i]->n_threads; j++)
+			pt_thread_close(pt, &pt->procs[i]->threads[j]);
+	}
+}
+
+/* Closes every file of a process (its PID now names another incarnation,
+ * or it has gone); its thread list stays, with files closed. */
+static void
+pt_proc_close(struct proctree *pt, struct pt_proc *p)
+{
+	size_t j;
+
+	pt_close_fd(&p->fd_stat);
+	pt_close_fd(&p->fd_statm);
+	pt_close_fd(&p->fd_io);
+	for (j = 0; j < p->n_threads; j++)
+		pt_thread_close(pt, &p->threads[j]);
+}
+
+static void
+pt_proc_free(struct proctree *pt, struct pt_proc *p)
+{
+	pt_proc_close(pt, p);
+	free(p->threads);
+	free(p);
+}
+
+/* open(2) that, when the process is out of descriptors, gives back the
+ * tree's kept thread files, stops keeping them, and tries once more. */
+static int
+pt_open(struct proctree *pt, const char *path, int flags)
+{
+	int fd;
+
+	if (path == NULL) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(path, flags | O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) &&
+	    pt->n_thread_fds > 0) {
+		pt_close_all_thread_fds(pt);
+		pt->keep_thread_fds = false;
+		fd = open(path, flags | O_RDONLY | O_CLOEXEC);
+	}
+	return fd;
+}
+
+/* The whole file at fd into pt->buf, growing the buffer when the file does
+ * not fit. Returns the length, or -errno. */
+static ssize_t
+pt_pread_all(struct proctree *pt, int fd)
+{
+	void *grown;
+	ssize_t n;
+
+	for (;;) {
+		n = pread(fd, pt->buf, pt->cap_buf, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if ((size_t)n < pt->cap_buf || pt->cap_buf >= PT_BUF_MAX)
+			return n;
+		/* Filled the buffer: the file may be longer. */
+		grown = pt_grow(pt->buf, &pt->cap_buf, pt->cap_buf * 2, 1);
+		if (grown == NULL)
+			return n;
+		pt->buf = grown;
+	}
+}
+
+enum pt_fd_kind {
+	PT_FD_PROC,      /* always kept: the fast path needs them */
+	PT_FD_THREAD,    /* kept within the budget */
+};
+
+/* Reads a file into pt->buf through *fd when it is open; otherwise opens
+ * path and keeps the descriptor in *fd if kind allows. Returns the length,
+ * or -errno. */
+static ssize_t
+pt_read(struct proctree *pt, int *fd, const char *path, enum pt_fd_kind kind)
+{
+	ssize_t n;
+	int tmp;
+
+	if (*fd >= 0)
+		return pt_pread_all(pt, *fd);
+	tmp = pt_open(pt, path, 0);
+	if (tmp < 0)
+		return -errno;
+	n = pt_pread_all(pt, tmp);
+	if (kind == PT_FD_PROC) {
+		*fd = tmp;
+	} else if (pt->keep_thread_fds && pt->n_thread_fds < PT_THREAD_FDS_MAX) {
+		*fd = tmp;
+		pt->n_thread_fds++;
+	} else {
+		close(tmp);
+	}
+	return n;
+}
+
+/* Opens a process file to keep, without reading it. */
+static void
+pt_keep_open(struct proctree *pt, int *fd, pid_t pid, const char *name)
+{
+	if (*fd < 0)
+		*fd = pt_open(pt, pt_path(pt, pid, 0, name), 0);
+}
+
+/* The known process with this PID, or NULL; *at gets its place in the
+ * sorted list either way. */
+static struct pt_proc *
+pt_find(const struct proctree *pt, pid_t pid, size_t *at)
+{
+	size_t lo = 0, hi = pt->n_procs, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (pt->procs[mid]->pid == pid) {
+			*at = mid;
+			return pt->procs[mid];
+		}
+		if (pt->procs[mid]->pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return NULL;
+}
+
+/* The known process with this PID, added (files closed) when new. NULL
+ * when out of memory. */
+static struct pt_proc *
+pt_get(struct proctree *pt, pid_t pid)
+{
+	struct pt_proc *p;
+	void *grown;
+	size_t at;
+
+	p = pt_find(pt, pid, &at);
+	if (p != NULL)
+		return p;
+	grown = pt_grow(pt->procs, &pt->cap_procs, pt->n_procs + 1,
+	    sizeof *pt->procs);
+	if (grown == NULL)
+		return NULL;
+	pt->procs = grown;
+	p = calloc(1, sizeof *p);
+	if (p == NULL)
+		return NULL;
+	p->pid = pid;
+	p->fd_stat = p->fd_statm = p->fd_io = -1;
+	memmove(&pt->procs[at + 1], &pt->procs[at],
+	    (pt->n_procs - at) * sizeof *pt->procs);
+	pt->procs[at] = p;
+	pt->n_procs++;
+	return p;
+}
+
+/* Forgets the processes that are not part of the latest full sample. */
+static void
+pt_sweep(struct proctree *pt)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < pt->n_procs; i++) {
+		struct pt_proc *p = pt->procs[i];
+
+		if (p->valid_gen == pt->gen) {
+			pt->procs[kept++] = p;
+		} else {
+			pt_proc_free(pt, p);
+		}
+	}
+	pt->n_procs = kept;
+}
+
+static void
+pt_forget_all(struct proctree *pt)
+{
+	size_t i;
+
+	for (i = 0; i < pt->n_procs; i++)
+		pt_proc_free(pt, pt->procs[i]);
+	pt->n_procs = 0;
+}
+
+struct proctree *
+proctree_new(const char *proc_root, pid_t root, uint64_t start_ticks)
+{
+	struct proctree *pt;
+	long v;
+
+	if (proc_root == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pt = calloc(1, sizeof *pt);
+	if (pt == NULL)
+		return NULL;
+	pt->proc_root = strdup(proc_root);
+	pt->buf = malloc(PT_BUF_INIT);
+	if (pt->proc_root == NULL || pt->buf == NULL) {
+		free(pt->proc_root);
+		free(pt->buf);
+		free(pt);
+		errno = ENOMEM;
+		return NULL;
+	}
+	pt->cap_buf = PT_BUF_INIT;
+	pt->root = root;
+	pt->expect_start = start_ticks;
+	pt->root_gone = root <= 0;
+	pt->keep_thread_fds = true;
+	v = sysconf(_SC_CLK_TCK);
+	pt->ticks_per_s = v > 0 ? v : 100;
+	v = sysconf(_SC_PAGESIZE);
+	pt->page_bytes = v > 0 ? (uint64_t)v : 4096;
+	/* libproc2 reads only the real /proc. If it cannot be set up, the
+	 * raw reader does the same job. */
+	if (strcmp(proc_root, "/proc") == 0)
+		pt->src = pidsrc_new();
+	return pt;
+}
+
+void
+proctree_free(struct proctree *pt)
+{
+	if (pt == NULL)
+		return;
+	pt_forget_all(pt);
+	pidsrc_free(pt->src);
+	free(pt->procs);
+	free(pt->visits);
+	free(pt->kids);
+	free(pt->tids);
+	free(pt->thr_scratch);
+	free(pt->pids);
+	free(pt->src_out);
+	free(pt->buf);
+	free(pt->out_procs);
+	free(pt->out_threads);
+	free(pt->proc_root);
+	free(pt);
+}
+
+uint64_t
+proctree_root_start_ticks(const struct proctree *pt)
+{
+	return pt != NULL ? pt->first_start : 0;
+}
+
+static int
+pt_cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Lists <proc_root>/PID/task and brings p's thread list in line with it:
+ * threads that have gone are closed, new ones added with files closed.
+ * False when the directory cannot be read (the process has gone). */
+static bool
+pt_list_threads(struct proctree *pt, struct pt_proc *p)
+{
+	struct dirent *de;
+	size_t n = 0, i = 0, j = 0, out = 0;
+	void *grown;
+	DIR *dir;
+	int fd;
+
+	fd = pt_open(pt, pt_path(pt, p->pid, 0, "task"), O_DIRECTORY);
+	if (fd < 0)
+		return false;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return false;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		char *end;
+		long tid;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		errno = 0;
+		tid = strtol(de->d_name, &end, 10);
+		if (errno != 0 || *end != '\0' || tid <= 0 || tid > INT_MAX)
+			continue;
+		grown = pt_grow(pt->tids, &pt->cap_tids, n + 1, sizeof *pt->tids);
+		if (grown == NULL)
+			break;
+		pt->tids = grown;
+		pt->tids[n++] = (pid_t)tid;
+	}
+	closedir(dir);
+	qsort(pt->tids, n, sizeof *pt->tids, pt_cmp_pid);
+
+	grown = pt_grow(pt->thr_scratch, &pt->cap_thr_scratch, n,
+	    sizeof *pt->thr_scratch);
+	if (grown == NULL)
+		return true;    /* out of memory: keep the old list */
+	pt->thr_scratch = grown;
+	/* Merge the old sorted list with the new sorted TIDs. */
+	while (j < n) {
+		if (j > 0 && pt->tids[j] == pt->tids[j - 1]) {
+			j++;
+			continue;
+		}
+		if (i < p->n_threads && p->threads[i].tid < pt->tids[j]) {
+			pt_thread_close(pt, &p->threads[i++]);
+		} else if (i < p->n_threads && p->threads[i].tid == pt->tids[j]) {
+			pt->thr_scratch[out++] = p->threads[i++];
+			j++;
+		} else {
+			struct pt_thread *th = &pt->thr_scratch[out++];
+
+			th->tid = pt->tids[j++];
+			th->fd_stat = th->fd_wchan = th->fd_children = -1;
+		}
+	}
+	while (i < p->n_threads)
+		pt_thread_close(pt, &p->threads[i++]);
+	/* Swap the arrays: the old one becomes the next scratch. */
+	{
+		struct pt_thread *t = p->threads;
+		size_t c = p->cap_threads;
+
+		p->threads = pt->thr_scratch;
+		p->cap_threads = pt->cap_thr_scratch;
+		p->n_threads = out;
+		pt->thr_scratch = t;
+		pt->cap_thr_scratch = c;
+	}
+	return true;
+}
+
+static void
+pt_collect_kid(pid_t pid, void *ctx)
+{
+	struct proctree *pt = ctx;
+
+	void *grown;
+
+	grown = pt_grow(pt->kids, &pt->cap_kids, pt->n_kids + 1, sizeof *pt->kids);
+	if (grown == NULL)
+		return;
+	pt->kids = grown;
+	pt->kids[pt->n_kids++] = pid;
+}
+
+/* Appends a process to the visit list unless this discovery has seen it.
+ * Returns false when the list cannot grow. */
+static bool
+pt_visit(struct proctree *pt, size_t *n_visits, pid_t pid, size_t parent)
+{
+	struct pt_proc *p;
+	struct pt_visit *v;
+	void *grown;
+
+	if (*n_visits >= PT_MAX_PROCS)
+		return false;
+	grown = pt_grow(pt->visits, &pt->cap_visits, *n_visits + 1,
+	    sizeof *pt->visits);
+	if (grown == NULL)
+		return false;
+	pt->visits = grown;
+	p = pt_get(pt, pid);
+	if (p == NULL)
+		return false;
+	if (p->seen_gen == pt->gen)
+		return true;
+	p->seen_gen = pt->gen;
+	v = &pt->visits[(*n_visits)++];
+	memset(v, 0, sizeof *v);
+	v->proc = p;
+	v->parent = parent;
+	return true;
+}
+
+/* Breadth-first from the root through every thread's children file.
+ * Returns the number of processes found (validated later). */
+static size_t
+pt_discover(struct proctree *pt)
+{
+	size_t n_visits = 0, i, t, k;
+
+	if (!pt_visit(pt, &n_visits, pt->root, 0))
+		return 0;
+	for (i = 0; i < n_visits; i++) {
+		struct pt_proc *p = pt->visits[i].proc;
+
+		if (!pt_list_threads(pt, p))
+			continue;
+		pt->n_kids = 0;
+		for (t = 0; t < p->n_threads; t++) {
+			struct pt_thread *th = &p->threads[t];
+			ssize_t n;
+
+			n = pt_read(pt, &th->fd_children,
+			    th->fd_children >= 0 ? NULL :
+			    pt_path(pt, p->pid, th->tid, "children"),
+			    PT_FD_THREAD);
+			if (n <= 0)
+				continue;
+			(void)procparse_children(pt->buf, (size_t)n,
+			    pt_collect_kid, pt);
+		}
+		for (k = 0; k < pt->n_kids; k++) {
+			if (!pt_visit(pt, &n_visits, pt->kids[k], i))
+				break;
+		}
+	}
+	return n_visits;
+}
+
+/* The raw reader's fields of one process into v->sample. False when the
+ * process has gone or its files are garbage. */
+static bool
+pt_read_proc_raw(struct proctree *pt, struct pt_visit *v)
+{
+	struct pt_proc *p = v->proc;
+	struct proc_sample *s = &v->sample;
+	struct stat_fields sf;
+	uint64_t pages, io;
+	bool was_open = p->fd_stat >= 0;
+	ssize_t n;
+
+	n = pt_read(pt, &p->fd_stat, pt_path(pt, p->pid, 0, "stat"),
+	    PT_FD_PROC);
+	if (was_open && pt_vanished(n)) {
+		/* The incarnation we kept open has gone; the PID may name a
+		 * new process now: start over with fresh files. */
+		pt_proc_close(pt, p);
+		n = pt_read(pt, &p->fd_stat, pt_path(pt, p->pid, 0, "stat"),
+		    PT_FD_PROC);
+	}
+	if (n <= 0 || procparse_stat(pt->buf, (size_t)n, &sf) != 0 ||
+	    sf.pid != p->pid)
+		return false;
+	if (p->start_ticks != 0 && sf.start_ticks != p->start_ticks) {
+		/* Same PID, another process (a fake tree rewritten, or a
+		 * reuse between open and read): its other files are stale. */
+		int keep = p->fd_stat;
+
+		p->fd_stat = -1;
+		pt_proc_close(pt, p);
+		p->fd_stat = keep;
+	}
+	p->start_ticks = sf.start_ticks;
+
+	s->pid = sf.pid;
+	s->ppid = sf.ppid;
+	s->start_ticks = sf.start_ticks;
+	s->state = sf.state;
+	memcpy(s->comm, sf.comm, sizeof s->comm);
+	s->cpu_ticks = sf.utime + sf.stime;
+	s->num_threads = sf.num_threads;
+
+	n = pt_read(pt, &p->fd_statm, pt_path(pt, p->pid, 0, "statm"),
+	    PT_FD_PROC);
+	if (pt_vanished(n))
+		return false;
+	if (n < 0 || procparse_statm(pt->buf, (size_t)n, &pages) != 0)
+		pages = 0;
+	s->rss_bytes = pages * pt->page_bytes;
+
+	n = pt_read(pt, &p->fd_io, pt_path(pt, p->pid, 0, "io"), PT_FD_PROC);
+	if (n > 0 && procparse_io(pt->buf, (size_t)n, &io) == 0) {
+		s->io_known = true;
+		s->io_bytes = io;
+	} else if (n == -ESRCH) {
+		return false;
+	}
+	return true;
+}
+
+/* The libproc2 reader's fields of every visited process. Processes it
+ * cannot find stay not ok. */
+static void
+pt_read_procs_src(struct proctree *pt, size_t n_visits)
+{
+	size_t i, j, got = 0;
+	void *grown;
+
+	grown = pt_grow(pt->pids, &pt->cap_pids, n_visits, sizeof *pt->pids);
+	if (grown == NULL)
+		return;
+	pt->pids = grown;
+	grown = pt_grow(pt->src_out, &pt->cap_src_out, n_visits,
+	    sizeof *pt->src_out);
+	if (grown == NULL)
+		return;
+	pt->src_out = grown;
+	for (i = 0; i < n_visits; i++)
+		pt->pids[i] = pt->visits[i].proc->pid;
+	if (pidsrc_read(pt->src, pt->pids, n_visits, pt->src_out, &got) != 0)
+		return;
+	/* pidsrc keeps the order of pids and leaves out the gone ones. */
+	for (i = 0, j = 0; i < n_visits && j < got; i++) {
+		struct pt_visit *v = &pt->visits[i];
+		struct pt_proc *p = v->proc;
+
+		if (pt->src_out[j].pid != p->pid)
+			continue;
+		v->sample = pt->src_out[j++];
+		if (p->start_ticks != 0 && v->sample.start_ticks != p->start_ticks)
+			pt_proc_close(pt, p);   /* another incarnation */
+		p->start_ticks = v->sample.start_ticks;
+		/* Kept open for the fast RSS check. */
+		pt_keep_open(pt, &p->fd_statm, p->pid, "statm");
+		/* libproc2 reads an unreadable io file as zeros: our own
+		 * open tells whether it is readable. */
+		pt_keep_open(pt, &p->fd_io, p->pid, "io");
+		if (p->fd_io < 0) {
+			v->sample.io_known = false;
+			v->sample.io_bytes = 0;
+		}
+		v->ok = true;
+	}
+}
+
+/* Appends one thread to the sample's thread list. */
+static bool
+pt_push_thread(struct proctree *pt, const struct thread_sample *ts)
+{
+	struct tree_sample *s = &pt->full;
+
+	void *grown;
+
+	grown = pt_grow(pt->out_threads, &pt->cap_out_threads,
+	    s->n_threads_v + 1, sizeof *pt->out_threads);
+	if (grown == NULL)
+		return false;
+	pt->out_threads = grown;
+	pt->out_threads[s->n_threads_v++] = *ts;
+	return true;
+}
+
+/* The most common non-empty wait channel among a process's scanned
+ * threads, into out. Ties go to the first seen. */
+static void
+pt_top_wchan(const struct thread_sample *ts, size_t n, char *out, size_t outlen)
+{
+	const char *kinds[PT_WCHAN_KINDS];
+	size_t counts[PT_WCHAN_KINDS];
+	size_t n_kinds = 0, i, k, best = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (ts[i].wchan[0] == '\0')
+			continue;
+		for (k = 0; k < n_kinds; k++) {
+			if (strcmp(kinds[k], ts[i].wchan) == 0)
+				break;
+		}
+		if (k == n_kinds) {
+			if (n_kinds == PT_WCHAN_KINDS)
+				continue;
+			kinds[n_kinds] = ts[i].wchan;
+			counts[n_kinds++] = 0;
+		}
+		counts[k]++;
+	}
+	for (k = 1; k < n_kinds; k++) {
+		if (counts[k] > counts[best])
+			best = k;
+	}
+	if (n_kinds > 0)
+		snprintf(out, outlen, "%s", kinds[best]);
+}
+
+/* Reads every thread's state and wait channel of one process. */
+static void
+pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_sample *s)
+{
+	struct tree_sample *ts = &pt->full;
+	bool complete = true;
+	size_t t;
+
+	s->first_thread = ts->n_threads_v;
+	for (t = 0; t < p->n_threads; t++) {
+		struct pt_thread *th = &p->threads[t];
+		struct thread_sample one;
+		struct stat_fields sf;
+		ssize_t n;
+
+		memset(&one, 0, sizeof one);
+		one.tid = th->tid;
+		n = pt_read(pt, &th->fd_stat,
+		    pt_path(pt, p->pid, th->tid, "stat"), PT_FD_THREAD);
+		if (pt_vanished(n))
+			continue;       /* the thread has ended: not a thread */
+		if (n < 0 || procparse_stat(pt->buf, (size_t)n, &sf) != 0) {
+			complete = false;
+			continue;
+		}
+		one.state = sf.state;
+		n = pt_read(pt, &th->fd_wchan,
+		    pt_path(pt, p->pid, th->tid, "wchan"), PT_FD_THREAD);
+		if (n == -ESRCH || n == -ENOENT)
+			continue;
+		if (n > 0)
+			procparse_wchan(pt->buf, (size_t)n, one.wchan,
+			    sizeof one.wchan);
+		one.futex_wait = one.state == 'S' &&
+		    procparse_wchan_is_futex(one.wchan);
+		if (!pt_push_thread(pt, &one)) {
+			complete = false;
+			break;
+		}
+		if (one.futex_wait)
+			s->futex_threads++;
+	}
+	s->n_threads_scanned = ts->n_threads_v - s->first_thread;
+	/* A thread we could not read might be running: then it is not a
+	 * deadlock, so all_futex needs every thread seen waiting. */
+	s->all_futex = complete && s->n_threads_scanned > 0 &&
+	    (size_t)s->futex_threads == s->n_threads_scanned;
+	if (s->n_threads_scanned > 0)
+		pt_top_wchan(&pt->out_threads[s->first_thread],
+		    s->n_threads_scanned, s->top_wchan, sizeof s->top_wchan);
+}
+
+/* Whether the thread scan runs at this full sample. */
+static bool
+pt_want_threads(const struct proctree *pt, const struct tree_sample *s,
+		enum proctree_threads threads)
+{
+	switch (threads) {
+	case PROCTREE_THREADS_ALWAYS:
+		return true;
+	case PROCTREE_THREADS_WHEN_STILL:
+		if (!pt->have_prev)
+			return true;
+		if (s->cpu_ticks > pt->prev_cpu_ticks + 1)
+			return false;
+		if (s->io_known && pt->prev_io_known &&
+		    s->io_bytes != pt->prev_io_bytes)
+			return false;
+		return true;
+	case PROCTREE_THREADS_NEVER:
+		break;
+	}
+	return false;
+}
+
+static void
+pt_sample_reset(struct proctree *pt, struct tree_sample *s, uint64_t t_ms)
+{
+	memset(s, 0, sizeof *s);
+	s->t_ms = t_ms;
+	s->root = pt->root;
+	s->ticks_per_s = pt->ticks_per_s;
+}
+
+const struct tree_sample *
+proctree_sample(struct proctree *pt, uint64_t t_ms, enum proctree_threads threads)
+{
+	struct tree_sample *s = &pt->full;
+	size_t n_visits, i, n_out = 0;
+	struct pt_visit *root;
+	void *grown;
+
+	pt_sample_reset(pt, s, t_ms);
+	s->full = true;
+	if (pt->root_gone)
+		return s;
+
+	pt->gen++;
+	n_visits = pt_discover(pt);
+
+	if (pt->src != NULL) {
+		pt_read_procs_src(pt, n_visits);
+	} else {
+		for (i = 0; i < n_visits; i++)
+			pt->visits[i].ok = pt_read_proc_raw(pt, &pt->visits[i]);
+	}
+
+	/* The root must be the process we were given; every other process
+	 * must still be the child of the one it was found under (a PID
+	 * reused between the two reads belongs to someone else). Parents
+	 * come before their children in breadth-first order. */
+	root = n_visits > 0 ? &pt->visits[0] : NULL;
+	if (root == NULL || !root->ok || root->sample.pid != pt->root ||
+	    (pt->expect_start != 0 && root->sample.start_ticks != pt->expect_start)) {
+		pt->root_gone = true;
+		pt_forget_all(pt);
+		return s;
+	}
+	if (pt->expect_start == 0)
+		pt->expect_start = root->sample.start_ticks;
+	if (pt->first_start == 0)
+		pt->first_start = root->sample.start_ticks;
+	for (i = 1; i < n_visits; i++) {
+		struct pt_visit *v = &pt->visits[i];
+		const struct pt_visit *parent = &pt->visits[v->parent];
+
+		if (v->ok && (!parent->ok || v->sample.ppid != parent->proc->pid))
+			v->ok = false;
+	}
+
+	grown = pt_grow(pt->out_procs, &pt->cap_out_procs, n_visits,
+	    sizeof *pt->out_procs);
+	if (grown != NULL)
+		pt->out_procs = grown;
+	else
+		n_visits = pt->cap_out_procs; /* out of memory: a partial tree */
+	s->root_alive = true;
+	s->io_known = true;
+	for (i = 0; i < n_visits; i++) {
+		struct pt_visit *v = &pt->visits[i];
+
+		if (!v->ok)
+			continue;
+		v->proc->valid_gen = pt->gen;
+		v->proc->fast_gone = false;
+		pt->out_procs[n_out++] = v->sample;
+		s->rss_bytes += v->sample.rss_bytes;
+		s->cpu_ticks += v->sample.cpu_ticks;
+		s->io_bytes += v->sample.io_bytes;
+		s->io_known = s->io_known && v->sample.io_known;
+		s->threads += v->sample.num_threads;
+	}
+	s->procs = pt->out_procs;
+	s->n_procs = n_out;
+
+	if (pt_want_threads(pt, s, threads)) {
+		size_t k = 0;
+
+		s->threads_scanned = true;
+		for (i = 0; i < n_visits; i++) {
+			struct pt_visit *v = &pt->visits[i];
+
+			if (!v->ok)
+				continue;
+			pt_scan_threads(pt, v->proc, &pt->out_procs[k]);
+			s->futex_threads += pt->out_procs[k].futex_threads;
+			k++;
+		}
+		s->threads_v = pt->out_threads;
+	}
+
+	pt->have_prev = true;
+	pt->prev_cpu_ticks = s->cpu_ticks;
+	pt->prev_io_known = s->io_known;
+	pt->prev_io_bytes = s->io_bytes;
+	pt_sweep(pt);
+	return s;
+}
+
+/* The RSS of one process through its kept-open statm. Returns the bytes
+ * read (> 0) with *rss_bytes set, or 0 / -errno. */
+static ssize_t
+pt_fast_rss(struct proctree *pt, struct pt_proc *p, uint64_t *rss_bytes)
+{
+	uint64_t pages;
+	ssize_t n;
+
+	if (p->fd_statm < 0) {
+		/* Never opened (out of descriptors then): try by path. */
+		pt_keep_open(pt, &p->fd_statm, p->pid, "statm");
+		if (p->fd_statm < 0)
+			return -errno;
+	}
+	n = pt_pread_all(pt, p->fd_statm);
+	if (n <= 0)
+		return n;
+	if (procparse_statm(pt->buf, (size_t)n, &pages) != 0)
+		return -EINVAL;
+	*rss_bytes = pages * pt->page_bytes;
+	return n;
+}
+
+const struct tree_sample *
+proctree_sample_rss(struct proctree *pt, uint64_t t_ms)
+{
+	struct tree_sample *s = &pt->fast;
+	size_t i;
+
+	pt_sample_reset(pt, s, t_ms);
+	if (pt->root_gone)
+		return s;
+	s->root_alive = true;
+	for (i = 0; i < pt->n_procs; i++) {
+		struct pt_proc *p = pt->procs[i];
+		uint64_t rss = 0;
+		ssize_t n;
+
+		if (p->fast_gone) {
+			if (p->pid == pt->root)
+				s->root_alive = false;
+			continue;
+		}
+		n = pt_fast_rss(pt, p, &rss);
+		if (n > 0) {
+			s->rss_bytes += rss;
+		} else if (pt_vanished(n)) {
+			/* Gone since the last full sample: dropped silently. */
+			p->fast_gone = true;
+			if (p->pid == pt->root)
+				s->root_alive = false;
+		}
+	}
+	return s;
+}

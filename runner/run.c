@@ -1,0 +1,457 @@
+#include "run_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "../alerts/text.h"
+#include "clock.h"
+#include "lock.h"
+
+const char *run_state_word(enum pair_state s)
+{
+	static const char *const words[] = {
+		[PAIR_PENDING] = "pending", [PAIR_GATE] = "gate", [PAIR_RUNNING] = "running",
+		[PAIR_STOPPING] = "stopping", [PAIR_VERIFYING] = "verifying",
+		[PAIR_DONE] = "done", [PAIR_FAILED] = "failed", [PAIR_KILLED] = "killed",
+		[PAIR_SKIPPED] = "skipped",
+	};
+	return words[s];
+}
+
+/* A diagnostic for the operator: standard error when there is no dashboard,
+ * the dashboard's footer otherwise. */
+void run_note(struct run *run, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (run->tui != NULL)
+		tui_flash(run->tui, msg, loop_now_ms(run->loop));
+	else
+		fprintf(stderr, "mergewatch: %s\n", msg);
+}
+
+/* The Alerts pane lists what an operator wants to see, not every sample. */
+static bool run_event_shown(const char *name)
+{
+	return strcmp(name, "progress") != 0 && strcmp(name, "alert_sent") != 0;
+}
+
+static void run_model_alert(struct run *run, json_t *ev, const char *name)
+{
+	struct model *m = &run->model;
+	struct model_alert *a = &m->alerts[m->alerts_head];
+	const char *kind = name;
+
+	if (strcmp(name, "resolved") == 0)
+		kind = json_string_value(json_object_get(ev, "kind"));
+	memset(a, 0, sizeof(*a));
+	a->wall_ms = clock_wall_ms();
+	snprintf(a->kind, sizeof(a->kind), "%s", kind ? kind : name);
+	a->resolved = strcmp(name, "resolved") == 0;
+	text_event(ev, run->cfg.host, a->text, sizeof(a->text));
+	m->alerts_head = (m->alerts_head + 1) % MODEL_ALERTS;
+	if (m->alerts_len < MODEL_ALERTS)
+		m->alerts_len++;
+}
+
+void run_emit(struct run *run, json_t *ev)
+{
+	char err[512];
+	const char *name = json_string_value(json_object_get(ev, "event"));
+
+	if (eventlog_write(run->log, ev, clock_wall_ms(), err, sizeof(err)) < 0 &&
+	    !run->log_error_reported) {
+		run->log_error_reported = true;
+		run_note(run, "%s", err);
+	}
+	if (run->alerts != NULL)
+		alerts_offer(run->alerts, ev, loop_now_ms(run->loop));
+	if (name != NULL && run_event_shown(name))
+		run_model_alert(run, ev, name);
+	run->dirty = true;
+	json_decref(ev);
+}
+
+/* alert_sent / alert_failed come back from the alerts module. */
+static void run_alert_result(void *ctx, json_t *ev)
+{
+	run_emit(ctx, ev);
+}
+
+static int run_src_fill(void *ctx, struct pollfd *fds, int max)
+{
+	struct run *run = ctx;
+
+	return run->alerts ? alerts_pollfds(run->alerts, fds, max) : 0;
+}
+
+static int run_src_timeout(void *ctx, uint64_t now_ms)
+{
+	struct run *run = ctx;
+
+	return run->alerts ? alerts_timeout_ms(run->alerts, now_ms) : -1;
+}
+
+static void run_src_dispatch(void *ctx, const struct pollfd *fds, int n, uint64_t now_ms)
+{
+	struct run *run = ctx;
+
+	if (run->alerts != NULL)
+		alerts_perform(run->alerts, fds, n, now_ms);
+}
+
+static void run_before_sleep(void *ctx, uint64_t now_ms)
+{
+	struct run *run = ctx;
+
+	run->model.now_ms = now_ms;
+	run->model.wall_ms = clock_wall_ms();
+	if (run->tui != NULL)
+		tui_render(run->tui, &run->model);
+	run->dirty = false;
+}
+
+static void run_drop_tui(struct run *run)
+{
+	if (run->tui == NULL)
+		return;
+	loop_del_fd(run->loop, tui_input_fd(run->tui));
+	tui_free(run->tui);
+	run->tui = NULL;
+}
+
+/* Ends the run: every pair accounted for, run_end written. With a
+ * dashboard the screen stays until q; headless the loop stops once the
+ * alerts went out or their grace ran out. */
+static void run_finish(struct run *run)
+{
+	int *c = run->counts;
+	json_t *ev;
+
+	if (run->over)
+		return;
+	run->over = true;
+	ev = json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "event", "run_end",
+		       "done", c[PAIR_DONE], "failed", c[PAIR_FAILED], "killed", c[PAIR_KILLED],
+		       "skipped", c[PAIR_SKIPPED],
+		       "elapsed_s", (double)(loop_now_ms(run->loop) - run->started_ms) / 1000.0);
+	run_emit(run, ev);
+	run->model.run_over = true;
+	snprintf(run->model.outcome, sizeof(run->model.outcome),
+		 "run over: %d done, %d failed, %d killed, %d skipped%s", c[PAIR_DONE],
+		 c[PAIR_FAILED], c[PAIR_KILLED], c[PAIR_SKIPPED],
+		 run->tui ? " — press q to quit" : "");
+	run->exit_deadline_ms = loop_now_ms(run->loop) + RUN_ALERT_GRACE_MS;
+}
+
+/* Called by the pair code whenever a pair has ended. */
+static bool run_all_ended(const struct run *run)
+{
+	for (int i = 0; i < run->n_pairs; i++) {
+		enum pair_state s = run->pairs[i].mp->state;
+
+		if (s != PAIR_DONE && s != PAIR_FAILED && s != PAIR_KILLED && s != PAIR_SKIPPED)
+			return false;
+	}
+	return true;
+}
+
+void run_check_over(struct run *run)
+{
+	if (!run->over && (run_all_ended(run) || run->leaving))
+		run_finish(run);
+	if (!run->over)
+		return;
+	bool alerts_done = run->alerts == NULL || alerts_idle(run->alerts);
+
+	if (!alerts_done && loop_now_ms(run->loop) >= run->exit_deadline_ms) {
+		alerts_abandon(run->alerts);
+		alerts_done = true;
+	}
+	if (alerts_done && run->tui == NULL)
+		loop_stop(run->loop);
+}
+
+static void run_on_signal(void *ctx, int fd, short revents)
+{
+	struct run *run = ctx;
+	struct signalfd_siginfo si;
+
+	(void)revents;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGINT:
+		case SIGTERM:
+			if (run->stop_signal == 0) {
+				run->stop_signal = (int)si.ssi_signo;
+				run_pair_act(run, ACTION_QUIT_STOP, -1);
+			}
+			break;
+		case SIGHUP:
+			/* The terminal is gone (an SSH drop without tmux): carry
+			 * on headless, enforcing and logging to the file. */
+			if (run->tui != NULL) {
+				run_drop_tui(run);
+				run->model.headless_after_hup = true;
+			}
+			eventlog_mute_stdout(run->log);
+			break;
+		case SIGWINCH:
+			if (run->tui != NULL)
+				tui_resize(run->tui);
+			break;
+		case SIGCHLD:
+			/* Exits arrive through each job's pidfd. */
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void run_on_key(void *ctx, int fd, short revents)
+{
+	struct run *run = ctx;
+
+	(void)fd;
+	if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		run_drop_tui(run);
+		return;
+	}
+	if (tui_handle_input(run->tui, &run->model, &run->actions) == TUI_QUIT) {
+		run_drop_tui(run);
+		if (!run->over)
+			run_finish(run);
+	}
+}
+
+static void run_on_tick(void *ctx, uint64_t now_ms)
+{
+	struct run *run = ctx;
+
+	run->tick_timer = loop_add_timer(run->loop, now_ms + run->cfg.interval_ms, run_on_tick, run);
+	run_sample_tick(run, now_ms);
+	run_check_over(run);
+}
+
+static int run_setup_signals(struct run *run, char *err, size_t errlen)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &mask, &run->orig_mask);
+	/* A dead webhook socket or a closed stdout must not kill the watchdog. */
+	signal(SIGPIPE, SIG_IGN);
+	run->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (run->signal_fd < 0) {
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		return -errno;
+	}
+	return loop_add_fd(run->loop, run->signal_fd, POLLIN, run_on_signal, run);
+}
+
+static void run_init_pairs(struct run *run)
+{
+	struct plan *plan = run->plan;
+
+	run->n_pairs = plan->n_pairs;
+	run->pairs = calloc((size_t)plan->n_pairs, sizeof(*run->pairs));
+	run->model.pairs = calloc((size_t)plan->n_pairs, sizeof(*run->model.pairs));
+	run->model.trees = calloc((size_t)plan->n_pairs, sizeof(*run->model.trees));
+	if (run->pairs == NULL || run->model.pairs == NULL || run->model.trees == NULL)
+		return;
+	run->model.n_pairs = plan->n_pairs;
+	for (int i = 0; i < plan->n_pairs; i++) {
+		struct pair_rt *p = &run->pairs[i];
+
+		p->run = run;
+		p->index = i;
+		p->spec = &plan->pairs[i];
+		p->mp = &run->model.pairs[i];
+		p->job.pidfd = p->verify.pidfd = p->capture.pidfd = -1;
+		snprintf(p->name, sizeof(p->name), "%s", p->spec->name);
+		snprintf(p->log_path, sizeof(p->log_path), "%s/%s.log", plan->log_dir, p->name);
+		p->mp->name = p->spec->name;
+		p->mp->exit_code = -1;
+		p->mp->kill_rss_bytes = units_size_resolve(&p->spec->limits.kill_rss,
+							   run->sys.mem_total_bytes);
+	}
+}
+
+struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
+{
+	struct run *run = calloc(1, sizeof(*run));
+	char path[4096];
+
+	if (run == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	run->cfg = *cfg;
+	run->plan = cfg->plan;
+	run->lock_fd = -1;
+	run->signal_fd = -1;
+	run->model.running = -1;
+	run->model.can_restart = !cfg->watch;
+	run->model.interval_ms = cfg->interval_ms;
+	snprintf(run->model.host, sizeof(run->model.host), "%s", cfg->host);
+	run->actions = (struct model_actions){ run, run_pair_act };
+	if ((run->loop = loop_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (lock_mkdirs(run->plan->log_dir, err, errlen) < 0)
+		goto fail;
+	if (!cfg->watch) {
+		run->lock_fd = lock_acquire(run->plan->log_dir, err, errlen);
+		if (run->lock_fd < 0)
+			goto fail;
+		run->state = state_load(run->plan->log_dir, err, errlen);
+		if (run->state == NULL)
+			goto fail;
+	}
+	run->sysmem = sysmem_new(cfg->proc_root);
+	if (run->sysmem == NULL || sysmem_read(run->sysmem, loop_now_ms(run->loop), &run->sys) < 0) {
+		snprintf(err, errlen, "cannot read %s/meminfo: %s", cfg->proc_root, strerror(errno));
+		goto fail;
+	}
+	run->log = eventlog_new(cfg->event_out, cfg->log_path, err, errlen);
+	if (run->log == NULL)
+		goto fail;
+	if (!cfg->watch) {
+		snprintf(path, sizeof(path), "%s/self/cgroup", cfg->proc_root);
+		cgroup_probe(cfg->cgroup_root, path, &run->cgroup);
+	} else {
+		run->cgroup.mechanism = CGROUP_NONE;
+		snprintf(run->cgroup.note, sizeof(run->cgroup.note),
+			 "watch: the processes are not mergewatch's to move into a cgroup");
+	}
+	run->model.limit_mechanism = cgroup_mechanism_name(run->cgroup.mechanism);
+	run->model.limit_note = run->cgroup.note;
+	if (cfg->webhook_url != NULL) {
+		struct alerts_config ac = {
+			.url = cfg->webhook_url, .format = run->plan->webhook_format,
+			.cooldown_ms = run->plan->cooldown_ms, .host = cfg->host,
+		};
+		run->alerts = alerts_new(&ac, run_alert_result, run, err, errlen);
+		if (run->alerts == NULL)
+			goto fail;
+		struct loop_source src = { run, run_src_fill, run_src_timeout, run_src_dispatch };
+
+		loop_set_source(run->loop, &src);
+	}
+	if (run_setup_signals(run, err, errlen) < 0)
+		goto fail;
+	run_init_pairs(run);
+	if (run->pairs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	const struct limits *lim = &run->plan->limits;
+
+	run->sys_lim.min_available_bytes =
+		units_size_resolve(&lim->pressure_available, run->sys.mem_total_bytes);
+	run->sys_lim.max_swap_used_bytes =
+		units_size_resolve(&lim->pressure_swap, run->sys.swap_total_bytes);
+	run->sys_lim.max_psi_some = lim->pressure_psi;
+	run->model.pressure.min_available_bytes = run->sys_lim.min_available_bytes;
+	run->model.pressure.max_swap_used_bytes = run->sys_lim.max_swap_used_bytes;
+	run->model.pressure.max_psi_some = run->sys_lim.max_psi_some;
+	if (cfg->dashboard) {
+		char why[256];
+
+		run->tui = tui_new(why, sizeof(why));
+		if (run->tui == NULL) {
+			fprintf(stderr, "mergewatch: no dashboard (%s); running headless\n", why);
+		} else {
+			loop_add_fd(run->loop, tui_input_fd(run->tui), POLLIN, run_on_key, run);
+			loop_set_before_sleep(run->loop, run_before_sleep, run);
+		}
+	}
+	return run;
+fail:
+	run_free(run);
+	return NULL;
+}
+
+int run_execute(struct run *run)
+{
+	json_t *ev;
+	uint64_t now = loop_refresh_now(run->loop);
+
+	run->started_ms = now;
+	ev = json_pack("{s:s, s:s?, s:i, s:s}", "event", "run_start",
+		       "plan", run->plan->path, "pairs", run->n_pairs,
+		       "limit_mechanism", cgroup_mechanism_name(run->cgroup.mechanism));
+	if (run->plan->path == NULL)
+		json_object_set_new(ev, "plan", json_null());
+	if (run->cgroup.mechanism == CGROUP_NONE)
+		json_object_set_new(ev, "limit_note", json_string(run->cgroup.note));
+	run_emit(run, ev);
+	run->tick_timer = loop_add_timer(run->loop, now + run->cfg.interval_ms, run_on_tick, run);
+	if (run->cfg.watch) {
+		for (int i = 0; i < run->n_pairs; i++)
+			run_pair_begin_watch(run, &run->pairs[i]);
+	} else {
+		run_pair_next(run);
+	}
+	run_sample_tick(run, now);
+	run_check_over(run);
+	int rc = loop_run(run->loop);
+
+	if (rc < 0)
+		fprintf(stderr, "mergewatch: poll: %s\n", strerror(-rc));
+	if (run->stop_signal == SIGINT)
+		return 130;
+	if (run->stop_signal == SIGTERM)
+		return 143;
+	int c_bad = run->counts[PAIR_FAILED] + run->counts[PAIR_KILLED] + run->counts[PAIR_SKIPPED];
+
+	return c_bad > 0 || run->counts[PAIR_DONE] < run->n_pairs ? 1 : 0;
+}
+
+void run_free(struct run *run)
+{
+	if (run == NULL)
+		return;
+	run_drop_tui(run);
+	for (int i = 0; i < run->n_pairs && run->pairs != NULL; i++) {
+		struct pair_rt *p = &run->pairs[i];
+
+		run_sample_stop_pair(run, p);
+		job_close(&p->job);
+		job_close(&p->verify);
+		job_close(&p->capture);
+		progress_free(p->progress);
+		if (p->cg != NULL)
+			cgroup_free(p->cg);
+	}
+	free(run->pairs);
+	free(run->model.pairs);
+	free(run->model.trees);
+	alerts_free(run->alerts);
+	eventlog_free(run->log);
+	state_free(run->state);
+	sysmem_free(run->sysmem);
+	if (run->lock_fd >= 0)
+		lock_release(run->lock_fd);
+	if (run->signal_fd >= 0) {
+		close(run->signal_fd);
+		sigprocmask(SIG_SETMASK, &run->orig_mask, NULL);
+	}
+	loop_free(run->loop);
+	free(run);
+}

@@ -1,0 +1,130 @@
+/* Shared by the run_*.c files only: the run's state. */
+#ifndef MW_RUN_INTERNAL_H
+#define MW_RUN_INTERNAL_H
+
+#include <jansson.h>
+#include <signal.h>
+
+#include "../alerts/alerts.h"
+#include "../alerts/eventlog.h"
+#include "../alerts/rules.h"
+#include "../collectors/proctree.h"
+#include "../collectors/sysmem.h"
+#include "../tui/tui.h"
+#include "cgroup.h"
+#include "job.h"
+#include "loop.h"
+#include "model.h"
+#include "progress.h"
+#include "run.h"
+#include "state.h"
+
+enum {
+	RUN_MIN_CHECK_MS = 1,          /* fastest RSS check near the line */
+	RUN_CAPTURE_LIMIT_MS = 30000,  /* the capture command's bound */
+	RUN_ALERT_GRACE_MS = 10000,    /* queued alerts' time to go out at exit */
+	RUN_MAX_CGROUP_PIDS = 4096,
+};
+
+/* How the pair's end was decided before its root exited. */
+struct pair_stop {
+	bool requested;
+	const char *reason;            /* kill reason: rss, timeout, deadlock, operator, shutdown */
+	enum pair_state status;        /* PAIR_KILLED or PAIR_SKIPPED */
+	bool restart;                  /* run it again afterwards */
+	uint64_t grace_timer;
+};
+
+struct pair_rt {
+	struct run *run;
+	int index;
+	const struct pair_spec *spec;
+	struct model_pair *mp;
+	char name[STATE_NAME_MAX + 1];
+	char log_path[4096];
+	int attempt;
+	bool active;                   /* its tree is being watched */
+	struct job job;
+	struct proctree *tree;
+	const struct tree_sample *last_full;
+	struct cgroup *cg;
+	long oom_kills_at_start;
+	struct progress *progress;
+	uint64_t progress_done, progress_total;
+	uint64_t progress_logged_ms;
+	bool progress_unlogged;
+	struct rules_limits lim;
+	struct rules_pair_state rules;
+	uint64_t fast_timer;
+	uint64_t timeout_timer;
+	uint64_t started_ms;
+	uint64_t gate_since_ms;
+	bool skip_requested;
+	bool paused;
+	struct pair_stop stop;
+	/* after the root exited */
+	int exit_code, term_signal;
+	struct job verify;
+	bool verifying;
+	/* deadlock evidence */
+	struct job capture;
+	bool capturing;
+	uint64_t capture_timer;
+	bool deadlock_action_pending;
+};
+
+struct run {
+	struct run_config cfg;
+	struct plan *plan;
+	struct loop *loop;
+	struct eventlog *log;
+	struct alerts *alerts;
+	struct state *state;
+	int lock_fd;
+	struct sysmem *sysmem;
+	struct sys_sample sys;
+	struct rules_sys_state sys_rules;
+	struct rules_sys_limits sys_lim;
+	struct cgroup_probe cgroup;
+	int signal_fd;
+	sigset_t orig_mask;
+	struct tui *tui;
+	struct model model;
+	struct model_actions actions;
+	bool dirty;
+	struct pair_rt *pairs;
+	int n_pairs;
+	int current;                   /* run mode: the pair in progress, n_pairs when over */
+	uint64_t tick_timer;
+	uint64_t started_ms;
+	bool over;                     /* run_end written */
+	bool leaving;                  /* quit leaving the pair running */
+	int stop_signal;               /* SIGINT/SIGTERM received */
+	bool log_error_reported;
+	uint64_t exit_deadline_ms;
+	int counts[PAIR_SKIPPED + 1];
+};
+
+/* run.c */
+void run_emit(struct run *run, json_t *ev);
+void run_note(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *run_state_word(enum pair_state s);
+/* Ends the run once every pair has ended; stops the loop when done. */
+void run_check_over(struct run *run);
+
+/* run_pair.c */
+void run_pair_next(struct run *run);
+void run_pair_begin_watch(struct run *run, struct pair_rt *p);
+void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int sig,
+		   enum pair_state status);
+void run_pair_on_exit(struct run *run, struct pair_rt *p);
+void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms);
+int run_pair_act(void *ctx, enum model_action action, int index);
+
+/* run_sample.c */
+void run_sample_tick(struct run *run, uint64_t now_ms);
+void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms);
+void run_sample_schedule_fast(struct run *run, struct pair_rt *p, uint64_t now_ms);
+void run_sample_stop_pair(struct run *run, struct pair_rt *p);
+
+#endif

@@ -1,0 +1,323 @@
+/* Sampling: the base tick (system memory, pressure, every watched tree) and
+ * the fast RSS checks that tighten as a tree nears its kill line. */
+#include "run_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../alerts/jsonstr.h"
+#include "capture.h"
+#include "clock.h"
+
+/* A worst-case fill rate assumed before any growth is seen: a little above
+ * what one core can fault in (about 2.6 GB/s measured here), per core.
+ * earlyoom reasons the same way about its sleep time. */
+static double run_assumed_rate_bytes_per_ms(void)
+{
+	static const double per_core = 4.0 * 1024 * 1024 * 1024 / 1000.0;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return per_core * (double)(cores > 0 ? cores : 1);
+}
+
+static json_t *run_pair_event(struct pair_rt *p, const char *name)
+{
+	json_t *ev = json_object();
+
+	json_object_set_new(ev, "event", json_string(name));
+	json_object_set_new(ev, "pair", json_string(p->name));
+	json_object_set_new(ev, "pid", json_integer(p->job.pid));
+	return ev;
+}
+
+static void run_do_deadlock_action(struct run *run, struct pair_rt *p)
+{
+	p->deadlock_action_pending = false;
+	switch (p->spec->limits.on_deadlock) {
+	case ON_DEADLOCK_ALERT:
+		break;
+	case ON_DEADLOCK_KILL:
+		run_pair_kill(run, p, "deadlock", SIGKILL, PAIR_KILLED);
+		break;
+	case ON_DEADLOCK_RESTART:
+		run_pair_kill(run, p, "deadlock", SIGKILL, PAIR_KILLED);
+		p->stop.restart = true;
+		break;
+	}
+}
+
+static void run_capture_done(struct run *run, struct pair_rt *p)
+{
+	if (!p->capturing)
+		return;
+	p->capturing = false;
+	loop_del_timer(run->loop, p->capture_timer);
+	p->capture_timer = 0;
+	if (p->capture.pidfd >= 0) {
+		int code, sig;
+
+		loop_del_fd(run->loop, p->capture.pidfd);
+		job_signal_tree(&p->capture, run->cfg.proc_root, SIGKILL, NULL, NULL, 0);
+		while (job_reap(&p->capture, &code, &sig) == 0) {
+			/* SIGKILL was sent: the reap is immediate */
+		}
+		job_close(&p->capture);
+	}
+	if (p->deadlock_action_pending && p->active)
+		run_do_deadlock_action(run, p);
+}
+
+static void run_capture_exited(void *ctx, int fd, short revents)
+{
+	struct run *run = ctx;
+
+	(void)revents;
+	for (int i = 0; i < run->n_pairs; i++) {
+		if (run->pairs[i].capturing && run->pairs[i].capture.pidfd == fd)
+			run_capture_done(run, &run->pairs[i]);
+	}
+}
+
+static void run_capture_timeout(void *ctx, uint64_t now_ms)
+{
+	struct pair_rt *p = ctx;
+
+	(void)now_ms;
+	p->capture_timer = 0;
+	run_note(p->run, "pair %s: capture command still running after 30 s; stopped it", p->name);
+	run_capture_done(p->run, p);
+}
+
+/* Saves the evidence, then acts: the action waits for the capture command
+ * (bounded to 30 s) so the stacks are taken from the living process. */
+static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rule_event *e)
+{
+	char path[4096], err[512], when[32];
+	json_t *ev = run_pair_event(p, "deadlock");
+	json_t *blocked = json_array();
+
+	snprintf(path, sizeof(path), "%s/%s.deadlock.txt", run->plan->log_dir, p->name);
+	clock_format_rfc3339(clock_wall_ms(), when, sizeof(when));
+	if (capture_write_threads(path, run->cfg.proc_root, p->name, p->last_full, when,
+				  err, sizeof(err)) < 0) {
+		run_note(run, "%s", err);
+		path[0] = '\0';
+	}
+	for (int i = 0; i < e->n_blocked; i++)
+		json_array_append_new(blocked, json_integer(e->blocked_pids[i]));
+	json_object_set_new(ev, "blocked_pids", blocked);
+	json_object_set_new(ev, "threads", json_integer(e->threads));
+	json_object_set_new(ev, "futex_threads", json_integer(e->futex_threads));
+	json_object_set_new(ev, "stalled_s", json_real((double)e->stalled_ms / 1000.0));
+	json_object_set_new(ev, "capture", path[0] ? json_string(path) : json_null());
+	run_emit(run, ev);
+	p->mp->deadlocked = true;
+	p->deadlock_action_pending = true;
+
+	const char *command = p->spec->limits.capture;
+
+	if (command == NULL || path[0] == '\0') {
+		run_do_deadlock_action(run, p);
+		return;
+	}
+	pid_t target = e->n_blocked > 0 ? e->blocked_pids[0] : p->job.pid;
+	char *expanded = capture_expand(command, target);
+	struct job_spec spec = {
+		.command = expanded, .cwd = p->spec->cwd ? p->spec->cwd : run->plan->dir,
+		.output_path = path, .sigmask = &run->orig_mask,
+	};
+	FILE *fp = fopen(path, "ae");
+
+	if (fp != NULL) {
+		fprintf(fp, "capture command: %s\n", expanded ? expanded : "?");
+		fclose(fp);
+	}
+	if (expanded == NULL || job_spawn(&spec, &p->capture, err, sizeof(err)) < 0) {
+		run_note(run, "pair %s: capture command: %s", p->name, expanded ? err : "out of memory");
+		free(expanded);
+		run_do_deadlock_action(run, p);
+		return;
+	}
+	free(expanded);
+	p->capturing = true;
+	loop_add_fd(run->loop, p->capture.pidfd, POLLIN, run_capture_exited, run);
+	p->capture_timer = loop_add_timer(run->loop, loop_now_ms(run->loop) + RUN_CAPTURE_LIMIT_MS,
+					  run_capture_timeout, p);
+}
+
+static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule_event *e,
+			   const struct tree_sample *s)
+{
+	json_t *ev;
+
+	switch (e->kind) {
+	case RULE_KILL_RSS:
+		if (p->stop.requested && strcmp(p->stop.reason, "rss") == 0)
+			return;
+		run_pair_kill(run, p, "rss", SIGKILL, PAIR_KILLED);
+		return;
+	case RULE_APPROACH:
+		ev = run_pair_event(p, "approach");
+		json_object_set_new(ev, "rss", json_integer((json_int_t)e->rss_bytes));
+		json_object_set_new(ev, "kill_rss", json_integer((json_int_t)p->lim.kill_rss_bytes));
+		json_object_set_new(ev, "eta_s", e->eta_s < 0 ? json_null() : json_real(e->eta_s));
+		p->mp->approaching = true;
+		run_emit(run, ev);
+		return;
+	case RULE_BLOAT:
+		ev = run_pair_event(p, "bloat");
+		json_object_set_new(ev, "rss", json_integer((json_int_t)e->rss_bytes));
+		json_object_set_new(ev, "input_bytes", json_integer((json_int_t)p->lim.input_bytes));
+		json_object_set_new(ev, "ratio", json_real(e->ratio));
+		p->mp->bloated = true;
+		run_emit(run, ev);
+		return;
+	case RULE_BLOAT_RESOLVED:
+	case RULE_DEADLOCK_RESOLVED:
+		ev = json_pack("{s:s, s:s, s:s}", "event", "resolved",
+			       "kind", e->kind == RULE_BLOAT_RESOLVED ? "bloat" : "deadlock",
+			       "pair", p->name);
+		if (e->kind == RULE_BLOAT_RESOLVED)
+			p->mp->bloated = false;
+		else
+			p->mp->deadlocked = false;
+		run_emit(run, ev);
+		return;
+	case RULE_DEADLOCK:
+		(void)s;
+		run_on_deadlock(run, p, e);
+		return;
+	case RULE_PRESSURE:
+	case RULE_PRESSURE_RESOLVED:
+		return;
+	}
+}
+
+static void run_eval_pair(struct run *run, struct pair_rt *p, const struct tree_sample *s)
+{
+	struct rule_event evs[RULES_MAX_EVENTS];
+	size_t n = rules_pair_eval(&p->rules, &p->lim, s, evs);
+
+	p->mp->rss_bytes = s->rss_bytes;
+	if (s->rss_bytes > p->mp->peak_rss_bytes)
+		p->mp->peak_rss_bytes = s->rss_bytes;
+	if (p->lim.input_bytes > 0)
+		p->mp->ratio = (double)s->rss_bytes / (double)p->lim.input_bytes;
+	for (size_t i = 0; i < n && p->active; i++)
+		run_apply_rule(run, p, &evs[i], s);
+}
+
+static void run_on_fast(void *ctx, uint64_t now_ms);
+
+void run_sample_schedule_fast(struct run *run, struct pair_rt *p, uint64_t now_ms)
+{
+	loop_del_timer(run->loop, p->fast_timer);
+	p->fast_timer = 0;
+	if (!p->active || p->lim.kill_rss_bytes == UINT64_MAX || p->paused)
+		return;
+	uint64_t wait = rules_next_check_ms(&p->rules, &p->lim, run->cfg.interval_ms,
+					    RUN_MIN_CHECK_MS, run_assumed_rate_bytes_per_ms());
+
+	/* The base tick samples everything anyway: no extra timer far from
+	 * the line, so watching a calm tree costs nothing more. */
+	if (wait < run->cfg.interval_ms)
+		p->fast_timer = loop_add_timer(run->loop, now_ms + wait, run_on_fast, p);
+}
+
+static void run_on_fast(void *ctx, uint64_t now_ms)
+{
+	struct pair_rt *p = ctx;
+	struct run *run = p->run;
+
+	p->fast_timer = 0;
+	if (!p->active)
+		return;
+	now_ms = loop_refresh_now(run->loop);
+	run_eval_pair(run, p, proctree_sample_rss(p->tree, now_ms));
+	run_sample_schedule_fast(run, p, now_ms);
+}
+
+void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms)
+{
+	enum proctree_threads threads = run->tui ? PROCTREE_THREADS_ALWAYS : PROCTREE_THREADS_WHEN_STILL;
+	const struct tree_sample *s = proctree_sample(p->tree, now_ms, threads);
+
+	p->last_full = s;
+	run->model.trees[p->index] = s;
+	p->mp->stalled_ms = p->rules.have_baseline && now_ms > p->rules.still_since_ms ?
+			    now_ms - p->rules.still_since_ms : 0;
+	run_eval_pair(run, p, s);
+	if (p->progress != NULL && progress_poll(p->progress, &p->progress_done, &p->progress_total)) {
+		p->mp->progress_done = p->progress_done;
+		p->mp->progress_total = p->progress_total;
+		p->progress_unlogged = true;
+	}
+	if (p->progress_unlogged && now_ms - p->progress_logged_ms >= 1000) {
+		json_t *ev = json_pack("{s:s, s:s, s:I, s:I}", "event", "progress", "pair", p->name,
+				       "done", (json_int_t)p->progress_done,
+				       "total", (json_int_t)p->progress_total);
+		p->progress_unlogged = false;
+		p->progress_logged_ms = now_ms;
+		run_emit(run, ev);
+	}
+	run_sample_schedule_fast(run, p, now_ms);
+}
+
+static void run_sample_system(struct run *run, uint64_t now_ms)
+{
+	struct rule_event e;
+	struct model *m = &run->model;
+
+	if (sysmem_read(run->sysmem, now_ms, &run->sys) < 0)
+		return;
+	m->sys = run->sys;
+	m->mem_used_history[m->history_head] = run->sys.mem_total_bytes - run->sys.mem_available_bytes;
+	m->swap_used_history[m->history_head] = run->sys.swap_total_bytes - run->sys.swap_free_bytes;
+	m->history_head = (m->history_head + 1) % MODEL_HISTORY;
+	if (m->history_len < MODEL_HISTORY)
+		m->history_len++;
+	if (rules_sys_eval(&run->sys_rules, &run->sys_lim, &run->sys, &e) == 0)
+		return;
+	json_t *ev;
+
+	if (e.kind == RULE_PRESSURE_RESOLVED) {
+		ev = json_pack("{s:s, s:s}", "event", "resolved", "kind", "pressure");
+	} else {
+		const struct sys_sample *s = &run->sys;
+
+		ev = json_pack("{s:s, s:I, s:I, s:I, s:I}", "event", "pressure",
+			       "mem_available", (json_int_t)s->mem_available_bytes,
+			       "mem_total", (json_int_t)s->mem_total_bytes,
+			       "swap_used", (json_int_t)(s->swap_total_bytes - s->swap_free_bytes),
+			       "swap_total", (json_int_t)s->swap_total_bytes);
+		json_object_set_new(ev, "psi_some_avg10", s->psi_known ? json_real(s->psi_some_avg10) : json_null());
+		json_object_set_new(ev, "psi_full_avg10", s->psi_known ? json_real(s->psi_full_avg10) : json_null());
+	}
+	run_emit(run, ev);
+}
+
+void run_sample_tick(struct run *run, uint64_t now_ms)
+{
+	run_sample_system(run, now_ms);
+	for (int i = 0; i < run->n_pairs; i++) {
+		struct pair_rt *p = &run->pairs[i];
+
+		if (p->active)
+			run_sample_pair_full(run, p, now_ms);
+		else if (p->mp->state == PAIR_GATE)
+			run_pair_gate_check(run, p, now_ms);
+	}
+	run->dirty = true;
+}
+
+void run_sample_stop_pair(struct run *run, struct pair_rt *p)
+{
+	loop_del_timer(run->loop, p->fast_timer);
+	p->fast_timer = 0;
+	if (p->capturing)
+		run_capture_done(run, p);
+	run->model.trees[p->index] = NULL;
+	p->last_full = NULL;
+	proctree_free(p->tree);
+	p->tree = NULL;
+}

@@ -1,0 +1,79 @@
+/* Header, Memory|Swap, Pairs, Processes, Alerts (beside Processes when
+ * wide), footer. Extra height goes first to the panes that have more to
+ * show: the pair list up to its length, then the process tree. */
+#include <string.h>
+
+#include "layout.h"
+
+static struct layout_rect
+layout_rect(int y, int x, int h, int w)
+{
+	struct layout_rect r = { y, x, h, w };
+
+	return r;
+}
+
+static int
+layout_clamp(int v, int lo, int hi)
+{
+	if (v < lo)
+		return lo;
+	if (v > hi)
+		return hi;
+	return v;
+}
+
+void
+layout_compute(int rows, int cols, int n_pairs, struct layout *out)
+{
+	int y, rest, mem_h, pairs_h, alerts_h, procs_h, left_w;
+
+	memset(out, 0, sizeof *out);
+	if (rows < LAYOUT_MIN_ROWS || cols < LAYOUT_MIN_COLS) {
+		out->too_small = true;
+		return;
+	}
+	out->wide = cols >= LAYOUT_WIDE_COLS;
+	out->header = layout_rect(0, 0, 1, cols);
+	out->footer = layout_rect(rows - 1, 0, 1, cols);
+
+	/* The graph grows with tall terminals: 1 row up to 36, 5 at 52. */
+	out->graph_rows = layout_clamp((rows - 32) / 4, 1, 6);
+	mem_h = 1 + LAYOUT_MEM_LINES + out->graph_rows;
+	left_w = cols / 2;
+	out->memory = layout_rect(1, 0, mem_h, left_w);
+	/* One column between the two is the separator. */
+	out->swap = layout_rect(1, left_w + 1, mem_h, cols - left_w - 1);
+
+	y = 1 + mem_h;
+	rest = rows - 1 - y;	/* rows above the footer */
+	if (n_pairs < 1)
+		n_pairs = 1;
+	if (out->wide) {
+		/* Pairs full width (title, heading, a row per pair);
+		 * Processes | Alerts share what is left. */
+		pairs_h = layout_clamp(n_pairs + 2, 2, rest * 2 / 5);
+		if (rest - pairs_h < 6)
+			pairs_h = rest - 6;
+		out->pairs = layout_rect(y, 0, pairs_h, cols);
+		y += pairs_h;
+		procs_h = rows - 1 - y;
+		left_w = cols * 3 / 5;
+		out->procs = layout_rect(y, 0, procs_h, left_w);
+		out->alerts = layout_rect(y, left_w + 1, procs_h, cols - left_w - 1);
+		return;
+	}
+	alerts_h = layout_clamp(rest / 4, 3, 12);
+	pairs_h = layout_clamp(n_pairs + 2, 2, rest / 3 > 6 ? rest / 3 : 6);
+	procs_h = rest - alerts_h - pairs_h;
+	if (procs_h < 4) {
+		/* Short terminal: Processes keeps a title, a heading and two rows. */
+		pairs_h -= 4 - procs_h;
+		procs_h = 4;
+	}
+	out->pairs = layout_rect(y, 0, pairs_h, cols);
+	y += pairs_h;
+	out->procs = layout_rect(y, 0, procs_h, cols);
+	y += procs_h;
+	out->alerts = layout_rect(y, 0, alerts_h, cols);
+}

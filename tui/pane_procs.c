@@ -1,0 +1,192 @@
+/* The selected pair's process tree. A deadlock shows at a glance: the
+ * title counts futex-waiting threads of all threads and the time without
+ * progress, and a process with every thread in a futex wait is red. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../runner/units.h"
+#include "panes.h"
+
+enum {
+	PANE_PROCS_PID_W = 7,
+	PANE_PROCS_NAME_W = 18,		/* with the tree indentation */
+	PANE_PROCS_THR_W = 4,
+	PANE_PROCS_FUTEX_W = 5,
+	PANE_PROCS_STATE_W = 1,
+	PANE_PROCS_RSS_W = 9,
+	PANE_PROCS_CPU_W = 6,
+	PANE_PROCS_MAX_INDENT = 5,
+};
+
+struct pane_procs_cols {
+	int pid, name, thr, futex, state, rss, cpu, wchan, name_w, wchan_w;
+};
+
+static void
+pane_procs_columns(int w, struct pane_procs_cols *c)
+{
+	c->pid = 0;
+	c->name = c->pid + PANE_PROCS_PID_W + 1;
+	c->name_w = PANE_PROCS_NAME_W + (w >= 120 ? 8 : 0);
+	c->thr = c->name + c->name_w + 1;
+	c->futex = c->thr + PANE_PROCS_THR_W + 1;
+	c->state = c->futex + PANE_PROCS_FUTEX_W + 1;
+	c->rss = c->state + PANE_PROCS_STATE_W + 1;
+	c->cpu = c->rss + PANE_PROCS_RSS_W + 1;
+	c->wchan = c->cpu + PANE_PROCS_CPU_W + 1;
+	c->wchan_w = w - c->wchan;
+}
+
+/* The title's summary of the tree and the verdict's attribute. */
+static enum draw_attr
+pane_procs_summary(const struct model *m, int pair, const struct procrows *rows,
+		   char *buf, size_t len)
+{
+	const struct model_pair *p = &m->pairs[pair];
+	const struct tree_sample *ts = m->trees != NULL ? m->trees[pair] : NULL;
+	char stalled[32];
+	size_t o = 0;
+	int all_futex_procs = 0;
+	enum draw_attr a = DRAW_NORMAL;
+
+	for (size_t i = 0; rows != NULL && i < procrows_count(rows); i++)
+		all_futex_procs += procrows_get(rows, i)->all_futex;
+	o += (size_t)snprintf(buf + o, len - o, "%s", p->name ? p->name : "?");
+	if (p->pid > 0 && o < len)
+		o += (size_t)snprintf(buf + o, len - o, " pid %d", (int)p->pid);
+	if (ts != NULL && o < len) {
+		o += (size_t)snprintf(buf + o, len - o, ", %zu procs, %d threads",
+		    rows != NULL ? procrows_count(rows) : ts->n_procs, ts->threads);
+		if (ts->threads_scanned && o < len) {
+			o += (size_t)snprintf(buf + o, len - o, ", futex %d/%d",
+			    ts->futex_threads, ts->threads);
+			if (ts->threads > 0 && ts->futex_threads == ts->threads)
+				a = DRAW_WARN;
+		}
+	}
+	if (rows != NULL && procrows_tree_cpu_percent(rows) >= 0 && o < len)
+		o += (size_t)snprintf(buf + o, len - o, ", CPU %.0f%%",
+		    procrows_tree_cpu_percent(rows));
+	if (p->stalled_ms >= 1000 && o < len) {
+		units_format_elapsed(p->stalled_ms, stalled, sizeof stalled);
+		o += (size_t)snprintf(buf + o, len - o, ", no progress %s",
+		    stalled);
+		if (all_futex_procs > 0)
+			a = DRAW_WARN;
+	}
+	if (p->deadlocked && o < len) {
+		snprintf(buf + o, len - o, "  DEADLOCK");
+		a = DRAW_CRIT;
+	} else if (a == DRAW_WARN && all_futex_procs > 0 && p->stalled_ms >= 1000
+	    && o < len)
+		snprintf(buf + o, len - o, "  deadlock?");
+	return a;
+}
+
+static void
+pane_procs_row(const struct draw *d, int y, int x0,
+	       const struct pane_procs_cols *c, const struct procrow *row)
+{
+	char buf[64];
+	int indent = row->depth < PANE_PROCS_MAX_INDENT ? row->depth :
+	    PANE_PROCS_MAX_INDENT;
+	enum draw_attr name_a = row->all_futex ? DRAW_CRIT :
+	    row->state == 'R' ? DRAW_OK : DRAW_NORMAL;
+
+	draw_textf(d, y, x0 + c->pid, PANE_PROCS_PID_W, DRAW_NORMAL, "%*d",
+	    PANE_PROCS_PID_W, (int)row->pid);
+	if (indent > 0)
+		draw_textf(d, y, x0 + c->name, c->name_w, DRAW_DIM, "%*s",
+		    2 * indent, "");
+	draw_text(d, y, x0 + c->name + 2 * indent, c->name_w - 2 * indent,
+	    name_a, row->comm);
+	draw_textf(d, y, x0 + c->thr, PANE_PROCS_THR_W, DRAW_NORMAL, "%*d",
+	    PANE_PROCS_THR_W, row->threads);
+	if (row->threads_known)
+		draw_textf(d, y, x0 + c->futex, PANE_PROCS_FUTEX_W,
+		    row->all_futex ? DRAW_CRIT : row->futex_threads ? DRAW_WARN :
+		    DRAW_NORMAL, "%*d", PANE_PROCS_FUTEX_W, row->futex_threads);
+	else
+		draw_textf(d, y, x0 + c->futex, PANE_PROCS_FUTEX_W, DRAW_DIM,
+		    "%*s", PANE_PROCS_FUTEX_W, "-");
+	buf[0] = row->state >= 0x20 && row->state < 0x7f ? row->state : '?';
+	buf[1] = '\0';
+	draw_text(d, y, x0 + c->state, 1, row->state == 'D' ? DRAW_WARN :
+	    DRAW_NORMAL, buf);
+	units_format_size(row->rss_bytes, buf, sizeof buf);
+	draw_textf(d, y, x0 + c->rss, PANE_PROCS_RSS_W, DRAW_NORMAL, "%*s",
+	    PANE_PROCS_RSS_W, buf);
+	if (row->cpu_percent >= 0)
+		draw_textf(d, y, x0 + c->cpu, PANE_PROCS_CPU_W, DRAW_NORMAL,
+		    "%*.1f", PANE_PROCS_CPU_W, row->cpu_percent);
+	else
+		draw_textf(d, y, x0 + c->cpu, PANE_PROCS_CPU_W, DRAW_DIM, "%*s",
+		    PANE_PROCS_CPU_W, "-");
+	if (c->wchan_w > 0)
+		draw_text(d, y, x0 + c->wchan, c->wchan_w,
+		    row->all_futex ? DRAW_CRIT : DRAW_NORMAL,
+		    row->threads_known ? (row->wchan[0] ? row->wchan : "-") : "");
+}
+
+void
+pane_procs_draw(const struct draw *d, const struct layout_rect *r,
+		const struct model *m, int pair, const struct procrows *rows)
+{
+	struct pane_procs_cols c;
+	char summary[256];
+	enum draw_attr a;
+	int y = r->y + 1, shown, room;
+	size_t n;
+
+	if (r->h <= 0)
+		return;
+	draw_separator(d, r);
+	if (pair < 0 || pair >= m->n_pairs) {
+		draw_title(d, r, "Processes", DRAW_NORMAL, NULL);
+		return;
+	}
+	a = pane_procs_summary(m, pair, rows, summary, sizeof summary);
+	draw_title(d, r, "Processes", a, summary);
+	n = rows != NULL ? procrows_count(rows) : 0;
+	if (n == 0) {
+		const struct model_pair *p = &m->pairs[pair];
+
+		if (y >= r->y + r->h)
+			return;
+		if (view_state_live(p->state))
+			draw_text(d, y, r->x, r->w, DRAW_DIM,
+			    "waiting for the first full sample of the tree");
+		else
+			draw_textf(d, y, r->x, r->w, DRAW_DIM,
+			    "no processes: %s is %s", p->name ? p->name : "?",
+			    view_state_name(p->state));
+		return;
+	}
+	pane_procs_columns(r->w, &c);
+	if (y < r->y + r->h) {
+		draw_textf(d, y, r->x + c.pid, PANE_PROCS_PID_W, DRAW_HEADING,
+		    "%*s", PANE_PROCS_PID_W, "PID");
+		draw_text(d, y, r->x + c.name, c.name_w, DRAW_HEADING, "NAME");
+		draw_textf(d, y, r->x + c.thr, PANE_PROCS_THR_W, DRAW_HEADING,
+		    "%*s", PANE_PROCS_THR_W, "THR");
+		draw_textf(d, y, r->x + c.futex, PANE_PROCS_FUTEX_W, DRAW_HEADING,
+		    "%*s", PANE_PROCS_FUTEX_W, "FUTEX");
+		draw_text(d, y, r->x + c.state, 1, DRAW_HEADING, "S");
+		draw_textf(d, y, r->x + c.rss, PANE_PROCS_RSS_W, DRAW_HEADING,
+		    "%*s", PANE_PROCS_RSS_W, "RSS");
+		draw_textf(d, y, r->x + c.cpu, PANE_PROCS_CPU_W, DRAW_HEADING,
+		    "%*s", PANE_PROCS_CPU_W, "CPU%");
+		if (c.wchan_w > 0)
+			draw_text(d, y, r->x + c.wchan, c.wchan_w, DRAW_HEADING,
+			    "WCHAN");
+		y++;
+	}
+	room = r->y + r->h - y;
+	/* When the tree does not fit, the last row says how many are left. */
+	shown = (size_t)room >= n ? (int)n : room - 1;
+	for (int i = 0; i < shown; i++, y++)
+		pane_procs_row(d, y, r->x, &c, procrows_get(rows, (size_t)i));
+	if ((size_t)shown < n && room > 0)
+		draw_textf(d, y, r->x, r->w, DRAW_DIM, "%*s %zu more processes",
+		    PANE_PROCS_PID_W, "+", n - (size_t)shown);
+}
