@@ -40,14 +40,14 @@ $(BUILD)/%.o: %.c
 	@echo "  CC $<"; $(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 mergewatch: $(BUILD)/main.o $(LIB_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 mergewatch-sim: sim/mergewatch-sim.c
-	$(CC) $(ALL_CFLAGS) -o $@ $< -lpthread -lm
+	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -o $@ $< -lpthread -lm
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
 # Installs the Debian packages that are missing: apt-get as root, sudo otherwise.
 deps:

@@ -435,7 +435,7 @@ procparse_children(const char *buf, size_t len,
 		   void (*fn)(pid_t pid, void *ctx), void *ctx)
 {
 	struct cursor c = { buf, buf + len };
-	uint64_t pid;
+	uint64_t pid = 0;
 	int count = 0;
 
 	if (buf == NULL && len != 0)

@@ -55,11 +55,19 @@ struct pt_proc {
 	size_t cap_threads;
 };
 
+/* What reading a process's files came to. */
+enum pt_status {
+	PT_UNREAD,
+	PT_OK,
+	PT_GONE,                     /* vanished, or garbage */
+	PT_FAILED,                   /* unreadable for now (out of fds, ...) */
+};
+
 /* A process found by discovery, in breadth-first order. */
 struct pt_visit {
 	struct pt_proc *proc;
 	size_t parent;               /* index in the visit list; root: 0 */
-	bool ok;                     /* read and validated */
+	enum pt_status status;       /* PT_OK: read and validated */
 	struct proc_sample sample;
 };
 
@@ -72,7 +80,8 @@ struct proctree {
 	bool root_gone;              /* sticky: a PID never comes back */
 	long ticks_per_s;
 	uint64_t page_bytes;
-	unsigned gen;
+	unsigned gen;                 /* of the discovery under way */
+	unsigned sampled_gen;         /* of the last complete full sample */
 
 	struct pt_proc **procs;      /* sorted by pid */
 	size_t n_procs;
@@ -615,9 +624,8 @@ pt_discover(struct proctree *pt)
 	return n_visits;
 }
 
-/* The raw reader's fields of one process into v->sample. False when the
- * process has gone or its files are garbage. */
-static bool
+/* The raw reader's fields of one process into v->sample. */
+static enum pt_status
 pt_read_proc_raw(struct proctree *pt, struct pt_visit *v)
 {
 	struct pt_proc *p = v->proc;
@@ -636,9 +644,11 @@ pt_read_proc_raw(struct proctree *pt, struct pt_visit *v)
 		n = pt_read(pt, &p->fd_stat, pt_path(pt, p->pid, 0, "stat"),
 		    PT_FD_PROC);
 	}
+	if (n < 0 && !pt_vanished(n))
+		return PT_FAILED;
 	if (n <= 0 || procparse_stat(pt->buf, (size_t)n, &sf) != 0 ||
 	    sf.pid != p->pid)
-		return false;
+		return PT_GONE;
 	if (p->start_ticks != 0 && sf.start_ticks != p->start_ticks) {
 		/* Same PID, another process (a fake tree rewritten, or a
 		 * reuse between open and read): its other files are stale. */
@@ -661,7 +671,7 @@ pt_read_proc_raw(struct proctree *pt, struct pt_visit *v)
 	n = pt_read(pt, &p->fd_statm, pt_path(pt, p->pid, 0, "statm"),
 	    PT_FD_PROC);
 	if (pt_vanished(n))
-		return false;
+		return PT_GONE;
 	if (n < 0 || procparse_statm(pt->buf, (size_t)n, &pages) != 0)
 		pages = 0;
 	s->rss_bytes = pages * pt->page_bytes;
@@ -671,14 +681,14 @@ pt_read_proc_raw(struct proctree *pt, struct pt_visit *v)
 		s->io_known = true;
 		s->io_bytes = io;
 	} else if (n == -ESRCH) {
-		return false;
+		return PT_GONE;
 	}
-	return true;
+	return PT_OK;
 }
 
-/* The libproc2 reader's fields of every visited process. Processes it
- * cannot find stay not ok. */
-static void
+/* The libproc2 reader's fields of every visited process. False when
+ * libproc2 failed as a whole; processes it left out stay PT_UNREAD. */
+static bool
 pt_read_procs_src(struct proctree *pt, size_t n_visits)
 {
 	size_t i, j, got = 0;
@@ -686,17 +696,17 @@ pt_read_procs_src(struct proctree *pt, size_t n_visits)
 
 	grown = pt_grow(pt->pids, &pt->cap_pids, n_visits, sizeof *pt->pids);
 	if (grown == NULL)
-		return;
+		return false;
 	pt->pids = grown;
 	grown = pt_grow(pt->src_out, &pt->cap_src_out, n_visits,
 	    sizeof *pt->src_out);
 	if (grown == NULL)
-		return;
+		return false;
 	pt->src_out = grown;
 	for (i = 0; i < n_visits; i++)
 		pt->pids[i] = pt->visits[i].proc->pid;
 	if (pidsrc_read(pt->src, pt->pids, n_visits, pt->src_out, &got) != 0)
-		return;
+		return false;
 	/* pidsrc keeps the order of pids and leaves out the gone ones. */
 	for (i = 0, j = 0; i < n_visits && j < got; i++) {
 		struct pt_visit *v = &pt->visits[i];
@@ -717,7 +727,26 @@ pt_read_procs_src(struct proctree *pt, size_t n_visits)
 			v->sample.io_known = false;
 			v->sample.io_bytes = 0;
 		}
-		v->ok = true;
+		v->status = PT_OK;
+	}
+	return true;
+}
+
+/* Every visited process's fields: through libproc2 under the real /proc,
+ * else raw. A process libproc2 left out is read raw, which tells one that
+ * has gone from one that could not be read just now. */
+static void
+pt_read_procs(struct proctree *pt, size_t n_visits)
+{
+	size_t i;
+
+	if (pt->src != NULL && !pt_read_procs_src(pt, n_visits)) {
+		for (i = 0; i < n_visits; i++)
+			pt->visits[i].status = PT_UNREAD;
+	}
+	for (i = 0; i < n_visits; i++) {
+		if (pt->visits[i].status == PT_UNREAD)
+			pt->visits[i].status = pt_read_proc_raw(pt, &pt->visits[i]);
 	}
 }
 
@@ -726,8 +755,8 @@ static bool
 pt_push_thread(struct proctree *pt, const struct thread_sample *ts)
 {
 	struct tree_sample *s = &pt->full;
-
 	void *grown;
+
 
 	grown = pt_grow(pt->out_threads, &pt->cap_out_threads,
 	    s->n_threads_v + 1, sizeof *pt->out_threads);
@@ -777,7 +806,7 @@ pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_sample *s)
 {
 	struct tree_sample *ts = &pt->full;
 	bool complete = true;
-	size_t t;
+	size_t t, live = 0;
 
 	s->first_thread = ts->n_threads_v;
 	for (t = 0; t < p->n_threads; t++) {
@@ -812,12 +841,16 @@ pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_sample *s)
 		}
 		if (one.futex_wait)
 			s->futex_threads++;
+		/* A leader that called pthread_exit stays a zombie while
+		 * the other threads run: it waits on nothing. */
+		if (one.state != 'Z' && one.state != 'X')
+			live++;
 	}
 	s->n_threads_scanned = ts->n_threads_v - s->first_thread;
 	/* A thread we could not read might be running: then it is not a
-	 * deadlock, so all_futex needs every thread seen waiting. */
-	s->all_futex = complete && s->n_threads_scanned > 0 &&
-	    (size_t)s->futex_threads == s->n_threads_scanned;
+	 * deadlock, so all_futex needs every live thread seen waiting. */
+	s->all_futex = complete && live > 0 &&
+	    (size_t)s->futex_threads == live;
 	if (s->n_threads_scanned > 0)
 		pt_top_wchan(&pt->out_threads[s->first_thread],
 		    s->n_threads_scanned, s->top_wchan, sizeof s->top_wchan);
@@ -868,22 +901,25 @@ proctree_sample(struct proctree *pt, uint64_t t_ms, enum proctree_threads thread
 	if (pt->root_gone)
 		return s;
 
-	pt->gen++;
+	if (++pt->gen == 0)
+		pt->gen = 1;    /* 0 means never part of a sample */
 	n_visits = pt_discover(pt);
 
-	if (pt->src != NULL) {
-		pt_read_procs_src(pt, n_visits);
-	} else {
-		for (i = 0; i < n_visits; i++)
-			pt->visits[i].ok = pt_read_proc_raw(pt, &pt->visits[i]);
-	}
+	pt_read_procs(pt, n_visits);
 
 	/* The root must be the process we were given; every other process
 	 * must still be the child of the one it was found under (a PID
 	 * reused between the two reads belongs to someone else). Parents
 	 * come before their children in breadth-first order. */
 	root = n_visits > 0 ? &pt->visits[0] : NULL;
-	if (root == NULL || !root->ok || root->sample.pid != pt->root ||
+	if (root != NULL && root->status == PT_FAILED) {
+		/* Not readable just now (out of descriptors): alive as far
+		 * as we know, with nothing to show. Try again next time. */
+		s->root_alive = true;
+		return s;
+	}
+	if (root == NULL || root->status != PT_OK ||
+	    root->sample.pid != pt->root ||
 	    (pt->expect_start != 0 && root->sample.start_ticks != pt->expect_start)) {
 		pt->root_gone = true;
 		pt_forget_all(pt);
@@ -897,8 +933,9 @@ proctree_sample(struct proctree *pt, uint64_t t_ms, enum proctree_threads thread
 		struct pt_visit *v = &pt->visits[i];
 		const struct pt_visit *parent = &pt->visits[v->parent];
 
-		if (v->ok && (!parent->ok || v->sample.ppid != parent->proc->pid))
-			v->ok = false;
+		if (v->status == PT_OK && (parent->status != PT_OK ||
+		    v->sample.ppid != parent->proc->pid))
+			v->status = PT_GONE;
 	}
 
 	grown = pt_grow(pt->out_procs, &pt->cap_out_procs, n_visits,
@@ -912,7 +949,7 @@ proctree_sample(struct proctree *pt, uint64_t t_ms, enum proctree_threads thread
 	for (i = 0; i < n_visits; i++) {
 		struct pt_visit *v = &pt->visits[i];
 
-		if (!v->ok)
+		if (v->status != PT_OK)
 			continue;
 		v->proc->valid_gen = pt->gen;
 		v->proc->fast_gone = false;
@@ -933,7 +970,7 @@ proctree_sample(struct proctree *pt, uint64_t t_ms, enum proctree_threads thread
 		for (i = 0; i < n_visits; i++) {
 			struct pt_visit *v = &pt->visits[i];
 
-			if (!v->ok)
+			if (v->status != PT_OK)
 				continue;
 			pt_scan_threads(pt, v->proc, &pt->out_procs[k]);
 			s->futex_threads += pt->out_procs[k].futex_threads;
@@ -946,6 +983,7 @@ proctree_sample(struct proctree *pt, uint64_t t_ms, enum proctree_threads thread
 	pt->prev_cpu_ticks = s->cpu_ticks;
 	pt->prev_io_known = s->io_known;
 	pt->prev_io_bytes = s->io_bytes;
+	pt->sampled_gen = pt->gen;
 	pt_sweep(pt);
 	return s;
 }
@@ -988,6 +1026,8 @@ proctree_sample_rss(struct proctree *pt, uint64_t t_ms)
 		uint64_t rss = 0;
 		ssize_t n;
 
+		if (p->valid_gen == 0 || p->valid_gen != pt->sampled_gen)
+			continue;       /* found since, not yet read */
 		if (p->fast_gone) {
 			if (p->pid == pt->root)
 				s->root_alive = false;

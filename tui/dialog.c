@@ -154,8 +154,10 @@ dialog_draw(const struct draw *d, int rows, int cols, const struct model *m,
 	for (int i = 0; i < t.n; i++)
 		if ((int)strlen(t.lines[i]) > w)
 			w = (int)strlen(t.lines[i]);
+	/* "key meaning" entries three blanks apart, as drawn below. */
 	for (int i = 0; i < t.n_keys; i++)
-		keys_w += (int)(strlen(t.keys[i][0]) + strlen(t.keys[i][1]) + 3);
+		keys_w += (int)(strlen(t.keys[i][0]) + 1 + strlen(t.keys[i][1])) +
+		    (i > 0 ? 3 : 0);
 	if (keys_w > w)
 		w = keys_w;
 	w += 4;			/* frame and a space each side */

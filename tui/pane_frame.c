@@ -67,7 +67,9 @@ void
 pane_frame_footer(const struct draw *d, const struct layout_rect *r,
 		  const struct model *m, const struct view *v)
 {
-	int x = r->x, end = r->x + r->w;
+	int x = r->x, end = r->x + r->w, need = 0;
+	size_t first = 0, n_hints = sizeof pane_frame_hints /
+	    sizeof pane_frame_hints[0];
 	const char *mode;
 
 	if (v->flash[0] != '\0') {
@@ -83,7 +85,15 @@ pane_frame_footer(const struct draw *d, const struct layout_rect *r,
 		draw_text(d, r->y, x, end - x, DRAW_NORMAL, " quit");
 		return;
 	}
-	for (size_t i = 0; i < sizeof pane_frame_hints / sizeof pane_frame_hints[0]; i++) {
+	mode = v->follow ? "[follow]" : "[f follow]";
+	/* The arrows' hint goes first when the row is short (ASCII's "Up/Dn"
+	 * is wider than the arrows). */
+	for (size_t i = 0; i < n_hints; i++)
+		need += (int)strlen(pane_frame_hints[i][1]) + 3 +
+		    (i == 0 ? (d->utf8 ? 2 : 5) : 1);
+	if (need + (int)strlen(mode) > r->w)
+		first = 1;
+	for (size_t i = first; i < n_hints; i++) {
 		const char *key = pane_frame_hints[i][0];
 
 		if (i == 0 && !d->utf8)
@@ -93,7 +103,6 @@ pane_frame_footer(const struct draw *d, const struct layout_rect *r,
 		x += draw_text(d, r->y, x, end - x, DRAW_NORMAL, pane_frame_hints[i][1]);
 		x += draw_text(d, r->y, x, end - x, DRAW_NORMAL, "  ");
 	}
-	mode = v->follow ? "[follow]" : "[manual: f follows]";
 	if (end - x >= (int)strlen(mode))
 		draw_text(d, r->y, end - (int)strlen(mode), (int)strlen(mode),
 		    v->follow ? DRAW_OK : DRAW_WARN, mode);
@@ -108,8 +117,8 @@ pane_frame_too_small(const struct draw *d, int rows, int cols,
 
 	if (rows <= 0 || cols <= 0)
 		return;
-	draw_textf(d, y++, 0, cols, DRAW_WARN, "mergewatch: %dx%d is too small "
-	    "(use at least 80x24)", cols, rows);
+	draw_textf(d, y++, 0, cols, DRAW_WARN, "%dx%d: too small, "
+	    "mergewatch needs 80x24", cols, rows);
 	if (y < rows)
 		draw_textf(d, y++, 0, cols, DRAW_NORMAL, "Memory avail %s of %s",
 		    units_format_size(m->sys.mem_available_bytes, a, sizeof a),

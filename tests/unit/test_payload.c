@@ -16,13 +16,13 @@
 #include "../../alerts/text.h"
 
 #define HOST "vm-merge-1"
-#define WALL_MS 1795000000123ULL        /* 2026-11-18T... */
+#define WALL_MS 1795000000123ULL        /* 2026-11-18T11:06:40.123Z */
 
 static json_t *bloat_event(const char *pair)
 {
 	return json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:f}", "ts", "2026-11-21T10:00:00.123Z",
 			 "event", "bloat", "pair", pair, "pid", 4242,
-			 (json_int_t)60129542144LL, "input_bytes", (json_int_t)9985798963LL,
+			 "rss", (json_int_t)60129542144LL, "input_bytes", (json_int_t)9985798963LL,
 			 "ratio", 6.0);
 }
 
@@ -231,7 +231,7 @@ static void test_generic_without_ts_uses_wall_clock(void **state)
 	alert = json_array_get(json_object_get(body, "alerts"), 0);
 	/* 1795000000123 ms since the epoch */
 	assert_string_equal(json_string_value(json_object_get(alert, "startsAt")),
-			    "2026-11-18T10:26:40.123Z");
+			    "2026-11-18T11:06:40.123Z");
 	assert_null(json_object_get(json_object_get(alert, "labels"), "pair"));
 	json_decref(body);
 	json_decref(ev);

@@ -192,19 +192,33 @@ remove_copy(const char *dst)
 	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* A fixture stat line, as tests/fixtures/proc/README.md describes them. */
+/* A fixture stat line, as tests/fixtures/proc/README.md describes them:
+ * of the process when tid is 0, else of its thread tid. */
+static void
+write_stat_of(const char *root, pid_t pid, pid_t tid, char state,
+	      const char *comm, pid_t ppid, unsigned utime, unsigned stime,
+	      int threads, unsigned start)
+{
+	char path[PATH_MAX + 64], line[512];
+
+	if (tid > 0)
+		snprintf(path, sizeof path, "%s/%d/task/%d/stat", root,
+		    (int)pid, (int)tid);
+	else
+		snprintf(path, sizeof path, "%s/%d/stat", root, (int)pid);
+	snprintf(line, sizeof line, "%d (%s) %c %d %d %d 0 -1 4194560 1200 0 3 0 "
+	    "%u %u 0 0 20 0 %d 0 %u 123456789 100 18446744073709551615 1 1 0\n",
+	    (int)(tid > 0 ? tid : pid), comm, state, (int)ppid, (int)ppid,
+	    (int)ppid, utime, stime, threads, start);
+	write_file(path, line);
+}
+
 static void
 write_stat(const char *root, pid_t pid, const char *comm, pid_t ppid,
 	   unsigned utime, unsigned stime, int threads, unsigned start)
 {
-	char path[PATH_MAX + 32], line[512];
-
-	snprintf(path, sizeof path, "%s/%d/stat", root, (int)pid);
-	snprintf(line, sizeof line, "%d (%s) S %d %d %d 0 -1 4194560 1200 0 3 0 "
-	    "%u %u 0 0 20 0 %d 0 %u 123456789 100 18446744073709551615 1 1 0\n",
-	    (int)pid, comm, (int)ppid, (int)ppid, (int)ppid, utime, stime,
-	    threads, start);
-	write_file(path, line);
+	write_stat_of(root, pid, 0, 'S', comm, ppid, utime, stime, threads,
+	    start);
 }
 
 /* Kills a child started here (and already-known grandchildren first) and
@@ -492,6 +506,21 @@ test_fixture_changes(void **state)
 	write_stat(root, 4300, "sleeper", 4100, 2, 0, 1, 5300);
 	s = proctree_sample(pt, 6, PROCTREE_THREADS_WHEN_STILL);
 	assert_true(s->threads_scanned);
+
+	/* The worker's main thread called pthread_exit (a zombie leader):
+	 * the two live threads still make a deadlock. */
+	write_stat_of(root, 4100, 4100, 'Z', "worker", 4000, 1, 1, 3, 5100);
+	snprintf(path, sizeof path, "%s/4100/task/4100/wchan", root);
+	write_file(path, "0");
+	s = proctree_sample(pt, 7, PROCTREE_THREADS_ALWAYS);
+	assert_int_equal(get_proc(s, 4100)->n_threads_scanned, 3);
+	assert_int_equal(get_proc(s, 4100)->futex_threads, 2);
+	assert_true(get_proc(s, 4100)->all_futex);
+	/* ... and one of them running is no deadlock. */
+	write_stat_of(root, 4100, 4101, 'R', "worker", 4000, 1, 1, 3, 5100);
+	s = proctree_sample(pt, 7, PROCTREE_THREADS_ALWAYS);
+	assert_int_equal(get_proc(s, 4100)->futex_threads, 1);
+	assert_false(get_proc(s, 4100)->all_futex);
 
 	/* 4200 leaves thread 4001's children list: gone from the tree. */
 	snprintf(path, sizeof path, "%s/4000/task/4001/children", root);
