@@ -100,4 +100,7 @@ uninstall:
 clean:
 	rm -rf build build-asan mergewatch mergewatch-sim mergewatch-asan
 
+# Further targets (fuzz, lint, soak, docs) live in mk/, one file per concern.
+-include $(wildcard mk/*.mk)
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -37,7 +37,9 @@ pane_procs_columns(int w, struct pane_procs_cols *c)
 	c->wchan_w = w - c->wchan;
 }
 
-/* The title's summary of the tree and the verdict's attribute. */
+/* The title's summary of the tree, most telling first (the verdict, the
+ * futex-waiting threads of all threads, the time without progress), and
+ * the attribute that says how worrying it is. */
 static enum draw_attr
 pane_procs_summary(const struct model *m, int pair, const struct procrows *rows,
 		   char *buf, size_t len)
@@ -47,39 +49,41 @@ pane_procs_summary(const struct model *m, int pair, const struct procrows *rows,
 	char stalled[32];
 	size_t o = 0;
 	int all_futex_procs = 0;
+	bool stalled_long = p->stalled_ms >= 1000;
 	enum draw_attr a = DRAW_NORMAL;
 
 	for (size_t i = 0; rows != NULL && i < procrows_count(rows); i++)
 		all_futex_procs += procrows_get(rows, i)->all_futex;
-	o += (size_t)snprintf(buf + o, len - o, "%s", p->name ? p->name : "?");
-	if (p->pid > 0 && o < len)
-		o += (size_t)snprintf(buf + o, len - o, " pid %d", (int)p->pid);
-	if (ts != NULL && o < len) {
-		o += (size_t)snprintf(buf + o, len - o, ", %zu procs, %d threads",
-		    rows != NULL ? procrows_count(rows) : ts->n_procs, ts->threads);
-		if (ts->threads_scanned && o < len) {
-			o += (size_t)snprintf(buf + o, len - o, ", futex %d/%d",
-			    ts->futex_threads, ts->threads);
-			if (ts->threads > 0 && ts->futex_threads == ts->threads)
-				a = DRAW_WARN;
-		}
-	}
-	if (rows != NULL && procrows_tree_cpu_percent(rows) >= 0 && o < len)
-		o += (size_t)snprintf(buf + o, len - o, ", CPU %.0f%%",
-		    procrows_tree_cpu_percent(rows));
-	if (p->stalled_ms >= 1000 && o < len) {
-		units_format_elapsed(p->stalled_ms, stalled, sizeof stalled);
-		o += (size_t)snprintf(buf + o, len - o, ", no progress %s",
-		    stalled);
-		if (all_futex_procs > 0)
-			a = DRAW_WARN;
-	}
-	if (p->deadlocked && o < len) {
-		snprintf(buf + o, len - o, "  DEADLOCK");
+	if (p->deadlocked)
 		a = DRAW_CRIT;
-	} else if (a == DRAW_WARN && all_futex_procs > 0 && p->stalled_ms >= 1000
-	    && o < len)
-		snprintf(buf + o, len - o, "  deadlock?");
+	else if (all_futex_procs > 0 && stalled_long)
+		a = DRAW_WARN;
+	buf[0] = '\0';
+#define PUT(...) do { \
+		if (o < len) \
+			o += (size_t)snprintf(buf + o, len - o, __VA_ARGS__); \
+	} while (0)
+	if (a == DRAW_CRIT)
+		PUT("DEADLOCK ");
+	else if (a == DRAW_WARN)
+		PUT("deadlock? ");
+	PUT("%s", p->name ? p->name : "?");
+	if (p->pid > 0)
+		PUT(" pid %d", (int)p->pid);
+	if (ts != NULL && ts->threads_scanned)
+		PUT(": futex %d/%d threads", ts->futex_threads, ts->threads);
+	else if (ts != NULL)
+		PUT(": %d threads", ts->threads);
+	if (stalled_long) {
+		units_format_elapsed(p->stalled_ms, stalled, sizeof stalled);
+		PUT(", no progress %s", stalled);
+	}
+	if (ts != NULL)
+		PUT(", %zu procs", rows != NULL && procrows_count(rows) > 0 ?
+		    procrows_count(rows) : ts->n_procs);
+	if (rows != NULL && procrows_tree_cpu_percent(rows) >= 0)
+		PUT(", CPU %.0f%%", procrows_tree_cpu_percent(rows));
+#undef PUT
 	return a;
 }
 

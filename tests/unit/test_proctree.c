@@ -167,8 +167,8 @@ copy_fixture(const char *tree, char *dst, size_t dstlen)
 	fixture_root(copy_src, sizeof copy_src, tree);
 	assert_non_null(mkdtemp(tmpl));
 	snprintf(copy_dst, sizeof copy_dst, "%s/root", tmpl);
-	assert_int_equal(nftw(copy_src, copy_one, 16, FTW_PHYS), 0);
 	snprintf(dst, dstlen, "%s", copy_dst);
+	assert_int_equal(nftw(copy_src, copy_one, 16, FTW_PHYS), 0);
 }
 
 static int
@@ -221,30 +221,89 @@ write_stat(const char *root, pid_t pid, const char *comm, pid_t ppid,
 	    start);
 }
 
-/* Kills a child started here (and already-known grandchildren first) and
- * reaps it. */
-static void
-kill_and_reap(pid_t pid)
+/* What a test leaves behind, ended by teardown even when it fails:
+ * children it forked (killed and reaped), their children (killed first),
+ * and a fixture copy. */
+struct leftovers {
+	pid_t children[4];
+	pid_t grandchildren[4];
+	char copy[PATH_MAX];
+};
+
+static int
+setup(void **state)
 {
-	if (pid <= 0)
-		return;
+	*state = calloc(1, sizeof(struct leftovers));
+	return *state != NULL ? 0 : -1;
+}
+
+static void
+track(pid_t *slots, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (slots[i] == 0) {
+			slots[i] = pid;
+			return;
+		}
+	}
+	fail_msg("too many processes to track");
+}
+
+/* Forgets a tracked PID once it has been ended. */
+static void
+untrack(pid_t *slots, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (slots[i] == pid)
+			slots[i] = 0;
+	}
+}
+
+/* Kills a child started here and reaps it. */
+static void
+end_child(struct leftovers *lo, pid_t pid)
+{
 	kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
+	untrack(lo->children, pid);
 }
 
 /* Kills a grandchild (not ours to reap: its parent ignores SIGCHLD) and
  * waits until it has gone. */
 static void
-kill_grandchild(pid_t pid)
+end_grandchild(struct leftovers *lo, pid_t pid)
 {
 	int i;
 
-	if (pid <= 0)
-		return;
 	kill(pid, SIGKILL);
 	for (i = 0; i < POLL_TRIES && kill(pid, 0) == 0; i++)
 		nap_ms(POLL_STEP_MS);
+	untrack(lo->grandchildren, pid);
+}
+
+static int
+teardown(void **state)
+{
+	struct leftovers *lo = *state;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (lo->grandchildren[i] > 0)
+			end_grandchild(lo, lo->grandchildren[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		if (lo->children[i] > 0)
+			end_child(lo, lo->children[i]);
+	}
+	if (lo->copy[0] != '\0')
+		remove_copy(lo->copy);
+	free(lo);
+	return 0;
 }
 
 static void
@@ -476,8 +535,10 @@ test_fixture_changes(void **state)
 	struct proctree *pt;
 	uint64_t pg = page_bytes();
 
-	(void)state;
-	copy_fixture("deadlock", root, sizeof root);
+	struct leftovers *lo = *state;
+
+	copy_fixture("deadlock", lo->copy, sizeof lo->copy);
+	snprintf(root, sizeof root, "%s", lo->copy);
 	pt = proctree_new(root, 4000, 0);
 	assert_non_null(pt);
 
@@ -549,7 +610,6 @@ test_fixture_changes(void **state)
 	assert_int_equal(proctree_root_start_ticks(pt), 5000);
 
 	proctree_free(pt);
-	remove_copy(root);
 }
 
 /* With few descriptors left, thread files are given back and read one at
@@ -561,7 +621,8 @@ test_fixture_out_of_fds(void **state)
 	pid_t pid;
 	int status;
 
-	(void)state;
+	struct leftovers *lo = *state;
+
 	fixture_root(root, sizeof root, "deadlock");
 	fflush(NULL);
 	pid = fork();
@@ -600,7 +661,9 @@ test_fixture_out_of_fds(void **state)
 		proctree_free(pt);
 		_exit(0);
 	}
+	track(lo->children, pid);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+	untrack(lo->children, pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
@@ -709,12 +772,12 @@ assert_same_tree(const struct tree_sample *a, const struct tree_sample *b)
 static void
 test_real_tree(void **state)
 {
+	struct leftovers *lo = *state;
 	const struct tree_sample *s;
 	struct proctree *pt, *raw;
 	pid_t child, g1 = 0, g2 = 0;
 	int fds[2], i;
 
-	(void)state;
 	assert_int_equal(pipe(fds), 0);
 	fflush(NULL);
 	child = fork();
@@ -724,9 +787,12 @@ test_real_tree(void **state)
 		run_forker(fds[1]);
 		_exit(0);
 	}
+	track(lo->children, child);
 	close(fds[1]);
 	read_exact(fds[0], &g1, sizeof g1);
+	track(lo->grandchildren, g1);
 	read_exact(fds[0], &g2, sizeof g2);
+	track(lo->grandchildren, g2);
 	close(fds[0]);
 
 	pt = proctree_new("/proc", child, 0);     /* through libproc2 */
@@ -750,7 +816,7 @@ test_real_tree(void **state)
 	assert_same_tree(s, proctree_sample(raw, 1, PROCTREE_THREADS_ALWAYS));
 
 	/* G1 exits: the fast read and the next full sample just lose it. */
-	kill_grandchild(g1);
+	end_grandchild(lo, g1);
 	s = proctree_sample_rss(pt, 2);
 	assert_true(s->root_alive);
 	assert_true(s->rss_bytes > 0);
@@ -763,8 +829,8 @@ test_real_tree(void **state)
 	assert_int_equal(s->n_procs, 2);
 
 	/* The root goes: so does the tree, without an error. */
-	kill_grandchild(g2);
-	kill_and_reap(child);
+	end_grandchild(lo, g2);
+	end_child(lo, child);
 	s = proctree_sample_rss(pt, 4);
 	assert_false(s->root_alive);
 	for (i = 0; i < 2; i++) {
@@ -800,6 +866,7 @@ run_grower(int go_fd, int ack_fd)
 static void
 test_real_rss_growth(void **state)
 {
+	struct leftovers *lo = *state;
 	const struct tree_sample *s;
 	struct proctree *pt;
 	int go[2], ack[2];
@@ -807,7 +874,6 @@ test_real_rss_growth(void **state)
 	pid_t child;
 	char c = 'g';
 
-	(void)state;
 	assert_int_equal(pipe(go), 0);
 	assert_int_equal(pipe(ack), 0);
 	fflush(NULL);
@@ -819,6 +885,7 @@ test_real_rss_growth(void **state)
 		run_grower(go[0], ack[1]);
 		_exit(0);
 	}
+	track(lo->children, child);
 	close(go[0]);
 	close(ack[1]);
 
@@ -843,7 +910,7 @@ test_real_rss_growth(void **state)
 	s = proctree_sample(pt, 4, PROCTREE_THREADS_NEVER);
 	assert_true(s->rss_bytes >= before + 50 * MIB);
 
-	kill_and_reap(child);
+	end_child(lo, child);
 	close(go[1]);
 	close(ack[0]);
 	proctree_free(pt);
@@ -917,7 +984,7 @@ run_waiter(enum waiter_kind kind, int ready_fd)
 }
 
 static pid_t
-start_waiter(enum waiter_kind kind)
+start_waiter(struct leftovers *lo, enum waiter_kind kind)
 {
 	int fds[2];
 	pid_t child;
@@ -932,6 +999,7 @@ start_waiter(enum waiter_kind kind)
 		run_waiter(kind, fds[1]);
 		_exit(0);
 	}
+	track(lo->children, child);
 	close(fds[1]);
 	read_exact(fds[0], &c, 1);
 	close(fds[0]);
@@ -941,14 +1009,14 @@ start_waiter(enum waiter_kind kind)
 static void
 test_real_deadlock(void **state)
 {
+	struct leftovers *lo = *state;
 	const struct tree_sample *s = NULL;
 	const struct proc_sample *p = NULL;
 	struct proctree *pt;
 	pid_t child;
 	int i;
 
-	(void)state;
-	child = start_waiter(WAIT_DEADLOCK);
+	child = start_waiter(lo, WAIT_DEADLOCK);
 	pt = proctree_new("/proc", child, 0);
 	assert_non_null(pt);
 	/* The threads take a moment to reach their locks. */
@@ -974,7 +1042,7 @@ test_real_deadlock(void **state)
 	assert_true(s->threads_scanned);
 	assert_true(s->procs[0].all_futex);
 
-	kill_and_reap(child);
+	end_child(lo, child);
 	proctree_free(pt);
 }
 
@@ -983,13 +1051,13 @@ static void
 test_real_idle_is_not_deadlock(void **state)
 {
 	const enum waiter_kind kinds[] = { WAIT_SLEEP, WAIT_PIPE };
+	struct leftovers *lo = *state;
 	size_t k;
 
-	(void)state;
 	for (k = 0; k < 2; k++) {
 		const struct tree_sample *s = NULL;
 		const struct proc_sample *p = NULL;
-		pid_t child = start_waiter(kinds[k]);
+		pid_t child = start_waiter(lo, kinds[k]);
 		struct proctree *pt = proctree_new("/proc", child, 0);
 		int i;
 
@@ -1011,7 +1079,7 @@ test_real_idle_is_not_deadlock(void **state)
 		assert_false(p->all_futex);
 		assert_int_equal(p->futex_threads, 0);
 		assert_false(s->threads_v[p->first_thread].futex_wait);
-		kill_and_reap(child);
+		end_child(lo, child);
 		proctree_free(pt);
 	}
 }
@@ -1024,13 +1092,13 @@ main(void)
 		cmocka_unit_test(test_fixture_root_start),
 		cmocka_unit_test(test_fixture_missing_root),
 		cmocka_unit_test(test_fixture_nopsi_tree),
-		cmocka_unit_test(test_fixture_changes),
-		cmocka_unit_test(test_fixture_out_of_fds),
+		cmocka_unit_test_setup_teardown(test_fixture_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fixture_out_of_fds, setup, teardown),
 		cmocka_unit_test(test_pidsrc_self),
-		cmocka_unit_test(test_real_tree),
-		cmocka_unit_test(test_real_rss_growth),
-		cmocka_unit_test(test_real_deadlock),
-		cmocka_unit_test(test_real_idle_is_not_deadlock),
+		cmocka_unit_test_setup_teardown(test_real_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_rss_growth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_deadlock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_idle_is_not_deadlock, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("proctree", tests, NULL, NULL);
