@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "alerts/alerts.h"
@@ -236,7 +237,7 @@ static char *shell_join(char **argv, int argc)
 	return out;
 }
 
-static int execute(struct plan *plan, const struct options *o, bool watch,
+static int execute(struct plan *plan, const struct options *o, bool watch, bool resume,
 		   const pid_t *pids, int n_pids)
 {
 	char host[64] = "localhost";
@@ -256,15 +257,29 @@ static int execute(struct plan *plan, const struct options *o, bool watch,
 		log = log_path;
 	}
 	struct run_config cfg = {
-		.plan = plan, .watch = watch, .watch_pids = pids, .n_watch = n_pids,
+		.plan = plan, .watch = watch, .resume = resume, .watch_pids = pids, .n_watch = n_pids,
 		.interval_ms = o->interval_ms, .proc_root = o->proc_root,
 		.cgroup_root = o->cgroup_root, .event_out = dashboard ? NULL : stdout,
 		.log_path = log, .webhook_url = url, .dashboard = dashboard, .host = host,
 	};
 	/* The watchdog must stay responsive when the machine is deep in
 	 * swap: keep its pages in memory and let the kernel take others
-	 * first. Both need privileges; without them it runs all the same. */
-	mlockall(MCL_CURRENT | MCL_FUTURE);
+	 * first. MCL_ONFAULT locks only the pages it touches, so libraries'
+	 * unused code is not made resident. Only where nothing limits it: a
+	 * future lock past RLIMIT_MEMLOCK would make malloc fail. */
+	struct rlimit memlock;
+
+	if (geteuid() == 0 || (getrlimit(RLIMIT_MEMLOCK, &memlock) == 0 &&
+			       memlock.rlim_cur == RLIM_INFINITY))
+		mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT);
+	/* The collectors keep /proc files open per process and thread: use
+	 * the hard limit, not Debian's soft 1024. */
+	struct rlimit nofile;
+
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	FILE *adj = fopen("/proc/self/oom_score_adj", "we");
 
 	if (adj != NULL) {
@@ -316,7 +331,7 @@ static int cmd_run(int argc, char **argv, const struct options *o, bool dashdash
 	}
 	rc = apply_overrides(plan, o);
 	if (rc == 0)
-		rc = execute(plan, o, false, NULL, 0);
+		rc = execute(plan, o, false, !dashdash, NULL, 0);
 	plan_free(plan);
 	return rc;
 }
@@ -347,7 +362,7 @@ static int cmd_watch(int argc, char **argv, const struct options *o)
 	if (rc == 0)
 		rc = apply_overrides(plan, o);
 	if (rc == 0) {
-		rc = execute(plan, o, true, pids, argc);
+		rc = execute(plan, o, true, false, pids, argc);
 		if (rc == 1)
 			rc = 0;      /* watch: 0 once every watched process has gone */
 	}
@@ -447,7 +462,7 @@ static int cmd_demo(const struct options *o)
 	int rc = apply_overrides(plan, o);
 
 	if (rc == 0)
-		rc = execute(plan, o, false, NULL, 0);
+		rc = execute(plan, o, false, true, NULL, 0);
 	plan_free(plan);
 	fprintf(stderr, "mergewatch: demo over; the plan, logs and event log are in %s\n", dir);
 	/* Some pairs fail on purpose: the demo itself succeeded. */

@@ -31,13 +31,15 @@ void proctree_free(struct proctree *pt);
 /* A full sample at monotonic time t_ms: rediscovers the tree, reads every
  * process's stat, statm and io, and per-thread state and wait channel as
  * threads says. Returns the sample, owned by pt and valid until the next call
- * of proctree_sample or proctree_sample_rss; never NULL. */
+ * of proctree_sample (fast reads leave it alone) or proctree_free; never
+ * NULL. */
 const struct tree_sample *proctree_sample(struct proctree *pt, uint64_t t_ms,
 					  enum proctree_threads threads);
 
 /* A fast read: only the RSS of the processes known from the last full sample
  * (kept-open statm). Returns a sample with full = false whose rss_bytes,
- * t_ms, root and root_alive are valid. */
+ * t_ms, root and root_alive are valid, valid until the next fast read; the
+ * last full sample stays valid. */
 const struct tree_sample *proctree_sample_rss(struct proctree *pt, uint64_t t_ms);
 
 /* The root's start time as read at the first successful sample, 0 if never. */

@@ -319,8 +319,7 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 		run->lock_fd = lock_acquire(run->plan->log_dir, err, errlen);
 		if (run->lock_fd < 0)
 			goto fail;
-		run->state = state_load(run->plan->log_dir, err, errlen);
-		if (run->state == NULL)
+		if (cfg->resume && (run->state = state_load(run->plan->log_dir, err, errlen)) == NULL)
 			goto fail;
 	}
 	run->sysmem = sysmem_new(cfg->proc_root);

@@ -14,6 +14,7 @@
 struct run_config {
 	struct plan *plan;            /* borrowed; for watch, one pair per PID */
 	bool watch;                   /* attach to watch_pids instead of starting commands */
+	bool resume;                  /* keep a state file and skip the pairs it records done */
 	const pid_t *watch_pids;
 	int n_watch;
 	uint64_t interval_ms;         /* base sampling interval */

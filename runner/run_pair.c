@@ -497,11 +497,12 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 		/* Stragglers of a finished pair hold memory for nothing: the
 		 * incident this tool comes from was two of them, deadlocked
 		 * for nine hours. */
+		/* The root is gone, so its orphans now belong to init: find
+		 * them in the last full sample (checked by start time) and in
+		 * the cgroup. */
 		int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
-		const struct tree_sample *t = proctree_sample(p->tree, loop_now_ms(run->loop),
-							      PROCTREE_THREADS_NEVER);
 
-		job_signal_tree(&p->job, run->cfg.proc_root, SIGKILL, t, pids, n);
+		job_signal_tree(&p->job, run->cfg.proc_root, SIGKILL, p->last_full, pids, n);
 	}
 	if (p->progress != NULL && progress_poll(p->progress, &p->progress_done, &p->progress_total)) {
 		p->mp->progress_done = p->progress_done;

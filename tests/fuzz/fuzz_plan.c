@@ -1,0 +1,140 @@
+/* libFuzzer target: plan_load, then plan_print of what loaded.
+ *
+ * plan_load reads a path, so the input is written to a memfd and loaded
+ * through /proc/self/fd/N: nothing touches the disk and each run starts
+ * from a fresh file. A plan that loads is printed; plan_print promises text
+ * "the plan parser reads back to the same values", so the printed plan is
+ * loaded again and printed again, and both prints must be the same text.
+ * Set FUZZ_PLAN_NO_ROUND_TRIP=1 in the environment to check only that
+ * loading and printing do not crash. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "plan.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* The totals percentages are shown against in plan_print's comments. */
+#define FUZZ_MEM_TOTAL  (16ULL << 30)
+#define FUZZ_SWAP_TOTAL (2ULL << 30)
+
+struct memfile {
+	int fd;
+	char path[64];
+};
+
+static struct memfile input_file = { -1, "" }, printed_file = { -1, "" };
+static int round_trip = 1;
+
+static void
+memfile_open(struct memfile *m, const char *name)
+{
+	m->fd = memfd_create(name, MFD_CLOEXEC);
+	if (m->fd == -1) {
+		perror("memfd_create");
+		abort();
+	}
+	snprintf(m->path, sizeof m->path, "/proc/self/fd/%d", m->fd);
+}
+
+/* Replaces the file's content with data. */
+static void
+memfile_set(struct memfile *m, const void *data, size_t size)
+{
+	const char *p = data;
+	ssize_t n;
+
+	if (ftruncate(m->fd, 0) == -1)
+		abort();
+	for (off_t off = 0; size > 0; off += n, p += n, size -= (size_t)n) {
+		n = pwrite(m->fd, p, size, off);
+		if (n <= 0 && errno != EINTR)
+			abort();
+		if (n < 0)
+			n = 0;
+	}
+}
+
+/* plan_print into a new string; the caller frees it. */
+static char *
+print_plan(const struct plan *plan, size_t *len)
+{
+	char *text = NULL;
+	FILE *out = open_memstream(&text, len);
+
+	if (out == NULL)
+		abort();
+	plan_print(plan, out, FUZZ_MEM_TOTAL, FUZZ_SWAP_TOTAL);
+	if (fclose(out) != 0)
+		abort();
+	return text;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *no = getenv("FUZZ_PLAN_NO_ROUND_TRIP");
+
+	(void)argc;
+	(void)argv;
+	round_trip = no == NULL || strcmp(no, "1") != 0;
+	/* log_dir and webhook_url_file may start with "~/". */
+	setenv("HOME", "/home/fuzz", 1);
+	memfile_open(&input_file, "fuzz-plan");
+	memfile_open(&printed_file, "fuzz-plan-printed");
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct plan_error err;
+	struct plan *plan, *again;
+	char *first, *second;
+	size_t first_len, second_len;
+
+	memfile_set(&input_file, data, size);
+	plan = plan_load(input_file.path, &err);
+	if (plan == NULL) {
+		/* A refusal always says why, naming the file. */
+		if (strncmp(err.msg, input_file.path, strlen(input_file.path)) != 0)
+			abort();
+		return 0;
+	}
+	first = print_plan(plan, &first_len);
+	plan_free(plan);
+	if (!round_trip) {
+		free(first);
+		return 0;
+	}
+
+	memfile_set(&printed_file, first, first_len);
+	again = plan_load(printed_file.path, &err);
+	if (again == NULL) {
+		fprintf(stderr, "the printed plan does not load: %s\n--- printed:\n%s",
+		    err.msg, first);
+		abort();
+	}
+	/* The first line names the file, which differs. */
+	again->path[0] = '\0';
+	free(again->path);
+	again->path = strdup(input_file.path);
+	if (again->path == NULL)
+		abort();
+	second = print_plan(again, &second_len);
+	plan_free(again);
+	if (first_len != second_len || memcmp(first, second, first_len) != 0) {
+		fprintf(stderr, "the printed plan prints differently once loaded\n"
+		    "--- first:\n%s--- second:\n%s", first, second);
+		abort();
+	}
+	free(first);
+	free(second);
+	return 0;
+}
