@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -291,6 +293,29 @@ static void run_init_pairs(struct run *run)
 	}
 }
 
+/* Groups named "<pid>-<pair>" whose mergewatch is dead and that are empty
+ * are leftovers of a crash: remove them (rmdir refuses a group that still
+ * holds a process, such as an orphan about to be adopted). */
+static void run_sweep_cgroups(const struct cgroup_probe *probe)
+{
+	DIR *dir = probe->mechanism == CGROUP_NONE ? NULL : opendir(probe->parent);
+	struct dirent *e;
+	char path[sizeof(probe->parent) + 260];
+
+	if (dir == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (pid <= 0 || *end != '-' || pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", probe->parent, e->d_name);
+		rmdir(path);
+	}
+	closedir(dir);
+}
+
 struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 {
 	struct run *run = calloc(1, sizeof(*run));
@@ -333,6 +358,7 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 	if (!cfg->watch) {
 		snprintf(path, sizeof(path), "%s/self/cgroup", cfg->proc_root);
 		cgroup_probe(cfg->cgroup_root, path, &run->cgroup);
+		run_sweep_cgroups(&run->cgroup);
 	} else {
 		run->cgroup.mechanism = CGROUP_NONE;
 		snprintf(run->cgroup.note, sizeof(run->cgroup.note),
@@ -422,6 +448,38 @@ int run_execute(struct run *run)
 	return c_bad > 0 || run->counts[PAIR_DONE] < run->n_pairs ? 1 : 0;
 }
 
+static void run_on_cgroup_retry(void *ctx, uint64_t now_ms)
+{
+	struct run *run = ctx;
+	int kept = 0;
+
+	run->cgroup_timer = 0;
+	for (int i = 0; i < run->n_pending_cgroups; i++) {
+		if (cgroup_remove(run->pending_cgroups[i]) < 0)
+			run->pending_cgroups[kept++] = run->pending_cgroups[i];
+	}
+	run->n_pending_cgroups = kept;
+	/* An exiting process leaves its group a moment after it is reaped;
+	 * retry for about ten seconds, then leave the empty group be. */
+	if (kept > 0 && ++run->cgroup_tries < 50)
+		run->cgroup_timer = loop_add_timer(run->loop, now_ms + 200, run_on_cgroup_retry, run);
+}
+
+void run_release_cgroup(struct run *run, struct cgroup *cg)
+{
+	if (cg == NULL || cgroup_remove(cg) == 0)
+		return;
+	if (run->n_pending_cgroups == (int)(sizeof(run->pending_cgroups) / sizeof(run->pending_cgroups[0]))) {
+		cgroup_free(cg);
+		return;
+	}
+	run->pending_cgroups[run->n_pending_cgroups++] = cg;
+	run->cgroup_tries = 0;
+	if (run->cgroup_timer == 0)
+		run->cgroup_timer = loop_add_timer(run->loop, loop_now_ms(run->loop) + 50,
+						   run_on_cgroup_retry, run);
+}
+
 void run_free(struct run *run)
 {
 	if (run == NULL)
@@ -437,6 +495,10 @@ void run_free(struct run *run)
 		progress_free(p->progress);
 		if (p->cg != NULL)
 			cgroup_free(p->cg);
+	}
+	for (int i = 0; i < run->n_pending_cgroups; i++) {
+		if (cgroup_remove(run->pending_cgroups[i]) < 0)
+			cgroup_free(run->pending_cgroups[i]);
 	}
 	free(run->pairs);
 	free(run->model.pairs);

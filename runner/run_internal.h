@@ -48,6 +48,7 @@ struct pair_rt {
 	struct proctree *tree;
 	const struct tree_sample *last_full;
 	struct cgroup *cg;
+	char adopted_cgroup[4096];     /* the group a dead mergewatch made for an adopted pair */
 	long oom_kills_at_start;
 	struct progress *progress;
 	uint64_t progress_done, progress_total;
@@ -103,6 +104,11 @@ struct run {
 	bool log_error_reported;
 	uint64_t exit_deadline_ms;
 	int counts[PAIR_SKIPPED + 1];
+	/* groups the kernel had not let go of when their pair ended */
+	struct cgroup *pending_cgroups[16];
+	int n_pending_cgroups;
+	uint64_t cgroup_timer;
+	int cgroup_tries;
 };
 
 /* run.c */
@@ -111,6 +117,10 @@ void run_note(struct run *run, const char *fmt, ...) __attribute__((format(print
 const char *run_state_word(enum pair_state s);
 /* Ends the run once every pair has ended; stops the loop when done. */
 void run_check_over(struct run *run);
+
+/* Removes a finished pair's cgroup, now or (while the kernel still holds
+ * it) from a timer; never blocks. */
+void run_release_cgroup(struct run *run, struct cgroup *cg);
 
 /* run_pair.c */
 void run_pair_next(struct run *run);

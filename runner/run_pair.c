@@ -226,8 +226,8 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 	free(cwd);
 	if (rc < 0) {
 		run_note(run, "pair %s: %s", p->name, err);
-		if (p->cg != NULL && cgroup_remove(p->cg) == 0)
-			p->cg = NULL;
+		run_release_cgroup(run, p->cg);
+		p->cg = NULL;
 		run_pair_finish(run, p, PAIR_FAILED, "spawn");
 		return;
 	}
@@ -253,6 +253,7 @@ static bool run_pair_adopt(struct run *run, struct pair_rt *p, const struct stat
 		return false;
 	p->lim.input_bytes = sp->input_bytes;
 	p->mp->input_bytes = sp->input_bytes;
+	snprintf(p->adopted_cgroup, sizeof(p->adopted_cgroup), "%s", sp->cgroup);
 	run_note(run, "pair %s: adopting PID %d left running by an earlier mergewatch",
 		 p->name, (int)sp->pid);
 	json_t *ev = json_pack("{s:s, s:s, s:i, s:s, s:I, s:i, s:b}", "event", "pair_start",
@@ -529,12 +530,15 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 	if (run->model.running == p->index)
 		run->model.running = -1;
 	run_pair_judge(run, p);
-	if (p->cg != NULL && !p->verifying) {
-		/* The kernel may need a moment to let go of the group. */
-		for (int i = 0; i < 100 && cgroup_remove(p->cg) == -EBUSY; i++)
-			usleep(1000);
-		p->cg = NULL;
+	if (p->adopted_cgroup[0] != '\0') {
+		/* Its cap stayed in force while no mergewatch watched; now
+		 * the group is empty and can go (an error only means it has
+		 * gone already or still holds a straggler). */
+		rmdir(p->adopted_cgroup);
+		p->adopted_cgroup[0] = '\0';
 	}
+	run_release_cgroup(run, p->cg);
+	p->cg = NULL;
 }
 
 static void run_pair_cleanup(struct run *run, struct pair_rt *p)

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <term.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "screen.h"
@@ -68,6 +70,24 @@ screen_fatal(int sig)
 	raise(sig);
 }
 
+/* Sequences terminals send for the same keys in the other cursor-key mode
+ * or under another terminal's conventions (a multiplexer, an SSH client
+ * with a different TERM): known to curses as the same key. */
+static const struct {
+	const char *seq;
+	int key;
+} screen_alt_keys[] = {
+	{ "\033[A", KEY_UP }, { "\033[B", KEY_DOWN },
+	{ "\033OA", KEY_UP }, { "\033OB", KEY_DOWN },
+	{ "\033[H", KEY_HOME }, { "\033[F", KEY_END },
+	{ "\033OH", KEY_HOME }, { "\033OF", KEY_END },
+	{ "\033[1~", KEY_HOME }, { "\033[4~", KEY_END },
+	{ "\033[7~", KEY_HOME }, { "\033[8~", KEY_END },
+	{ "\033[5~", KEY_PPAGE }, { "\033[6~", KEY_NPAGE },
+	{ "\033OP", KEY_F(1) }, { "\033[11~", KEY_F(1) },
+	{ "\033[20~", KEY_F(9) }, { "\033[21~", KEY_F(10) },
+};
+
 static void
 screen_colors(struct draw *d)
 {
@@ -98,6 +118,21 @@ screen_colors(struct draw *d)
 	d->attr[DRAW_RUNNING] = COLOR_PAIR(P_RUNNING) | A_BOLD;
 	d->attr[DRAW_DIM] = A_DIM;
 	d->attr[DRAW_HEADING] = A_BOLD;
+}
+
+/* Ctrl-S (XOFF) would stop the terminal's output, and the next refresh
+ * would then block the whole loop, watchdog included: turn software flow
+ * control off so that Ctrl-S and Ctrl-Q are plain (ignored) keys. */
+static void
+screen_no_flow_control(void)
+{
+	struct termios tio;
+
+	if (tcgetattr(STDIN_FILENO, &tio) != 0)
+		return;
+	tio.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0)
+		def_prog_mode();	/* curses restores this mode after a stop */
 }
 
 struct screen *
@@ -136,6 +171,9 @@ screen_open(struct draw *d, char *err, size_t errlen)
 	del_curterm(cur_term);
 
 	setlocale(LC_ALL, "");
+	/* Only the character set matters here; numbers stay "1.5", not "1,5",
+	 * for everything else in the process (the JSON event log). */
+	setlocale(LC_NUMERIC, "C");
 	codeset = nl_langinfo(CODESET);
 	utf8 = codeset != NULL && strcmp(codeset, "UTF-8") == 0;
 
@@ -152,6 +190,7 @@ screen_open(struct draw *d, char *err, size_t errlen)
 	}
 	set_term(s->sp);
 	cbreak();		/* Ctrl-C still signals the loop */
+	screen_no_flow_control();
 	noecho();
 	nonl();
 	intrflush(stdscr, FALSE);
@@ -159,6 +198,9 @@ screen_open(struct draw *d, char *err, size_t errlen)
 	nodelay(stdscr, TRUE);
 	leaveok(stdscr, TRUE);	/* no cursor moves just to park it */
 	set_escdelay(SCREEN_ESCDELAY_MS);
+	for (size_t i = 0; i < sizeof screen_alt_keys / sizeof screen_alt_keys[0]; i++)
+		if (key_defined(screen_alt_keys[i].seq) == 0)
+			define_key(screen_alt_keys[i].seq, screen_alt_keys[i].key);
 	curs_set(0);
 
 	draw_init(d, stdscr, utf8);
@@ -209,4 +251,16 @@ screen_repaint(struct screen *s)
 {
 	(void)s;
 	clearok(curscr, TRUE);
+}
+
+bool
+screen_writable(const struct screen *s)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+	(void)s;
+	/* Linux reports POLLOUT on a tty only while fewer than 256 bytes wait
+	 * to be read, so a frame (a few KiB) then fits without blocking. */
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) != 0 &&
+	    (p.revents & (POLLERR | POLLHUP | POLLNVAL)) == 0;
 }

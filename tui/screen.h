@@ -29,6 +29,11 @@ void screen_resize(struct screen *s);
 /* Has the next refresh repaint everything (Ctrl-L, after a resize). */
 void screen_repaint(struct screen *s);
 
+/* True when the terminal has drained what it was sent and a frame can be
+ * written without blocking: a stalled SSH connection must not stall the
+ * loop, so tui_render skips frames (and draws the latest later) instead. */
+bool screen_writable(const struct screen *s);
+
 /* endwin() on the live screen if there is one; idempotent. */
 void screen_emergency_restore(void);
 

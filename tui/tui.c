@@ -162,9 +162,12 @@ tui_hash(uint64_t h, const void *p, size_t n)
 static uint64_t
 tui_signature(const struct model *m, const struct view *v)
 {
+	/* Times are shown to the second: a loop that wakes often (a chatty
+	 * child's output) does not redraw more than once a second for them. */
 	uint64_t h = 0xcbf29ce484222325ULL, second = m->wall_ms / 1000;
+	uint64_t now_s = m->now_ms / 1000;
 
-	h = TUI_HASH(h, m->now_ms);
+	h = TUI_HASH(h, now_s);
 	h = TUI_HASH(h, second);
 	h = TUI_HASH(h, m->running);
 	h = TUI_HASH(h, m->run_over);
@@ -180,6 +183,7 @@ tui_signature(const struct model *m, const struct view *v)
 		h = TUI_HASH(h, m->alerts[i].acked);
 	for (int i = 0; i < m->n_pairs; i++) {
 		const struct model_pair *p = &m->pairs[i];
+		uint64_t stalled_s = p->stalled_ms / 1000;
 
 		h = TUI_HASH(h, p->state);
 		h = TUI_HASH(h, p->paused);
@@ -193,10 +197,10 @@ tui_signature(const struct model *m, const struct view *v)
 		h = TUI_HASH(h, p->bloated);
 		h = TUI_HASH(h, p->deadlocked);
 		h = TUI_HASH(h, p->approaching);
+		h = TUI_HASH(h, stalled_s);
+		if (m->trees != NULL && m->trees[i] != NULL)
+			h = TUI_HASH(h, m->trees[i]->t_ms);
 	}
-	if (v->selected >= 0 && v->selected < m->n_pairs && m->trees != NULL &&
-	    m->trees[v->selected] != NULL)
-		h = TUI_HASH(h, m->trees[v->selected]->t_ms);
 	h = TUI_HASH(h, v->selected);
 	return h;
 }
@@ -217,6 +221,8 @@ tui_render(struct tui *t, const struct model *m)
 	sig = tui_signature(m, v);
 	if (!t->dirty && sig == t->drawn_signature)
 		return;
+	if (!screen_writable(t->screen))
+		return;		/* drawn at a later call, once it drains */
 	t->dirty = false;
 	t->drawn_signature = sig;
 

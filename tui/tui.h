@@ -30,8 +30,12 @@ enum tui_result {
 };
 
 /* Starts curses on the terminal of stdin/stdout. Calls setlocale(LC_ALL, "")
- * and draws with ASCII when the locale's codeset is not UTF-8; uses colour
- * unless NO_COLOR is set (non-empty) or the terminal has none. Returns the
+ * (then LC_NUMERIC back to "C", so printf of doubles elsewhere keeps its
+ * decimal point) and draws with ASCII when the locale's codeset is not
+ * UTF-8; uses colour unless NO_COLOR is set (non-empty) or the terminal has
+ * none. Turns XON/XOFF flow control off, so a Ctrl-S cannot freeze the
+ * output and with it the loop. Nothing may write to stdout while the TUI
+ * lives. Returns the
  * dashboard (free with tui_free), or NULL with a message in err when the
  * terminal cannot be used (not a tty, TERM unset or unknown, allocation
  * failure); the caller then runs headless. Only one TUI may exist at a time
@@ -66,12 +70,14 @@ enum tui_result tui_handle_input(struct tui *t, const struct model *m,
 void tui_resize(struct tui *t);
 
 /* Draws the model if anything shown changed since the last call: the
- * model's now_ms or clock second, a pair's state, progress or RSS, the
- * alerts, the selected tree's sample, a key, a resize or a flash. Draws with
+ * second of now_ms or wall_ms, a pair's state, progress or RSS, memory,
+ * the alerts, a tree sample, a key, a resize or a flash. Draws with
  * werase + wnoutrefresh + doupdate, so only changed cells reach the
- * terminal; never clears the screen per frame. Also keeps the per-PID CPU
- * time of every tree in the model to compute CPU%, so call it after every
- * model update. */
+ * terminal; never clears the screen per frame. A terminal that has not
+ * drained the previous frame (a stalled SSH connection) gets no new one
+ * until it has, so a write never blocks the loop for long. Also keeps the
+ * per-PID CPU time of every tree in the model to compute CPU%, so call it
+ * after every model update. */
 void tui_render(struct tui *t, const struct model *m);
 
 /* Shows msg (escaped; copied) in the footer for about 5 s from now_ms (the

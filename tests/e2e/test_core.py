@@ -359,3 +359,59 @@ def test_watch_enforces_on_a_process_it_did_not_start():
 def test_watch_rejects_a_missing_pid():
     rc, _, err = run(["watch", "--headless", "999999999"])
     assert rc == 2 and "999999999" in err
+
+
+def test_mergewatch_killed_mid_pair_then_resumed_adopts_the_orphan():
+    with Dir() as d:
+        d.write("plan.ini", f"""
+[pair first]
+command = echo first >> ran.txt; echo x > first.out
+output = first.out
+[pair long]
+command = echo long >> ran.txt; sleep 3; echo x > long.out
+output = long.out
+[pair last]
+command = echo last >> ran.txt
+""")
+        log = d.path / "mergewatch-logs/events.jsonl"
+        p = start(["run", "--headless", str(d.path / "plan.ini")])
+        started = wait_for(lambda: of(read_events(log), "pair_start", pair="long"))
+        orphan = started[0]["pid"]
+        p.send_signal(signal.SIGKILL)          # mergewatch dies mid-pair
+        p.wait()
+        assert alive(orphan)                   # the job lives on in its own session
+        before = len(read_events(log))
+        rc, ev, err = run(["run", "--headless", str(d.path / "plan.ini")])
+        assert rc == 0, err
+        assert one(ev, "pair_end", pair="first")["resumed"] is True
+        adopted = one(ev, "pair_start", pair="long")
+        assert adopted["pid"] == orphan and adopted.get("adopted") is True
+        assert one(ev, "pair_end", pair="long")["status"] == "done"
+        # never run twice, and the finished pair was not redone
+        assert (d.path / "ran.txt").read_text().split() == ["first", "long", "last"]
+        assert len(read_events(log)) > before
+
+
+def test_each_pair_gets_its_own_cgroup_removed_afterwards():
+    with Dir() as d:
+        d.write("plan.ini", """
+[limits]
+memory_max = 300M
+[pair cgcheck-a7]
+command = cat /proc/self/cgroup > where.txt; grep -h limit_in_bytes /dev/null; echo ok
+[pair cgcheck-b7]
+command = sleep 0.2
+verify = true
+""")
+        rc, ev, _ = run(["run", "--headless", str(d.path / "plan.ini")])
+        assert rc == 0
+        mech = one(ev, "run_start")["limit_mechanism"]
+        if mech == "none":
+            return
+        where = (d.path / "where.txt").read_text()
+        assert "cgcheck-a7" in where, where        # the job ran inside its pair's group
+        time.sleep(1)
+        leftovers = []
+        for root, dirs, _ in os.walk("/sys/fs/cgroup"):
+            leftovers += [x for x in dirs if x.endswith("-cgcheck-a7") or x.endswith("-cgcheck-b7")]
+        assert leftovers == [], leftovers

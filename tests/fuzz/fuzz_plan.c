@@ -122,7 +122,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	/* The first line names the file, which differs. */
-	again->path[0] = '\0';
 	free(again->path);
 	again->path = strdup(input_file.path);
 	if (again->path == NULL)

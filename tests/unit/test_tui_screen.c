@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -215,8 +218,12 @@ type(struct fixture *f, const char *keys)
 static void
 assert_has(const char *text, const char *what)
 {
+	size_t len = strlen(text);
+
+	/* cmocka cuts long messages: show the end of the screen. */
 	if (strstr(text, what) == NULL)
-		fail_msg("\"%s\" not on the screen:\n%s", what, text);
+		fail_msg("\"%s\" not on the screen, which ends:\n%s", what,
+		    text + (len > 400 ? len - 400 : 0));
 }
 
 static void
@@ -298,8 +305,19 @@ test_keys_typed_on_the_terminal(void **state)
 	assert_int_equal(f->calls, 1);
 	assert_int_equal(f->action[0], ACTION_KILL);
 	assert_int_equal(f->pair[0], 1);
-	/* Arrow keys arrive as escape sequences and move the selection. */
+	assert_has(screen(f), "kill chr02: ok");
+	/* The flash goes after its time; then the key hints are back. */
+	f->m.now_ms += 10000;
+	/* Arrow keys arrive as escape sequences, in either cursor-key mode,
+	 * and move the selection (which then stops following). */
 	type(f, "\033[A");
+	tui_handle_input(f->t, &f->m, &f->actions);
+	assert_has(screen(f), "[f follow]");
+	type(f, "f");
+	tui_handle_input(f->t, &f->m, &f->actions);
+	assert_has(screen(f), "following the running pair");
+	f->m.now_ms += 10000;
+	type(f, "\033OB");
 	tui_handle_input(f->t, &f->m, &f->actions);
 	assert_has(screen(f), "[f follow]");
 	type(f, "q");
@@ -314,9 +332,19 @@ static bool
 any_colour(void)
 {
 	for (int y = 0; y < LINES; y++)
-		for (int x = 0; x < COLS; x++)
-			if ((mvwinch(stdscr, y, x) & A_COLOR) != 0)
+		for (int x = 0; x < COLS; x++) {
+			cchar_t cell;
+			wchar_t wch[CCHARW_MAX + 1];
+			attr_t attrs;
+			short pair;
+
+			/* The wide-character cell: winch cannot tell a colour
+			 * from the high bits of a box-drawing character. */
+			if (mvwin_wch(stdscr, y, x, &cell) == OK &&
+			    getcchar(&cell, wch, &attrs, &pair, NULL) == OK &&
+			    pair != 0)
 				return true;
+		}
 	return false;
 }
 
@@ -327,7 +355,6 @@ test_no_color_means_no_colour(void **state)
 
 	start(f);
 	screen(f);
-	fprintf(stderr, "DBG hc=%d c=%lx\n", has_colors(), (unsigned long)mvwinch(stdscr, 1, 4));
 	assert_true(any_colour());
 	tui_free(f->t);
 	setenv("NO_COLOR", "1", 1);
@@ -346,7 +373,7 @@ test_ascii_drawing_outside_utf8(void **state)
 	snprintf(f->procs[0].comm, sizeof f->procs[0].comm, "z\xc3\xbc");
 	start(f);
 	s = screen(f);
-	assert_has(s, "-- Memory --");
+	assert_has(s, "-- Memory ");
 	assert_has(s, "z\\xc3\\xbc");
 	for (const char *p = s; *p != '\0'; p++)
 		assert_true((unsigned char)*p < 0x80);
@@ -388,6 +415,96 @@ test_run_over_shows_the_outcome(void **state)
 	assert_int_equal(f->calls, 0);
 }
 
+/* Runs a child that opens the dashboard, draws and then goes the way
+ * how says; returns its wait status and what it sent to the terminal. */
+static int
+child_output(struct fixture *f, int how, char *out, size_t len, size_t *n)
+{
+	char err[256];
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit no_core = { 0, 0 };
+		struct tui *t;
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		t = tui_new(err, sizeof err);
+		if (t == NULL)
+			_exit(99);
+		tui_render(t, &f->m);
+		if (how == 0)
+			exit(3);		/* without tui_free */
+		raise(how);
+		_exit(98);
+	}
+	*n = 0;
+	for (;;) {
+		ssize_t r = read(f->master, out + *n, len - 1 - *n);
+		pid_t done;
+
+		if (r > 0) {
+			*n += (size_t)r;
+			continue;
+		}
+		done = waitpid(pid, &status, WNOHANG);
+		if (done == pid)
+			break;
+		usleep(10000);
+	}
+	/* What was written just before the end. */
+	for (ssize_t r; (r = read(f->master, out + *n, len - 1 - *n)) > 0;)
+		*n += (size_t)r;
+	out[*n] = '\0';
+	return status;
+}
+
+/* xterm's rmcup ends the alternate screen: the shell's screen is back. */
+static void
+assert_restored_after_drawing(const char *out, size_t n)
+{
+	const char *drawn = memmem(out, n, "Alerts", 6);
+	const char *restored = NULL;
+
+	assert_non_null(drawn);
+	for (const char *p = out; (p = memmem(p, n - (size_t)(p - out),
+	    "\033[?1049l", 8)) != NULL; p++)
+		restored = p;
+	assert_non_null(restored);
+	assert_true(restored > drawn);
+}
+
+static void
+test_crash_restores_the_terminal(void **state)
+{
+	struct fixture *f = *state;
+	static char out[256 * 1024];
+	size_t n;
+	int status = child_output(f, SIGABRT, out, sizeof out, &n);
+
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+	assert_restored_after_drawing(out, n);
+}
+
+static void
+test_exit_without_free_restores_the_terminal(void **state)
+{
+	struct fixture *f = *state;
+	static char out[256 * 1024];
+	size_t n;
+	int status = child_output(f, 0, out, sizeof out, &n);
+
+	/* 3, or 1 under valgrind --error-exitcode=1: the child leaves on
+	 * purpose without freeing. 99 would be a failed tui_new. */
+	assert_true(WIFEXITED(status));
+	assert_true(WEXITSTATUS(status) == 3 || WEXITSTATUS(status) == 1);
+	assert_restored_after_drawing(out, n);
+}
+
 int
 main(void)
 {
@@ -401,6 +518,8 @@ main(void)
 		T(test_ascii_drawing_outside_utf8),
 		T(test_not_a_terminal_fails_cleanly),
 		T(test_run_over_shows_the_outcome),
+		T(test_crash_restores_the_terminal),
+		T(test_exit_without_free_restores_the_terminal),
 	};
 #undef T
 
