@@ -118,7 +118,8 @@ pane_memory_draw(const struct draw *d, const struct layout_rect *r,
 	if (y < r->y + r->h) {
 		x = r->x;
 		x += draw_textf(d, y, x, r->w, level, "avail %s", avail_s);
-		if (m->pressure.min_available_bytes > 0 && r->w - (x - r->x) > 30)
+		/* The alert line only where PSI still fits after it. */
+		if (m->pressure.min_available_bytes > 0 && r->w - (x - r->x) > 46)
 			x += draw_textf(d, y, x, r->w - (x - r->x), DRAW_DIM,
 			    " (alert < %s)", units_format_size(
 			    m->pressure.min_available_bytes, min_s, sizeof min_s));

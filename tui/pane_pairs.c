@@ -241,8 +241,9 @@ pane_pairs_draw(const struct draw *d, const struct layout_rect *r,
 		if (counts[s] > 0)
 			o += (size_t)snprintf(extra + o, sizeof extra - o, "%s%d %s",
 			    o ? ", " : "", counts[s], view_state_name(s));
-	/* A heading row when at least two pairs still show beside it. */
-	heading = r->h >= 4;
+	/* A heading row when every pair still fits beside it, or at least
+	 * two do. */
+	heading = r->h >= 3 && (r->h - 2 >= m->n_pairs || r->h >= 4);
 	rows = r->h - 1 - heading;
 	view_scroll(v, m->n_pairs, rows);
 	if (m->n_pairs > rows && o < sizeof extra)

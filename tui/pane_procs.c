@@ -49,7 +49,8 @@ pane_procs_summary(const struct model *m, int pair, const struct procrows *rows,
 	char stalled[32];
 	size_t o = 0;
 	int all_futex_procs = 0;
-	bool stalled_long = p->stalled_ms >= 1000;
+	/* A few seconds without progress is normal for a job that waits. */
+	bool stalled_long = p->stalled_ms >= 5000;
 	enum draw_attr a = DRAW_NORMAL;
 
 	for (size_t i = 0; rows != NULL && i < procrows_count(rows); i++)

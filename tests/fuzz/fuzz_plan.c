@@ -6,8 +6,11 @@
  * "the plan parser reads back to the same values", so the printed plan is
  * loaded again and printed again, and both prints must be the same text.
  * Set FUZZ_PLAN_NO_ROUND_TRIP=1 in the environment to check only that
- * loading and printing do not crash. */
+ * loading and printing do not crash, or FUZZ_SKIP_KNOWN=1 to skip the round
+ * trip of plans that show a finding already reported (tests/fuzz/README.md,
+ * "Known findings"), so that a long run can look past them. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,24 @@ struct memfile {
 
 static struct memfile input_file = { -1, "" }, printed_file = { -1, "" };
 static int round_trip = 1;
+static int skip_known;
+
+/* Known findings plan-1 and plan-2 (and units-1 through plan_print): a
+ * value that starts with ';' is printed as "key = ;...", which reads back
+ * as a comment; a number or percentage that needs more than 17 decimals is
+ * printed cut to 17. */
+static bool
+known_finding(const char *printed)
+{
+	if (strstr(printed, "= ;") != NULL)
+		return true;
+	for (const char *dot = strchr(printed, '.'); dot != NULL;
+	    dot = strchr(dot + 1, '.')) {
+		if (strspn(dot + 1, "0123456789") == 17)
+			return true;
+	}
+	return false;
+}
 
 static void
 memfile_open(struct memfile *m, const char *name)
@@ -80,10 +101,12 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *no = getenv("FUZZ_PLAN_NO_ROUND_TRIP");
+	const char *known = getenv("FUZZ_SKIP_KNOWN");
 
 	(void)argc;
 	(void)argv;
 	round_trip = no == NULL || strcmp(no, "1") != 0;
+	skip_known = known != NULL && strcmp(known, "1") == 0;
 	/* log_dir and webhook_url_file may start with "~/". */
 	setenv("HOME", "/home/fuzz", 1);
 	memfile_open(&input_file, "fuzz-plan");
@@ -109,7 +132,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	first = print_plan(plan, &first_len);
 	plan_free(plan);
-	if (!round_trip) {
+	if (!round_trip || (skip_known && known_finding(first))) {
 		free(first);
 		return 0;
 	}

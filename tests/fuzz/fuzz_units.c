@@ -9,8 +9,13 @@
  *    (half a tenth of its unit) whenever its unit is one the parser knows.
  * An input starting with the byte 0xff is instead read as raw values (a
  * uint64_t and a double) fed to the formatters directly, so values no text
- * would reach are covered too. */
+ * would reach are covered too.
+ *
+ * FUZZ_SKIP_KNOWN=1 in the environment skips the findings already reported
+ * (tests/fuzz/README.md, "Known findings"), so that a long run can look
+ * past them; `make fuzz` does not set it. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,12 +27,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum { RAW_MARK = 0xff };
 
+static int skip_known = -1;
+
+/* Known finding units-1: units_format_size_spec writes a percentage with at
+ * most 17 decimals, so one that needs more (below 1e-17, or many digits)
+ * reads back as another value. */
+static bool
+known_percent_finding(const struct size_spec *s)
+{
+	char text[64];
+
+	if (skip_known < 0) {
+		const char *v = getenv("FUZZ_SKIP_KNOWN");
+		skip_known = v != NULL && strcmp(v, "1") == 0;
+	}
+	if (!skip_known || s->kind != SIZE_PERCENT)
+		return false;
+	snprintf(text, sizeof text, "%.17f", s->percent);
+	return strtod(text, NULL) != s->percent;
+}
+
 static void
 check_size_spec_round_trip(const struct size_spec *s)
 {
 	char text[64];
 	struct size_spec back;
 
+	if (known_percent_finding(s))
+		return;
 	units_format_size_spec(s, text, sizeof text);
 	if (units_parse_size(text, &back) != 0) {
 		fprintf(stderr, "size spec printed as '%s' does not parse\n", text);
@@ -169,7 +196,7 @@ fuzz_raw(const uint8_t *data, size_t size)
 	check_human_size(v);
 	s = (struct size_spec){ .kind = SIZE_BYTES, .bytes = v };
 	check_size_spec_round_trip(&s);
-	if (isfinite(percent) && percent >= 0 && percent <= 100) {
+	if (isfinite(percent) && !signbit(percent) && percent <= 100) {
 		s = (struct size_spec){ .kind = SIZE_PERCENT, .percent = percent };
 		check_size_spec_round_trip(&s);
 	}
