@@ -688,6 +688,29 @@ pt_read_proc_raw(struct proctree *pt, struct pt_visit *v)
 
 /* The libproc2 reader's fields of every visited process. False when
  * libproc2 failed as a whole; processes it left out stay PT_UNREAD. */
+/* The raw name from <proc_root>/PID/comm, without its newline; out is left
+ * as it was when the file cannot be read. */
+static void
+pt_read_comm(struct proctree *pt, pid_t pid, char *out, size_t outlen)
+{
+	const char *path = pt_path(pt, pid, 0, "comm");
+	char buf[SAMPLE_COMM_LEN];
+	ssize_t n;
+	int fd;
+
+	fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	if (buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	snprintf(out, outlen, "%s", buf);
+}
+
 static bool
 pt_read_procs_src(struct proctree *pt, size_t n_visits)
 {
@@ -727,6 +750,11 @@ pt_read_procs_src(struct proctree *pt, size_t n_visits)
 			v->sample.io_known = false;
 			v->sample.io_bytes = 0;
 		}
+		/* libproc2 shows control bytes of a name as '?'; names are
+		 * kept raw here and escaped where shown, so read the few
+		 * such names again from comm. */
+		if (strchr(v->sample.comm, '?') != NULL)
+			pt_read_comm(pt, p->pid, v->sample.comm, sizeof(v->sample.comm));
 		v->status = PT_OK;
 	}
 	return true;

@@ -1,0 +1,50 @@
+"""A real terminal for the dashboard tests: tmux on a private socket."""
+import os
+import subprocess
+import time
+
+
+class Tmux:
+    def __init__(self, command, width=80, height=24, env=None, cwd=None):
+        self.socket = f"mw-e2e-{os.getpid()}-{time.monotonic_ns()}"
+        full = " ".join(f"{k}={v}" for k, v in (env or {}).items())
+        self._tmux("new-session", "-d", "-x", str(width), "-y", str(height),
+                   "-c", str(cwd or os.getcwd()), f"env {full} {command}; sleep 30")
+        self._tmux("set-option", "-g", "remain-on-exit", "on")
+
+    def _tmux(self, *args):
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
+                              text=True, check=False)
+
+    def screen(self):
+        return self._tmux("capture-pane", "-p").stdout
+
+    def screen_escapes(self):
+        return self._tmux("capture-pane", "-p", "-e").stdout
+
+    def keys(self, *keys):
+        self._tmux("send-keys", *keys)
+
+    def resize(self, width, height):
+        self._tmux("resize-window", "-x", str(width), "-y", str(height))
+
+    def wait_text(self, text, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            s = self.screen()
+            if text in s:
+                return s
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared; screen:\n{self.screen()}")
+
+    def pane_pid(self):
+        return int(self._tmux("display-message", "-p", "#{pane_pid}").stdout.strip())
+
+    def close(self):
+        self._tmux("kill-server")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
