@@ -363,8 +363,10 @@ static int cmd_watch(int argc, char **argv, const struct options *o)
 		rc = apply_overrides(plan, o);
 	if (rc == 0) {
 		rc = execute(plan, o, true, false, pids, argc);
-		if (rc == 1)
-			rc = 0;      /* watch: 0 once every watched process has gone */
+		/* watch: 0 once every watched process has gone, and on
+		 * SIGINT/SIGTERM; only a usage error is not. */
+		if (rc != EXIT_USAGE)
+			rc = 0;
 	}
 	plan_free(plan);
 	free(pids);

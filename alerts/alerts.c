@@ -334,6 +334,11 @@ static void alerts_batch_done(struct alerts *a, const struct webhook_result *res
 	long status = res->http_status;
 	char error[512];
 
+	/* The rate limit counts from the end of a post, so the destination
+	 * sees at most one message per min_interval_ms however long the last
+	 * one took to connect. */
+	if (a->next_post_ms < now_ms + a->min_interval_ms)
+		a->next_post_ms = now_ms + a->min_interval_ms;
 	if (status >= 200 && status < 300) {
 		for (int i = 0; i < a->n_batch; i++)
 			alerts_report(a, a->batch[i], true, status, NULL);
@@ -411,9 +416,10 @@ static void alerts_start_post(struct alerts *a, uint64_t now_ms)
 			     clock_wall_ms(), &used);
 	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
-	a->next_post_ms = now_ms + a->min_interval_ms;
-	if (text == NULL)
+	if (text == NULL) {
+		a->next_post_ms = now_ms + a->min_interval_ms;
 		return;         /* out of memory: try again at the next slot */
+	}
 	for (size_t i = 0; i < used; i++) {
 		a->batch[i] = a->queue[i];
 		a->batch[i]->attempts++;

@@ -45,7 +45,7 @@ struct alerts_config {
 	/* Tuning, mostly for tests; 0 means the default in brackets. */
 	uint64_t connect_timeout_ms; /* [5000] */
 	uint64_t total_timeout_ms;   /* [10000] a post that takes longer is retried */
-	uint64_t min_interval_ms;    /* [1000] between two posts' starts */
+	uint64_t min_interval_ms;    /* [1000] from the end of one post to the start of the next */
 	uint64_t backoff_base_ms;    /* [1000] first retry's delay, doubled each time */
 	uint64_t backoff_cap_ms;     /* [60000] longest retry delay (a 429's Retry-After is
 				      * honoured up to ALERTS_RETRY_AFTER_MAX_MS) */

@@ -45,6 +45,7 @@ SIM_CAP = "8G"           # no baseline run may grow beyond this
 SIM_CAP_BYTES = 8 * GiB
 GROUP_LIMIT = 10 * GiB   # the bench group's safety net, far above 2G
 DEADLOCK_WINDOW_S = 3.0
+AFTER_BY_RATE_MAX = 256 * MiB   # below: time after crossing = overshoot / rate
 
 T0 = time.monotonic()
 
@@ -281,7 +282,7 @@ class Cgroups:
         return g
 
     def cleanup(self, procs):
-        for g in reversed(self.groups + ([self.root] if self.root else [])):
+        for g in list(reversed(self.groups)) + ([self.root] if self.root else []):
             if not os.path.isdir(g.path):
                 continue
             end = now() + 5
@@ -548,7 +549,7 @@ class Bench:
                 "mergewatch": tool_version([MW, "--version"]),
                 "htop": tool_version(["htop", "--version"]),
                 "earlyoom": tool_version(["earlyoom", "-v"]),
-                "top (procps-ng)": tool_version(["top", "-v"]),
+                "top (procps-ng)": tool_version(["top", "-V"]),
                 "tmux": tool_version(["tmux", "-V"], r"(\d+\.\d+\w*)"),
             },
         }
@@ -604,11 +605,14 @@ class Bench:
         stopped = death is not None
         if not stopped:
             after = None
-        elif peak >= SIM_CAP_BYTES - 64 * MiB:
-            # It reached the cap and waited there: the time since crossing
-            # is wall time minus the time to reach the line.
+        elif over > AFTER_BY_RATE_MAX:
+            # Far past the line (or held at the cap): wall time minus the
+            # time the simulator takes to reach the line at full speed.
+            # Beyond the first GiBs a VM may fault memory in more slowly,
+            # so overshoot / rate would understate it.
             after = (death[0] - t_cont) - KILL_RSS / self.rate
         else:
+            # Close to the line: the time it kept allocating at full speed.
             after = max(over, 0) / self.rate
         return {"peak": peak, "over": over, "after_s": after, "stopped": stopped,
                 "capped": peak >= SIM_CAP_BYTES - 64 * MiB}
@@ -776,88 +780,97 @@ class Bench:
         row("cgroup v1 memory limit 2G (kernel floor)", runs)
 
     def section_slow(self):
-        """A slow grower: adaptive sampling must cost nothing while a tree
-        is far from its line. Three growers at 100 MB/s, each watched by
-        its own mergewatch, next to one watching a process that never grows
-        (the same run, so the same noise)."""
-        log("1b. slow grower, 100 MB/s, three at once")
+        """A slow grower at 100 MB/s. Three are killed at 2 GiB (the
+        overshoot at a gentle rate); one grows with its line at 20 GiB, far
+        away even at the worst-case rate mergewatch assumes; one does not
+        grow at all, line 20 GiB (the reference). Each has its own
+        mergewatch; all run at once, so they share the same noise."""
+        log("1b. slow grower, 100 MB/s, five watched processes at once")
         n = 2 if self.quick else 3
-        groups = [self.cg.child(f"slow{i}") for i in range(n)]
-        sims, mws = [], []
-        for g in groups:
-            pid = self.spawn_stopped([SIM, "--rate", "100M", "--peak", "4G", "--hold", "30s"], g)
-            sims.append(pid)
-        ref_group = self.cg.child("slowref")
-        ref = self.spawn_stopped([SIM, "--hold", "60s"], ref_group)
-        for pid in sims + [ref]:
+        cases = [("kill", "2G", ["--rate", "100M", "--peak", "4G", "--hold", "30s"])
+                 for _ in range(n)]
+        cases.append(("far", "20G", ["--rate", "100M", "--peak", "4G", "--hold", "30s"]))
+        cases.append(("idle", "20G", ["--hold", "60s"]))
+        items = []
+        for k, (kind, line, sim_args) in enumerate(cases):
+            g = self.cg.child(f"slow{k}")
+            pid = self.spawn_stopped([SIM] + sim_args, g)
+            items.append({"kind": kind, "line": line, "group": g, "pid": pid})
+        for it in items:
             d = tempfile.mkdtemp(dir=self.tmp)
-            p = self.procs.popen([MW, "watch", "--headless", "--kill-rss", "2G", str(pid)],
-                                 cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 env=self.mw_env())
-            mws.append(p)
+            it["mw"] = self.procs.popen([MW, "watch", "--headless", "--kill-rss", it["line"],
+                                         str(it["pid"])],
+                                        cwd=d, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, env=self.mw_env())
         time.sleep(1.0)
-        for g in groups:
-            g.reset_peak()
+        for it in items:
+            it["group"].reset_peak()
         t0 = now()
-        for pid in sims + [ref]:
-            os.kill(pid, signal.SIGCONT)
-        # Sample each mergewatch's CPU and each grower's RSS twice a second.
-        trace = []   # (t, [rss per sim], [cpu ns per mw])
-        alive = set(sims)
-        deaths = {}
-        end = t0 + 60
-        while alive and now() < end:
-            t = now()
-            trace.append((t, [rss_bytes(pid) if pid in alive else None for pid in sims],
-                          [cpu_ns(p.pid) for p in mws]))
-            for pid in list(alive):
-                fd = self.procs.pidfd(pid)
-                r, _, _ = select.select([fd], [], [], 0)
-                if r:
-                    deaths[pid] = self.wait_death(pid, 1)
-                    alive.discard(pid)
-            time.sleep(0.5)
-        for pid in list(alive):
-            self.procs.send(pid, signal.SIGKILL)
-            self.wait_death(pid, 5)
-        t_end = now()
-        ref_cpu_end = cpu_ns(mws[-1].pid)
-        self.procs.send(ref, signal.SIGKILL)
-        self.wait_death(ref, 5)
-        for p in mws:
+        for it in items:
+            os.kill(it["pid"], signal.SIGCONT)
+
+        def mw_counts(it):
+            """(CPU ns, times scheduled) of one mergewatch, from schedstat."""
+            ns = runs = 0
             try:
-                p.wait(5)
+                tasks = os.listdir(f"/proc/{it['mw'].pid}/task")
+            except OSError:
+                return None
+            for t in tasks:
+                f = read_file(f"/proc/{it['mw'].pid}/task/{t}/schedstat")
+                if f:
+                    ns += int(f.split()[0])
+                    runs += int(f.split()[2])
+            return (now(), ns, runs)
+
+        for it in items:
+            it["first"] = mw_counts(it)
+        # The kill cases end on their own (about 20 s); the others are
+        # measured over the same span and then ended by the bench.
+        kills = [it for it in items if it["kind"] == "kill"]
+        end = t0 + 60
+        while now() < end and any("death" not in it for it in kills):
+            for it in kills:
+                if "death" in it:
+                    continue
+                r, _, _ = select.select([self.procs.pidfd(it["pid"])], [], [], 0)
+                if r:
+                    it["last"] = mw_counts(it)
+                    it["death"] = self.wait_death(it["pid"], 1)
+            time.sleep(0.05)
+        for it in items:
+            if "last" not in it:
+                it["last"] = mw_counts(it)
+            if "death" not in it:
+                self.procs.send(it["pid"], signal.SIGKILL)
+                it["death"] = self.wait_death(it["pid"], 5)
+                it["ended_by_bench"] = True
+        for it in items:
+            try:
+                it["mw"].wait(5)
             except subprocess.TimeoutExpired:
-                self.procs.stop(p)
-        runs = []
-        for k, (pid, g) in enumerate(zip(sims, groups)):
-            peak = self.peak_rss(g)
-            # Far from the line: until the grower passed warn_at (80%).
-            far_end = None
-            for t, rss, _ in trace:
-                if rss[k] is not None and rss[k] >= 0.8 * KILL_RSS:
-                    far_end = t
-                    break
-            cpus = [(t, c[k]) for t, _, c in trace if c[k] is not None]
-            cpu_far = near = None
-            if far_end is not None and cpus:
-                at = next(((t, c) for t, c in cpus if t >= far_end), None)
-                if at is not None and at[0] > cpus[0][0]:
-                    cpu_far = (at[1] - cpus[0][1]) / 1e9 / (at[0] - cpus[0][0]) * 100
-                    last = cpus[-1]
-                    if last[0] > at[0]:
-                        near = (last[1] - at[1]) / 1e9 / (last[0] - at[0]) * 100
-            runs.append({"over": peak - KILL_RSS, "stopped": pid in deaths,
-                         "cpu_far_pct": cpu_far, "cpu_near_pct": near,
-                         "far_s": (far_end - t0) if far_end else None})
-        ref_cpu0 = trace[0][2][-1]
-        ref_pct = None
-        if ref_cpu0 is not None and ref_cpu_end is not None:
-            ref_pct = (ref_cpu_end - ref_cpu0) / 1e9 / (t_end - t0) * 100
-        self.r["sections"]["slow"] = {"runs": runs, "ref_cpu_pct": ref_pct}
-        log(f"  overshoot {fmt_range([r['over'] / MiB for r in runs])} MiB, "
-            f"CPU far {fmt_range([r['cpu_far_pct'] for r in runs], '{:.3f}')}%, "
-            f"idle reference {ref_pct if ref_pct is None else round(ref_pct, 3)}%")
+                self.procs.stop(it["mw"])
+        rows = []
+        for it in items:
+            a, b = it["first"], it["last"]
+            row = {"kind": it["kind"], "line": it["line"]}
+            if a and b and b[0] > a[0]:
+                row["cpu_pct"] = (b[1] - a[1]) / 1e9 / (b[0] - a[0]) * 100
+                row["wakeups_s"] = (b[2] - a[2]) / (b[0] - a[0])
+                row["span_s"] = b[0] - a[0]
+            if it["kind"] == "kill":
+                row["over"] = self.peak_rss(it["group"]) - KILL_RSS
+                row["stopped"] = not it.get("ended_by_bench", False)
+            rows.append(row)
+        self.r["sections"]["slow"] = {"rows": rows}
+        for kind in ("kill", "far", "idle"):
+            rs = [x for x in rows if x["kind"] == kind]
+            msg = (f"  {kind:4s} line {rs[0]['line']}: mergewatch CPU "
+                   f"{fmt_range([x.get('cpu_pct') for x in rs], '{:.3f}')}%, "
+                   f"{fmt_range([x.get('wakeups_s') for x in rs], '{:.1f}')} wakeups/s")
+            if kind == "kill":
+                msg += f", overshoot {fmt_range([x['over'] / MiB for x in rs])} MiB"
+            log(msg)
 
     # ------------------------------------------------ 2. sampling cost
 
@@ -1187,21 +1200,6 @@ def report(b):
             if row["tool"].endswith("sleep 1"):
                 loop1_over = overs
         L.append("")
-        slow = r["sections"].get("slow")
-        if slow:
-            runs = slow["runs"]
-            L.append("Slow grower, 100 MB/s (each watched by its own `mergewatch watch --kill-rss 2G`, "
-                     "all in the same run):")
-            L.append("")
-            L.append("| runs | overshoot | mergewatch CPU while < 80% of kill_rss | "
-                     "near the line | watching a process that never grows |")
-            L.append("|---|---|---|---|---|")
-            ref = slow["ref_cpu_pct"]
-            L.append(f"| {len(runs)} | {fmt_range_f([x['over'] for x in runs], fmt_bytes)} | "
-                     f"{fmt_range([x['cpu_far_pct'] for x in runs], '{:.3f}')}% | "
-                     f"{fmt_range([x['cpu_near_pct'] for x in runs], '{:.3f}')}% | "
-                     f"{'n/a' if ref is None else f'{ref:.3f}%'} |")
-            L.append("")
         # targets
         mw_run = sec.get("mw_run")
         for label, data in (("watch", mw_over), ("run", mw_run)):
@@ -1219,6 +1217,30 @@ def report(b):
                        f"1/{lm / max(med, 1):.0f} ({fmt_bytes(med)} vs {fmt_bytes(lm)})"
                        if ratio is not None else "n/a",
                        ratio is not None and ratio <= 1 / 50)
+
+    slow = r["sections"].get("slow")
+    if slow:
+        rows = slow["rows"]
+        L.append("### Slow grower, 100 MB/s")
+        L.append("")
+        L.append("Each process watched by its own `mergewatch watch --kill-rss LINE`, all at once. "
+                 "Wakeups = times mergewatch was scheduled (schedstat), a direct count of its "
+                 "sampling.")
+        L.append("")
+        L.append("| watched process | kill_rss | runs | overshoot | mergewatch CPU | wakeups/s |")
+        L.append("|---|---|---|---|---|---|")
+        labels = {"kill": "grows at 100 MB/s until killed",
+                  "far": "grows at 100 MB/s to 2 GiB, line far away",
+                  "idle": "does not grow (reference)"}
+        for kind in ("kill", "far", "idle"):
+            rs = [x for x in rows if x["kind"] == kind]
+            if not rs:
+                continue
+            over = (fmt_range_f([x["over"] for x in rs], fmt_bytes) if kind == "kill" else "–")
+            L.append(f"| {labels[kind]} | {rs[0]['line']}iB | {len(rs)} | {over} | "
+                     f"{fmt_range([x.get('cpu_pct') for x in rs], '{:.3f}')}% | "
+                     f"{fmt_range([x.get('wakeups_s') for x in rs], '{:.1f}')} |")
+        L.append("")
 
     # 2. sampling
     s = r["sections"].get("sampling")

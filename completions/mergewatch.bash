@@ -12,7 +12,7 @@ _mergewatch_pids()
 	for p in /proc/[0-9]*; do
 		pids+=("${p#/proc/}")
 	done
-	COMPREPLY=($(compgen -W "${pids[*]}" -- "$1"))
+	mapfile -t COMPREPLY < <(compgen -W "${pids[*]}" -- "$1")
 }
 
 # Plan files: *.ini (and directories to descend into); any file when no
@@ -22,16 +22,16 @@ _mergewatch_plans()
 	local cur=$1
 
 	compopt -o filenames 2>/dev/null
-	COMPREPLY=($(compgen -f -X '!*.ini' -- "$cur") $(compgen -d -- "$cur"))
+	mapfile -t COMPREPLY < <(compgen -f -X '!*.ini' -- "$cur"; compgen -d -- "$cur")
 	if [ ${#COMPREPLY[@]} -eq 0 ]; then
-		COMPREPLY=($(compgen -f -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 	fi
 }
 
 _mergewatch_files()
 {
 	compopt -o filenames 2>/dev/null
-	COMPREPLY=($(compgen -f -- "$1"))
+	mapfile -t COMPREPLY < <(compgen -f -- "$1")
 }
 
 # Completes the value of option $1; returns 1 when $1 takes no value.
@@ -41,21 +41,21 @@ _mergewatch_value()
 
 	case $opt in
 	--on-deadlock)
-		COMPREPLY=($(compgen -W "alert kill restart" -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W "alert kill restart" -- "$cur")
 		;;
 	--webhook-format)
-		COMPREPLY=($(compgen -W "slack discord teams mattermost generic" -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W "slack discord teams mattermost generic" -- "$cur")
 		;;
 	--log|--webhook-url-file|--inputs)
 		_mergewatch_files "$cur"
 		;;
 	--swap-max)
 		# SIZE: 50G, 512M, 1.5GiB, N% (of SwapTotal here) or unlimited
-		COMPREPLY=($(compgen -W "unlimited" -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W "unlimited" -- "$cur")
 		;;
 	--timeout)
 		# DUR: 250ms, 10s, 30m, 2h, or none
-		COMPREPLY=($(compgen -W "none" -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W "none" -- "$cur")
 		;;
 	--kill-rss|--memory-max|--interval|--deadlock-window|--bloat-ratio)
 		# a number the operator types: offer no files
@@ -139,7 +139,7 @@ _mergewatch()
 		if declare -F _command_offset >/dev/null; then
 			_command_offset $((dashdash + 1))
 		elif [ "$cword" -eq $((dashdash + 1)) ]; then
-			COMPREPLY=($(compgen -c -- "$cur"))
+			mapfile -t COMPREPLY < <(compgen -c -- "$cur")
 		else
 			_mergewatch_files "$cur"
 		fi
@@ -160,9 +160,9 @@ _mergewatch()
 
 	if [ -z "$cmd" ]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--help --version" -- "$cur"))
+			mapfile -t COMPREPLY < <(compgen -W "--help --version" -- "$cur")
 		else
-			COMPREPLY=($(compgen -W "run watch check demo" -- "$cur"))
+			mapfile -t COMPREPLY < <(compgen -W "run watch check demo" -- "$cur")
 		fi
 		return 0
 	fi
@@ -181,7 +181,7 @@ _mergewatch()
 		if [ "$cmd" = run ]; then
 			opts="$opts --"
 		fi
-		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
 		return 0
 	fi
 

@@ -166,9 +166,20 @@ static bool run_all_ended(const struct run *run)
 	return true;
 }
 
+/* A pair whose processes are still ours to wait for. */
+static bool run_any_active(const struct run *run)
+{
+	for (int i = 0; i < run->n_pairs; i++) {
+		if (run->pairs[i].active || run->pairs[i].verifying)
+			return true;
+	}
+	return false;
+}
+
 void run_check_over(struct run *run)
 {
-	if (!run->over && (run_all_ended(run) || run->leaving))
+	if (!run->over && (run_all_ended(run) || run->leaving ||
+			   (run->stop_signal != 0 && !run_any_active(run))))
 		run_finish(run);
 	if (!run->over)
 		return;
@@ -229,9 +240,13 @@ static void run_on_key(void *ctx, int fd, short revents)
 		return;
 	}
 	if (tui_handle_input(run->tui, &run->model, &run->actions) == TUI_QUIT) {
+		/* The quit dialog already stopped the running pair or left it
+		 * running; otherwise quitting stops the run here. The run
+		 * ends once a stopping pair has gone. */
 		run_drop_tui(run);
-		if (!run->over)
-			run_finish(run);
+		if (!run->leaving && run->stop_signal == 0)
+			run->stop_signal = -1;
+		run_check_over(run);
 	}
 }
 

@@ -7,6 +7,7 @@
 
 #include "../alerts/jsonstr.h"
 #include "capture.h"
+#include "fsutil.h"
 #include "clock.h"
 
 /* A worst-case fill rate assumed before any growth is seen: a little above
@@ -40,8 +41,10 @@ static void run_do_deadlock_action(struct run *run, struct pair_rt *p)
 		run_pair_kill(run, p, "deadlock", SIGKILL, PAIR_KILLED);
 		break;
 	case ON_DEADLOCK_RESTART:
+		/* A job that deadlocks every time must not restart forever:
+		 * restarts share the retries budget (at least one). */
 		run_pair_kill(run, p, "deadlock", SIGKILL, PAIR_KILLED);
-		p->stop.restart = true;
+		p->stop.restart = p->attempt <= (run->plan->retries > 0 ? run->plan->retries : 1);
 		break;
 	}
 }
@@ -122,9 +125,10 @@ static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rul
 	}
 	pid_t target = e->n_blocked > 0 ? e->blocked_pids[0] : p->job.pid;
 	char *expanded = capture_expand(command, target);
+	char *cwd = fsutil_resolve(run->plan->dir, p->spec->cwd ? p->spec->cwd : run->plan->dir);
 	struct job_spec spec = {
-		.command = expanded, .cwd = p->spec->cwd ? p->spec->cwd : run->plan->dir,
-		.output_path = path, .sigmask = &run->orig_mask,
+		.command = expanded, .cwd = cwd, .env = p->spec->env, .n_env = p->spec->n_env,
+		.pair_name = p->name, .output_path = path, .sigmask = &run->orig_mask,
 	};
 	FILE *fp = fopen(path, "ae");
 
@@ -132,13 +136,16 @@ static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rul
 		fprintf(fp, "capture command: %s\n", expanded ? expanded : "?");
 		fclose(fp);
 	}
-	if (expanded == NULL || job_spawn(&spec, &p->capture, err, sizeof(err)) < 0) {
-		run_note(run, "pair %s: capture command: %s", p->name, expanded ? err : "out of memory");
+	if (expanded == NULL || cwd == NULL || job_spawn(&spec, &p->capture, err, sizeof(err)) < 0) {
+		run_note(run, "pair %s: capture command: %s", p->name,
+			 expanded && cwd ? err : "out of memory");
 		free(expanded);
+		free(cwd);
 		run_do_deadlock_action(run, p);
 		return;
 	}
 	free(expanded);
+	free(cwd);
 	p->capturing = true;
 	loop_add_fd(run->loop, p->capture.pidfd, POLLIN, run_capture_exited, run);
 	p->capture_timer = loop_add_timer(run->loop, loop_now_ms(run->loop) + RUN_CAPTURE_LIMIT_MS,

@@ -415,3 +415,25 @@ verify = true
         for root, dirs, _ in os.walk("/sys/fs/cgroup"):
             leftovers += [x for x in dirs if x.endswith("-cgcheck-a7") or x.endswith("-cgcheck-b7")]
         assert leftovers == [], leftovers
+
+
+def test_sigterm_with_pairs_pending_ends_the_run_with_143():
+    with Dir() as d:
+        d.write("plan.ini", """
+[limits]
+kill_grace = 1s
+[pair a]
+command = trap '' TERM; sleep 30
+[pair b]
+command = touch b-ran
+""")
+        p = start(["run", "--headless", str(d.path / "plan.ini")])
+        pid = wait_for(lambda: of(read_events(d.path / "mergewatch-logs/events.jsonl"), "pair_start"))[0]["pid"]
+        p.send_signal(signal.SIGTERM)
+        out, _ = p.communicate(timeout=30)
+        assert p.returncode == 143
+        ev = parse_events(out)
+        assert [k["signal"] for k in of(ev, "kill")] == ["SIGTERM", "SIGKILL"]
+        assert one(ev, "pair_end", pair="a")["reason"] == "shutdown"
+        assert ev[-1]["event"] == "run_end"
+        assert not (d.path / "b-ran").exists() and not alive(pid)

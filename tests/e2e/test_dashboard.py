@@ -195,3 +195,18 @@ command = {SIM} --steps 3 --step-time 1s; exec {SIM} --rate 200M --peak 2G --hol
         kill = wait_for(lambda: of(events(d), "kill"), timeout=30)[0]
         assert kill["reason"] == "rss"
         wait_for(lambda: of(events(d), "run_end"), timeout=15)
+
+
+def test_quit_stopping_the_pair_waits_for_it_to_go():
+    body = "[limits]\nkill_grace = 1s\n[pair stubborn]\ncommand = trap '' TERM; sleep 60\n"
+    with Dir() as d, Tmux(f"{MW} run {plan(d, body)}", cwd=d.path) as t:
+        pid = wait_for(lambda: of(events(d), "pair_start"))[0]["pid"]
+        t.wait_text("stubborn")
+        t.keys("q")
+        time.sleep(0.5)
+        t.keys("y")
+        end = wait_for(lambda: of(events(d), "run_end"), timeout=20)
+        ev = events(d)
+        assert [k["signal"] for k in of(ev, "kill")] == ["SIGTERM", "SIGKILL"]
+        assert one(ev, "pair_end")["status"] == "killed"
+        assert not alive(pid) and end

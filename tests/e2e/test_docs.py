@@ -10,7 +10,7 @@ import stat
 import subprocess
 import tempfile
 
-from mwlib import MW, ROOT, Dir, of, one, read_events
+from mwlib import MW, ROOT, Dir, one, read_events
 
 MAN = ROOT / "docs" / "mergewatch.1"
 COMPLETION = ROOT / "completions" / "mergewatch.bash"

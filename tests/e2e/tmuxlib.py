@@ -40,8 +40,38 @@ class Tmux:
     def pane_pid(self):
         return int(self._tmux("display-message", "-p", "#{pane_pid}").stdout.strip())
 
+    def _mergewatch_pids(self):
+        """mergewatch processes started in this terminal (children of its shell)."""
+        try:
+            shell = self.pane_pid()
+            kids = open(f"/proc/{shell}/task/{shell}/children").read().split()
+        except (ValueError, OSError):
+            return []
+        pids = []
+        for k in kids:
+            try:
+                if open(f"/proc/{k}/comm").read().strip() == "mergewatch":
+                    pids.append(int(k))
+            except OSError:
+                pass
+        return pids
+
     def close(self):
+        """Ends the terminal, then waits for the mergewatch it ran to exit
+        (it carries on headless after the hang-up and may still be writing
+        its logs)."""
+        pids = self._mergewatch_pids()
         self._tmux("kill-server")
+        deadline = time.monotonic() + 20
+        for pid in pids:
+            while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}"):
+                try:
+                    with open(f"/proc/{pid}/stat") as f:
+                        if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                            break
+                except OSError:
+                    break
+                time.sleep(0.05)
 
     def __enter__(self):
         return self
