@@ -428,6 +428,13 @@ plan_handle(void *user, const char *section, const char *name, const char *value
 		    home_of_key(plan_keys_section((enum plan_keys_id)key)), label);
 		return 0;
 	}
+	if (p->section == SECTION_PAIR && (key == PLAN_KEY_PRESSURE_AVAILABLE ||
+	    key == PLAN_KEY_PRESSURE_SWAP || key == PLAN_KEY_PRESSURE_PSI)) {
+		/* Pressure is the whole machine's, judged once for all pairs. */
+		parse_error(p, p->lineno, "key '%s' is system-wide: it belongs in [limits], "
+		    "not in %s", name, label);
+		return 0;
+	}
 	if (p->key_line[key] != 0) {
 		parse_error(p, p->lineno, "key '%s' given twice in %s (first on line %d)",
 		    name, label, p->key_line[key]);

@@ -122,6 +122,12 @@ print_limits(FILE *out, const struct limits *l, uint64_t mem_total, uint64_t swa
 	print_duration(out, PLAN_KEY_DEADLOCK_WINDOW, l->deadlock_window_ms, false);
 	print_string(out, "on_deadlock", plan_on_deadlock_name(l->on_deadlock));
 	print_string(out, "capture", l->capture);
+}
+
+/* Pressure is judged for the whole machine: its keys live in [limits]. */
+static void
+print_pressure(FILE *out, const struct limits *l, uint64_t mem_total, uint64_t swap_total)
+{
 	print_size(out, PLAN_KEY_PRESSURE_AVAILABLE, &l->pressure_available, mem_total,
 	    swap_total);
 	print_size(out, PLAN_KEY_PRESSURE_SWAP, &l->pressure_swap, mem_total, swap_total);
@@ -151,6 +157,9 @@ plan_print(const struct plan *plan, FILE *out, uint64_t mem_total, uint64_t swap
 	print_string(out, "webhook_url_file", plan->webhook_url_file);
 	print_string(out, "format", plan_webhook_format_name(plan->webhook_format));
 	print_duration(out, PLAN_KEY_COOLDOWN, plan->cooldown_ms, false);
+
+	fprintf(out, "\n[limits]\n");
+	print_pressure(out, &plan->limits, mem_total, swap_total);
 
 	for (int i = 0; i < plan->n_pairs; i++) {
 		const struct pair_spec *pair = &plan->pairs[i];

@@ -466,6 +466,8 @@ static const struct {
 	  2, { "unknown key 'zebra' in [run]" } },
 	{ "key twice", "[limits]\nkill_rss = 5G\n\ntimeout = 1m\nkill_rss = 6G\n[pair a]\ncommand = x\n",
 	  5, { "key 'kill_rss' given twice in [limits]", "first on line 2" } },
+	{ "pressure in a pair", "[pair a]\ncommand = x\npressure_swap = 10%\n",
+	  3, { "key 'pressure_swap' is system-wide", "[limits]" } },
 	{ "key twice in a pair", "[pair a]\ncommand = x\ncommand = y\n",
 	  3, { "key 'command' given twice in [pair a]", "first on line 2" } },
 	{ "duplicate pair", "[pair a]\ncommand = x\n\n[pair a]\ncommand = y\n",
@@ -711,7 +713,7 @@ test_values(void **state)
 	    "pressure_psi = 12.5%\nkill_grace = 0\nbloat_ratio = 2.5\n"
 	    "[alerts]\nwebhook_url_file = secret/hook\nformat = generic\ncooldown = 0\n"
 	    "[pair a.b-c_d]\ncommand = x\ninputs = none\noutput = none\nverify =\n"
-	    "progress_regex = ^([0-9]+)/([0-9]+)$\nenv = none\npressure_psi = 0\n",
+	    "progress_regex = ^([0-9]+)/([0-9]+)$\nenv = none\n",
 	    &err);
 	if (plan == NULL)
 		fail_msg("%s", err.msg);
@@ -738,7 +740,7 @@ test_values(void **state)
 	assert_null(plan->pairs[0].verify);
 	assert_int_equal(plan->pairs[0].n_env, 0);
 	assert_string_equal(plan->pairs[0].progress_regex, "^([0-9]+)/([0-9]+)$");
-	assert_true(plan->pairs[0].limits.pressure_psi == 0);
+	assert_true(plan->limits.pressure_psi == 12.5);
 	assert_true(plan->pairs[0].limits.bloat_ratio == 2.5);
 	plan_free(plan);
 }
@@ -898,7 +900,10 @@ test_print_shows_effective_settings(void **state)
 		if (strstr(printed, line) == NULL)
 			fail_msg("%s not printed", plan_keys_name((enum plan_keys_id)k));
 		enum plan_keys_section where = plan_keys_section((enum plan_keys_id)k);
-		if ((where == PLAN_KEYS_LIMITS || where == PLAN_KEYS_PAIR) &&
+		/* pressure is system-wide: printed once, in [limits] */
+		bool pressure = k == PLAN_KEY_PRESSURE_AVAILABLE || k == PLAN_KEY_PRESSURE_SWAP ||
+		    k == PLAN_KEY_PRESSURE_PSI;
+		if ((where == PLAN_KEYS_LIMITS || where == PLAN_KEYS_PAIR) && !pressure &&
 		    strstr(after_b, line) == NULL)
 			fail_msg("%s not printed for pair b", plan_keys_name((enum plan_keys_id)k));
 	}
