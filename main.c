@@ -18,6 +18,7 @@
 #include "runner/cgroup.h"
 #include "runner/demo.h"
 #include "runner/plan.h"
+#include "runner/planning.h"
 #include "runner/run.h"
 #include "runner/state.h"
 #include "runner/units.h"
@@ -400,12 +401,20 @@ static int cmd_check(int argc, char **argv, const struct options *o)
 		printf("; plan %s is valid\n", argv[0]);
 		printf("; limit_mechanism = %s (%s)\n", cgroup_mechanism_name(probe.mechanism), probe.note);
 		plan_print(plan, stdout, sys.mem_total_bytes, sys.swap_total_bytes);
+		/* History from an earlier run of this plan, read only. */
+		struct state *st = state_load(plan->log_dir, err, sizeof(err));
+
+		if (st == NULL)
+			fprintf(stderr, "mergewatch: %s (planning without history)\n", err);
+		planning_print(plan, st, stdout, sys.mem_total_bytes, sys.mem_available_bytes);
+		state_free(st);
 	}
 	if (rc == 0 && o->test_alert) {
 		char *url = NULL;
 		char host[64] = "localhost";
 		long status = 0;
 
+		err[0] = '\0';
 		gethostname(host, sizeof(host) - 1);
 		rc = read_webhook(plan, &url);
 		if (rc == 0 && url == NULL) {
@@ -419,7 +428,7 @@ static int cmd_check(int argc, char **argv, const struct options *o)
 
 			if (r < 0 || status < 200 || status > 299) {
 				fprintf(stderr, "mergewatch: test alert failed: %s\n",
-					r < 0 ? err : "the webhook did not answer 2xx");
+					err[0] ? err : "the webhook did not answer 2xx");
 				printf("; test alert: HTTP %ld\n", status);
 				rc = 1;
 			} else {

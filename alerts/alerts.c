@@ -1,7 +1,7 @@
-/* Which events become alerts, and getting them out: cooldown and ack per
- * (pair, kind), a bounded priority queue, one post at a time with merging,
- * rate limit, retries and backoff. The transport is webhook.c; the bodies are
- * payload.c. */
+/* Which events become alerts, and getting them out: one post at a time with
+ * the waiting alerts merged, rate limit, retries with backoff, results
+ * reported. Cooldown and ack are cooldown.c, the bounded priority queue
+ * alertq.c, the transport webhook.c, the bodies payload.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,64 +10,42 @@
 
 #include "../runner/clock.h"
 #include "alerts.h"
+#include "alertq.h"
+#include "cooldown.h"
 #include "payload.h"
 #include "secret.h"
 #include "text.h"
 #include "webhook.h"
 
 enum {
-	ALERTS_KIND_LEN = 32,
 	ALERTS_DEFAULT_MIN_INTERVAL_MS = 1000,
 	ALERTS_DEFAULT_BACKOFF_BASE_MS = 1000,
 	ALERTS_DEFAULT_BACKOFF_CAP_MS = 60000,
 	ALERTS_DEFAULT_MAX_ATTEMPTS = 8,
-	/* Room for a failed message's alerts to go back beyond the bound. */
-	ALERTS_QUEUE_ROOM = ALERTS_QUEUE_MAX + ALERTS_BATCH_MAX,
 };
 
-struct alert_entry {
-	json_t *event;                  /* owned copy, with "ts" */
-	char kind[ALERTS_KIND_LEN];     /* text_alert_kind */
-	const char *pair;               /* borrowed from event; NULL: none */
-	bool urgent;                    /* kill and deadlock go first, are dropped last */
-	uint64_t seq;                   /* order of offer */
-	int attempts;                   /* posts so far */
-};
-
-/* Cooldown and acknowledgement of one (pair, kind). */
-struct alert_key {
-	char *pair;                     /* "" for none */
-	char kind[ALERTS_KIND_LEN];
-	bool queued_once;
-	uint64_t last_ms;               /* when the last one was let through */
-	bool acked;
-};
+_Static_assert(ALERTS_QUEUE_MAX + ALERTS_BATCH_MAX <= ALERTQ_ROOM,
+	       "a failed message's alerts must fit back into the queue");
 
 struct alerts {
 	char *host;
 	enum webhook_format format;
-	uint64_t cooldown_ms, min_interval_ms, backoff_base_ms, backoff_cap_ms;
+	uint64_t min_interval_ms, backoff_base_ms, backoff_cap_ms;
 	int max_attempts;
 	uint64_t rng;
 	alerts_emit_fn emit;
 	void *emit_ctx;
 	struct webhook *wh;             /* NULL: disabled */
+	struct cooldown *cooldown;
 
-	/* waiting, urgent first, then by seq */
-	struct alert_entry *queue[ALERTS_QUEUE_ROOM];
-	int n_queue;
-	/* in the post in flight */
-	struct alert_entry *batch[ALERTS_BATCH_MAX];
+	struct alertq queue;            /* waiting */
+	struct alert_entry *batch[ALERTS_BATCH_MAX];    /* in the post in flight */
 	int n_batch;
 	int dropped_pending;            /* dropped since the last message said so */
 	int batch_dropped;              /* ... and those the message in flight says */
 	uint64_t next_post_ms;          /* rate limit, backoff, Retry-After */
 	int fail_streak;                /* failed posts in a row, for the backoff */
 	uint64_t seq;
-
-	struct alert_key *keys;
-	size_t n_keys, cap_keys;
-	long latest;                    /* key of the latest alert offered, -1: none */
 
 	json_t *outbox;                 /* events to emit once our state is consistent */
 	bool flushing;
@@ -118,181 +96,44 @@ static void alerts_report(struct alerts *a, const struct alert_entry *e, bool se
 	json_array_append_new(a->outbox, ev);
 }
 
-static void alerts_entry_free(struct alert_entry *e)
-{
-	if (e == NULL)
-		return;
-	json_decref(e->event);
-	free(e);
-}
-
-/* ---- cooldown and acknowledgement ---- */
-
-static long alerts_key(struct alerts *a, const char *pair, const char *kind, bool create)
-{
-	if (pair == NULL)
-		pair = "";
-	for (size_t i = 0; i < a->n_keys; i++) {
-		if (strcmp(a->keys[i].pair, pair) == 0 && strcmp(a->keys[i].kind, kind) == 0)
-			return (long)i;
-	}
-	if (!create)
-		return -1;
-	if (a->n_keys == a->cap_keys) {
-		size_t cap = a->cap_keys ? a->cap_keys * 2 : 16;
-		struct alert_key *k = realloc(a->keys, cap * sizeof *k);
-
-		if (k == NULL)
-			return -1;
-		a->keys = k;
-		a->cap_keys = cap;
-	}
-	struct alert_key *k = &a->keys[a->n_keys];
-
-	memset(k, 0, sizeof *k);
-	k->pair = strdup(pair);
-	if (k->pair == NULL)
-		return -1;
-	snprintf(k->kind, sizeof k->kind, "%s", kind);
-	return (long)a->n_keys++;
-}
-
-/* Decides whether an alert of kind for pair goes out now. */
-static bool alerts_pass(struct alerts *a, const json_t *event, const char *kind,
-			const char *pair, uint64_t now_ms)
-{
-	const char *name = json_string_value(json_object_get(event, "event"));
-	long k;
-
-	if (strcmp(name, "resolved") == 0) {
-		/* A resolution ends the acknowledgement, and always goes out. */
-		const char *what = json_string_value(json_object_get(event, "kind"));
-
-		k = what != NULL ? alerts_key(a, pair, what, false) : -1;
-		if (k >= 0)
-			a->keys[k].acked = false;
-		return true;
-	}
-	if (strcmp(kind, "run_end") == 0 || strcmp(kind, "test") == 0)
-		return true;
-	k = alerts_key(a, pair, kind, true);
-	if (k < 0)
-		return true;    /* out of memory: better a repeat than a silence */
-	a->latest = k;
-	if (a->keys[k].acked)
-		return false;
-	if (a->keys[k].queued_once && now_ms - a->keys[k].last_ms < a->cooldown_ms)
-		return false;
-	a->keys[k].queued_once = true;
-	a->keys[k].last_ms = now_ms;
-	return true;
-}
-
 int alerts_ack_latest(struct alerts *a)
 {
-	if (a->latest < 0)
-		return -ENOENT;
-	a->keys[a->latest].acked = true;
-	return 0;
+	return cooldown_ack_latest(a->cooldown);
 }
 
-/* ---- the queue ---- */
-
-static bool alerts_before(const struct alert_entry *x, const struct alert_entry *y)
-{
-	if (x->urgent != y->urgent)
-		return x->urgent;
-	return x->seq < y->seq;
-}
-
-static void alerts_insert(struct alerts *a, struct alert_entry *e)
-{
-	int pos = a->n_queue;
-
-	while (pos > 0 && alerts_before(e, a->queue[pos - 1]))
-		pos--;
-	memmove(&a->queue[pos + 1], &a->queue[pos], (size_t)(a->n_queue - pos) * sizeof e);
-	a->queue[pos] = e;
-	a->n_queue++;
-}
-
-static void alerts_remove_at(struct alerts *a, int pos)
-{
-	memmove(&a->queue[pos], &a->queue[pos + 1], (size_t)(a->n_queue - pos - 1) * sizeof a->queue[0]);
-	a->n_queue--;
-}
-
+/* A dropped alert is reported at once; the next message says how many. */
 static void alerts_drop(struct alerts *a, struct alert_entry *e)
 {
 	alerts_report(a, e, false, 0, "dropped: the alert queue was full");
 	a->dropped_pending++;
-	alerts_entry_free(e);
-}
-
-static void alerts_enqueue(struct alerts *a, const json_t *event, const char *kind)
-{
-	struct alert_entry *e = calloc(1, sizeof *e);
-
-	if (e == NULL)
-		return;
-	e->event = json_deep_copy(event);
-	if (e->event == NULL) {
-		free(e);
-		return;
-	}
-	if (json_object_get(e->event, "ts") == NULL) {
-		char ts[32];
-
-		json_object_set_new(e->event, "ts",
-				    json_string(clock_format_rfc3339(clock_wall_ms(), ts, sizeof ts)));
-	}
-	snprintf(e->kind, sizeof e->kind, "%s", kind);
-	e->pair = json_string_value(json_object_get(e->event, "pair"));
-	e->urgent = strcmp(kind, "kill") == 0 || strcmp(kind, "deadlock") == 0;
-	e->seq = ++a->seq;
-	if (a->n_queue >= ALERTS_QUEUE_MAX) {
-		/* The queue is ordered urgent first, oldest first: the oldest
-		 * low-priority alert is the first that is not urgent. */
-		int victim = 0;
-
-		while (victim < a->n_queue && a->queue[victim]->urgent)
-			victim++;
-		if (victim == a->n_queue && !e->urgent) {
-			alerts_drop(a, e);      /* everything waiting outranks it */
-			return;
-		}
-		if (victim == a->n_queue)
-			victim = 0;             /* all urgent: the oldest goes */
-		struct alert_entry *old = a->queue[victim];
-
-		alerts_remove_at(a, victim);
-		alerts_drop(a, old);
-	}
-	alerts_insert(a, e);
+	alertq_entry_free(e);
 }
 
 void alerts_offer(struct alerts *a, const json_t *event, uint64_t now_ms)
 {
-	char kind_buf[ALERTS_KIND_LEN];
+	char kind_buf[ALERTQ_KIND_LEN];
 	const char *name = json_string_value(json_object_get(event, "event"));
 	const char *pair = json_string_value(json_object_get(event, "pair"));
 	const char *kind;
+	struct alert_entry *e, *gone;
 
 	if (name == NULL)
 		return;
-	if (strcmp(name, "pair_start") == 0 && pair != NULL) {
-		/* A new attempt is a new process: what was acknowledged about
-		 * the old one no longer holds. */
-		for (size_t i = 0; i < a->n_keys; i++) {
-			if (strcmp(a->keys[i].pair, pair) == 0)
-				a->keys[i].acked = false;
-		}
-	}
+	/* A new attempt is a new process: what was acknowledged about the
+	 * old one no longer holds. */
+	if (strcmp(name, "pair_start") == 0 && pair != NULL)
+		cooldown_pair_started(a->cooldown, pair);
 	kind = text_alert_kind(event, kind_buf, sizeof kind_buf);
-	if (kind == NULL || !alerts_pass(a, event, kind, pair, now_ms))
+	if (kind == NULL || !cooldown_pass(a->cooldown, event, kind, now_ms) || a->wh == NULL)
 		return;
-	if (a->wh != NULL)
-		alerts_enqueue(a, event, kind);
+	/* The event log stamps "ts" before we get the event; this is only for
+	 * callers that did not. */
+	e = alertq_entry_new(event, kind, ++a->seq, clock_wall_ms());
+	if (e == NULL)
+		return;
+	gone = alertq_push(&a->queue, e, ALERTS_QUEUE_MAX);
+	if (gone != NULL)
+		alerts_drop(a, gone);
 	alerts_flush(a);
 }
 
@@ -347,8 +188,7 @@ static void alerts_batch_done(struct alerts *a, const struct webhook_result *res
 	} else if (!alerts_retriable(res)) {
 		if (status == 0) {
 			snprintf(error, sizeof error, "%s; not retried", res->error);
-			snprintf(a->broken, sizeof a->broken, "webhook to %s is unusable: %s",
-				 host, res->error);
+			snprintf(a->broken, sizeof a->broken, "webhook is unusable: %s", res->error);
 		} else if (alerts_status_broken(status)) {
 			snprintf(error, sizeof error, "HTTP %ld from %s: the destination is broken "
 				 "(wrong, revoked or deleted webhook URL?); not retried", status, host);
@@ -377,11 +217,10 @@ static void alerts_batch_done(struct alerts *a, const struct webhook_result *res
 		else
 			snprintf(error, sizeof error, "%s", res->error);
 		for (int i = 0; i < a->n_batch; i++) {
-			if (a->batch[i]->attempts >= a->max_attempts) {
+			if (a->batch[i]->attempts >= a->max_attempts ||
+			    !alertq_put_back(&a->queue, a->batch[i])) {
 				alerts_report(a, a->batch[i], false, status, error);
-				alerts_entry_free(a->batch[i]);
-			} else {
-				alerts_insert(a, a->batch[i]);
+				alertq_entry_free(a->batch[i]);
 			}
 		}
 		/* The next message tells about the drops this one could not. */
@@ -390,7 +229,7 @@ static void alerts_batch_done(struct alerts *a, const struct webhook_result *res
 		return;
 	}
 	for (int i = 0; i < a->n_batch; i++)
-		alerts_entry_free(a->batch[i]);
+		alertq_entry_free(a->batch[i]);
 	a->n_batch = 0;
 }
 
@@ -404,11 +243,11 @@ static void alerts_start_post(struct alerts *a, uint64_t now_ms)
 	size_t n, used;
 	int dropped = a->dropped_pending;
 
-	if (a->wh == NULL || webhook_busy(a->wh) || a->n_queue == 0 || now_ms < a->next_post_ms)
+	if (a->wh == NULL || webhook_busy(a->wh) || a->queue.n == 0 || now_ms < a->next_post_ms)
 		return;
-	n = a->n_queue < ALERTS_BATCH_MAX ? (size_t)a->n_queue : ALERTS_BATCH_MAX;
+	n = a->queue.n < ALERTS_BATCH_MAX ? (size_t)a->queue.n : ALERTS_BATCH_MAX;
 	for (size_t i = 0; i < n; i++)
-		events[i] = a->queue[i]->event;
+		events[i] = a->queue.items[i]->event;
 	if (dropped > 0)
 		snprintf(note, sizeof note, "(%d more alert%s dropped: the queue was full; "
 			 "see the event log)", dropped, dropped == 1 ? " was" : "s were");
@@ -417,16 +256,20 @@ static void alerts_start_post(struct alerts *a, uint64_t now_ms)
 	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (text == NULL) {
+		/* Out of memory: give up on the first alert rather than retry
+		 * the same failure forever. */
+		struct alert_entry *first;
+
+		alertq_take(&a->queue, &first, 1);
+		alerts_report(a, first, false, 0, "could not build the message: out of memory");
+		alertq_entry_free(first);
 		a->next_post_ms = now_ms + a->min_interval_ms;
-		return;         /* out of memory: try again at the next slot */
+		return;
 	}
-	for (size_t i = 0; i < used; i++) {
-		a->batch[i] = a->queue[i];
-		a->batch[i]->attempts++;
-	}
+	alertq_take(&a->queue, a->batch, (int)used);
 	a->n_batch = (int)used;
-	memmove(&a->queue[0], &a->queue[used], ((size_t)a->n_queue - used) * sizeof a->queue[0]);
-	a->n_queue -= (int)used;
+	for (int i = 0; i < a->n_batch; i++)
+		a->batch[i]->attempts++;
 	a->batch_dropped = dropped;
 	a->dropped_pending = 0;
 	if (webhook_start(a->wh, text, now_ms) < 0) {
@@ -469,7 +312,7 @@ int alerts_timeout_ms(struct alerts *a, uint64_t now_ms)
 	if (a->wh == NULL)
 		return -1;
 	t = webhook_timeout_ms(a->wh, now_ms);
-	if (!webhook_busy(a->wh) && a->n_queue > 0) {
+	if (!webhook_busy(a->wh) && a->queue.n > 0) {
 		uint64_t d = a->next_post_ms > now_ms ? a->next_post_ms - now_ms : 0;
 
 		if (d > INT32_MAX)
@@ -482,7 +325,7 @@ int alerts_timeout_ms(struct alerts *a, uint64_t now_ms)
 
 bool alerts_idle(const struct alerts *a)
 {
-	return a->wh == NULL || (a->n_queue == 0 && a->n_batch == 0 && !webhook_busy(a->wh));
+	return a->wh == NULL || (a->queue.n == 0 && a->n_batch == 0 && !webhook_busy(a->wh));
 }
 
 void alerts_abandon(struct alerts *a)
@@ -493,14 +336,14 @@ void alerts_abandon(struct alerts *a)
 		webhook_cancel(a->wh);
 	for (int i = 0; i < a->n_batch; i++) {
 		alerts_report(a, a->batch[i], false, 0, why);
-		alerts_entry_free(a->batch[i]);
+		alertq_entry_free(a->batch[i]);
 	}
 	a->n_batch = 0;
-	for (int i = 0; i < a->n_queue; i++) {
-		alerts_report(a, a->queue[i], false, 0, why);
-		alerts_entry_free(a->queue[i]);
+	for (int i = 0; i < a->queue.n; i++) {
+		alerts_report(a, a->queue.items[i], false, 0, why);
+		alertq_entry_free(a->queue.items[i]);
 	}
-	a->n_queue = 0;
+	a->queue.n = 0;
 	a->dropped_pending = 0;
 	alerts_flush(a);
 }
@@ -535,7 +378,6 @@ struct alerts *alerts_new(const struct alerts_config *cfg, alerts_emit_fn emit, 
 		return NULL;
 	}
 	a->format = cfg->format;
-	a->cooldown_ms = cfg->cooldown_ms;
 	a->min_interval_ms = cfg->min_interval_ms ? cfg->min_interval_ms : ALERTS_DEFAULT_MIN_INTERVAL_MS;
 	a->backoff_base_ms = cfg->backoff_base_ms ? cfg->backoff_base_ms : ALERTS_DEFAULT_BACKOFF_BASE_MS;
 	a->backoff_cap_ms = cfg->backoff_cap_ms ? cfg->backoff_cap_ms : ALERTS_DEFAULT_BACKOFF_CAP_MS;
@@ -546,10 +388,10 @@ struct alerts *alerts_new(const struct alerts_config *cfg, alerts_emit_fn emit, 
 		a->rng = 1;
 	a->emit = emit;
 	a->emit_ctx = emit_ctx;
-	a->latest = -1;
 	a->host = alerts_host(cfg->host);
 	a->outbox = json_array();
-	if (a->host == NULL || a->outbox == NULL) {
+	a->cooldown = cooldown_new(cfg->cooldown_ms);
+	if (a->host == NULL || a->outbox == NULL || a->cooldown == NULL) {
 		snprintf(err, errlen, "alerts: out of memory");
 		alerts_free(a);
 		return NULL;
@@ -576,12 +418,10 @@ void alerts_free(struct alerts *a)
 		return;
 	webhook_free(a->wh);
 	for (int i = 0; i < a->n_batch; i++)
-		alerts_entry_free(a->batch[i]);
-	for (int i = 0; i < a->n_queue; i++)
-		alerts_entry_free(a->queue[i]);
-	for (size_t i = 0; i < a->n_keys; i++)
-		free(a->keys[i].pair);
-	free(a->keys);
+		alertq_entry_free(a->batch[i]);
+	for (int i = 0; i < a->queue.n; i++)
+		alertq_entry_free(a->queue.items[i]);
+	cooldown_free(a->cooldown);
 	json_decref(a->outbox);
 	free(a->host);
 	free(a);

@@ -155,17 +155,6 @@ class Procs:
             os.close(fd)
         self.forked.discard(pid)
 
-    def reap_forked(self, pid, timeout):
-        """Waits for a forked child to end; returns its status or None."""
-        fd = self.pidfds.get(pid)
-        if fd is not None:
-            r, _, _ = select.select([fd], [], [], timeout)
-            if not r:
-                return None
-        _, status = os.waitpid(pid, 0)
-        self.forget(pid)
-        return status
-
     def stop(self, p, timeout=3.0, sig=signal.SIGTERM):
         """Ends one of our Popen children: sig, then SIGKILL."""
         if p.poll() is None:
@@ -186,7 +175,7 @@ class Procs:
         leader.wait()
 
     def cleanup(self):
-        for pgid, leader in list(self.groups.items()):
+        for leader in list(self.groups.values()):
             self.kill_group(leader)
         self.groups.clear()
         for p in self.popens:
@@ -630,6 +619,8 @@ class Bench:
             raise RuntimeError("the simulator never reported its rate")
         self.rate = statistics.median(rates)
         self.rss_offset = statistics.median(offsets)
+        self.r["rate"] = self.rate
+        self.r["rss_offset"] = self.rss_offset
         self.r["calibration"] = {"rates": rates, "offsets": offsets, "peaks": peaks}
         log(f"simulator full speed {self.rate / 1e9:.2f} GB/s "
             f"[{min(rates) / 1e9:.2f}–{max(rates) / 1e9:.2f}], "
@@ -810,7 +801,8 @@ class Bench:
                 runs.append(self.overshoot_one("earlyoom", ov, s, t, 15))
             row("earlyoom -M (MemAvailable fell by 2 GiB)", runs)
         else:
-            sec["rows"].append({"tool": "earlyoom", "na": self.na.get("earlyoom", "not installed")})
+            sec["rows"].append({"tool": "earlyoom",
+                                "na": self.na.get("earlyoom", "not installed").replace("-", " ")})
 
         runs = []
         for i in range(n):
@@ -1012,8 +1004,9 @@ class Bench:
         headless("top 1s", ["top", "-b", "-d", "1", "-H", "-p", pid])
         headless("top 0.1s", ["top", "-b", "-d", "0.1", "-H", "-p", pid])
         dash_files = {}
-        have_htop = shutil.which("htop") is not None
-        for w, h in ((80, 24), (200, 50)):
+        have_tmux = shutil.which("tmux") is not None
+        have_htop = have_tmux and shutil.which("htop") is not None
+        for w, h in ((80, 24), (200, 50)) if have_tmux else ():
             d = tempfile.mkdtemp(dir=self.tmp)
             out = os.path.join(self.tmp, f"{label}-mw-{w}x{h}.out")
             open(out, "w").close()
@@ -1053,14 +1046,15 @@ class Bench:
             windows.append({"phase": "busy" if k < n_win else "still", "cpu": cpu,
                             "bytes_s": traffic})
         hwm = {n: vm_hwm(p) for n, p in watchers.items()}
-        smaps = smaps_rss(watchers["mw 1s"])
+        smaps = smaps_rss(watchers["mw 1s"])   # while it runs
         status = read_file(f"/proc/{watchers['mw 1s']}/status", "") or ""
         rss_split = {k: int(v) * KiB for k, v in
                      re.findall(r"^(RssAnon|RssFile):\s+(\d+) kB", status, re.M)}
         tcpu = cpu_ns(target.pid)
         # Tear down: the watchers, the dashboards, the target, the sleepers.
         for sname in [f"{label}-mw80", f"{label}-mw200", f"{label}-htop80", f"{label}-htop200"]:
-            self.tmux("kill-session", "-t", sname, check=False)
+            if have_tmux:
+                self.tmux("kill-session", "-t", sname, check=False)
         for p in popens:
             self.procs.stop(p)
         self.procs.stop(target, sig=signal.SIGKILL)
@@ -1170,6 +1164,13 @@ class Bench:
 
 # ------------------------------------------------------------------ report
 
+def thread_fd_budget():
+    """PT_THREAD_FDS_MAX as collectors/proctree.c has it now, or None."""
+    m = re.search(r"PT_THREAD_FDS_MAX\s*=\s*(\d+)",
+                  read_file(os.path.join(ROOT, "collectors", "proctree.c"), "") or "")
+    return int(m.group(1)) if m else None
+
+
 def median_of(values):
     s = summary(values)
     return s[0] if s else None
@@ -1196,7 +1197,9 @@ def report(b):
     L.append(f"- **Machine**: {m['host']}, {m['nproc']} cores ({m['cpu']}), "
              f"MemTotal {m['mem_total_kib'] / KiB / KiB:.1f} GiB, Linux {m['kernel']}")
     L.append(f"- **Date**: {m['date']}; **commit** {m['commit']}; bench took "
-             f"{r.get('elapsed_s', 0):.0f} s; load average before: {' '.join(m['load_before'])}")
+             f"{r.get('elapsed_s', 0):.0f} s; load average before: {' '.join(m['load_before'])}, "
+             f"after: {' '.join(r.get('load_after', ['?']))} "
+             f"(other users' work on the same {m['nproc']} cores counts in it)")
     vers = ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
     L.append(f"- **Tools**: {vers}")
     L.append("- Figures are **median [min–max]** over the runs counted in each row; "
@@ -1215,12 +1218,14 @@ def report(b):
         L.append("")
         L.append(f"The simulator allocating and touching memory as fast as it can: "
                  f"**{fmt_range([x / 1e9 for x in cal['rates']], '{:.2f}')} GB/s** "
-                 f"({len(cal['rates'])} runs of `mergewatch-sim --peak 2G --report`, after a "
+                 f"({len(cal['rates'])} runs of `mergewatch-sim --peak 2G --report`, after an "
                  f"{SIM_CAP} warm-up). Peaks are the kernel's record "
                  f"(`memory.max_usage_in_bytes` of the bench's own cgroup, minus its kernel memory, "
                  f"plus {b.rss_offset / KiB:.0f} KiB of mapped files that RSS counts and the "
-                 f"group does not). Time after crossing = overshoot ÷ the rate above; for runs "
-                 f"that reached the {SIM_CAP} safety cap, wall time minus the time to reach 2 GiB.")
+                 f"group does not), good to about ±2 MiB: a figure that close to zero means at "
+                 f"the line. Time after crossing = overshoot ÷ the rate above for overshoots up "
+                 f"to {AFTER_BY_RATE_MAX // MiB} MiB; beyond, wall time from start to death minus "
+                 f"the time to reach 2 GiB at that rate. Every simulator was capped at {SIM_CAP}.")
         L.append("")
         L.append("| killer | runs | overshoot | % of kill_rss | time after crossing | not stopped |")
         L.append("|---|---|---|---|---|---|")
@@ -1327,12 +1332,16 @@ def report(b):
             n = (f"**Sampling cost.** mergewatch's full sample takes {rt:.2f}× the floor. Of its "
                  f"{median_of(s['mw_always']):.0f} µs, {median_of(s['mw_never']):.0f} µs are the "
                  f"per-process read and the tree discovery and {scan:.0f} µs the thread scan, "
-                 f"against {fk:.0f} µs for the floor's whole sample. The collector keeps at most "
-                 f"384 thread files open per tree (`PT_THREAD_FDS_MAX` in collectors/proctree.c), "
-                 f"and a 200-thread process needs 3 a thread (children, stat, wchan): about 220 "
-                 f"files are opened and closed at every sample, at "
-                 f"{(median_of(s['floor_open']) - fk) / (2 * s.get('threads', 201)):.1f} µs each "
-                 f"(the open floor's extra cost per file).")
+                 f"against {fk:.0f} µs for the floor's whole sample.")
+            budget = thread_fd_budget()
+            thr = s.get("threads", 201)
+            if budget is not None and 3 * thr > budget:
+                n += (f" The collector keeps at most {budget} thread files open per tree "
+                      f"(`PT_THREAD_FDS_MAX` in collectors/proctree.c) and a {thr}-thread process "
+                      f"needs 3 a thread (children, stat, wchan): {3 * thr - budget} files are "
+                      f"opened and closed at every sample, at about "
+                      f"{(median_of(s['floor_open']) - fk) / (2 * thr):.1f} µs each (the open "
+                      f"floor's extra cost per file).")
             if fds is not None:
                 n += (f" Built with a budget of 4096 the same collector takes {fds:.0f} µs = "
                       f"{fds / fk:.2f}× the floor")
@@ -1460,7 +1469,7 @@ def report(b):
                      "tree is still exiting (EBUSY) with no retry.")
     if b.na:
         for k, v in b.na.items():
-            notes.append(f"**{k}**: n/a: {v}")
+            notes.append(f"**{k}**: n/a: {v.replace('-', ' ')}.")
     if notes:
         L.append("## Notes")
         L.append("")
@@ -1485,15 +1494,23 @@ def closing_notes(self, targets):
         n = "**Watching cost.** "
         if still_miss and not busy_miss:
             n += ("mergewatch is well under top while the job computes, but not while it is "
-                  "still: then it must scan every thread for the deadlock rule at every tick, "
-                  "and each scan costs a full sample "
-                  f"({median_of(s['mw_always']):.0f} µs here)" if s.get("mw_always") else
-                  "mergewatch is well under top while the job computes, but not while it is still")
-            n += (". top -H reads the same files. To close it: the deadlock rule needs the "
-                  "thread scan only to *confirm* a stall that has lasted a while, so scan once "
-                  "the tree has been still for a few ticks (or a fraction of deadlock_window) "
-                  "rather than at every still tick, and make each scan cost the floor (see "
-                  "Sampling cost).")
+                  "still: then it scans every thread for the deadlock rule at every tick, "
+                  "reading the same files top -H reads")
+            if s.get("mw_always") and s.get("floor_keep"):
+                extra_ms = (median_of(s["mw_always"]) - median_of(s["floor_keep"])) / 1000
+                mine = median_of(window_values(base, "mw 1s", "still"))
+                top = median_of(window_values(base, "top 1s", "still"))
+                if mine is not None and top:
+                    at_floor = max(mine - extra_ms / 10, 0)
+                    n += (f", and each scan costs {median_of(s['mw_always']):.0f} µs where the "
+                          f"floor takes {median_of(s['floor_keep']):.0f}. Even at the floor's "
+                          f"cost, scanning at every 1 s tick would leave it near {at_floor:.2f}% "
+                          f"= {at_floor / top:.2f}× top's")
+            n += (". To close it: the deadlock rule needs the thread scan only to *confirm* a "
+                  "stall, so scan once the tree has been still for a while (say a quarter of "
+                  "deadlock_window, then every few ticks until the window ends) rather than at "
+                  "every still tick — the verdict and its latency stay the same — and make each "
+                  "scan cost the floor (see Sampling cost).")
         else:
             n += ("missed in: " + "; ".join(sorted(busy_miss + still_miss)) +
                   ". A busy tree costs mergewatch one discovery plus a libproc2 read per "
@@ -1512,10 +1529,10 @@ def closing_notes(self, targets):
              f"{max(base.get('mw_curl_libs', 1) - 1, 0)} libraries only libcurl brings in (OpenSSL, "
              f"GnuTLS, Kerberos, LDAP, SSH, ...), loaded and relocated at start even when no "
              f"webhook is configured. Without them mergewatch would stand at about "
-             f"{fmt_bytes(mine - curl)}. To close it: load libcurl with dlopen only when a "
-             f"webhook is configured (the alert queue already decouples delivery), or post "
-             f"alerts through a small child process; the rest is libc, libproc2 (which pulls in "
-             f"libsystemd) and ncursesw, which htop maps too.")
+             f"{fmt_bytes(mine - curl)} (htop: {fmt_bytes(htop)}). To close it: load libcurl "
+             f"with dlopen only when a webhook is configured, or post alerts through a small "
+             f"helper process; the rest is libc, libm, libproc2 (which pulls in libsystemd) "
+             f"and ncursesw.")
         notes.append(n)
     if any(t.startswith("dashboard") for t in miss):
         notes.append("**Dashboard traffic.** mergewatch writes more to the terminal than htop at "
@@ -1527,6 +1544,18 @@ def closing_notes(self, targets):
                      "the stall clock starts at the first still sample and the verdict waits "
                      "for the next base tick after the window; a still tree could be re-checked "
                      "at the exact moment the window ends.")
+    ov = r["sections"].get("overshoot", {})
+    for row in ov.get("rows", []):
+        if not row["tool"].startswith("earlyoom") or "runs" not in row:
+            continue
+        early = [x for x in row["runs"] if x["stopped"] and x["over"] < -16 * MiB]
+        if early:
+            notes.append(f"**earlyoom.** In {len(early)} of {len(row['runs'])} runs earlyoom "
+                         f"acted before the simulator reached the line (down to "
+                         f"{fmt_bytes(min(x['over'] for x in early))}): it watches system-wide "
+                         f"MemAvailable, so another process allocating during the run moved "
+                         f"its trigger point; by the same token others freeing memory delay it. "
+                         f"Its spread is the point: it cannot be set to a job's line.")
     if any(t.startswith("overshoot") for t in miss):
         sec = r["sections"].get("overshoot", {})
         notes.append("**Overshoot.** mergewatch let the simulator run past 1% of kill_rss "
@@ -1550,7 +1579,21 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated sections: overshoot,slow,sampling,watching,latency")
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--na", action="append", default=[], help="NAME=why: a comparison run.sh could not set up")
+    ap.add_argument("--report-from", metavar="JSON",
+                    help="only write the report again from a run's raw figures (build/bench/results.json)")
     args = ap.parse_args()
+    if args.report_from:
+        b = Bench.__new__(Bench)
+        with open(args.report_from) as f:
+            b.r = json.load(f)
+        b.na = b.r.get("na", {})
+        b.rss_offset = b.r.get("rss_offset", 0)
+        b.rate = b.r.get("rate")
+        text = report(b)
+        with open(args.out, "w") as f:
+            f.write(text)
+        print(text)
+        return 0
     if os.geteuid() != 0:
         print("bench: needs root (cgroup memory groups witness the peaks)", file=sys.stderr)
         return 2
@@ -1564,6 +1607,7 @@ def main():
         k, _, v = item.partition("=")
         b.na[k] = v
     b.r["quick"] = args.quick
+    b.r["na"] = b.na
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
@@ -1602,6 +1646,7 @@ def main():
         log("cleaning up")
         b.cleanup()
     b.r["elapsed_s"] = time.monotonic() - T0
+    b.r["load_after"] = (read_file("/proc/loadavg", "") or "").split()[:3]
     raw = os.path.join(BUILD, "results.json")
     os.makedirs(BUILD, exist_ok=True)
     with open(raw, "w") as f:

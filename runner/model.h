@@ -89,6 +89,7 @@ struct model {
 	struct model_alert alerts[MODEL_ALERTS];  /* ring, newest at alerts_head - 1 */
 	int alerts_len, alerts_head;
 
+	const char *alerts_broken;    /* why the webhook refuses our posts, NULL when fine */
 	bool run_over;
 	char outcome[MODEL_TEXT];     /* "3 done, 1 killed, ..." once run_over */
 	bool headless_after_hup;

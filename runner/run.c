@@ -12,6 +12,7 @@
 #include "../alerts/text.h"
 #include "clock.h"
 #include "lock.h"
+#include "planning.h"
 
 const char *run_state_word(enum pair_state s)
 {
@@ -58,7 +59,11 @@ static void run_model_alert(struct run *run, json_t *ev, const char *name)
 	a->wall_ms = clock_wall_ms();
 	snprintf(a->kind, sizeof(a->kind), "%s", kind ? kind : name);
 	a->resolved = strcmp(name, "resolved") == 0;
-	text_event(ev, run->cfg.host, a->text, sizeof(a->text));
+	/* Only what would be posted to the team waits for an ack. */
+	char alert_kind[32];
+
+	a->acked = text_alert_kind(ev, alert_kind, sizeof(alert_kind)) == NULL;
+	text_event(ev, NULL, a->text, sizeof(a->text));
 	m->alerts_head = (m->alerts_head + 1) % MODEL_ALERTS;
 	if (m->alerts_len < MODEL_ALERTS)
 		m->alerts_len++;
@@ -116,6 +121,7 @@ static void run_before_sleep(void *ctx, uint64_t now_ms)
 
 	run->model.now_ms = now_ms;
 	run->model.wall_ms = clock_wall_ms();
+	run->model.alerts_broken = run->alerts ? alerts_broken(run->alerts) : NULL;
 	if (run->tui != NULL)
 		tui_render(run->tui, &run->model);
 	run->dirty = false;
@@ -305,6 +311,13 @@ static void run_init_pairs(struct run *run)
 		p->mp->exit_code = -1;
 		p->mp->kill_rss_bytes = units_size_resolve(&p->spec->limits.kill_rss,
 							   run->sys.mem_total_bytes);
+		if (!run->cfg.watch) {
+			struct prediction pred;
+
+			planning_predict(plan, run->state, i, run->sys.mem_total_bytes,
+					 run->sys.mem_available_bytes, &pred);
+			p->mp->predicted_peak_bytes = pred.peak_bytes;
+		}
 	}
 }
 

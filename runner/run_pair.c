@@ -103,6 +103,31 @@ static bool run_pair_gate_open(struct run *run, struct pair_rt *p, uint64_t *nee
 
 static void run_pair_launch(struct run *run, struct pair_rt *p);
 
+/* The inputs' total size, the bloat baseline, taken before the gate (an
+ * "auto" gate needs it). Missing inputs fail the pair: running without
+ * them would only produce garbage. */
+static bool run_pair_inputs(struct run *run, struct pair_rt *p)
+{
+	char err[512];
+	uint64_t bytes = 0;
+
+	if (p->spec->n_inputs > 0) {
+		char *cwd = fsutil_resolve(run->plan->dir, run_pair_cwd(run, p));
+		int rc = cwd ? fsutil_inputs_bytes(p->spec->inputs, p->spec->n_inputs, cwd, &bytes,
+						   err, sizeof(err)) : -ENOMEM;
+
+		free(cwd);
+		if (rc < 0) {
+			run_note(run, "pair %s: %s", p->name, rc == -ENOMEM ? "out of memory" : err);
+			run_pair_finish(run, p, PAIR_FAILED, "inputs_missing");
+			return false;
+		}
+	}
+	p->lim.input_bytes = bytes;
+	p->mp->input_bytes = bytes;
+	return true;
+}
+
 void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms)
 {
 	uint64_t needed;
@@ -177,22 +202,8 @@ static void run_pair_watch(struct run *run, struct pair_rt *p)
 static void run_pair_launch(struct run *run, struct pair_rt *p)
 {
 	char err[512];
-	uint64_t input_bytes = 0;
+	uint64_t input_bytes = p->lim.input_bytes;
 
-	if (p->spec->n_inputs > 0) {
-		char *cwd = fsutil_resolve(run->plan->dir, run_pair_cwd(run, p));
-		int rc = fsutil_inputs_bytes(p->spec->inputs, p->spec->n_inputs, cwd, &input_bytes,
-					     err, sizeof(err));
-
-		free(cwd);
-		if (rc < 0) {
-			run_note(run, "pair %s: %s", p->name, err);
-			run_pair_finish(run, p, PAIR_FAILED, "inputs_missing");
-			return;
-		}
-	}
-	p->lim.input_bytes = input_bytes;
-	p->mp->input_bytes = input_bytes;
 	if (run->cgroup.mechanism != CGROUP_NONE) {
 		char name[128];
 		const struct limits *l = &p->spec->limits;
@@ -292,6 +303,8 @@ static void run_pair_start(struct run *run, struct pair_rt *p)
 
 	uint64_t needed;
 
+	if (!run_pair_inputs(run, p))
+		return;
 	if (!run_pair_gate_open(run, p, &needed)) {
 		const struct sys_sample *s = &run->sys;
 		json_t *ev = json_pack("{s:s, s:s, s:I, s:I, s:I}", "event", "gate_wait",
@@ -384,6 +397,9 @@ void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int s
 	json_t *ev = json_pack("{s:s, s:s, s:i, s:s, s:I, s:s}", "event", "kill", "pair", p->name,
 			       "pid", (int)p->job.pid, "reason", reason,
 			       "rss", (json_int_t)p->mp->rss_bytes, "signal", job_signal_name(sig));
+
+	if (p->lim.kill_rss_bytes != UINT64_MAX)
+		json_object_set_new(ev, "kill_rss", json_integer((json_int_t)p->lim.kill_rss_bytes));
 	int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
 
 	job_signal_tree(&p->job, run->cfg.proc_root, sig, p->last_full, pids, n);
@@ -687,8 +703,21 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 		run_sample_schedule_fast(run, p, loop_now_ms(run->loop));
 		return 0;
 	}
-	case ACTION_ACK:
-		return run->alerts ? alerts_ack_latest(run->alerts) : -ENOENT;
+	case ACTION_ACK: {
+		struct model *m = &run->model;
+
+		for (int k = 0; k < m->alerts_len; k++) {
+			struct model_alert *a = &m->alerts[(m->alerts_head - 1 - k + MODEL_ALERTS) % MODEL_ALERTS];
+
+			if (!a->acked) {
+				a->acked = true;
+				if (run->alerts != NULL)
+					alerts_ack_latest(run->alerts);
+				return 0;
+			}
+		}
+		return -ENOENT;
+	}
 	case ACTION_QUIT_STOP:
 		for (int i = 0; i < run->n_pairs; i++) {
 			struct pair_rt *q = &run->pairs[i];

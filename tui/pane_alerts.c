@@ -41,6 +41,11 @@ pane_alerts_draw(const struct draw *d, const struct layout_rect *r,
 	else
 		extra[0] = '\0';
 	draw_title(d, r, "Alerts", DRAW_WARN, extra);
+	if (m->alerts_broken != NULL && y < r->y + r->h) {
+		/* A webhook that refuses every post must be seen: the team
+		 * is not hearing about anything below. */
+		draw_textf(d, y++, r->x, r->w, DRAW_WARN, "webhook broken: %s", m->alerts_broken);
+	}
 	if (len == 0 && y < r->y + r->h)
 		draw_text(d, y, r->x, r->w, DRAW_DIM, "no alerts");
 	for (int k = 0; k < len && y < r->y + r->h; k++, y++) {

@@ -437,3 +437,29 @@ command = touch b-ran
         assert one(ev, "pair_end", pair="a")["reason"] == "shutdown"
         assert ev[-1]["event"] == "run_end"
         assert not (d.path / "b-ran").exists() and not alive(pid)
+
+
+def test_check_predicts_peaks_from_finished_pairs():
+    with Dir() as d:
+        d.blob("in1", 100 * MiB)
+        d.blob("in2", 300 * MiB)
+        d.write("plan.ini", f"""
+[limits]
+kill_rss = 500M
+expected_ratio = 1
+[pair small]
+command = {SIM} --peak 250M
+inputs = in1
+[pair big]
+command = false
+inputs = in2
+""")
+        r = subprocess.run([MW, "check", str(d.path / "plan.ini")], capture_output=True, text=True)
+        assert "input 300.0 MiB x 1.0 = peak 300.0 MiB" in r.stdout, r.stdout
+        run(["run", "--headless", str(d.path / "plan.ini")])
+        r = subprocess.run([MW, "check", str(d.path / "plan.ini")], capture_output=True, text=True)
+        lines = [x for x in r.stdout.splitlines() if x.startswith(";   ")]
+        assert "done" in lines[0]
+        big = lines[1]
+        # the small pair peaked at about 2.5x its input: the big one would cross the line
+        assert "input 300.0 MiB x 2." in big and "crosses kill_rss" in big, big
