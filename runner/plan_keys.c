@@ -578,6 +578,20 @@ set_progress_regex(struct pair_spec *pair, const char *value, char *why, size_t 
 	int rc;
 
 	if (!is_none(value)) {
+		/* glibc compiles stacked repetitions ("a+++++") into an
+		 * automaton that grows exponentially (the fuzzer found it
+		 * eating gigabytes); POSIX leaves them undefined anyway. */
+		if (strlen(value) > 256) {
+			snprintf(why, len, "is longer than 256 characters");
+			return -EINVAL;
+		}
+		for (const char *c = value; c[0] != '\0' && c[1] != '\0'; c++) {
+			if (strchr("*+?}", c[0]) != NULL && strchr("*+?{", c[1]) != NULL &&
+			    (c == value || c[-1] != '\\')) {
+				snprintf(why, len, "repeats a repetition ('%c%c'): not allowed", c[0], c[1]);
+				return -EINVAL;
+			}
+		}
 		rc = regcomp(&re, value, REG_EXTENDED);
 		if (rc != 0) {
 			char reason[128];

@@ -466,6 +466,8 @@ static const struct {
 	  2, { "unknown key 'zebra' in [run]" } },
 	{ "key twice", "[limits]\nkill_rss = 5G\n\ntimeout = 1m\nkill_rss = 6G\n[pair a]\ncommand = x\n",
 	  5, { "key 'kill_rss' given twice in [limits]", "first on line 2" } },
+	{ "stacked repetitions", "[pair a]\ncommand = x\nprogress_regex = ([0-9]+) of ([0-9]++++)\n",
+	  3, { "progress_regex", "repeats a repetition" } },
 	{ "pressure in a pair", "[pair a]\ncommand = x\npressure_swap = 10%\n",
 	  3, { "key 'pressure_swap' is system-wide", "[limits]" } },
 	{ "key twice in a pair", "[pair a]\ncommand = x\ncommand = y\n",
