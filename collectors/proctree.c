@@ -24,11 +24,14 @@
 #include "procparse.h"
 #include "proctree.h"
 
+#include <sys/resource.h>
+
 enum {
 	PT_BUF_INIT = 4096,
 	PT_BUF_MAX = 1 << 20,        /* a children file of ~100k PIDs */
 	PT_MAX_PROCS = 32768,        /* a runaway tree stops growing here */
-	PT_THREAD_FDS_MAX = 384,     /* thread files kept open per tree */
+	PT_THREAD_FDS_MIN = 384,     /* thread files kept open per tree, at least... */
+	PT_THREAD_FDS_MAX = 24576,   /* ...and at most (3 files a thread) */
 	PT_WCHAN_KINDS = 16,         /* distinct wait channels counted */
 };
 
@@ -89,6 +92,7 @@ struct proctree {
 
 	size_t n_thread_fds;
 	bool keep_thread_fds;        /* false after running out of fds */
+	size_t max_thread_fds;       /* a quarter of RLIMIT_NOFILE, clamped */
 
 	/* Movement since the previous full sample, for WHEN_STILL. */
 	bool have_prev;
@@ -298,7 +302,7 @@ pt_read(struct proctree *pt, int *fd, const char *path, enum pt_fd_kind kind)
 	n = pt_pread_all(pt, tmp);
 	if (kind == PT_FD_PROC) {
 		*fd = tmp;
-	} else if (pt->keep_thread_fds && pt->n_thread_fds < PT_THREAD_FDS_MAX) {
+	} else if (pt->keep_thread_fds && pt->n_thread_fds < pt->max_thread_fds) {
 		*fd = tmp;
 		pt->n_thread_fds++;
 	} else {
@@ -421,6 +425,16 @@ proctree_new(const char *proc_root, pid_t root, uint64_t start_ticks)
 	pt->expect_start = start_ticks;
 	pt->root_gone = root <= 0;
 	pt->keep_thread_fds = true;
+	/* Reopening a thread's files at every sample costs about four times
+	 * reading them: keep as many open as the fd limit comfortably allows
+	 * (main raises the soft limit to the hard one). */
+	struct rlimit nofile;
+
+	pt->max_thread_fds = PT_THREAD_FDS_MIN;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+	    nofile.rlim_cur / 4 > PT_THREAD_FDS_MIN)
+		pt->max_thread_fds = nofile.rlim_cur / 4 > PT_THREAD_FDS_MAX ?
+		    PT_THREAD_FDS_MAX : (size_t)(nofile.rlim_cur / 4);
 	v = sysconf(_SC_CLK_TCK);
 	pt->ticks_per_s = v > 0 ? v : 100;
 	v = sysconf(_SC_PAGESIZE);

@@ -56,6 +56,8 @@ struct pair_rt {
 	bool progress_unlogged;
 	struct rules_limits lim;
 	struct rules_pair_state rules;
+	uint64_t scan_still_since;     /* the stall the thread-scan back-off is for */
+	int scan_gap, scan_skip;       /* ticks between thread scans, ticks left to skip */
 	uint64_t fast_timer;
 	uint64_t timeout_timer;
 	uint64_t started_ms;

@@ -244,10 +244,46 @@ static void run_on_fast(void *ctx, uint64_t now_ms)
 	run_sample_schedule_fast(run, p, now_ms);
 }
 
+/* Thread states and wait channels only matter for a deadlock verdict, and a
+ * tree can only be deadlocked once it has stood still for deadlock_window:
+ * read them every tick around that moment, then back off (every 2, 4, 8
+ * ticks) while the same stall goes on. A deadlock forms with a burst of
+ * lock traffic, which restarts the stall and the back-off, so detection
+ * stays within the window plus a tick. The dashboard shows every thread,
+ * so with it they are read at every tick. */
+static enum proctree_threads run_threads_wanted(struct run *run, struct pair_rt *p, uint64_t now_ms)
+{
+	const struct rules_pair_state *r = &p->rules;
+	uint64_t lead = 2 * run->cfg.interval_ms;
+	uint64_t window = p->lim.deadlock_window_ms;
+
+	if (run->tui != NULL)
+		return PROCTREE_THREADS_ALWAYS;
+	if (!r->have_baseline || window == 0)
+		return PROCTREE_THREADS_WHEN_STILL;
+	uint64_t still_ms = now_ms > r->still_since_ms ? now_ms - r->still_since_ms : 0;
+
+	if (still_ms + lead < window)
+		return PROCTREE_THREADS_NEVER;
+	if (p->scan_still_since != r->still_since_ms) {
+		p->scan_still_since = r->still_since_ms;
+		p->scan_gap = 1;
+		p->scan_skip = 0;
+	}
+	if (still_ms <= window + lead)
+		return PROCTREE_THREADS_WHEN_STILL;
+	if (p->scan_skip > 0) {
+		p->scan_skip--;
+		return PROCTREE_THREADS_NEVER;
+	}
+	p->scan_gap = p->scan_gap >= 8 ? 8 : p->scan_gap * 2;
+	p->scan_skip = p->scan_gap - 1;
+	return PROCTREE_THREADS_WHEN_STILL;
+}
+
 void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms)
 {
-	enum proctree_threads threads = run->tui ? PROCTREE_THREADS_ALWAYS : PROCTREE_THREADS_WHEN_STILL;
-	const struct tree_sample *s = proctree_sample(p->tree, now_ms, threads);
+	const struct tree_sample *s = proctree_sample(p->tree, now_ms, run_threads_wanted(run, p, now_ms));
 
 	p->last_full = s;
 	run->model.trees[p->index] = s;
