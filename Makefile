@@ -87,13 +87,13 @@ asan:
 bench: all
 	bench/run.sh
 
-install: all
+install: all install-docs
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 mergewatch $(DESTDIR)$(BINDIR)/mergewatch
 	install -m 755 mergewatch-sim $(DESTDIR)$(LIBEXECDIR)/mergewatch-sim
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
-uninstall:
+uninstall: uninstall-docs
 	rm -f $(DESTDIR)$(BINDIR)/mergewatch $(DESTDIR)$(LIBEXECDIR)/mergewatch-sim
 	rm -rf $(DESTDIR)$(DOCDIR)
 

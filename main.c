@@ -64,7 +64,7 @@ static const char usage_text[] =
 	"  --webhook-format FMT     slack | discord | teams | mattermost | generic\n"
 	"  --test-alert             with check: post one test alert and report the answer\n"
 	"\n"
-	"SIZE: 50G, 512M, 1.5GiB or 90%% of MemTotal. DUR: 250ms, 10s, 30m, 2h.\n"
+	"SIZE: 50G, 512M, 1.5GiB or 90% of MemTotal. DUR: 250ms, 10s, 30m, 2h.\n"
 	"MERGEWATCH_WEBHOOK_URL overrides webhook_url_file. See mergewatch(1).\n";
 
 static void usage(FILE *out)

@@ -15,7 +15,14 @@ int demo_find_sim(const char *libexecdir, char *buf, size_t len)
 
 	if (n > 0) {
 		self[n] = '\0';
-		snprintf(buf, len, "%s/mergewatch-sim", dirname(self));
+		const char *dir = dirname(self);
+
+		/* Beside the binary (the build tree), then where `make
+		 * install` puts it relative to the binary, whatever PREFIX. */
+		snprintf(buf, len, "%s/mergewatch-sim", dir);
+		if (access(buf, X_OK) == 0)
+			return 0;
+		snprintf(buf, len, "%s/../libexec/mergewatch/mergewatch-sim", dir);
 		if (access(buf, X_OK) == 0)
 			return 0;
 	}
