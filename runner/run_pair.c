@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "planning.h"
 
 static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
 			    const char *reason);
@@ -617,11 +618,24 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state 
 
 	p->mp->state = status;
 	p->mp->ended_ms = now;
+	/* An ended pair holds no memory; its ratio is the peak's. */
+	p->mp->rss_bytes = 0;
+	p->mp->ratio = p->lim.input_bytes ?
+		       (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
 	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s", reason ? reason : "");
 	if (status == PAIR_DONE && p->spec->cleanup != NULL && !p->mp->resumed)
 		run_pair_cleanup(run, p);
-	if (!p->mp->resumed && !run->cfg.watch)
+	if (!p->mp->resumed && !run->cfg.watch) {
 		run_pair_save_state(run, p, run_state_status(status), reason);
+		/* What this pair showed sharpens the others' predictions. */
+		for (int i = p->index + 1; run->state != NULL && i < run->n_pairs; i++) {
+			struct prediction pred;
+
+			planning_predict(run->plan, run->state, i, run->sys.mem_total_bytes,
+					 run->sys.mem_available_bytes, &pred);
+			run->pairs[i].mp->predicted_peak_bytes = pred.peak_bytes;
+		}
+	}
 
 	bool again = p->stop.restart && !run->stop_signal && !run->leaving;
 
