@@ -8,7 +8,9 @@ LIBEXECDIR = $(PREFIX)/libexec/mergewatch
 MANDIR   = $(PREFIX)/share/man
 DOCDIR   = $(PREFIX)/share/doc/mergewatch
 
-PKGS     = libproc2 ncursesw libcurl inih jansson
+PKGS     = libproc2 ncursesw inih jansson
+# libcurl is loaded with dlopen when a webhook is configured (alerts/curlapi.c):
+# only its headers are needed to build.
 DEB_PKGS = libproc2-dev libncurses-dev libcurl4-openssl-dev libcmocka-dev \
            libinih-dev libjansson-dev pkg-config tmux python3 procps
 
@@ -21,8 +23,10 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 CFLAGS  ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -DMW_VERSION='"$(VERSION)"' -DMW_LIBEXECDIR='"$(LIBEXECDIR)"'
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS) \
-             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+             $(shell pkg-config --cflags $(PKGS) libcurl 2>/dev/null)
+# --as-needed: libraries the binary calls nothing from (libm, where the
+# compiler inlined llround) are not mapped at run time.
+LIBS     = -Wl,--as-needed $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 BUILD   ?= build

@@ -47,6 +47,32 @@ event_add(struct rule_event *out, size_t *n, enum rule_kind kind, uint64_t rss_b
 
 /* Folds the interval since the previous point into the smoothed and the
  * fastest growth rate, then makes this sample the previous point. */
+/* e^-x for x >= 0, to double precision: halve x until it is small, sum the
+ * series there, square back up. Written out so the watchdog does not map
+ * libm (half a MiB of resident pages) for one function. */
+static double
+decay(double x)
+{
+	double term = 1.0, sum = 1.0;
+	int halvings = 0;
+
+	if (!(x > 0))
+		return 1.0;
+	if (x > 700)
+		return 0.0;
+	while (x > 1.0 / 64) {
+		x /= 2;
+		halvings++;
+	}
+	for (int k = 1; k <= 10; k++) {
+		term *= -x / k;
+		sum += term;
+	}
+	while (halvings-- > 0)
+		sum *= sum;
+	return sum;
+}
+
 static void
 growth_update(struct rules_pair_state *st, const struct tree_sample *s)
 {
@@ -60,7 +86,7 @@ growth_update(struct rules_pair_state *st, const struct tree_sample *s)
 		 * uneven sampling (faster near the line) does not bias it.
 		 * Shrinking is kept (negative rate) so a job that frees memory
 		 * is not shown as approaching. */
-		alpha = 1.0 - exp(-dt_ms / RULES_RATE_TAU_MS);
+		alpha = 1.0 - decay(dt_ms / RULES_RATE_TAU_MS);
 		st->rate_bytes_per_ms += alpha * (inst - st->rate_bytes_per_ms);
 		/* Points are whole milliseconds apart here (dt >= 1). */
 		if (inst > st->max_rate_bytes_per_ms)

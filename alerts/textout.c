@@ -78,7 +78,7 @@ const char *textout_secs(double s, char *buf)
 {
 	if (!(s > 0))
 		s = 0;
-	return units_format_elapsed((uint64_t)llround(s * 1000.0), buf, TEXTOUT_SIZE_LEN);
+	return units_format_elapsed((uint64_t)(s * 1000.0 + 0.5), buf, TEXTOUT_SIZE_LEN);
 }
 
 /* ", figure": sizes that are there, skipped when missing. */

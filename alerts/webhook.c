@@ -23,6 +23,7 @@ struct webhook {
 	char host[256];
 	long connect_timeout_ms, total_timeout_ms;
 	CURLM *multi;
+	struct curlapi api;             /* libcurl, loaded for this webhook */
 	struct curl_slist *headers;
 	CURL *easy;                     /* the post in flight, NULL when none */
 	bool done;                      /* its result waits in result */
@@ -94,14 +95,13 @@ struct webhook *webhook_new(const char *url, uint64_t connect_timeout_ms,
 	char host[256];
 
 	secret_url_host(url, host, sizeof host);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errlen, "webhook to %s: libcurl failed to initialise", host);
-		return NULL;
-	}
 	w = calloc(1, sizeof *w);
 	if (w == NULL) {
-		curl_global_cleanup();
 		snprintf(err, errlen, "webhook to %s: out of memory", host);
+		return NULL;
+	}
+	if (curlapi_open(&w->api, err, errlen) < 0) {
+		free(w);
 		return NULL;
 	}
 	snprintf(w->host, sizeof w->host, "%s", host);
@@ -110,13 +110,13 @@ struct webhook *webhook_new(const char *url, uint64_t connect_timeout_ms,
 	w->total_timeout_ms = total_timeout_ms > 0 ? (long)total_timeout_ms
 						   : WEBHOOK_TOTAL_TIMEOUT_MS;
 	w->url = strdup(url);
-	w->headers = webhook_easy_headers();
-	w->multi = curl_multi_init();
+	w->headers = webhook_easy_headers(&w->api);
+	w->multi = w->api.multi_init();
 	if (w->url == NULL || w->headers == NULL || w->multi == NULL ||
-	    curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, webhook_on_socket) != CURLM_OK ||
-	    curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w) != CURLM_OK ||
-	    curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, webhook_on_timer) != CURLM_OK ||
-	    curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w) != CURLM_OK) {
+	    w->api.multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, webhook_on_socket) != CURLM_OK ||
+	    w->api.multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w) != CURLM_OK ||
+	    w->api.multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, webhook_on_timer) != CURLM_OK ||
+	    w->api.multi_setopt(w->multi, CURLMOPT_TIMERDATA, w) != CURLM_OK) {
 		snprintf(err, errlen, "webhook to %s: libcurl setup failed", host);
 		webhook_free(w);
 		return NULL;
@@ -130,11 +130,12 @@ void webhook_free(struct webhook *w)
 		return;
 	webhook_cancel(w);
 	if (w->multi != NULL)
-		curl_multi_cleanup(w->multi);
-	curl_slist_free_all(w->headers);
+		w->api.multi_cleanup(w->multi);
+	if (w->headers != NULL)
+		w->api.slist_free_all(w->headers);
 	secret_free(w->url);
+	curlapi_close(&w->api);
 	free(w);
-	curl_global_cleanup();
 }
 
 const char *webhook_host(const struct webhook *w)
@@ -148,12 +149,12 @@ static void webhook_check_done(struct webhook *w)
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(w->multi, &left)) != NULL) {
+	while ((msg = w->api.multi_info_read(w->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE || msg->easy_handle != w->easy)
 			continue;
-		webhook_easy_result(w->easy, msg->data.result, &w->cap, w->host, &w->result);
-		curl_multi_remove_handle(w->multi, w->easy);
-		curl_easy_cleanup(w->easy);
+		webhook_easy_result(&w->api, w->easy, msg->data.result, &w->cap, w->host, &w->result);
+		w->api.multi_remove_handle(w->multi, w->easy);
+		w->api.easy_cleanup(w->easy);
 		w->easy = NULL;
 		w->done = true;
 		return;
@@ -167,18 +168,18 @@ int webhook_start(struct webhook *w, const char *body, uint64_t now_ms)
 	if (webhook_busy(w))
 		return -EBUSY;
 	w->now_ms = now_ms;
-	w->easy = webhook_easy_new(w->url, body, w->headers, w->connect_timeout_ms,
+	w->easy = webhook_easy_new(&w->api, w->url, body, w->headers, w->connect_timeout_ms,
 				   w->total_timeout_ms, &w->cap);
 	if (w->easy == NULL)
 		return -ENOMEM;
-	if (curl_multi_add_handle(w->multi, w->easy) != CURLM_OK) {
-		curl_easy_cleanup(w->easy);
+	if (w->api.multi_add_handle(w->multi, w->easy) != CURLM_OK) {
+		w->api.easy_cleanup(w->easy);
 		w->easy = NULL;
 		return -ENOMEM;
 	}
 	/* Kick it off now (resolving and connecting do not block) rather than a
 	 * loop turn later. */
-	curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	w->api.multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	webhook_check_done(w);
 	return 0;
 }
@@ -230,12 +231,12 @@ void webhook_perform(struct webhook *w, const struct pollfd *fds, int n, uint64_
 			mask |= CURL_CSELECT_OUT;
 		if ((fds[i].revents & (POLLERR | POLLNVAL)) != 0)
 			mask |= CURL_CSELECT_ERR;
-		curl_multi_socket_action(w->multi, fds[i].fd, mask, &running);
+		w->api.multi_socket_action(w->multi, fds[i].fd, mask, &running);
 	}
 	if (w->timer_set && w->timer_due_ms <= now_ms) {
 		/* Single shot: curl sets a new one if it needs one. */
 		w->timer_set = false;
-		curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		w->api.multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	}
 	webhook_check_done(w);
 }
@@ -254,8 +255,8 @@ void webhook_cancel(struct webhook *w)
 	w->done = false;
 	if (w->easy == NULL)
 		return;
-	curl_multi_remove_handle(w->multi, w->easy);
-	curl_easy_cleanup(w->easy);
+	w->api.multi_remove_handle(w->multi, w->easy);
+	w->api.easy_cleanup(w->easy);
 	w->easy = NULL;
 }
 
@@ -268,16 +269,16 @@ int webhook_post_blocking(const char *url, const char *body, uint64_t connect_ti
 	CURL *easy;
 	CURLcode code;
 
+	struct curlapi api;
+
 	memset(out, 0, sizeof *out);
 	secret_url_host(url, host, sizeof host);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(out->error, sizeof out->error, "%s: libcurl failed to initialise", host);
+	if (curlapi_open(&api, out->error, sizeof out->error) < 0)
 		return out->err = -EIO;
-	}
 	cap = malloc(sizeof *cap);
-	headers = webhook_easy_headers();
+	headers = webhook_easy_headers(&api);
 	easy = cap != NULL && headers != NULL ?
-	       webhook_easy_new(url, body, headers,
+	       webhook_easy_new(&api, url, body, headers,
 				connect_timeout_ms > 0 ? (long)connect_timeout_ms : WEBHOOK_CONNECT_TIMEOUT_MS,
 				total_timeout_ms > 0 ? (long)total_timeout_ms : WEBHOOK_TOTAL_TIMEOUT_MS,
 				cap) : NULL;
@@ -285,12 +286,13 @@ int webhook_post_blocking(const char *url, const char *body, uint64_t connect_ti
 		snprintf(out->error, sizeof out->error, "%s: out of memory", host);
 		out->err = -ENOMEM;
 	} else {
-		code = curl_easy_perform(easy);
-		webhook_easy_result(easy, code, cap, host, out);
-		curl_easy_cleanup(easy);
+		code = api.easy_perform(easy);
+		webhook_easy_result(&api, easy, code, cap, host, out);
+		api.easy_cleanup(easy);
 	}
-	curl_slist_free_all(headers);
+	if (headers != NULL)
+		api.slist_free_all(headers);
 	free(cap);
-	curl_global_cleanup();
+	curlapi_close(&api);
 	return out->err;
 }

@@ -20,7 +20,7 @@ enum {
 };
 
 /* Seconds (possibly decimal) or an HTTP date, as Retry-After may be. */
-static bool webhook_easy_retry_after(const char *value, uint64_t *ms)
+static bool webhook_easy_retry_after(const struct curlapi *api, const char *value, uint64_t *ms)
 {
 	char *end;
 	double secs = strtod(value, &end);
@@ -28,9 +28,9 @@ static bool webhook_easy_retry_after(const char *value, uint64_t *ms)
 	while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
 		end++;
 	if (end != value && *end == '\0' && isfinite(secs) && secs >= 0) {
-		*ms = (uint64_t)llround(secs * 1000.0);
+		*ms = secs < 1e12 ? (uint64_t)(secs * 1000.0 + 0.5) : UINT64_MAX;
 	} else {
-		time_t when = curl_getdate(value, NULL);
+		time_t when = api->getdate(value, NULL);
 
 		if (when < 0)
 			return false;
@@ -64,7 +64,7 @@ static size_t webhook_easy_on_header(char *data, size_t size, size_t nmemb, void
 			v++;
 		uint64_t ms;
 
-		if (webhook_easy_retry_after(v, &ms)) {
+		if (webhook_easy_retry_after(cap->api, v, &ms)) {
 			cap->have_retry_after = true;
 			cap->retry_after_ms = ms;
 		}
@@ -85,51 +85,52 @@ static size_t webhook_easy_on_body(char *data, size_t size, size_t nmemb, void *
 	return len;
 }
 
-CURL *webhook_easy_new(const char *url, const char *body, struct curl_slist *headers,
+CURL *webhook_easy_new(const struct curlapi *api, const char *url, const char *body, struct curl_slist *headers,
 			      long connect_timeout_ms, long total_timeout_ms,
 			      struct webhook_capture *cap)
 {
-	CURL *easy = curl_easy_init();
+	CURL *easy = api->easy_init();
 	CURLcode rc = CURLE_OK;
 
 	if (easy == NULL)
 		return NULL;
+	cap->api = api;
 	memset(cap, 0, sizeof *cap);
 	/* Each setopt can fail only for a bad option or no memory; check all. */
-	rc |= curl_easy_setopt(easy, CURLOPT_URL, url);
-	rc |= curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc |= curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	rc |= curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-	rc |= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	rc |= api->easy_setopt(easy, CURLOPT_URL, url);
+	rc |= api->easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc |= api->easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	rc |= api->easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+	rc |= api->easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	/* libcurl's debug output would print the URL: keep it off. */
-	rc |= curl_easy_setopt(easy, CURLOPT_VERBOSE, 0L);
-	rc |= curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
-	rc |= curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, total_timeout_ms);
-	rc |= curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-	rc |= curl_easy_setopt(easy, CURLOPT_USERAGENT, "mergewatch/" MW_VERSION);
-	rc |= curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, body);
-	rc |= curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, webhook_easy_on_header);
-	rc |= curl_easy_setopt(easy, CURLOPT_HEADERDATA, cap);
-	rc |= curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, webhook_easy_on_body);
-	rc |= curl_easy_setopt(easy, CURLOPT_WRITEDATA, cap);
+	rc |= api->easy_setopt(easy, CURLOPT_VERBOSE, 0L);
+	rc |= api->easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
+	rc |= api->easy_setopt(easy, CURLOPT_TIMEOUT_MS, total_timeout_ms);
+	rc |= api->easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+	rc |= api->easy_setopt(easy, CURLOPT_USERAGENT, "mergewatch/" MW_VERSION);
+	rc |= api->easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, body);
+	rc |= api->easy_setopt(easy, CURLOPT_HEADERFUNCTION, webhook_easy_on_header);
+	rc |= api->easy_setopt(easy, CURLOPT_HEADERDATA, cap);
+	rc |= api->easy_setopt(easy, CURLOPT_WRITEFUNCTION, webhook_easy_on_body);
+	rc |= api->easy_setopt(easy, CURLOPT_WRITEDATA, cap);
 	if (rc != CURLE_OK) {
-		curl_easy_cleanup(easy);
+		api->easy_cleanup(easy);
 		return NULL;
 	}
 	return easy;
 }
 
-struct curl_slist *webhook_easy_headers(void)
+struct curl_slist *webhook_easy_headers(const struct curlapi *api)
 {
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	struct curl_slist *h = api->slist_append(NULL, "Content-Type: application/json");
 	struct curl_slist *h2;
 
 	if (h == NULL)
 		return NULL;
 	/* No "Expect: 100-continue" round trip before the body. */
-	h2 = curl_slist_append(h, "Expect:");
+	h2 = api->slist_append(h, "Expect:");
 	if (h2 == NULL)
-		curl_slist_free_all(h);
+		api->slist_free_all(h);
 	return h2;
 }
 
@@ -168,14 +169,14 @@ static int webhook_easy_errno(CURLcode code, long os_errno)
 
 /* Fills out from a finished transfer. Messages are built from curl's code
  * and the OS error only: curl's own error buffer may quote the URL. */
-void webhook_easy_result(CURL *easy, CURLcode code, const struct webhook_capture *cap,
+void webhook_easy_result(const struct curlapi *api, CURL *easy, CURLcode code, const struct webhook_capture *cap,
 				const char *host, struct webhook_result *out)
 {
 	long status = 0, os_errno = 0;
 
 	memset(out, 0, sizeof *out);
 	if (code == CURLE_OK) {
-		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+		api->easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 		out->http_status = status;
 		out->have_retry_after = cap->have_retry_after;
 		out->retry_after_ms = cap->retry_after_ms;
@@ -186,7 +187,7 @@ void webhook_easy_result(CURL *easy, CURLcode code, const struct webhook_capture
 
 			if (json_is_number(ra) && json_number_value(ra) >= 0 &&
 			    json_number_value(ra) < WEBHOOK_RETRY_AFTER_MAX_MS / 1000) {
-				uint64_t ms = (uint64_t)llround(json_number_value(ra) * 1000.0);
+				uint64_t ms = (uint64_t)(json_number_value(ra) * 1000.0 + 0.5);
 
 				if (!out->have_retry_after || ms > out->retry_after_ms)
 					out->retry_after_ms = ms;
@@ -196,12 +197,12 @@ void webhook_easy_result(CURL *easy, CURLcode code, const struct webhook_capture
 		}
 		return;
 	}
-	curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+	api->easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
 	out->err = webhook_easy_errno(code, os_errno);
 	if (os_errno > 0)
 		snprintf(out->error, sizeof out->error, "%s: %s (%s)", host,
-			 curl_easy_strerror(code), strerror((int)os_errno));
+			 api->easy_strerror(code), strerror((int)os_errno));
 	else
-		snprintf(out->error, sizeof out->error, "%s: %s", host, curl_easy_strerror(code));
+		snprintf(out->error, sizeof out->error, "%s: %s", host, api->easy_strerror(code));
 }
 

@@ -71,7 +71,7 @@ decimal_scale(const struct decimal *d, uint64_t scale, uint64_t *out)
 	if (scale != 0 && d->whole > UINT64_MAX / scale)
 		return false;
 	whole_scaled = d->whole * scale;
-	part = (uint64_t)llround(d->fraction * (double)scale);
+	part = (uint64_t)(d->fraction * (double)scale + 0.5);   /* >= 0: rounds */
 	if (part > UINT64_MAX - whole_scaled)
 		return false;
 	*out = whole_scaled + part;

@@ -1,0 +1,213 @@
+/* Reading a log directory back: the pieces every source shares, the state
+ * file's contribution, and the whole load. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../runner/samplelog.h"
+#include "../runner/state.h"
+#include "rlog_internal.h"
+
+int
+rlog_grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *p = reallocarray(*v, ncap, size);
+
+	if (p == NULL)
+		return -ENOMEM;
+	*v = p;
+	*cap = ncap;
+	return 0;
+}
+
+long
+rlog_pair_index(struct rlog *log, const char *name)
+{
+	for (size_t i = 0; i < log->n_pairs; i++) {
+		if (strcmp(log->pairs[i].name, name) == 0)
+			return (long)i;
+	}
+	if (rlog_grow((void **)&log->pairs, &log->cap_pairs, log->n_pairs, sizeof(*log->pairs)) < 0)
+		return -1;
+	struct rlog_pair *p = &log->pairs[log->n_pairs];
+
+	memset(p, 0, sizeof(*p));
+	if ((p->name = strdup(name)) == NULL)
+		return -1;
+	p->kill_rss_bytes = UINT64_MAX;
+	p->exit_code = -1;
+	return (long)log->n_pairs++;
+}
+
+int
+rlog_add_mark(struct rlog_mark **v, size_t *n, size_t *cap, int64_t t_ms, const char *kind)
+{
+	if (rlog_grow((void **)v, cap, *n, sizeof(**v)) < 0)
+		return -ENOMEM;
+	(*v)[*n].t_ms = t_ms;
+	snprintf((*v)[*n].kind, sizeof((*v)[*n].kind), "%s", kind);
+	(*n)++;
+	return 0;
+}
+
+int
+rlog_next_line(FILE *fp, char **line, size_t *cap)
+{
+	errno = 0;
+	ssize_t n = getline(line, cap, fp);
+
+	if (n < 0)
+		return errno ? -errno : 0;
+	if (n > 0 && (*line)[n - 1] == '\n') {
+		(*line)[n - 1] = '\0';
+		return 1;
+	}
+	return 2;
+}
+
+int64_t
+rlog_parse_ts(const char *ts)
+{
+	struct tm tm;
+	int ms = 0, used = 0;
+
+	if (ts == NULL)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6)
+		return -1;
+	const char *rest = ts + used;
+
+	if (rest[0] == '.') {
+		int digits = 0;
+
+		for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++) {
+			if (digits < 3)
+				ms = ms * 10 + (*rest - '0');
+		}
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	if (strcmp(rest, "Z") != 0 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+
+	return t < 0 ? -1 : (int64_t)t * 1000 + ms;
+}
+
+/* The state knows the pairs finished before this event log began (or
+ * whose events were lost) and the planning ratio. */
+static int
+rlog_state_load(struct rlog *log, char *err, size_t errlen)
+{
+	struct state *st = state_load(log->log_dir, err, errlen);
+
+	if (st == NULL)
+		return -EINVAL;
+	log->max_ratio = state_max_ratio(st);
+	for (size_t i = 0; i < log->n_pairs; i++) {
+		struct rlog_pair *p = &log->pairs[i];
+		const struct state_pair *sp = state_find(st, p->name);
+
+		if (sp == NULL)
+			continue;
+		if (p->status[0] == '\0' && sp->status != STATE_PENDING) {
+			snprintf(p->status, sizeof(p->status), "%s", state_status_name(sp->status));
+			snprintf(p->reason, sizeof(p->reason), "%s", sp->reason);
+		}
+		if (p->input_bytes == 0)
+			p->input_bytes = sp->input_bytes;
+		if (p->peak_rss_bytes < sp->peak_rss_bytes && strcmp(p->status, "running") != 0)
+			p->peak_rss_bytes = sp->peak_rss_bytes;
+	}
+	state_free(st);
+	return 0;
+}
+
+int
+rlog_load(const char *log_dir, struct rlog **out, char *err, size_t errlen)
+{
+	struct rlog *log = calloc(1, sizeof(*log));
+	char *path = NULL;
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	if (log == NULL || (log->log_dir = strdup(log_dir)) == NULL)
+		goto fail;
+	if (asprintf(&path, "%s/%s", log_dir, SAMPLELOG_FILE) == -1) {
+		path = NULL;
+		goto fail;
+	}
+	if ((rc = rlog_samples_load(log, path, err, errlen)) < 0)
+		goto out;
+	free(path);
+	if (asprintf(&path, "%s/events.jsonl", log_dir) == -1) {
+		path = NULL;
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if ((rc = rlog_events_load(log, path, err, errlen)) < 0)
+		goto out;
+	if ((rc = rlog_state_load(log, err, errlen)) < 0)
+		goto out;
+	free(path);
+	*out = log;
+	return 0;
+fail:
+	snprintf(err, errlen, "out of memory");
+out:
+	free(path);
+	rlog_free(log);
+	return rc;
+}
+
+void
+rlog_free(struct rlog *log)
+{
+	if (log == NULL)
+		return;
+	for (size_t i = 0; i < log->n_pairs; i++) {
+		free(log->pairs[i].name);
+		free(log->pairs[i].command);
+		free(log->pairs[i].pts);
+		free(log->pairs[i].marks);
+	}
+	for (size_t i = 0; i < log->n_alerts; i++)
+		free(log->alerts[i].text);
+	free(log->pairs);
+	free(log->sys);
+	free(log->sys_marks);
+	free(log->alerts);
+	free(log->plan);
+	free(log->log_dir);
+	free(log);
+}
+
+void
+rlog_count(const struct rlog *log, struct rlog_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < log->n_pairs; i++) {
+		const char *s = log->pairs[i].status;
+
+		if (strcmp(s, "done") == 0)
+			c->done++;
+		else if (strcmp(s, "failed") == 0)
+			c->failed++;
+		else if (strcmp(s, "killed") == 0)
+			c->killed++;
+		else if (strcmp(s, "skipped") == 0)
+			c->skipped++;
+		else
+			c->unfinished++;
+	}
+}
