@@ -458,3 +458,21 @@ procparse_children(const char *buf, size_t len,
 	}
 	return count;
 }
+
+int
+procparse_stat_state(const char *buf, size_t len, char *state)
+{
+	const char *close = NULL;
+
+	/* The name may hold ')': the state follows the last one. */
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == ')')
+			close = buf + i;
+	}
+	if (close == NULL || (size_t)(close - buf) + 2 >= len || close[1] != ' ')
+		return -EINVAL;
+	if (close[2] < 'A' || close[2] > 'z')
+		return -EINVAL;
+	*state = close[2];
+	return 0;
+}

@@ -854,21 +854,20 @@ pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_sample *s)
 	for (t = 0; t < p->n_threads; t++) {
 		struct pt_thread *th = &p->threads[t];
 		struct thread_sample one;
-		struct stat_fields sf;
 		ssize_t n;
 
 		memset(&one, 0, sizeof one);
 		one.tid = th->tid;
-		n = pt_read(pt, &th->fd_stat,
+		/* A path is only built for a file not kept open yet. */
+		n = pt_read(pt, &th->fd_stat, th->fd_stat >= 0 ? NULL :
 		    pt_path(pt, p->pid, th->tid, "stat"), PT_FD_THREAD);
 		if (pt_vanished(n))
 			continue;       /* the thread has ended: not a thread */
-		if (n < 0 || procparse_stat(pt->buf, (size_t)n, &sf) != 0) {
+		if (n < 0 || procparse_stat_state(pt->buf, (size_t)n, &one.state) != 0) {
 			complete = false;
 			continue;
 		}
-		one.state = sf.state;
-		n = pt_read(pt, &th->fd_wchan,
+		n = pt_read(pt, &th->fd_wchan, th->fd_wchan >= 0 ? NULL :
 		    pt_path(pt, p->pid, th->tid, "wchan"), PT_FD_THREAD);
 		if (n == -ESRCH || n == -ENOENT)
 			continue;

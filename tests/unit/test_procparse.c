@@ -447,11 +447,38 @@ test_children_table(void **state)
 	assert_int_equal(procparse_children("5 6", 3, NULL, NULL), 2);
 }
 
+static void
+test_stat_state_only(void **state)
+{
+	static const struct {
+		const char *line;
+		int rc;
+		char state;
+	} cases[] = {
+		{ "12 (python3) S 1 12 12 0", 0, 'S' },
+		{ "12 (a) R 1 (b) D 1 12 12 0", 0, 'D' },    /* the last ')' counts */
+		{ "12 (x\n) T 1", 0, 'T' },
+		{ "12 (x) ", -EINVAL, 0 },
+		{ "12 (x)", -EINVAL, 0 },
+		{ "12 x S 1", -EINVAL, 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char got = 0;
+
+		assert_int_equal(procparse_stat_state(cases[i].line, strlen(cases[i].line), &got),
+		    cases[i].rc);
+		if (cases[i].rc == 0)
+			assert_int_equal(got, cases[i].state);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stat_table),
+		cmocka_unit_test(test_stat_state_only),
 		cmocka_unit_test(test_stat_long_name_truncated),
 		cmocka_unit_test(test_stat_real_kernel_line),
 		cmocka_unit_test(test_statm_table),
