@@ -12,7 +12,7 @@ PKGS     = libproc2 ncursesw inih jansson
 # libcurl is loaded with dlopen when a webhook is configured (alerts/curlapi.c):
 # only its headers are needed to build.
 DEB_PKGS = libproc2-dev libncurses-dev libcurl4-openssl-dev libcmocka-dev \
-           libinih-dev libjansson-dev pkg-config tmux python3 procps
+           libinih-dev libjansson-dev pkg-config tmux python3 procps prometheus
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
@@ -30,7 +30,7 @@ LIBS     = -Wl,--as-needed $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 BUILD   ?= build
-LIB_SRC  = $(wildcard collectors/*.c alerts/*.c runner/*.c tui/*.c)
+LIB_SRC  = $(wildcard collectors/*.c alerts/*.c runner/*.c tui/*.c report/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

@@ -15,6 +15,7 @@
 #include "alerts/alerts.h"
 #include "alerts/secret.h"
 #include "collectors/sysmem.h"
+#include "report/report.h"
 #include "runner/cgroup.h"
 #include "runner/demo.h"
 #include "runner/plan.h"
@@ -29,6 +30,8 @@ struct options {
 	bool headless;
 	bool test_alert;
 	const char *log_path;
+	const char *metrics_path;
+	const char *out_path;
 	uint64_t interval_ms;
 	const char *inputs;
 	const char *proc_root;
@@ -46,11 +49,13 @@ static const char usage_text[] =
 	"       mergewatch watch [OPTIONS] PID...              attach to running processes\n"
 	"       mergewatch check [OPTIONS] PLAN               validate a plan, print the effective settings\n"
 	"       mergewatch demo  [OPTIONS]                    self-contained demonstration\n"
+	"       mergewatch report LOG_DIR [-o FILE]            HTML report of a run (default LOG_DIR/report.html)\n"
 	"       mergewatch --help | --version\n"
 	"\n"
 	"options:\n"
 	"  --headless               never start the dashboard; print the event log (JSON lines)\n"
 	"  --log FILE               also append the event log to FILE\n"
+	"  --metrics-file PATH      keep a Prometheus textfile (node_exporter) up to date\n"
 	"  --interval DUR           base sampling interval (default 1s)\n"
 	"  --kill-rss SIZE          SIGKILL a pair's tree above this total RSS\n"
 	"  --memory-max SIZE        kernel cap (cgroup) for each pair\n"
@@ -87,13 +92,15 @@ static int usage_error(const char *fmt, ...)
 
 enum {
 	OPT_HEADLESS = 256, OPT_LOG, OPT_INTERVAL, OPT_INPUTS, OPT_TEST_ALERT, OPT_PROC_ROOT,
-	OPT_CGROUP_ROOT, OPT_HELP, OPT_VERSION, OPT_PLAN_KEY,
+	OPT_CGROUP_ROOT, OPT_HELP, OPT_VERSION, OPT_PLAN_KEY, OPT_METRICS_FILE,
 };
 
 /* Options named after plan keys map straight onto plan_override. */
 static const struct option long_options[] = {
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "output", required_argument, NULL, 'o' },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "inputs", required_argument, NULL, OPT_INPUTS },
 	{ "test-alert", no_argument, NULL, OPT_TEST_ALERT },
@@ -121,10 +128,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->proc_root = "/proc";
 	o->cgroup_root = "/sys/fs/cgroup";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", long_options, &index)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ho:", long_options, &index)) != -1) {
 		switch (c) {
 		case OPT_HEADLESS: o->headless = true; break;
 		case OPT_LOG: o->log_path = optarg; break;
+		case OPT_METRICS_FILE: o->metrics_path = optarg; break;
+		case 'o': o->out_path = optarg; break;
 		case OPT_INPUTS: o->inputs = optarg; break;
 		case OPT_TEST_ALERT: o->test_alert = true; break;
 		case OPT_PROC_ROOT: o->proc_root = optarg; break;
@@ -261,7 +270,7 @@ static int execute(struct plan *plan, const struct options *o, bool watch, bool 
 		.plan = plan, .watch = watch, .resume = resume, .watch_pids = pids, .n_watch = n_pids,
 		.interval_ms = o->interval_ms, .proc_root = o->proc_root,
 		.cgroup_root = o->cgroup_root, .event_out = dashboard ? NULL : stdout,
-		.log_path = log, .webhook_url = url, .dashboard = dashboard, .host = host,
+		.log_path = log, .metrics_path = o->metrics_path, .webhook_url = url, .dashboard = dashboard, .host = host,
 	};
 	/* The watchdog must stay responsive when the machine is deep in
 	 * swap: keep its pages in memory and let the kernel take others
@@ -511,6 +520,22 @@ int main(int argc, char **argv)
 		return cmd_watch(rest, args, &o);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(rest, args, &o);
+	if (strcmp(cmd, "report") == 0) {
+		char err[1024];
+
+		if (rest != 1)
+			return usage_error("%s", rest == 0 ? "report: no log directory given" :
+					   "report: one log directory at a time");
+		if (report_write(args[0], o.out_path, err, sizeof(err)) < 0) {
+			fprintf(stderr, "mergewatch: %s\n", err);
+			return 1;
+		}
+		if (o.out_path != NULL)
+			fprintf(stderr, "mergewatch: report written to %s\n", o.out_path);
+		else
+			fprintf(stderr, "mergewatch: report written to %s/report.html\n", args[0]);
+		return 0;
+	}
 	if (strcmp(cmd, "demo") == 0) {
 		if (rest != 0)
 			return usage_error("demo: unexpected argument '%s'", args[0]);

@@ -45,12 +45,14 @@ rlog_pair_index(struct rlog *log, const char *name)
 }
 
 int
-rlog_add_mark(struct rlog_mark **v, size_t *n, size_t *cap, int64_t t_ms, const char *kind)
+rlog_add_mark(struct rlog_mark **v, size_t *n, size_t *cap, int64_t t_ms, const char *kind,
+	      uint64_t rss_bytes)
 {
 	if (rlog_grow((void **)v, cap, *n, sizeof(**v)) < 0)
 		return -ENOMEM;
 	(*v)[*n].t_ms = t_ms;
 	snprintf((*v)[*n].kind, sizeof((*v)[*n].kind), "%s", kind);
+	(*v)[*n].rss_bytes = rss_bytes;
 	(*n)++;
 	return 0;
 }

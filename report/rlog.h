@@ -20,6 +20,7 @@ struct rlog_point {
 struct rlog_mark {
 	int64_t t_ms;
 	char kind[16];              /* pair_start, approach, bloat, deadlock, kill, pair_end, resolved, pressure */
+	uint64_t rss_bytes;         /* the event's "rss" (approach, bloat, kill), 0 none */
 };
 
 struct rlog_alert {

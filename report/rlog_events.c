@@ -111,7 +111,7 @@ rlog_events_pair(struct rlog *log, const char *name, const json_t *ev, int64_t t
 		   strcmp(name, "resolved") != 0) {
 		return 0;
 	}
-	return rlog_add_mark(&p->marks, &p->n_marks, &p->cap_marks, t_ms, name);
+	return rlog_add_mark(&p->marks, &p->n_marks, &p->cap_marks, t_ms, name, rss);
 }
 
 static int
@@ -143,7 +143,7 @@ rlog_events_one(struct rlog *log, const json_t *ev, int64_t t_ms)
 		if (rlog_events_pair(log, name, ev, t_ms) < 0)
 			return -ENOMEM;
 	} else if (strcmp(name, "pressure") == 0 || strcmp(name, "resolved") == 0) {
-		if (rlog_add_mark(&log->sys_marks, &log->n_sys_marks, &log->cap_sys_marks, t_ms, name) < 0)
+		if (rlog_add_mark(&log->sys_marks, &log->n_sys_marks, &log->cap_sys_marks, t_ms, name, 0) < 0)
 			return -ENOMEM;
 	}
 	return rlog_events_alert(log, ev, t_ms);

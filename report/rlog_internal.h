@@ -13,7 +13,9 @@ int rlog_grow(void **v, size_t *cap, size_t n, size_t size);
 /* The pair named name, added (with nothing known) when new; -1 on ENOMEM. */
 long rlog_pair_index(struct rlog *log, const char *name);
 
-int rlog_add_mark(struct rlog_mark **v, size_t *n, size_t *cap, int64_t t_ms, const char *kind);
+/* Appends a mark; 0 or -ENOMEM. */
+int rlog_add_mark(struct rlog_mark **v, size_t *n, size_t *cap, int64_t t_ms, const char *kind,
+		  uint64_t rss_bytes);
 
 /* Reads the next line of fp into *line (getline's buffer) without its
  * newline. Returns 1 for a whole line, 2 for a last line that had no

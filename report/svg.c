@@ -1,5 +1,6 @@
 /* Inline SVG charts: axes, thinned series, lines and markers. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -152,12 +153,18 @@ svg_axis_time(struct strbuf *b, const struct svg_chart *c, bool wall)
 		if (span / step <= 7)
 			break;
 	}
-	/* wall clock ticks sit on round times; elapsed ticks count from x0 */
-	int64_t origin = wall ? 0 : c->x0_ms;
-	int64_t first = origin + (c->x0_ms - origin + step - 1) / step * step;
+	/* wall clock ticks sit on round times; elapsed ticks count from the
+	 * origin (the first of them may lie before it, in the margin) */
+	int64_t origin = wall ? 0 : c->origin_ms;
+	int64_t first = c->x0_ms - origin;
+
+	first = origin + (first >= 0 ? (first + step - 1) / step : -(-first / step)) * step;
 
 	for (int64_t t = first; t <= c->x1_ms; t += step) {
 		double x = svg_x(c, t);
+
+		if (t < origin)
+			continue;
 
 		strbuf_addf(b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
 			    x, c->top, x, c->top + c->height);
@@ -203,9 +210,12 @@ svg_bucket_flush(struct svg_pen *pen, const struct svg_chart *c, struct svg_buck
 		return;
 	double xl = svg_x(c, k->lo_t), xh = svg_x(c, k->hi_t);
 
+	/* at the same moment the high comes first: a sample's MAX is the
+	 * highest since the sample before, its RSS is now (a pair that ended
+	 * drops from its last high to nothing) */
 	if (k->lo == k->hi) {
 		svg_pen_to(pen, xh, svg_y(c, k->hi));
-	} else if (k->lo_t <= k->hi_t) {
+	} else if (k->lo_t < k->hi_t) {
 		svg_pen_to(pen, xl, svg_y(c, k->lo));
 		svg_pen_to(pen, xh, svg_y(c, k->hi));
 	} else {
@@ -263,8 +273,20 @@ svg_hline(struct strbuf *b, const struct svg_chart *c, double v, const char *cls
 
 	strbuf_addf(b, "<g class=\"%s\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
 		    cls, c->left, y, c->left + c->width, y);
-	svg_text(b, c->left + c->width - 4, y - 3, NULL, "end", label);
+	/* at the left end: a job's RSS usually starts low, so the label stays
+	 * clear of the series and of the markers' labels at the end */
+	svg_text(b, c->left + 18, y - 3, NULL, "start", label);
 	strbuf_add(b, "</g>\n");
+}
+
+void
+svg_dot(struct strbuf *b, const struct svg_chart *c, int64_t t_ms, double v, const char *cls,
+	const char *tooltip)
+{
+	strbuf_addf(b, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\"><title>", cls,
+		    svg_x(c, t_ms), svg_y(c, v));
+	html_text(b, tooltip);
+	strbuf_add(b, "</title></circle>\n");
 }
 
 void
@@ -272,11 +294,14 @@ svg_marker(struct strbuf *b, const struct svg_chart *c, int64_t t_ms, const char
 	   const char *label, int row, const char *tooltip)
 {
 	double x = svg_x(c, t_ms);
+	bool near_right = x > c->left + c->width - 60;
 
 	strbuf_addf(b, "<g class=\"mk %s\"><title>", cls);
 	html_text(b, tooltip);
 	strbuf_addf(b, "</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x,
 		    c->top - 2 - 9.0 * row, x, c->top + c->height);
-	svg_text(b, x + 2, c->top - 4 - 9.0 * row, NULL, "start", label);
+	/* a label near the right edge is written leftwards so it stays in */
+	svg_text(b, near_right ? x - 2 : x + 2, c->top - 4 - 9.0 * row, NULL,
+		 near_right ? "end" : "start", label);
 	strbuf_add(b, "</g>\n");
 }

@@ -18,6 +18,7 @@ enum {
 struct svg_chart {
 	double left, top, width, height;   /* px inside the svg */
 	int64_t x0_ms, x1_ms;              /* time shown, realtime ms */
+	int64_t origin_ms;                 /* "0" of an elapsed-time axis */
 	double y0, y1;                     /* values shown */
 };
 
@@ -47,7 +48,7 @@ double svg_nice_step(double range, int target);
 void svg_axis_bytes(struct strbuf *b, const struct svg_chart *c);
 
 /* Grid lines and labels for the time axis (bottom): wall clock "HH:MM" in
- * UTC when wall, else the time since x0 ("0", "10m", "1h30m"). */
+ * UTC when wall, else the time since origin_ms ("0s", "10m", "1h30m"). */
 void svg_axis_time(struct strbuf *b, const struct svg_chart *c, bool wall);
 
 /* A series as one path of class cls: points in time order, broken where two
@@ -56,10 +57,14 @@ void svg_axis_time(struct strbuf *b, const struct svg_chart *c, bool wall);
 void svg_series(struct strbuf *b, const struct svg_chart *c, const struct svg_pt *pts, size_t n,
 		int64_t gap_ms, const char *cls);
 
-/* A horizontal line at value v of class cls, labelled (raw) at its right
+/* A horizontal line at value v of class cls, labelled (raw) at its left
  * end; nothing when v is outside the chart. */
 void svg_hline(struct strbuf *b, const struct svg_chart *c, double v, const char *cls,
 	       const char *label);
+
+/* A dot at (t_ms, v) of class cls, with tooltip (raw). */
+void svg_dot(struct strbuf *b, const struct svg_chart *c, int64_t t_ms, double v, const char *cls,
+	     const char *tooltip);
 
 /* A vertical marker at t_ms of class cls: a dashed line over the plot,
  * its label (raw) above it on row 0..2, and tooltip (raw). */

@@ -423,7 +423,7 @@ metrics_value(FILE *f, double v, bool integer)
 	if (integer)
 		fprintf(f, " %" PRIu64 "\n", (uint64_t)v);
 	else
-		fprintf(f, " %.6g\n", v);
+		fprintf(f, " %.15g\n", v);
 }
 
 static void

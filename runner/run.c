@@ -81,6 +81,8 @@ void run_emit(struct run *run, json_t *ev)
 	}
 	if (run->alerts != NULL)
 		alerts_offer(run->alerts, ev, loop_now_ms(run->loop));
+	if (run->metrics != NULL)
+		metrics_event(run->metrics, ev);
 	if (name != NULL && run_event_shown(name))
 		run_model_alert(run, ev, name);
 	run->dirty = true;
@@ -136,6 +138,28 @@ static void run_drop_tui(struct run *run)
 	run->tui = NULL;
 }
 
+/* The sample log (for the report) and the metrics file, after each tick. A
+ * write that fails is reported once; the watchdog goes on without it. */
+static void run_record(struct run *run)
+{
+	uint64_t wall = clock_wall_ms();
+
+	run->model.now_ms = loop_now_ms(run->loop);
+	run->model.wall_ms = wall;
+	if (run->samples != NULL && samplelog_write(run->samples, &run->model, wall) < 0) {
+		run_note(run, "cannot write the samples to %s: %s; the report will lack them",
+			 run->plan->log_dir, strerror(errno));
+		samplelog_free(run->samples);
+		run->samples = NULL;
+	}
+	if (run->metrics != NULL && metrics_write(run->metrics, &run->model, wall) < 0 &&
+	    !run->metrics_error_reported) {
+		run->metrics_error_reported = true;
+		run_note(run, "cannot write the metrics file %s: %s", metrics_path(run->metrics),
+			 strerror(errno));
+	}
+}
+
 /* Ends the run: every pair accounted for, run_end written. With a
  * dashboard the screen stays until q; headless the loop stops once the
  * alerts went out or their grace ran out. */
@@ -158,6 +182,7 @@ static void run_finish(struct run *run)
 		 c[PAIR_FAILED], c[PAIR_KILLED], c[PAIR_SKIPPED],
 		 run->tui ? " — press q to quit" : "");
 	run->exit_deadline_ms = loop_now_ms(run->loop) + RUN_ALERT_GRACE_MS;
+	run_record(run);
 }
 
 /* Called by the pair code whenever a pair has ended. */
@@ -262,6 +287,7 @@ static void run_on_tick(void *ctx, uint64_t now_ms)
 
 	run->tick_timer = loop_add_timer(run->loop, now_ms + run->cfg.interval_ms, run_on_tick, run);
 	run_sample_tick(run, now_ms);
+	run_record(run);
 	run_check_over(run);
 }
 
@@ -383,6 +409,15 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 	run->log = eventlog_new(cfg->event_out, cfg->log_path, err, errlen);
 	if (run->log == NULL)
 		goto fail;
+	if (cfg->metrics_path != NULL && (run->metrics = metrics_new(cfg->metrics_path, err, errlen)) == NULL)
+		goto fail;
+	{
+		char why[512];
+
+		run->samples = samplelog_new(run->plan->log_dir, why, sizeof(why));
+		if (run->samples == NULL)
+			fprintf(stderr, "mergewatch: %s; the report will lack samples\n", why);
+	}
 	if (!cfg->watch) {
 		snprintf(path, sizeof(path), "%s/self/cgroup", cfg->proc_root);
 		cgroup_probe(cfg->cgroup_root, path, &run->cgroup);
@@ -532,6 +567,8 @@ void run_free(struct run *run)
 	free(run->model.pairs);
 	free(run->model.trees);
 	alerts_free(run->alerts);
+	samplelog_free(run->samples);
+	metrics_free(run->metrics);
 	eventlog_free(run->log);
 	state_free(run->state);
 	sysmem_free(run->sysmem);

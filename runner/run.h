@@ -22,6 +22,7 @@ struct run_config {
 	const char *cgroup_root;      /* "/sys/fs/cgroup" */
 	FILE *event_out;              /* stdout when headless, else NULL */
 	const char *log_path;         /* events.jsonl; NULL: none */
+	const char *metrics_path;     /* Prometheus textfile; NULL: none */
 	const char *webhook_url;      /* the secret; NULL: no alerts posted */
 	bool dashboard;               /* start the TUI */
 	const char *host;

@@ -14,9 +14,11 @@
 #include "cgroup.h"
 #include "job.h"
 #include "loop.h"
+#include "metrics.h"
 #include "model.h"
 #include "progress.h"
 #include "run.h"
+#include "samplelog.h"
 #include "state.h"
 
 enum {
@@ -81,6 +83,8 @@ struct run {
 	struct plan *plan;
 	struct loop *loop;
 	struct eventlog *log;
+	struct samplelog *samples;    /* for `mergewatch report`; NULL when it cannot be written */
+	struct metrics *metrics;      /* --metrics-file; NULL: none */
 	struct alerts *alerts;
 	struct state *state;
 	int lock_fd;
@@ -104,6 +108,7 @@ struct run {
 	bool leaving;                  /* quit leaving the pair running */
 	int stop_signal;               /* SIGINT/SIGTERM received */
 	bool log_error_reported;
+	bool metrics_error_reported;
 	uint64_t exit_deadline_ms;
 	int counts[PAIR_SKIPPED + 1];
 	/* groups the kernel had not let go of when their pair ended */

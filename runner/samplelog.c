@@ -114,6 +114,13 @@ samplelog_add(struct samplelog *sl, const char *fmt, ...)
 
 	if (sl->oom)
 		return;
+	if (sl->buf == NULL) {
+		if ((sl->buf = malloc(512)) == NULL) {
+			sl->oom = true;
+			return;
+		}
+		sl->cap = 512;
+	}
 	for (;;) {
 		va_start(ap, fmt);
 		n = vsnprintf(sl->buf + sl->len, sl->cap - sl->len, fmt, ap);

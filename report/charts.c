@@ -1,0 +1,363 @@
+/* The report's three kinds of chart, built from svg.c's pieces. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../alerts/text.h"
+#include "../runner/samplelog.h"
+#include "../runner/units.h"
+#include "charts.h"
+#include "html.h"
+#include "svg.h"
+
+enum {
+	CHART_W = 760,
+	CHART_H = 270,
+	CHART_LEFT = 70,
+	CHART_RIGHT = 16,
+	CHART_TOP = 40,          /* room for three rows of marker labels */
+	CHART_BOTTOM = 38,
+	CHART_GAP_MS = 4 * SAMPLELOG_KEEP_MS,   /* a longer silence breaks the line */
+	BAR_ROW = 18,
+	BAR_NAME_W = 150,
+	BAR_NAME_MAX = 22,       /* bytes of a name shown beside its bar */
+};
+
+static void
+charts_frame(struct svg_chart *c, int height)
+{
+	c->left = CHART_LEFT;
+	c->top = CHART_TOP;
+	c->width = CHART_W - CHART_LEFT - CHART_RIGHT;
+	c->height = height - CHART_TOP - CHART_BOTTOM;
+}
+
+/* The span of x values, never empty, with a margin on each side so the
+ * first and the last moment (a start, a kill) are not hidden in the
+ * frame. */
+static void
+charts_span(struct svg_chart *c, int64_t lo, int64_t hi)
+{
+	int64_t span = hi > lo ? hi - lo : 1000;
+	int64_t pad = span / 50 > 500 ? span / 50 : 500;
+
+	c->origin_ms = lo;
+	c->x0_ms = lo - pad;
+	c->x1_ms = lo + span + pad;
+}
+
+static double
+charts_top(double max)
+{
+	return max > 1024.0 * 1024 ? max * 1.08 : 1024.0 * 1024;
+}
+
+/* Marker labels go on the lowest of three rows where they do not run into
+ * the previous label. */
+struct charts_rows {
+	double last_x[3];
+};
+
+static int
+charts_row(struct charts_rows *r, double x)
+{
+	for (int i = 0; i < 3; i++) {
+		if (x - r->last_x[i] > 60) {
+			r->last_x[i] = x;
+			return i;
+		}
+	}
+	r->last_x[0] = x;
+	return 0;
+}
+
+static const char *
+charts_mark_label(const char *kind)
+{
+	if (strcmp(kind, "pair_start") == 0)
+		return "start";
+	if (strcmp(kind, "pair_end") == 0)
+		return "end";
+	return kind;
+}
+
+/* Whether a sample shows the pair at work (not waiting to start). */
+static bool
+charts_pair_point(const struct rlog_pair *p, size_t i, bool seen_work)
+{
+	char s = p->pts[i].state;
+
+	if (s == 'R' || s == 'S' || s == 'V')
+		return true;
+	return seen_work && (s == 'D' || s == 'F' || s == 'K' || s == 'X');
+}
+
+/* The pair's drawable points, caller frees; *n 0 when none. */
+static struct svg_pt *
+charts_pair_points(const struct rlog_pair *p, size_t *n, double *max)
+{
+	struct svg_pt *v = calloc(p->n_pts ? p->n_pts : 1, sizeof(*v));
+	bool seen_work = false;
+
+	*n = 0;
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < p->n_pts; i++) {
+		if (!charts_pair_point(p, i, seen_work))
+			continue;
+		seen_work = true;
+		v[*n] = (struct svg_pt){ p->pts[i].t_ms, (double)p->pts[i].lo, (double)p->pts[i].hi };
+		if (v[*n].hi > *max)
+			*max = v[*n].hi;
+		(*n)++;
+	}
+	return v;
+}
+
+bool
+charts_pair(struct strbuf *b, const struct rlog_pair *p)
+{
+	struct svg_chart c;
+	size_t n;
+	double max = (double)p->peak_rss_bytes;
+	struct svg_pt *pts = charts_pair_points(p, &n, &max);
+	char label[160], size[32];
+
+	if (pts == NULL || (n == 0 && p->n_marks == 0)) {
+		free(pts);
+		return false;
+	}
+	int64_t lo = n ? pts[0].t_ms : p->marks[0].t_ms, hi = n ? pts[n - 1].t_ms : lo;
+
+	for (size_t i = 0; i < p->n_marks; i++) {
+		lo = p->marks[i].t_ms < lo ? p->marks[i].t_ms : lo;
+		hi = p->marks[i].t_ms > hi ? p->marks[i].t_ms : hi;
+	}
+	if (p->kill_rss_bytes != UINT64_MAX && (double)p->kill_rss_bytes > max)
+		max = (double)p->kill_rss_bytes;
+	if ((double)p->input_bytes > max)
+		max = (double)p->input_bytes;
+	charts_frame(&c, CHART_H);
+	charts_span(&c, lo, hi);
+	c.y0 = 0;
+	c.y1 = charts_top(max);
+	snprintf(label, sizeof(label), "pair %s: tree RSS over time", p->name);
+	svg_begin(b, CHART_W, CHART_H, label);
+	svg_axis_bytes(b, &c);
+	svg_axis_time(b, &c, false);
+	if (p->kill_rss_bytes != UINT64_MAX) {
+		snprintf(label, sizeof(label), "kill_rss %s", units_format_size(p->kill_rss_bytes, size, sizeof(size)));
+		svg_hline(b, &c, (double)p->kill_rss_bytes, "l-kill", label);
+	}
+	if (p->input_bytes > 0) {
+		snprintf(label, sizeof(label), "input %s", units_format_size(p->input_bytes, size, sizeof(size)));
+		svg_hline(b, &c, (double)p->input_bytes, "l-input", label);
+	}
+	svg_series(b, &c, pts, n, CHART_GAP_MS, "s-rss");
+	struct charts_rows rows = { { -1e9, -1e9, -1e9 } };
+
+	for (size_t i = 0; i < p->n_marks; i++) {
+		const struct rlog_mark *m = &p->marks[i];
+		struct strbuf tip = { 0 };
+		char cls[24];
+
+		html_wall(&tip, m->t_ms, false);
+		strbuf_addf(&tip, " UTC %s", m->kind);
+		snprintf(cls, sizeof(cls), "k-%s", m->kind);
+		if (m->rss_bytes > 0) {
+			strbuf_add(&tip, ", RSS ");
+			html_size(&tip, m->rss_bytes);
+		}
+		svg_marker(b, &c, m->t_ms, cls, charts_mark_label(m->kind),
+			   charts_row(&rows, svg_x(&c, m->t_ms)), tip.s ? tip.s : m->kind);
+		/* the RSS the kill was decided on, exactly, however the
+		 * samples around it were thinned */
+		if (strcmp(m->kind, "kill") == 0 && m->rss_bytes > 0)
+			svg_dot(b, &c, m->t_ms, (double)m->rss_bytes, "d-kill", tip.s ? tip.s : "kill");
+		strbuf_free(&tip);
+	}
+	struct strbuf when = { 0 };
+
+	strbuf_add(&when, "time since ");
+	html_wall(&when, lo, true);
+	strbuf_add(&when, " UTC");
+	svg_text(b, c.left + c.width / 2, CHART_H - 6, "axis", "middle", when.s ? when.s : "time");
+	strbuf_free(&when);
+	svg_end(b);
+	free(pts);
+	return true;
+}
+
+static void
+charts_system_marks(struct strbuf *b, const struct rlog *log, const struct svg_chart *c)
+{
+	struct charts_rows rows = { { -1e9, -1e9, -1e9 } };
+	char label[96];
+
+	for (size_t i = 0; i < log->n_sys_marks; i++) {
+		const struct rlog_mark *m = &log->sys_marks[i];
+
+		svg_marker(b, c, m->t_ms, strcmp(m->kind, "pressure") == 0 ? "k-pressure" : "k-resolved",
+			   m->kind, charts_row(&rows, svg_x(c, m->t_ms)), m->kind);
+	}
+	for (size_t k = 0; k < log->n_pairs; k++) {
+		const struct rlog_pair *p = &log->pairs[k];
+
+		for (size_t i = 0; i < p->n_marks; i++) {
+			const struct rlog_mark *m = &p->marks[i];
+
+			if (strcmp(m->kind, "kill") != 0)
+				continue;
+			snprintf(label, sizeof(label), "kill %s", p->name);
+			text_truncate(label, 24);
+			svg_marker(b, c, m->t_ms, "k-kill", label, charts_row(&rows, svg_x(c, m->t_ms)),
+				   label);
+		}
+	}
+}
+
+bool
+charts_system(struct strbuf *b, const struct rlog *log)
+{
+	struct svg_chart c;
+	struct svg_pt *mem, *swap;
+	double max = (double)(log->mem_total_bytes > log->swap_total_bytes ?
+			      log->mem_total_bytes : log->swap_total_bytes);
+	char label[96], size[32];
+
+	if (log->n_sys == 0)
+		return false;
+	mem = calloc(log->n_sys, sizeof(*mem));
+	swap = calloc(log->n_sys, sizeof(*swap));
+	if (mem == NULL || swap == NULL) {
+		free(mem);
+		free(swap);
+		b->oom = true;
+		return false;
+	}
+	for (size_t i = 0; i < log->n_sys; i++) {
+		const struct rlog_point *s = &log->sys[i];
+
+		mem[i] = (struct svg_pt){ s->t_ms, (double)s->lo, (double)s->lo };
+		swap[i] = (struct svg_pt){ s->t_ms, (double)s->hi, (double)s->hi };
+		if ((double)s->lo > max)
+			max = (double)s->lo;
+		if ((double)s->hi > max)
+			max = (double)s->hi;
+	}
+	charts_frame(&c, CHART_H);
+	charts_span(&c, log->sys[0].t_ms, log->sys[log->n_sys - 1].t_ms);
+	c.y0 = 0;
+	c.y1 = charts_top(max);
+	svg_begin(b, CHART_W, CHART_H, "machine memory and swap used over the run");
+	svg_axis_bytes(b, &c);
+	svg_axis_time(b, &c, true);
+	snprintf(label, sizeof(label), "MemTotal %s", units_format_size(log->mem_total_bytes, size, sizeof(size)));
+	svg_hline(b, &c, (double)log->mem_total_bytes, "l-total", label);
+	if (log->swap_total_bytes > 0) {
+		snprintf(label, sizeof(label), "SwapTotal %s",
+			 units_format_size(log->swap_total_bytes, size, sizeof(size)));
+		svg_hline(b, &c, (double)log->swap_total_bytes, "l-swaptotal", label);
+	}
+	svg_series(b, &c, mem, log->n_sys, CHART_GAP_MS, "s-mem");
+	svg_series(b, &c, swap, log->n_sys, CHART_GAP_MS, "s-swap");
+	charts_system_marks(b, log, &c);
+	svg_text(b, c.left + c.width / 2, CHART_H - 6, "axis", "middle", "time (UTC)");
+	svg_end(b);
+	free(mem);
+	free(swap);
+	return true;
+}
+
+static bool
+charts_has_ratio(const struct rlog_pair *p)
+{
+	return p->input_bytes > 0 && p->peak_rss_bytes > 0;
+}
+
+static void
+charts_bar(struct strbuf *b, const struct svg_chart *c, const struct rlog_pair *p, double y)
+{
+	double ratio = (double)p->peak_rss_bytes / (double)p->input_bytes;
+	bool killed = strcmp(p->status, "killed") == 0;
+	const char *cls = killed ? "b-killed" : strcmp(p->status, "done") == 0 ? "b-done" :
+			  strcmp(p->status, "failed") == 0 ? "b-failed" : "b-other";
+	char name[BAR_NAME_MAX + 4], label[64], size[32];
+	double w = ratio / c->y1 * c->width;
+
+	snprintf(name, sizeof(name), "%s", p->name);
+	text_truncate(name, BAR_NAME_MAX);
+	svg_text(b, c->left - 6, y + BAR_ROW - 6, NULL, "end", name);
+	strbuf_addf(b, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\">"
+		    "<title>", cls, c->left, y + 2, w, BAR_ROW - 4);
+	snprintf(label, sizeof(label), "%s%.1f\xc3\x97 peak %s", killed ? "\xe2\x89\xa5" : "", ratio,
+		 units_format_size(p->peak_rss_bytes, size, sizeof(size)));
+	html_text(b, label);
+	strbuf_add(b, "</title></rect>\n");
+	snprintf(label, sizeof(label), "%s%.1f\xc3\x97%s", killed ? "\xe2\x89\xa5" : "", ratio,
+		 killed ? " (killed)" : "");
+	svg_text(b, c->left + w + 4, y + BAR_ROW - 6, NULL, "start", label);
+}
+
+bool
+charts_bloat(struct strbuf *b, const struct rlog *log)
+{
+	struct svg_chart c;
+	size_t n = 0;
+	double max = log->max_ratio;
+
+	for (size_t i = 0; i < log->n_pairs; i++) {
+		const struct rlog_pair *p = &log->pairs[i];
+
+		if (!charts_has_ratio(p))
+			continue;
+		n++;
+		double r = (double)p->peak_rss_bytes / (double)p->input_bytes;
+
+		if (r > max)
+			max = r;
+	}
+	if (n == 0)
+		return false;
+	int height = 30 + (int)n * BAR_ROW + 30;
+	double step = svg_nice_step(max * 1.15, 6);
+	char label[64];
+
+	c.left = BAR_NAME_W;
+	c.top = 24;
+	c.width = CHART_W - BAR_NAME_W - 90;
+	c.height = (double)n * BAR_ROW;
+	c.x0_ms = c.x1_ms = 0;
+	c.y0 = 0;
+	c.y1 = max * 1.15;
+	svg_begin(b, CHART_W, height, "peak RSS divided by input size, per pair");
+	for (double v = 0; v <= c.y1 + 1e-9; v += step) {
+		double x = c.left + v / c.y1 * c.width;
+
+		strbuf_addf(b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+			    x, c.top, x, c.top + c.height);
+		snprintf(label, sizeof(label), "%g\xc3\x97", v);
+		svg_text(b, x, c.top + c.height + 14, NULL, "middle", label);
+	}
+	double y = c.top;
+
+	for (size_t i = 0; i < log->n_pairs; i++) {
+		if (!charts_has_ratio(&log->pairs[i]))
+			continue;
+		charts_bar(b, &c, &log->pairs[i], y);
+		y += BAR_ROW;
+	}
+	if (log->max_ratio > 0) {
+		double x = c.left + log->max_ratio / c.y1 * c.width;
+
+		strbuf_addf(b, "<g class=\"l-plan\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
+			    x, c.top - 6, x, c.top + c.height);
+		snprintf(label, sizeof(label), "planning ratio %.1f\xc3\x97 (highest of a pair done)",
+			 log->max_ratio);
+		svg_text(b, x, c.top - 9, NULL, "middle", label);
+		strbuf_add(b, "</g>\n");
+	}
+	svg_end(b);
+	return true;
+}

@@ -1,0 +1,16 @@
+/* The report page: one self-contained HTML document (inline CSS and SVG,
+ * no scripts, no fonts or anything else fetched). */
+#ifndef MW_PAGE_H
+#define MW_PAGE_H
+
+#include "rlog.h"
+#include "strbuf.h"
+
+enum {
+	PAGE_MAX_ALERTS = 500,   /* rows of the alert list; the rest are counted */
+};
+
+/* Appends the whole document for log to b (check b->oom after). */
+void page_render(struct strbuf *b, const struct rlog *log);
+
+#endif
