@@ -12,7 +12,7 @@ PKGS     = libproc2 ncursesw inih jansson
 # libcurl is loaded with dlopen when a webhook is configured (alerts/curlapi.c):
 # only its headers are needed to build.
 DEB_PKGS = libproc2-dev libncurses-dev libcurl4-openssl-dev libcmocka-dev \
-           libinih-dev libjansson-dev pkg-config tmux python3 procps prometheus
+           libinih-dev libjansson-dev pkg-config tmux python3 procps
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
@@ -35,7 +35,7 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test unit e2e asan install uninstall clean bench check-deps
+.PHONY: all deps demo test unit e2e asan install uninstall clean bench check-deps promtool
 
 all: mergewatch mergewatch-sim
 
@@ -72,8 +72,17 @@ demo: deps
 unit: $(UNIT_BIN)
 
 test: deps
-	$(MAKE) all unit
-	@tests/run-all.sh $(UNIT_BIN)
+	$(MAKE) all unit promtool
+	@PATH="$(CURDIR)/$(BUILD)/promtool:$$PATH" tests/run-all.sh $(UNIT_BIN)
+
+# promtool checks the metrics file. Debian's prometheus package would also
+# install and start a Prometheus server: take only its promtool binary.
+promtool:
+	@command -v promtool >/dev/null || [ -x $(BUILD)/promtool/promtool ] || { \
+	  mkdir -p $(BUILD)/promtool && cd $(BUILD)/promtool && \
+	  apt-get download prometheus >/dev/null 2>&1 && \
+	  dpkg-deb -x prometheus_*.deb deb && ln -sf deb/usr/bin/promtool promtool && \
+	  rm -f prometheus_*.deb; } || echo "promtool unavailable: the metrics file is checked without it"
 
 e2e: all
 	@tests/run-all.sh --e2e-only
@@ -107,4 +116,4 @@ clean:
 # Further targets (fuzz, lint, soak, docs) live in mk/, one file per concern.
 -include $(wildcard mk/*.mk)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

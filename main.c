@@ -523,6 +523,11 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "report") == 0) {
 		char err[1024];
 
+		/* -o may follow the directory too: "report logs -o run.html". */
+		if (rest == 3 && (strcmp(args[1], "-o") == 0 || strcmp(args[1], "--output") == 0)) {
+			o.out_path = args[2];
+			rest = 1;
+		}
 		if (rest != 1)
 			return usage_error("%s", rest == 0 ? "report: no log directory given" :
 					   "report: one log directory at a time");

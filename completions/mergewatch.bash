@@ -46,7 +46,7 @@ _mergewatch_value()
 	--webhook-format)
 		mapfile -t COMPREPLY < <(compgen -W "slack discord teams mattermost generic" -- "$cur")
 		;;
-	--log|--webhook-url-file|--inputs)
+	--log|--webhook-url-file|--inputs|--metrics-file|--output|-o)
 		_mergewatch_files "$cur"
 		;;
 	--swap-max)
@@ -79,7 +79,7 @@ _mergewatch_positionals()
 		case $w in
 		--log|--interval|--kill-rss|--memory-max|--swap-max|--timeout|\
 		--bloat-ratio|--deadlock-window|--on-deadlock|--inputs|\
-		--webhook-url-file|--webhook-format)
+		--webhook-url-file|--webhook-format|--metrics-file|--output|-o)
 			i=$((i + 1))
 			# --opt = value when '=' breaks words
 			if [ "${COMP_WORDS[i]}" = "=" ]; then
@@ -162,7 +162,7 @@ _mergewatch()
 		if [[ $cur == -* ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "--help --version" -- "$cur")
 		else
-			mapfile -t COMPREPLY < <(compgen -W "run watch check demo" -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W "run watch check demo report" -- "$cur")
 		fi
 		return 0
 	fi
@@ -171,10 +171,11 @@ _mergewatch()
 	opts="--kill-rss --memory-max --swap-max --timeout --bloat-ratio
 	      --deadlock-window --on-deadlock --webhook-url-file --webhook-format"
 	case $cmd in
-	run)	opts="--headless --log --interval --inputs $opts --help" ;;
-	watch)	opts="--headless --log --interval $opts --help" ;;
+	run)	opts="--headless --log --metrics-file --interval --inputs $opts --help" ;;
+	watch)	opts="--headless --log --metrics-file --interval $opts --help" ;;
 	check)	opts="--test-alert $opts --help" ;;
-	demo)	opts="--headless --log --interval $opts --help" ;;
+	demo)	opts="--headless --log --metrics-file --interval $opts --help" ;;
+	report)	opts="--output -o --help" ;;
 	*)	return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then
@@ -194,6 +195,12 @@ _mergewatch()
 		;;
 	watch)
 		_mergewatch_pids "$cur"
+		;;
+	report)
+		# One log directory.
+		if [ "$(_mergewatch_positionals "$cword")" -eq 0 ]; then
+			mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		fi
 		;;
 	esac
 	return 0

@@ -144,4 +144,4 @@ fuzz-regress: fuzz-build
 fuzz-clean:
 	rm -rf $(FUZZ_BUILD)
 
--include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_BUILD)/obj -type f -name '*.d' 2>/dev/null)

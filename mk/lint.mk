@@ -8,6 +8,7 @@
 #   make valgrind-unit   every unit test under valgrind, failing on errors and
 #                        definite leaks
 #   make lint-deps       install cppcheck, clang-tidy and valgrind if missing
+#   make lint-clean      forget which files were clean
 #
 # What each covers and how to silence a false positive: docs/hardening.md.
 
@@ -40,7 +41,7 @@ CPPCHECK_FLAGS = --enable=warning,performance,portability --error-exitcode=1 \
 LINT_CFLAGS = $(filter-out -Werror,$(ALL_CFLAGS))
 LINT_STAMPS = $(LINT_SRC:%.c=$(LINT_BUILD)/tidy/%.ok)
 
-.PHONY: lint lint-cppcheck lint-tidy lint-deps valgrind-unit
+.PHONY: lint lint-cppcheck lint-tidy lint-deps lint-clean valgrind-unit
 
 # Both tools run even when the first fails, so one run lists everything.
 lint:
@@ -97,3 +98,6 @@ lint-deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+
+lint-clean:
+	rm -rf $(LINT_BUILD)

@@ -166,7 +166,7 @@ def test_man_page_documents_every_event_and_field_of_the_spec():
 
 
 def test_bash_completion_completes_commands_values_files_and_pids():
-    assert _complete("") == {"run", "watch", "check", "demo"}
+    assert _complete("") == {"run", "watch", "check", "demo", "report"}
     assert _complete("run", "--on-deadlock", "") == {"alert", "kill", "restart"}
     assert _complete("check", "--webhook-format", "") == \
         {"slack", "discord", "teams", "mattermost", "generic"}

@@ -78,10 +78,10 @@ memfile_set(struct memfile *m, const void *data, size_t size)
 		abort();
 	for (off_t off = 0; size > 0; off += n, p += n, size -= (size_t)n) {
 		n = pwrite(m->fd, p, size, off);
-		if (n <= 0 && errno != EINTR)
+		if (n == -1 && errno == EINTR)
+			n = 0;  /* again, from the same place */
+		else if (n <= 0)
 			abort();
-		if (n < 0)
-			n = 0;
 	}
 }
 

@@ -138,8 +138,7 @@ check_blanks(const char *text, const struct size_spec *size, int size_rc,
 	snprintf(padded, n + 5, " \t%s\t ", text);
 	rc = units_parse_size(padded, &s2);
 	if ((rc == 0) != (size_rc == 0) || (rc == 0 && (s2.kind != size->kind ||
-	    s2.bytes != size->bytes || memcmp(&s2.percent, &size->percent,
-	    sizeof s2.percent) != 0)))
+	    s2.bytes != size->bytes || s2.percent != size->percent)))
 		abort();
 	rc = units_parse_duration_ms(padded, &ms2);
 	if ((rc == 0) != (dur_rc == 0) || (rc == 0 && ms2 != ms))
