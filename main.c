@@ -317,10 +317,11 @@ static int cmd_run(int argc, char **argv, const struct options *o, bool dashdash
 
 	if (dashdash) {
 		char name[40];
-		char *command = shell_join(argv, argc);
 
 		if (argc == 0)
 			return usage_error("%s", "run --: no command given");
+		char *command = shell_join(argv, argc);
+
 		command_pair_name(argv[0], name, sizeof(name));
 		plan = command ? plan_new_command(name, command, o->inputs) : NULL;
 		free(command);

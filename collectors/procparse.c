@@ -119,7 +119,7 @@ match_key(struct cursor *c, const char *key)
 int
 procparse_stat(const char *buf, size_t len, struct stat_fields *out)
 {
-	struct cursor c = { buf, buf + len };
+	struct cursor c;
 	const char *open, *close;
 	uint64_t pid, ppid, threads, v;
 	size_t comm_len;
@@ -127,6 +127,7 @@ procparse_stat(const char *buf, size_t len, struct stat_fields *out)
 
 	if (buf == NULL || out == NULL)
 		return -EINVAL;
+	c = (struct cursor){ buf, buf + len };  /* buf is known non-NULL here */
 	memset(out, 0, sizeof *out);
 
 	/* "PID (" */
@@ -209,11 +210,12 @@ procparse_stat(const char *buf, size_t len, struct stat_fields *out)
 int
 procparse_statm(const char *buf, size_t len, uint64_t *pages)
 {
-	struct cursor c = { buf, buf + len };
+	struct cursor c;
 	uint64_t size, resident;
 
 	if (buf == NULL || pages == NULL)
 		return -EINVAL;
+	c = (struct cursor){ buf, buf + len };  /* buf is known non-NULL here */
 	if (!parse_u64(&c, &size) || c.p >= c.end || *c.p != ' ')
 		return -EINVAL;
 	c.p++;
@@ -226,12 +228,13 @@ procparse_statm(const char *buf, size_t len, uint64_t *pages)
 int
 procparse_io(const char *buf, size_t len, uint64_t *bytes)
 {
-	struct cursor c = { buf, buf + len };
+	struct cursor c;
 	bool have_r = false, have_w = false;
 	uint64_t rchar = 0, wchar = 0, v;
 
 	if (buf == NULL || bytes == NULL)
 		return -EINVAL;
+	c = (struct cursor){ buf, buf + len };  /* buf is known non-NULL here */
 	while (c.p < c.end) {
 		uint64_t *dst = NULL;
 		bool *have = NULL;
@@ -279,13 +282,14 @@ procparse_meminfo(const char *buf, size_t len, struct sys_sample *out)
 	static const char *const keys[] = {
 		"MemTotal", "MemAvailable", "SwapTotal", "SwapFree",
 	};
-	struct cursor c = { buf, buf + len };
+	struct cursor c;
 	uint64_t values[4] = { 0, 0, 0, 0 };
 	bool seen[4] = { false, false, false, false };
 	size_t i;
 
 	if (buf == NULL || out == NULL)
 		return -EINVAL;
+	c = (struct cursor){ buf, buf + len };  /* buf is known non-NULL here */
 	while (c.p < c.end) {
 		for (i = 0; i < 4; i++) {
 			if (!match_key(&c, keys[i]))
@@ -355,12 +359,13 @@ parse_psi_line(struct cursor *c, double *avg10)
 int
 procparse_psi(const char *buf, size_t len, double *some_avg10, double *full_avg10)
 {
-	struct cursor c = { buf, buf + len };
+	struct cursor c;
 	bool have_some = false, have_full = false;
 	double some = 0.0, full = 0.0;
 
 	if (buf == NULL || some_avg10 == NULL || full_avg10 == NULL)
 		return -EINVAL;
+	c = (struct cursor){ buf, buf + len };  /* buf is known non-NULL here */
 	while (c.p < c.end) {
 		skip_spaces(&c);
 		if (c.p >= c.end)
@@ -434,12 +439,13 @@ int
 procparse_children(const char *buf, size_t len,
 		   void (*fn)(pid_t pid, void *ctx), void *ctx)
 {
-	struct cursor c = { buf, buf + len };
+	struct cursor c;
 	uint64_t pid = 0;
 	int count = 0;
 
 	if (buf == NULL && len != 0)
 		return -EINVAL;
+	c = (struct cursor){ buf, buf ? buf + len : buf };
 	/* Check the whole list first, so that garbage calls fn for nothing. */
 	for (skip_spaces(&c); c.p < c.end; skip_spaces(&c)) {
 		if (!parse_u64(&c, &pid) || pid == 0 || pid > INT_MAX ||

@@ -14,6 +14,7 @@
  * Precedence: built-in defaults < [limits] < pair keys < options. [limits]
  * may come after the pairs, so a pair's own limits keys are kept as text and
  * applied over [limits] once the whole file is read. */
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -133,9 +134,12 @@ trim(char *s)
 {
 	size_t n;
 
-	s += strspn(s, " \t");
+	/* Every kind of white space, as libinih strips it from short lines:
+	 * a long line must not keep a '\r' a short one would lose. */
+	while (*s != '\0' && isspace((unsigned char)*s))
+		s++;
 	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
 		s[--n] = '\0';
 	return s;
 }
@@ -272,6 +276,11 @@ plan_read_line(char *buf, int num, void *stream)
 		return NULL;
 	p->lineno++;
 	line = p->raw;
+	if (memchr(line, '\0', (size_t)n) != NULL) {
+		/* Everything after it would vanish without a word. */
+		parse_error(p, p->lineno, "line holds a NUL byte");
+		return NULL;
+	}
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
 	if (p->lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
@@ -438,6 +447,13 @@ plan_handle(void *user, const char *section, const char *name, const char *value
 	if (p->key_line[key] != 0) {
 		parse_error(p, p->lineno, "key '%s' given twice in %s (first on line %d)",
 		    name, label, p->key_line[key]);
+		return 0;
+	}
+	if (value[0] == ';' || value[0] == '#') {
+		/* "key =;x" keeps ";x" here but reads as a comment once
+		 * printed by check with a blank before it: refuse it. */
+		parse_error(p, p->lineno, "key '%s': a value may not start with '%c', which "
+		    "reads as a comment (got '%s')", name, value[0], value);
 		return 0;
 	}
 	p->key_line[key] = p->lineno;

@@ -27,6 +27,8 @@ skip_blanks(const char *p)
 	return p;
 }
 
+enum { UNITS_MAX_DECIMALS = 9 };
+
 /* Reads a decimal at *pp and moves *pp past it. Returns false on no digits,
  * a dangling '.', or an integer part above UINT64_MAX. */
 static bool
@@ -50,10 +52,13 @@ decimal_read(const char **pp, struct decimal *d)
 		p++;
 		if (!isdigit((unsigned char)*p))
 			return false;
-		/* Digits past the 20th cannot change a double in [0, 1). */
+		/* At most 9 decimals: finer than anyone means, and every
+		 * value then prints back exactly (the fuzzer found
+		 * "0.000000000000000000001%" printed as 0). */
 		for (; isdigit((unsigned char)*p); p++) {
-			if (n < sizeof frac - 1)
-				frac[n++] = *p;
+			if (n - 2 == UNITS_MAX_DECIMALS)
+				return false;
+			frac[n++] = *p;
 		}
 		frac[n] = '\0';
 		d->fraction = strtod(frac, NULL);
@@ -238,7 +243,9 @@ units_parse_number(const char *text, bool allow_percent, double *out)
 		value /= 100.0;
 	else if (len != 0)
 		return -EINVAL;
-	if (!(value > 0) || !isfinite(value))
+	/* A ratio or share above a billion is a typo, and above 2^64 it
+	 * would not print back as a number the parser takes. */
+	if (!(value > 0) || !isfinite(value) || value > 1e9)
 		return -EINVAL;
 	*out = value;
 	return 0;

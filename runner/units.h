@@ -21,7 +21,7 @@ struct size_spec {
 
 /* Parses SIZE: an integer or decimal with an optional suffix K M G T (powers
  * of 1024; KB, KiB, ... and B accepted, case-insensitive), "N%", "unlimited"
- * (also "max", "infinity") and "auto". Leading and trailing blanks are
+ * (also "max", "infinity") and "auto"; at most 9 decimals. Leading and trailing blanks are
  * ignored. Returns 0, or -EINVAL for anything else (empty, negative, junk
  * after the number, overflow, a percentage above 100 or below 0). Whether
  * "auto" or "unlimited" is allowed for a key is the caller's decision. */
@@ -36,8 +36,8 @@ uint64_t units_size_resolve(const struct size_spec *s, uint64_t base);
  * -EINVAL. */
 int units_parse_duration_ms(const char *text, uint64_t *ms);
 
-/* Parses a positive finite decimal ("6", "2.5"), or "N%" as N/100 when
- * allow_percent. 0 or -EINVAL. */
+/* Parses a positive decimal up to 1e9 with at most 9 decimals ("6", "2.5"),
+ * or "N%" as N/100 when allow_percent. 0 or -EINVAL. */
 int units_parse_number(const char *text, bool allow_percent, double *out);
 
 /* Writes a size for people: "512 B", "1.5 KiB", "9.3 GiB" (one decimal above
