@@ -36,7 +36,9 @@ struct eventlog *eventlog_new(FILE *out, const char *path, char *err, size_t err
 			eventlog_free(log);
 			return NULL;
 		}
+		/* The sink owns fp from here: eventlog_free closes it. */
 		log->sinks[log->n_sinks++] = (struct eventlog_sink){ fp, true, strdup(path) };
+		// cppcheck-suppress resourceLeak
 	}
 	return log;
 }

@@ -186,7 +186,7 @@ void webhook_easy_result(const struct curlapi *api, CURL *easy, CURLcode code, c
 			json_t *ra = json_object_get(root, "retry_after");
 
 			if (json_is_number(ra) && json_number_value(ra) >= 0 &&
-			    json_number_value(ra) < WEBHOOK_RETRY_AFTER_MAX_MS / 1000) {
+			    json_number_value(ra) < WEBHOOK_RETRY_AFTER_MAX_MS / 1000.0) {
 				uint64_t ms = (uint64_t)(json_number_value(ra) * 1000.0 + 0.5);
 
 				if (!out->have_retry_after || ms > out->retry_after_ms)

@@ -126,13 +126,13 @@ int demo_write_plan(const char *dir, const char *sim, uint64_t mem_total, char *
 		"output = merged06.out\n"
 		"verify = test -s merged06.out\n"
 		"cleanup = input06.bin\n",
-		(unsigned long long)kill_mib, (unsigned long long)(kill_mib * 5 / 4),
-		sim, (unsigned long long)(input_mib * 3),
-		sim, (unsigned long long)(input_mib * 4),
-		sim, (unsigned long long)(kill_mib * 2),
-		sim, (unsigned long long)(input_mib * 2),
+		(unsigned long long)kill_mib, (unsigned long long)kill_mib * 5 / 4,
+		sim, (unsigned long long)input_mib * 3,
+		sim, (unsigned long long)input_mib * 4,
+		sim, (unsigned long long)kill_mib * 2,
+		sim, (unsigned long long)input_mib * 2,
 		sim,
-		sim, (unsigned long long)(input_mib * 3));
+		sim, (unsigned long long)input_mib * 3);
 	if (fclose(fp) != 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));

@@ -207,7 +207,7 @@ int loop_run_once(struct loop *loop, int max_wait_ms)
 	if (loop->before_sleep != NULL)
 		loop->before_sleep(loop->before_sleep_ctx, loop->now_ms);
 
-	int rc = poll(loop->pfds, (nfds_t)(n_own + n_src), loop_wait_ms(loop, max_wait_ms));
+	int rc = poll(loop->pfds, (nfds_t)n_own + (nfds_t)n_src, loop_wait_ms(loop, max_wait_ms));
 
 	if (rc < 0 && errno != EINTR)
 		return -errno;

@@ -682,7 +682,7 @@ plan_free(struct plan *plan)
 {
 	if (plan == NULL)
 		return;
-	for (int i = 0; i < plan->n_pairs; i++) {
+	for (int i = 0; plan->pairs != NULL && i < plan->n_pairs; i++) {
 		struct pair_spec *pair = &plan->pairs[i];
 		free(pair->name);
 		free(pair->command);

@@ -373,7 +373,7 @@ set_retries(int *dst, const char *value, char *why, size_t len)
 	if (value[0] == '\0' || strspn(value, "0123456789") != strlen(value) ||
 	    strlen(value) > 3)
 		return fail(why, len, "must be a whole number from 0 to 100");
-	n = atoi(value);
+	n = (int)strtol(value, NULL, 10);   /* at most 3 digits, checked above */
 	if (n > 100)
 		return fail(why, len, "must be a whole number from 0 to 100");
 	*dst = n;
