@@ -23,6 +23,7 @@
 
 enum {
 	RUN_MIN_CHECK_MS = 1,          /* fastest RSS check near the line */
+	RUN_DISCOVER_MS = 100,         /* near the line, new processes are looked for this often */
 	RUN_CAPTURE_LIMIT_MS = 30000,  /* the capture command's bound */
 	RUN_ALERT_GRACE_MS = 10000,    /* queued alerts' time to go out at exit */
 	RUN_MAX_CGROUP_PIDS = 4096,

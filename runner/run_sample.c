@@ -240,6 +240,14 @@ static void run_on_fast(void *ctx, uint64_t now_ms)
 	if (!p->active)
 		return;
 	now_ms = loop_refresh_now(run->loop);
+	/* The fast read sees only the processes the last full sample found.
+	 * A child forked since (the job under a shell that does not exec)
+	 * could fill memory unseen until the next tick: near the line, look
+	 * for new processes ten times a second. */
+	if (p->last_full == NULL || now_ms - p->last_full->t_ms >= RUN_DISCOVER_MS) {
+		run_sample_pair_full(run, p, now_ms);
+		return;
+	}
 	run_eval_pair(run, p, proctree_sample_rss(p->tree, now_ms));
 	run_sample_schedule_fast(run, p, now_ms);
 }

@@ -463,3 +463,20 @@ inputs = in2
         big = lines[1]
         # the small pair peaked at about 2.5x its input: the big one would cross the line
         assert "input 300.0 MiB x 2." in big and "crosses kill_rss" in big, big
+
+
+def test_kill_close_to_the_line_when_the_job_is_a_child_of_a_shell():
+    # The shell forks rather than execs: the allocating process appears
+    # after the first sample and must still be caught near the line.
+    with Dir() as d:
+        d.write("plan.ini", f"""
+[limits]
+kill_rss = 1G
+[pair forked]
+command = sleep 0.3; {SIM} --peak 3G --hold 20s; true
+""")
+        for _ in range(3):
+            rc, ev, err = run(["run", "--headless", str(d.path / "plan.ini")])
+            kill = one(ev, "kill", pair="forked")
+            assert 1024 * MiB < kill["rss"] < 1024 * MiB * 1.10, kill
+            (d.path / "mergewatch-logs/state").unlink()

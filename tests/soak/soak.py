@@ -89,6 +89,11 @@ class Tmux:
 
     def close(self):
         self.run("kill-server")
+        # tmux leaves its socket behind when its server is killed
+        sock = pathlib.Path(f"/tmp/tmux-{os.getuid()}") / self.socket
+        if os.environ.get("TMUX_TMPDIR"):
+            sock = pathlib.Path(os.environ["TMUX_TMPDIR"]) / f"tmux-{os.getuid()}" / self.socket
+        sock.unlink(missing_ok=True)
 
 
 def find_child(parent, comm, timeout=20):
