@@ -57,13 +57,44 @@ svg_byte_unit(double max, const char **name)
 	return unit;
 }
 
+/* floor and ceil for the chart's modest values, and the largest power of
+ * ten not above x: the watchdog links this file, and libm would cost it a
+ * third of a MiB of resident pages for three functions. */
+static double
+svg_floor(double x)
+{
+	double t = (double)(long long)x;
+
+	return t > x ? t - 1 : t;
+}
+
+static double
+svg_ceil(double x)
+{
+	double t = (double)(long long)x;
+
+	return t < x ? t + 1 : t;
+}
+
+static double
+svg_power_of_ten_below(double x)
+{
+	double mag = 1;
+
+	while (mag > x && mag > 1e-12)
+		mag /= 10;
+	while (mag * 10 <= x && mag < 1e300)
+		mag *= 10;
+	return mag;
+}
+
 double
 svg_nice_step(double range, int target)
 {
 	if (!(range > 0) || target < 1)
 		return 1;
 	double raw = range / target;
-	double mag = pow(10, floor(log10(raw)));
+	double mag = svg_power_of_ten_below(raw);
 	double norm = raw / mag;
 
 	if (norm < 1.5)
@@ -97,7 +128,7 @@ svg_axis_bytes(struct strbuf *b, const struct svg_chart *c)
 	double step = svg_nice_step((c->y1 - c->y0) / unit, 5);
 	char label[32];
 
-	for (double v = ceil(c->y0 / unit / step) * step; v * unit <= c->y1 + 1e-9; v += step) {
+	for (double v = svg_ceil(c->y0 / unit / step) * step; v * unit <= c->y1 + 1e-9; v += step) {
 		double y = svg_y(c, v * unit);
 
 		strbuf_addf(b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
@@ -237,7 +268,7 @@ svg_series(struct strbuf *b, const struct svg_chart *c, const struct svg_pt *pts
 	strbuf_addf(b, "<path class=\"%s\" d=\"", cls);
 	for (size_t i = 0; i < n; i++) {
 		const struct svg_pt *p = &pts[i];
-		long index = (long)floor((svg_x(c, p->t_ms) - c->left) / SVG_BUCKET_PX);
+		long index = (long)svg_floor((svg_x(c, p->t_ms) - c->left) / SVG_BUCKET_PX);
 
 		if (i > 0 && p->t_ms - pts[i - 1].t_ms > gap_ms) {
 			svg_bucket_flush(&pen, c, &k);
