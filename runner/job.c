@@ -295,8 +295,38 @@ int job_signal_pid(const char *proc_root, pid_t pid, uint64_t start_ticks, int s
 	return rc;
 }
 
+/* True when pid's /proc cgroup file names a group whose last component is
+ * group: the pair's own cgroup, whichever controller lists it. */
+static bool job_in_group(const char *proc_root, pid_t pid, const char *group)
+{
+	char path[256], buf[4096];
+	size_t glen = strlen(group);
+
+	snprintf(path, sizeof(path), "%s/%d/cgroup", proc_root, (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	char *save = NULL;
+
+	for (char *line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		size_t len = strlen(line);
+
+		if (len > glen && line[len - glen - 1] == '/' && strcmp(line + len - glen, group) == 0)
+			return true;
+	}
+	return false;
+}
+
 int job_signal_tree(struct job *job, const char *proc_root, int sig,
-		    const struct tree_sample *tree, const pid_t *extra, int n_extra)
+		    const struct tree_sample *tree, const pid_t *extra, int n_extra,
+		    const char *extra_group)
 {
 	int sent = 0;
 
@@ -310,9 +340,18 @@ int job_signal_tree(struct job *job, const char *proc_root, int sig,
 		if (p->pid != job->pid && job_signal_pid(proc_root, p->pid, p->start_ticks, sig) == 0)
 			sent++;
 	}
-	for (int i = 0; i < n_extra; i++) {
-		if (extra[i] != job->pid && job_signal_pid(proc_root, extra[i], 0, sig) == 0)
+	for (int i = 0; extra_group != NULL && i < n_extra; i++) {
+		if (extra[i] == job->pid)
+			continue;
+		int fd = pidfd_open(extra[i], 0);
+
+		if (fd < 0)
+			continue;
+		/* The pidfd pins the process; still in our group means ours. */
+		if (job_in_group(proc_root, extra[i], extra_group) &&
+		    pidfd_send_signal(fd, sig, NULL, 0) == 0)
 			sent++;
+		close(fd);
 	}
 	return sent;
 }

@@ -64,10 +64,13 @@ int job_signal_pid(const char *proc_root, pid_t pid, uint64_t start_ticks, int s
 /* Sends sig to the whole tree: the root through its pidfd, the root's process
  * group while the root is not yet reaped (its PID, and so the group ID, cannot
  * be reused before that), every process of the latest tree sample (checked by
- * start time) and every PID in extra (the pair's cgroup, which only ever holds
- * the pair's processes). Returns how many processes were signalled. */
+ * start time) and every PID in extra, read from the pair's cgroup named
+ * extra_group: each is signalled only if, once its pidfd is open, it is still
+ * in that group (a PID freed and reused since the read is not). Returns how
+ * many processes were signalled. */
 int job_signal_tree(struct job *job, const char *proc_root, int sig,
-		    const struct tree_sample *tree, const pid_t *extra, int n_extra);
+		    const struct tree_sample *tree, const pid_t *extra, int n_extra,
+		    const char *extra_group);
 
 /* Signal names as the event log writes them: "SIGKILL". */
 const char *job_signal_name(int sig);

@@ -371,6 +371,15 @@ static void run_on_grace(void *ctx, uint64_t now_ms)
 		run_pair_kill(p->run, p, p->stop.reason, SIGKILL, p->stop.status);
 }
 
+/* The last component of the pair's cgroup path, NULL without one. */
+static const char *run_pair_group(const struct pair_rt *p)
+{
+	const char *path = p->cg ? cgroup_path(p->cg) : NULL;
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path;
+}
+
 /* Every PID in the pair's cgroup: the tree even where it escaped its parent. */
 static int run_pair_cgroup_pids(struct pair_rt *p, pid_t *pids, int max)
 {
@@ -403,10 +412,11 @@ void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int s
 		json_object_set_new(ev, "kill_rss", json_integer((json_int_t)p->lim.kill_rss_bytes));
 	int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
 
-	job_signal_tree(&p->job, run->cfg.proc_root, sig, p->last_full, pids, n);
+	job_signal_tree(&p->job, run->cfg.proc_root, sig, p->last_full, pids, n, run_pair_group(p));
 	if (p->paused && sig != SIGKILL) {
 		/* A stopped process acts on SIGTERM only once continued. */
-		job_signal_tree(&p->job, run->cfg.proc_root, SIGCONT, p->last_full, pids, n);
+		job_signal_tree(&p->job, run->cfg.proc_root, SIGCONT, p->last_full, pids, n,
+				run_pair_group(p));
 		p->paused = p->mp->paused = false;
 	}
 	run_emit(run, ev);
@@ -520,7 +530,8 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 		 * the cgroup. */
 		int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
 
-		job_signal_tree(&p->job, run->cfg.proc_root, SIGKILL, p->last_full, pids, n);
+		job_signal_tree(&p->job, run->cfg.proc_root, SIGKILL, p->last_full, pids, n,
+				run_pair_group(p));
 	}
 	if (p->progress != NULL && progress_poll(p->progress, &p->progress_done, &p->progress_total)) {
 		p->mp->progress_done = p->progress_done;
@@ -713,7 +724,7 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 		p->paused = !p->paused;
 		p->mp->paused = p->paused;
 		job_signal_tree(&p->job, run->cfg.proc_root, p->paused ? SIGSTOP : SIGCONT,
-				p->last_full, pids, n);
+				p->last_full, pids, n, run_pair_group(p));
 		run_sample_schedule_fast(run, p, loop_now_ms(run->loop));
 		return 0;
 	}

@@ -60,7 +60,7 @@ static void run_capture_done(struct run *run, struct pair_rt *p)
 		int code, sig;
 
 		loop_del_fd(run->loop, p->capture.pidfd);
-		job_signal_tree(&p->capture, run->cfg.proc_root, SIGKILL, NULL, NULL, 0);
+		job_signal_tree(&p->capture, run->cfg.proc_root, SIGKILL, NULL, NULL, 0, NULL);
 		while (job_reap(&p->capture, &code, &sig) == 0) {
 			/* SIGKILL was sent: the reap is immediate */
 		}
