@@ -201,6 +201,21 @@ static int read_webhook(const struct plan *plan, char **url)
 	return 0;
 }
 
+/* The host name as texts and chat messages show it: host names are ASCII
+ * letters, digits, '-' and '.', but the kernel takes any bytes, so anything
+ * else is shown as '?'. */
+static void read_host_name(char *buf, size_t len)
+{
+	if (gethostname(buf, len - 1) < 0)
+		snprintf(buf, len, "localhost");
+	buf[len - 1] = '\0';
+	for (char *c = buf; *c != '\0'; c++) {
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == '_'))
+			*c = '?';
+	}
+}
+
 /* One word for `run -- COMMAND`'s pair: the command's base name, reduced to
  * the characters a pair name may hold. */
 static void command_pair_name(const char *arg0, char *buf, size_t len)
@@ -258,7 +273,7 @@ static int execute(struct plan *plan, const struct options *o, bool watch, bool 
 
 	if ((rc = read_webhook(plan, &url)) != 0)
 		return rc;
-	gethostname(host, sizeof(host) - 1);
+	read_host_name(host, sizeof(host));
 	bool dashboard = !o->headless && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	const char *log = o->log_path;
 
@@ -425,7 +440,7 @@ static int cmd_check(int argc, char **argv, const struct options *o)
 		long status = 0;
 
 		err[0] = '\0';
-		gethostname(host, sizeof(host) - 1);
+		read_host_name(host, sizeof(host));
 		rc = read_webhook(plan, &url);
 		if (rc == 0 && url == NULL) {
 			fprintf(stderr, "mergewatch: --test-alert: no webhook configured "

@@ -41,6 +41,9 @@ struct pt_thread {
 	int fd_stat;
 	int fd_wchan;
 	int fd_children;
+	int fd_sched;
+	uint64_t runs;               /* schedstat's count of times scheduled */
+	bool runs_known;
 };
 
 /* A known process: one incarnation of a PID, with its files. */
@@ -189,7 +192,7 @@ pt_close_fd(int *fd)
 static void
 pt_thread_close(struct proctree *pt, struct pt_thread *th)
 {
-	int *fds[] = { &th->fd_stat, &th->fd_wchan, &th->fd_children };
+	int *fds[] = { &th->fd_stat, &th->fd_wchan, &th->fd_children, &th->fd_sched };
 	size_t i;
 
 	for (i = 0; i < sizeof fds / sizeof fds[0]; i++) {
@@ -540,7 +543,8 @@ pt_list_threads(struct proctree *pt, struct pt_proc *p)
 			struct pt_thread *th = &pt->thr_scratch[out++];
 
 			th->tid = pt->tids[j++];
-			th->fd_stat = th->fd_wchan = th->fd_children = -1;
+			th->fd_stat = th->fd_wchan = th->fd_children = th->fd_sched = -1;
+			th->runs_known = false;
 		}
 	}
 	while (i < p->n_threads)
@@ -842,6 +846,36 @@ pt_top_wchan(const struct thread_sample *ts, size_t n, char *out, size_t outlen)
 		snprintf(out, outlen, "%s", kinds[best]);
 }
 
+/* A process whose threads all sleep on a futex may still be a poll loop
+ * (Python's Event.wait(0.2)): its threads wake on their timeouts, too
+ * briefly to show as CPU time. schedstat's third field counts the times a
+ * thread was scheduled; a thread that ran since the previous scan is not
+ * blocked. Read only for such processes, so the usual scan costs nothing
+ * more. Returns true when some thread is known to have run. */
+static bool
+pt_threads_woke(struct proctree *pt, struct pt_proc *p)
+{
+	bool woke = false;
+
+	for (size_t t = 0; t < p->n_threads; t++) {
+		struct pt_thread *th = &p->threads[t];
+		unsigned long long on_cpu, waited, runs;
+		ssize_t n = pt_read(pt, &th->fd_sched, th->fd_sched >= 0 ? NULL :
+		    pt_path(pt, p->pid, th->tid, "schedstat"), PT_FD_THREAD);
+
+		if (n <= 0)
+			continue;       /* no schedstat (a fake tree): no evidence */
+		pt->buf[n < (ssize_t)pt->cap_buf ? n : n - 1] = '\0';
+		if (sscanf(pt->buf, "%llu %llu %llu", &on_cpu, &waited, &runs) != 3) /* NOLINT(cert-err34-c) */
+			continue;
+		if (th->runs_known && th->runs != runs)
+			woke = true;
+		th->runs = runs;
+		th->runs_known = true;
+	}
+	return woke;
+}
+
 /* Reads every thread's state and wait channel of one process. */
 static void
 pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_sample *s)
@@ -892,6 +926,8 @@ pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_sample *s)
 	 * deadlock, so all_futex needs every live thread seen waiting. */
 	s->all_futex = complete && live > 0 &&
 	    (size_t)s->futex_threads == live;
+	if (s->all_futex && pt_threads_woke(pt, p))
+		s->all_futex = false;
 	if (s->n_threads_scanned > 0)
 		pt_top_wchan(&pt->out_threads[s->first_thread],
 		    s->n_threads_scanned, s->top_wchan, sizeof s->top_wchan);

@@ -7,14 +7,16 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Writes raw with every byte below 0x20 (but newline and tab) and 0x7f shown
- * as \xNN: a process name must not rewrite the terminal of whoever reads
- * the file. */
+/* Writes raw with every byte outside printable ASCII shown as \xNN (and a
+ * backslash as \\): a process name must neither rewrite the terminal of
+ * whoever reads the file nor start a line of its own that forges a thread. */
 static void capture_put_escaped(FILE *fp, const char *raw)
 {
 	for (const unsigned char *s = (const unsigned char *)raw; *s != '\0'; s++) {
-		if ((*s < 0x20 && *s != '\n' && *s != '\t') || *s == 0x7f)
+		if (*s < 0x20 || *s >= 0x7f)
 			fprintf(fp, "\\x%02x", *s);
+		else if (*s == '\\')
+			fputs("\\\\", fp);
 		else
 			fputc(*s, fp);
 	}
@@ -37,7 +39,9 @@ static void capture_put_file(FILE *fp, const char *path, const char *indent)
 		return;
 	}
 	buf[n] = '\0';
-	for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+	char *save = NULL;
+
+	for (char *line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		fputs(indent, fp);
 		capture_put_escaped(fp, line);
 		fputc('\n', fp);

@@ -10,6 +10,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "../alerts/jsonstr.h"
 #include "../alerts/text.h"
 #include "clock.h"
 #include "lock.h"
@@ -482,8 +483,10 @@ int run_execute(struct run *run)
 	uint64_t now = loop_refresh_now(run->loop);
 
 	run->started_ms = now;
-	ev = json_pack("{s:s, s:s?, s:i, s:s}", "event", "run_start",
-		       "plan", run->plan->path, "pairs", run->n_pairs,
+	/* Paths and commands are bytes a user chose: jsonstr keeps them
+	 * valid JSON whatever they hold (json_pack's "s" would give NULL). */
+	ev = json_pack("{s:s, s:o?, s:i, s:s}", "event", "run_start",
+		       "plan", run->plan->path ? jsonstr_new(run->plan->path) : NULL, "pairs", run->n_pairs,
 		       "limit_mechanism", cgroup_mechanism_name(run->cgroup.mechanism));
 	if (run->plan->path == NULL)
 		json_object_set_new(ev, "plan", json_null());

@@ -110,6 +110,7 @@ struct run {
 	int stop_signal;               /* SIGINT/SIGTERM received */
 	bool log_error_reported;
 	bool metrics_error_reported;
+	bool state_error_reported;
 	uint64_t exit_deadline_ms;
 	int counts[PAIR_SKIPPED + 1];
 	/* groups the kernel had not let go of when their pair ended */

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../alerts/jsonstr.h"
 #include "fsutil.h"
 #include "planning.h"
 
@@ -67,8 +68,15 @@ static void run_pair_save_state(struct run *run, struct pair_rt *p, enum state_s
 	}
 	sp.ended_wall_s = status == STATE_RUNNING ? 0 : (int64_t)time(NULL);
 	snprintf(sp.reason, sizeof(sp.reason), "%s", reason ? reason : "");
-	if (state_put(run->state, &sp) < 0 || state_save(run->state, err, sizeof(err)) < 0)
-		run_note(run, "%s", err);
+	if (state_put(run->state, &sp) < 0 || state_save(run->state, err, sizeof(err)) < 0) {
+		/* Once: a full disk would repeat it at every pair. The old
+		 * state file stays whole (it is only ever replaced by rename). */
+		if (!run->state_error_reported)
+			run_note(run, "%s; the previous state file is kept", err);
+		run->state_error_reported = true;
+	} else {
+		run->state_error_reported = false;
+	}
 }
 
 static void run_on_advance(void *ctx, uint64_t now_ms)
@@ -243,8 +251,8 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 		run_pair_finish(run, p, PAIR_FAILED, "spawn");
 		return;
 	}
-	json_t *ev = json_pack("{s:s, s:s, s:i, s:s, s:I, s:i}", "event", "pair_start",
-			       "pair", p->name, "pid", (int)p->job.pid, "command", p->spec->command,
+	json_t *ev = json_pack("{s:s, s:s, s:i, s:o, s:I, s:i}", "event", "pair_start",
+			       "pair", p->name, "pid", (int)p->job.pid, "command", jsonstr_new(p->spec->command),
 			       "input_bytes", (json_int_t)input_bytes, "attempt", p->attempt);
 
 	run_emit(run, ev);
@@ -268,8 +276,8 @@ static bool run_pair_adopt(struct run *run, struct pair_rt *p, const struct stat
 	snprintf(p->adopted_cgroup, sizeof(p->adopted_cgroup), "%s", sp->cgroup);
 	run_note(run, "pair %s: adopting PID %d left running by an earlier mergewatch",
 		 p->name, (int)sp->pid);
-	json_t *ev = json_pack("{s:s, s:s, s:i, s:s, s:I, s:i, s:b}", "event", "pair_start",
-			       "pair", p->name, "pid", (int)p->job.pid, "command", p->spec->command,
+	json_t *ev = json_pack("{s:s, s:s, s:i, s:o, s:I, s:i, s:b}", "event", "pair_start",
+			       "pair", p->name, "pid", (int)p->job.pid, "command", jsonstr_new(p->spec->command),
 			       "input_bytes", (json_int_t)sp->input_bytes, "attempt", p->attempt,
 			       "adopted", 1);
 	run_emit(run, ev);
@@ -293,10 +301,12 @@ static void run_pair_start(struct run *run, struct pair_rt *p)
 		p->mp->resumed = true;
 		p->mp->peak_rss_bytes = sp->peak_rss_bytes;
 		p->lim.input_bytes = p->mp->input_bytes = sp->input_bytes;
-		if (sp->output[0] != '\0' && fsutil_file_size(sp->output) <= 0)
-			run_pair_finish(run, p, PAIR_FAILED, "output_missing");
-		else
-			run_pair_finish(run, p, PAIR_DONE, NULL);
+		char *out = p->spec->output ? run_pair_path(run, p, p->spec->output) : NULL;
+		bool missing = out != NULL && fsutil_file_size(out) <= 0;
+
+		free(out);
+		run_pair_finish(run, p, missing ? PAIR_FAILED : PAIR_DONE,
+				missing ? "output_missing" : NULL);
 		return;
 	}
 	if (sp != NULL && sp->status == STATE_RUNNING && run_pair_adopt(run, p, sp))
@@ -374,17 +384,38 @@ static void run_on_grace(void *ctx, uint64_t now_ms)
 /* The last component of the pair's cgroup path, NULL without one. */
 static const char *run_pair_group(const struct pair_rt *p)
 {
-	const char *path = p->cg ? cgroup_path(p->cg) : NULL;
+	const char *path = p->cg ? cgroup_path(p->cg) :
+			   p->adopted_cgroup[0] ? p->adopted_cgroup : NULL;
 	const char *slash = path ? strrchr(path, '/') : NULL;
 
 	return slash ? slash + 1 : path;
+}
+
+/* The PIDs listed in a cgroup directory's cgroup.procs (for an adopted
+ * pair, whose group a dead mergewatch made). */
+static int run_pair_read_procs(const char *dir, pid_t *pids, int max)
+{
+	char path[4200];
+	int n = 0;
+	long pid;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	FILE *fp = fopen(path, "re");
+
+	if (fp == NULL)
+		return 0;
+	/* One decimal PID a line, written by the kernel. */
+	while (n < max && fscanf(fp, "%ld", &pid) == 1) /* NOLINT(cert-err34-c) */
+		pids[n++] = (pid_t)pid;
+	fclose(fp);
+	return n;
 }
 
 /* Every PID in the pair's cgroup: the tree even where it escaped its parent. */
 static int run_pair_cgroup_pids(struct pair_rt *p, pid_t *pids, int max)
 {
 	if (p->cg == NULL)
-		return 0;
+		return p->adopted_cgroup[0] ? run_pair_read_procs(p->adopted_cgroup, pids, max) : 0;
 	int n = cgroup_read_pids(p->cg, pids, (size_t)max);
 
 	return n < 0 ? 0 : (n > max ? max : n);
@@ -584,8 +615,8 @@ static void run_pair_cleanup(struct run *run, struct pair_rt *p)
 	if (fsutil_remove_tree(path, keep, 3, &freed, err, sizeof(err)) < 0) {
 		run_note(run, "pair %s: %s", p->name, err);
 	} else {
-		json_t *ev = json_pack("{s:s, s:s, s:s, s:I}", "event", "cleanup", "pair", p->name,
-				       "path", path, "bytes_freed", (json_int_t)freed);
+		json_t *ev = json_pack("{s:s, s:s, s:o, s:I}", "event", "cleanup", "pair", p->name,
+				       "path", jsonstr_new(path), "bytes_freed", (json_int_t)freed);
 		run_emit(run, ev);
 	}
 	free(path);

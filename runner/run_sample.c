@@ -112,7 +112,7 @@ static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rul
 	json_object_set_new(ev, "threads", json_integer(e->threads));
 	json_object_set_new(ev, "futex_threads", json_integer(e->futex_threads));
 	json_object_set_new(ev, "stalled_s", json_real((double)e->stalled_ms / 1000.0));
-	json_object_set_new(ev, "capture", path[0] ? json_string(path) : json_null());
+	json_object_set_new(ev, "capture", path[0] ? jsonstr_new(path) : json_null());
 	run_emit(run, ev);
 	p->mp->deadlocked = true;
 	p->deadlock_action_pending = true;

@@ -14,6 +14,8 @@
 
 #include "state.h"
 
+#include "../alerts/jsonstr.h"
+
 enum { STATE_VERSION = 1 };
 
 struct state {
@@ -389,7 +391,9 @@ state_pair_json(const struct state_pair *p)
 	    state_set(o, "input_bytes", state_u64_json(p->input_bytes)) &&
 	    state_set(o, "peak_rss_bytes", state_u64_json(p->peak_rss_bytes)) &&
 	    state_set(o, "ratio", json_real(isfinite(p->ratio) ? p->ratio : 0)) &&
-	    state_set(o, "output", json_string(p->output)) &&
+	    /* The output path is the user's bytes: kept readable, not
+	     * relied on (a resumed run takes it from the plan). */
+	    state_set(o, "output", jsonstr_new(p->output)) &&
 	    state_set(o, "cgroup", json_string(p->cgroup)) &&
 	    state_set(o, "ended_wall_s", json_integer(p->ended_wall_s)) &&
 	    state_set(o, "reason", json_string(p->reason));

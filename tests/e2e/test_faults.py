@@ -337,12 +337,17 @@ def test_hostile_host_name_reaches_the_chat_as_valid_json():
 # --mount-proc), where /proc/sys/kernel/ns_last_pid picks the next PID.
 # A root with one child; mergewatch samples the tree; the child dies and an
 # unrelated process (the bystander) is given its PID; then the tree is
-# killed — by kill_rss under watch ("grow"), or by the sweep after its root
-# exits under run ("exit") — from the sample that still lists the old PID.
-PID_REUSE_HELPER = r'''
+# stopped while mergewatch's last full sample may still list the old PID:
+#   grow     watch; the root grows past kill_rss;
+#   stop     run; mergewatch is told to stop (SIGTERM) and stops the pair
+#            (SIGTERM, then SIGKILL) from a sample taken before the child
+#            died;
+#   exit     run; the root exits and mergewatch sweeps the stragglers of
+#            that sample.
+PID_REUSE_HELPER = r"""
 import json, os, signal, subprocess, sys, time
 MW, SIM, WORK, MODE = sys.argv[1:5]
-ROOT_CODE = """
+ROOT_CODE = '''
 import os, signal, sys
 sim, pidfile, mode = sys.argv[1:4]
 signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
@@ -358,7 +363,7 @@ if mode == "exit":
     os._exit(0)
 signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGUSR1])
 os.execv(sim, [sim, "--rate", "200M", "--peak", "2G", "--hold", "30s"])
-"""
+'''
 res = {}
 pidfile, script = os.path.join(WORK, "pids"), os.path.join(WORK, "root.py")
 out, trace = os.path.join(WORK, "events.jsonl"), os.path.join(WORK, "strace.txt")
@@ -370,9 +375,10 @@ if MODE == "grow":
         time.sleep(0.01)
     args = ["watch", "--headless", "--interval", "10s", "--kill-rss", "200M", str(root.pid)]
 else:
-    open(os.path.join(WORK, "plan.ini"), "w").write("[pair reuse]\ncommand = exec " + " ".join(cmd) + "\n")
-    args = ["run", "--headless", "--interval", "2s", os.path.join(WORK, "plan.ini")]
-pre = ["strace", "-qq", "-o", trace, "-e", "trace=pidfd_open,pidfd_send_signal,kill"] \
+    open(os.path.join(WORK, "plan.ini"), "w").write(
+        "[limits]\nkill_grace = 500ms\n[pair reuse]\ncommand = exec " + " ".join(cmd) + "\n")
+    args = ["run", "--headless", "--interval", "1s", os.path.join(WORK, "plan.ini")]
+pre = ["strace", "-qq", "-o", trace, "-e", "trace=openat,pidfd_open,pidfd_send_signal,kill"] \
     if os.environ.get("MW_STRACE") == "1" else []
 mw = subprocess.Popen(pre + [MW] + args, stdout=open(out, "w"), stderr=subprocess.PIPE,
                       text=True, cwd=WORK)
@@ -381,9 +387,17 @@ while time.monotonic() < deadline and not (os.path.exists(pidfile) and "pair_sta
     time.sleep(0.02)
 rpid, child = map(int, open(pidfile).read().split())
 res.update(root=rpid, child=child)
-# the full sample that lists the child: at once under watch; one interval
-# after the start under run, with a second one well after the kill
-time.sleep(0.5 if MODE == "grow" else 2.3)
+# wait for a full sample that lists the child: seen in the trace as the
+# statm file mergewatch keeps open for it; without strace, by the clock (at
+# once under watch; one interval after the start under run)
+if pre:
+    mark = f'"/proc/{child}/statm", O_RDONLY|O_CLOEXEC'
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and mark not in open(trace).read():
+        time.sleep(0.02)
+    time.sleep(0.1)
+else:
+    time.sleep(0.5 if MODE == "grow" else 1.2)
 os.kill(child, signal.SIGKILL)
 while os.path.exists(f"/proc/{child}"):
     time.sleep(0.01)
@@ -392,7 +406,14 @@ with open("/proc/sys/kernel/ns_last_pid", "w") as f:
     f.write(str(child - 1))
 bystander = subprocess.Popen(["sleep", "600"])
 res["bystander"] = bystander.pid
-os.kill(rpid, signal.SIGUSR1)
+if MODE == "stop":
+    # mergewatch itself, which runs under strace when the trace is on
+    target = mw.pid
+    if pre:
+        target = int(open(f"/proc/{mw.pid}/task/{mw.pid}/children").read().split()[0])
+    os.kill(target, signal.SIGTERM)
+else:
+    os.kill(rpid, signal.SIGUSR1)
 try:
     mw.wait(timeout=30)
 except subprocess.TimeoutExpired:
@@ -403,9 +424,9 @@ time.sleep(0.3)
 res["bystander_alive"] = bystander.poll() is None
 bystander.kill()
 bystander.wait()
-res["trace"] = open(trace).read() if pre else None
+res["trace"] = "".join(x for x in open(trace) if "openat" not in x) if pre else None
 print(json.dumps(res), flush=True)
-'''
+"""
 
 
 def pid_reuse(mode):
@@ -418,20 +439,37 @@ def pid_reuse(mode):
         assert p.returncode == 0, p.stderr
         res = json.loads(p.stdout.strip().splitlines()[-1])
         ev = read_events(d.path / "events.jsonl")
+        assert res["bystander"] == res["child"], f"the PID did not come back: {res}"
         return res, ev
 
 
-def test_a_recycled_pid_is_never_signalled_by_the_kill():
+def considered_the_old_pid(res):
+    """With strace: mergewatch did look at the recycled PID (it was in its
+    sample), so the bystander's survival is the start-time check's doing."""
+    if res["trace"] is not None:
+        assert f"pidfd_open({res['child']}," in res["trace"], res["trace"][-2000:]
+
+
+def test_a_recycled_pid_is_never_signalled_by_the_kill_rss_kill():
     if not IS_ROOT or not have("unshare"):
         return skip("needs root for a PID namespace of its own")
     res, ev = pid_reuse("grow")
-    assert res["bystander"] == res["child"], f"the PID did not come back: {res}"
     kill = one(ev, "kill")
     assert kill["reason"] == "rss" and kill["signal"] == "SIGKILL"
-    if res["trace"] is not None:
-        # mergewatch did consider the old PID (it was in its sample)...
-        assert f"pidfd_open({res['child']}," in res["trace"], res["trace"]
-    # ...and left the process that holds it now alone
+    # Near the line mergewatch looks for new processes every 100 ms, so this
+    # kill usually works from a sample taken after the child died: only the
+    # outcome is checked here, the start-time check by the two tests below.
+    assert res["bystander_alive"], res
+
+
+def test_a_recycled_pid_is_never_signalled_when_the_pair_is_stopped():
+    if not IS_ROOT or not have("unshare"):
+        return skip("needs root for a PID namespace of its own")
+    res, ev = pid_reuse("stop")
+    assert res["mw_rc"] == 143, res
+    assert [k["signal"] for k in of(ev, "kill")][:1] == ["SIGTERM"], ev
+    assert one(ev, "pair_end")["reason"] == "shutdown"
+    considered_the_old_pid(res)
     assert res["bystander_alive"], res
 
 
@@ -439,10 +477,8 @@ def test_a_recycled_pid_is_never_signalled_by_the_sweep_after_the_root_exits():
     if not IS_ROOT or not have("unshare"):
         return skip("needs root for a PID namespace of its own")
     res, ev = pid_reuse("exit")
-    assert res["bystander"] == res["child"], f"the PID did not come back: {res}"
     assert one(ev, "pair_end")["status"] == "done"
-    if res["trace"] is not None:
-        assert f"pidfd_open({res['child']}," in res["trace"], res["trace"]
+    considered_the_old_pid(res)
     assert res["bystander_alive"], res
 
 
@@ -504,6 +540,7 @@ def disk_full_scenario():
     result = {}
     d = Dir()
     fs = Tmpfs(d.path / "logs", "256k")
+    p = None
     try:
         quick = "".join(f"[pair q{i}]\ncommand = true\n" for i in range(DISK_FULL_PAIRS))
         d.write("plan.ini", f"""
@@ -536,6 +573,9 @@ command = sleep 1.5; exec {SIM} --rate 200M --peak 2G --hold 30s
                       log_after=(d.path / "logs/events.jsonl").read_bytes(),
                       ran=(d.path / "ran.txt").read_text().split())
     finally:
+        if p is not None and p.poll() is None:
+            p.kill()
+            p.wait()
         fs.close()
         d.__exit__(None, None, None)
     return result
@@ -719,6 +759,7 @@ kill_rss = 300M
 command = ({SIM} --name {straggler} --hold 300s &); sleep 2; exec {SIM} --rate 200M --peak 2G --hold 30s
 """)
         log = d.path / "mergewatch-logs/events.jsonl"
+        orphan = None
         try:
             p = start(["run", "--headless", str(d.path / "plan.ini")])
             try:
@@ -739,7 +780,7 @@ command = ({SIM} --name {straggler} --hold 300s &); sleep 2; exec {SIM} --rate 2
             survivors = [x for x in left if alive(x)]
             assert not survivors, f"stragglers of the adopted pair still alive: {survivors}"
         finally:
-            kill_pids(comm_pids(straggler))
+            kill_pids(comm_pids(straggler) + ([orphan] if orphan and alive(orphan) else []))
 
 
 # --------------------------------------------------------------------------
@@ -764,7 +805,7 @@ def test_churning_tree_no_crash_no_false_deadlock():
                 s = t.screen()
                 t.keys("q")
             counts = re.search(r"churn: (\d+) processes, (\d+) threads", churn_err)
-            assert counts and int(counts.group(1)) >= 2000 and int(counts.group(2)) >= 4000, churn_err
+            assert counts and int(counts.group(1)) >= 1000 and int(counts.group(2)) >= 2000, churn_err
             assert headless.returncode == 0 and err == "", (headless.returncode, err)
             assert (d.path / "b.err").read_text() == ""
             for name in ("a.jsonl", "b.jsonl"):
