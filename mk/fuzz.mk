@@ -40,7 +40,7 @@ FUZZ_SRC_plan           = runner/plan.c runner/plan_keys.c runner/plan_print.c \
                           runner/units.c
 FUZZ_SRC_progress       = runner/progress.c
 FUZZ_SRC_jsonstr        = alerts/jsonstr.c
-FUZZ_SRC_state          = runner/state.c
+FUZZ_SRC_state = runner/state.c alerts/jsonstr.c
 FUZZ_LIBS_plan          = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 FUZZ_LIBS_jsonstr       = $(FUZZ_JANSSON)
 FUZZ_LIBS_state         = $(FUZZ_JANSSON)
