@@ -449,6 +449,15 @@ plan_handle(void *user, const char *section, const char *name, const char *value
 		    name, label, p->key_line[key]);
 		return 0;
 	}
+	for (const unsigned char *c = (const unsigned char *)value; *c != '\0'; c++) {
+		if ((*c < 0x20 && *c != '\t') || *c == 0x7f) {
+			/* A form feed or carriage return before ';' would turn the
+			 * rest into a comment once printed back by check. */
+			parse_error(p, p->lineno, "key '%s': holds the control character 0x%02x",
+			    name, *c);
+			return 0;
+		}
+	}
 	if (value[0] == ';' || value[0] == '#') {
 		/* "key =;x" keeps ";x" here but reads as a comment once
 		 * printed by check with a blank before it: refuse it. */

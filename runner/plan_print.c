@@ -94,17 +94,26 @@ print_number(FILE *out, enum plan_keys_id key, double x)
 	print_line(out, plan_keys_name(key), value, NULL);
 }
 
-/* warn_at as "80%" when that reads back exactly, else as a fraction. */
+/* warn_at as the shortest "80%" that the parser reads back as the same
+ * value, else as the shortest such fraction: "55.9%" is parsed as
+ * 55.9 / 100, which no 9-decimal fraction need equal. */
 static void
 print_warn_at(FILE *out, double warn_at)
 {
-	char number[40], value[48];
+	char value[48];
 	double back;
 
-	format_number(warn_at * 100, number, sizeof number);
-	snprintf(value, sizeof value, "%s%%", number);
-	if (units_parse_number(value, true, &back) != 0 || back != warn_at)
-		format_number(warn_at, value, sizeof value);
+	for (int d = 0; d <= 7; d++) {
+		snprintf(value, sizeof value, "%.*f%%", d, warn_at * 100);
+		if (units_parse_number(value, true, &back) == 0 && back == warn_at)
+			goto print;
+	}
+	for (int d = 1; d <= 9; d++) {
+		snprintf(value, sizeof value, "%.*f", d, warn_at);
+		if (units_parse_number(value, false, &back) == 0 && back == warn_at)
+			goto print;
+	}
+print:
 	print_line(out, plan_keys_name(PLAN_KEY_WARN_AT), value, NULL);
 }
 
