@@ -450,9 +450,9 @@ plan_handle(void *user, const char *section, const char *name, const char *value
 		return 0;
 	}
 	for (const unsigned char *c = (const unsigned char *)value; *c != '\0'; c++) {
-		if ((*c < 0x20 && *c != '\t') || *c == 0x7f) {
-			/* A form feed or carriage return before ';' would turn the
-			 * rest into a comment once printed back by check. */
+		if (*c == '\r' || *c == '\v' || *c == '\f') {
+			/* White space libinih knows: before a ';' it would turn
+			 * the rest into a comment once printed back by check. */
 			parse_error(p, p->lineno, "key '%s': holds the control character 0x%02x",
 			    name, *c);
 			return 0;
