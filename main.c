@@ -462,7 +462,6 @@ static int cmd_check(int argc, char **argv, const struct options *o)
 		}
 		secret_free(url);
 	}
-	(void)err;
 	plan_free(plan);
 	return rc;
 }

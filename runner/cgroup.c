@@ -575,12 +575,21 @@ cgroup_attach(struct cgroup *cg, pid_t pid)
 int
 cgroup_read_pids(struct cgroup *cg, pid_t *pids, size_t max)
 {
+	return cgroup_read_pids_at(cg->path, pids, max);
+}
+
+int
+cgroup_read_pids_at(const char *dir, pid_t *pids, size_t max)
+{
+	char procs[PATH_MAX];
 	FILE *f;
 	long pid;
 	size_t count = 0;
 	int e;
 
-	if ((f = fopen(cg->procs, "re")) == NULL)
+	if (snprintf(procs, sizeof procs, "%s/cgroup.procs", dir) >= (int)sizeof procs)
+		return -ENAMETOOLONG;
+	if ((f = fopen(procs, "re")) == NULL)
 		return -errno;
 	/* The kernel writes one decimal PID a line: nothing to misconvert. */
 	while (fscanf(f, "%ld", &pid) == 1) { /* NOLINT(cert-err34-c) */

@@ -77,6 +77,9 @@ int cgroup_attach(struct cgroup *cg, pid_t pid);
  * many the group holds, which may exceed max, or -errno if cgroup.procs
  * cannot be read. */
 int cgroup_read_pids(struct cgroup *cg, pid_t *pids, size_t max);
+/* The same for a group known only by its directory (one a mergewatch that
+ * died made for a pair now adopted). */
+int cgroup_read_pids_at(const char *dir, pid_t *pids, size_t max);
 
 /* How many times the kernel's OOM killer acted in the group: v2
  * memory.events oom_kill (its subgroups included), v1 memory.oom_control

@@ -388,6 +388,7 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 	run->model.running = -1;
 	run->model.can_restart = !cfg->watch;
 	run->model.interval_ms = cfg->interval_ms;
+	run->assumed_rate_bytes_per_ms = run_sample_assumed_rate();
 	snprintf(run->model.host, sizeof(run->model.host), "%s", cfg->host);
 	run->actions = (struct model_actions){ run, run_pair_act };
 	if ((run->loop = loop_new()) == NULL) {

@@ -105,6 +105,7 @@ struct run {
 	int current;                   /* run mode: the pair in progress, n_pairs when over */
 	uint64_t tick_timer;
 	uint64_t started_ms;
+	double assumed_rate_bytes_per_ms;  /* worst-case growth before any is seen */
 	bool over;                     /* run_end written */
 	bool leaving;                  /* quit leaving the pair running */
 	int stop_signal;               /* SIGINT/SIGTERM received */
@@ -145,5 +146,9 @@ void run_sample_tick(struct run *run, uint64_t now_ms);
 void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms);
 void run_sample_schedule_fast(struct run *run, struct pair_rt *p, uint64_t now_ms);
 void run_sample_stop_pair(struct run *run, struct pair_rt *p);
+/* Reads new PROGRESS lines; logs a progress event at most once a second, or
+ * now when final. */
+void run_sample_progress(struct run *run, struct pair_rt *p, uint64_t now_ms, bool final);
+double run_sample_assumed_rate(void);
 
 #endif

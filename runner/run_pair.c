@@ -21,15 +21,10 @@ static bool run_state_final(enum pair_state s)
 	return s == PAIR_DONE || s == PAIR_FAILED || s == PAIR_KILLED || s == PAIR_SKIPPED;
 }
 
-static const char *run_pair_cwd(const struct run *run, const struct pair_rt *p)
-{
-	return p->spec->cwd != NULL ? p->spec->cwd : run->plan->dir;
-}
-
 /* A path of the plan (output, inputs, cleanup) as the pair's command sees it. */
 static char *run_pair_path(const struct run *run, const struct pair_rt *p, const char *path)
 {
-	char *cwd = fsutil_resolve(run->plan->dir, run_pair_cwd(run, p));
+	char *cwd = planning_pair_dir(run->plan, p->spec);
 	char *out = cwd ? fsutil_resolve(cwd, path) : NULL;
 
 	free(cwd);
@@ -121,7 +116,7 @@ static bool run_pair_inputs(struct run *run, struct pair_rt *p)
 	uint64_t bytes = 0;
 
 	if (p->spec->n_inputs > 0) {
-		char *cwd = fsutil_resolve(run->plan->dir, run_pair_cwd(run, p));
+		char *cwd = planning_pair_dir(run->plan, p->spec);
 		int rc = cwd ? fsutil_inputs_bytes(p->spec->inputs, p->spec->n_inputs, cwd, &bytes,
 						   err, sizeof(err)) : -ENOMEM;
 
@@ -232,7 +227,7 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 	p->progress_done = p->progress_total = 0;
 	p->mp->progress_done = p->mp->progress_total = 0;
 
-	char *cwd = fsutil_resolve(run->plan->dir, run_pair_cwd(run, p));
+	char *cwd = planning_pair_dir(run->plan, p->spec);
 	struct job_spec spec = {
 		.command = p->spec->command, .cwd = cwd, .env = p->spec->env,
 		.n_env = p->spec->n_env, .pair_name = p->name, .output_path = p->log_path,
@@ -391,32 +386,12 @@ static const char *run_pair_group(const struct pair_rt *p)
 	return slash ? slash + 1 : path;
 }
 
-/* The PIDs listed in a cgroup directory's cgroup.procs (for an adopted
- * pair, whose group a dead mergewatch made). */
-static int run_pair_read_procs(const char *dir, pid_t *pids, int max)
-{
-	char path[4200];
-	int n = 0;
-	long pid;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	FILE *fp = fopen(path, "re");
-
-	if (fp == NULL)
-		return 0;
-	/* One decimal PID a line, written by the kernel. */
-	while (n < max && fscanf(fp, "%ld", &pid) == 1) /* NOLINT(cert-err34-c) */
-		pids[n++] = (pid_t)pid;
-	fclose(fp);
-	return n;
-}
-
 /* Every PID in the pair's cgroup: the tree even where it escaped its parent. */
 static int run_pair_cgroup_pids(struct pair_rt *p, pid_t *pids, int max)
 {
-	if (p->cg == NULL)
-		return p->adopted_cgroup[0] ? run_pair_read_procs(p->adopted_cgroup, pids, max) : 0;
-	int n = cgroup_read_pids(p->cg, pids, (size_t)max);
+	int n = p->cg ? cgroup_read_pids(p->cg, pids, (size_t)max) :
+		p->adopted_cgroup[0] ? cgroup_read_pids_at(p->adopted_cgroup, pids, (size_t)max) : 0;
+
 
 	return n < 0 ? 0 : (n > max ? max : n);
 }
@@ -525,7 +500,7 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 		run_pair_finish(run, p, PAIR_DONE, NULL);
 		return;
 	}
-	char *cwd = fsutil_resolve(run->plan->dir, run_pair_cwd(run, p));
+	char *cwd = planning_pair_dir(run->plan, p->spec);
 	struct job_spec spec = {
 		.command = p->spec->verify, .cwd = cwd, .env = p->spec->env, .n_env = p->spec->n_env,
 		.pair_name = p->name, .output_path = p->log_path, .sigmask = &run->orig_mask,
@@ -564,20 +539,8 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 		job_signal_tree(&p->job, run->cfg.proc_root, SIGKILL, p->last_full, pids, n,
 				run_pair_group(p));
 	}
-	if (p->progress != NULL && progress_poll(p->progress, &p->progress_done, &p->progress_total)) {
-		p->mp->progress_done = p->progress_done;
-		p->mp->progress_total = p->progress_total;
-		p->progress_unlogged = true;
-	}
-	if (p->progress_unlogged) {
-		/* The last figure always reaches the log, whatever its age. */
-		json_t *ev = json_pack("{s:s, s:s, s:I, s:I}", "event", "progress", "pair", p->name,
-				       "done", (json_int_t)p->progress_done,
-				       "total", (json_int_t)p->progress_total);
-
-		p->progress_unlogged = false;
-		run_emit(run, ev);
-	}
+	/* The last figure always reaches the log, whatever its age. */
+	run_sample_progress(run, p, loop_now_ms(run->loop), true);
 	p->active = false;
 	run_sample_stop_pair(run, p);
 	loop_del_timer(run->loop, p->timeout_timer);
@@ -731,9 +694,7 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 			p->stop.restart = true;
 			return 0;
 		}
-		if (!run_state_final(p->mp->state) || p->index < run->current)
-			return -EBUSY;
-		return -EBUSY;
+		return -EBUSY;          /* only the running pair restarts */
 	case ACTION_SKIP:
 		if (p == NULL)
 			return -ESRCH;

@@ -7,13 +7,14 @@
 
 #include "../alerts/jsonstr.h"
 #include "capture.h"
-#include "fsutil.h"
+#include "planning.h"
 #include "clock.h"
 
 /* A worst-case fill rate assumed before any growth is seen: a little above
  * what one core can fault in (about 2.6 GB/s measured here), per core.
- * earlyoom reasons the same way about its sleep time. */
-static double run_assumed_rate_bytes_per_ms(void)
+ * earlyoom reasons the same way about its sleep time. Read once at the
+ * start: it is used at every fast check. */
+double run_sample_assumed_rate(void)
 {
 	static const double per_core = 4.0 * 1024 * 1024 * 1024 / 1000.0;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -49,6 +50,9 @@ static void run_do_deadlock_action(struct run *run, struct pair_rt *p)
 	}
 }
 
+/* Stops waiting for the capture command and takes the deadlock action (if
+ * the pair still runs). A command still running is killed; its pidfd stays
+ * in the loop and it is reaped when it has gone, never waited for here. */
 static void run_capture_done(struct run *run, struct pair_rt *p)
 {
 	if (!p->capturing)
@@ -56,16 +60,8 @@ static void run_capture_done(struct run *run, struct pair_rt *p)
 	p->capturing = false;
 	loop_del_timer(run->loop, p->capture_timer);
 	p->capture_timer = 0;
-	if (p->capture.pidfd >= 0) {
-		int code, sig;
-
-		loop_del_fd(run->loop, p->capture.pidfd);
+	if (p->capture.pidfd >= 0 && !p->capture.reaped)
 		job_signal_tree(&p->capture, run->cfg.proc_root, SIGKILL, NULL, NULL, 0, NULL);
-		while (job_reap(&p->capture, &code, &sig) == 0) {
-			/* SIGKILL was sent: the reap is immediate */
-		}
-		job_close(&p->capture);
-	}
 	if (p->deadlock_action_pending && p->active)
 		run_do_deadlock_action(run, p);
 }
@@ -76,8 +72,14 @@ static void run_capture_exited(void *ctx, int fd, short revents)
 
 	(void)revents;
 	for (int i = 0; i < run->n_pairs; i++) {
-		if (run->pairs[i].capturing && run->pairs[i].capture.pidfd == fd)
-			run_capture_done(run, &run->pairs[i]);
+		struct pair_rt *p = &run->pairs[i];
+		int code, sig;
+
+		if (p->capture.pidfd != fd || job_reap(&p->capture, &code, &sig) == 0)
+			continue;
+		loop_del_fd(run->loop, fd);
+		job_close(&p->capture);
+		run_capture_done(run, p);
 	}
 }
 
@@ -119,13 +121,14 @@ static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rul
 
 	const char *command = p->spec->limits.capture;
 
-	if (command == NULL || path[0] == '\0') {
+	/* No command, or the last one is still being reaped: act now. */
+	if (command == NULL || path[0] == '\0' || p->capture.pidfd >= 0) {
 		run_do_deadlock_action(run, p);
 		return;
 	}
 	pid_t target = e->n_blocked > 0 ? e->blocked_pids[0] : p->job.pid;
 	char *expanded = capture_expand(command, target);
-	char *cwd = fsutil_resolve(run->plan->dir, p->spec->cwd ? p->spec->cwd : run->plan->dir);
+	char *cwd = planning_pair_dir(run->plan, p->spec);
 	struct job_spec spec = {
 		.command = expanded, .cwd = cwd, .env = p->spec->env, .n_env = p->spec->n_env,
 		.pair_name = p->name, .output_path = path, .sigmask = &run->orig_mask,
@@ -223,7 +226,7 @@ void run_sample_schedule_fast(struct run *run, struct pair_rt *p, uint64_t now_m
 	if (!p->active || p->lim.kill_rss_bytes == UINT64_MAX || p->paused)
 		return;
 	uint64_t wait = rules_next_check_ms(&p->rules, &p->lim, run->cfg.interval_ms,
-					    RUN_MIN_CHECK_MS, run_assumed_rate_bytes_per_ms());
+					    RUN_MIN_CHECK_MS, run->assumed_rate_bytes_per_ms);
 
 	/* The base tick samples everything anyway: no extra timer far from
 	 * the line, so watching a calm tree costs nothing more. */
@@ -298,20 +301,27 @@ void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms)
 	p->mp->stalled_ms = p->rules.have_baseline && now_ms > p->rules.still_since_ms ?
 			    now_ms - p->rules.still_since_ms : 0;
 	run_eval_pair(run, p, s);
+	run_sample_progress(run, p, now_ms, false);
+	run_sample_schedule_fast(run, p, now_ms);
+}
+
+void run_sample_progress(struct run *run, struct pair_rt *p, uint64_t now_ms, bool final)
+{
 	if (p->progress != NULL && progress_poll(p->progress, &p->progress_done, &p->progress_total)) {
 		p->mp->progress_done = p->progress_done;
 		p->mp->progress_total = p->progress_total;
 		p->progress_unlogged = true;
 	}
-	if (p->progress_unlogged && now_ms - p->progress_logged_ms >= 1000) {
-		json_t *ev = json_pack("{s:s, s:s, s:I, s:I}", "event", "progress", "pair", p->name,
-				       "done", (json_int_t)p->progress_done,
-				       "total", (json_int_t)p->progress_total);
-		p->progress_unlogged = false;
-		p->progress_logged_ms = now_ms;
-		run_emit(run, ev);
-	}
-	run_sample_schedule_fast(run, p, now_ms);
+	/* At most one progress event a second per pair (SPEC). */
+	if (!p->progress_unlogged || (!final && now_ms - p->progress_logged_ms < 1000))
+		return;
+	json_t *ev = json_pack("{s:s, s:s, s:I, s:I}", "event", "progress", "pair", p->name,
+			       "done", (json_int_t)p->progress_done,
+			       "total", (json_int_t)p->progress_total);
+
+	p->progress_unlogged = false;
+	p->progress_logged_ms = now_ms;
+	run_emit(run, ev);
 }
 
 static void run_sample_system(struct run *run, uint64_t now_ms)
