@@ -30,7 +30,8 @@ LIBS     = -Wl,--as-needed $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 BUILD   ?= build
-LIB_SRC  = $(wildcard collectors/*.c alerts/*.c runner/*.c tui/*.c report/*.c)
+LAYERS   = lib collectors core plan jobs logdir alerts runner tui report
+LIB_SRC  = $(wildcard $(addsuffix /*.c,$(LAYERS)))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

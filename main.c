@@ -12,17 +12,18 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "lib/units.h"
+#include "collectors/sysmem.h"
+#include "plan/plan.h"
+#include "jobs/cgroup.h"
+#include "logdir/state.h"
 #include "alerts/alerts.h"
 #include "alerts/secret.h"
-#include "collectors/sysmem.h"
-#include "report/report.h"
-#include "runner/cgroup.h"
 #include "runner/demo.h"
-#include "runner/plan.h"
 #include "runner/planning.h"
 #include "runner/run.h"
-#include "runner/state.h"
-#include "runner/units.h"
+#include "tui/tui.h"
+#include "report/report.h"
 
 enum { EXIT_USAGE = 2 };
 
@@ -45,11 +46,14 @@ struct options {
 
 static const char usage_text[] =
 	"usage: mergewatch run   [OPTIONS] PLAN               run the plan's pairs under watch\n"
-	"       mergewatch run   [OPTIONS] -- COMMAND [ARG...] one-pair plan from the command line\n"
+	"       mergewatch run   [OPTIONS] -- COMMAND [ARG...] one-pair plan from the command "
+	"line\n"
 	"       mergewatch watch [OPTIONS] PID...              attach to running processes\n"
-	"       mergewatch check [OPTIONS] PLAN               validate a plan, print the effective settings\n"
+	"       mergewatch check [OPTIONS] PLAN               validate a plan, print the effective "
+	"settings\n"
 	"       mergewatch demo  [OPTIONS]                    self-contained demonstration\n"
-	"       mergewatch report LOG_DIR [-o FILE]            HTML report of a run (default LOG_DIR/report.html)\n"
+	"       mergewatch report LOG_DIR [-o FILE]            HTML report of a run (default "
+	"LOG_DIR/report.html)\n"
 	"       mergewatch --help | --version\n"
 	"\n"
 	"options:\n"
@@ -77,8 +81,7 @@ static void usage(FILE *out)
 	fputs(usage_text, out);
 }
 
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -91,8 +94,17 @@ static int usage_error(const char *fmt, ...)
 }
 
 enum {
-	OPT_HEADLESS = 256, OPT_LOG, OPT_INTERVAL, OPT_INPUTS, OPT_TEST_ALERT, OPT_PROC_ROOT,
-	OPT_CGROUP_ROOT, OPT_HELP, OPT_VERSION, OPT_PLAN_KEY, OPT_METRICS_FILE,
+	OPT_HEADLESS = 256,
+	OPT_LOG,
+	OPT_INTERVAL,
+	OPT_INPUTS,
+	OPT_TEST_ALERT,
+	OPT_PROC_ROOT,
+	OPT_CGROUP_ROOT,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_PLAN_KEY,
+	OPT_METRICS_FILE,
 };
 
 /* Options named after plan keys map straight onto plan_override. */
@@ -130,25 +142,48 @@ static int parse_options(int argc, char **argv, struct options *o)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+ho:", long_options, &index)) != -1) {
 		switch (c) {
-		case OPT_HEADLESS: o->headless = true; break;
-		case OPT_LOG: o->log_path = optarg; break;
-		case OPT_METRICS_FILE: o->metrics_path = optarg; break;
-		case 'o': o->out_path = optarg; break;
-		case OPT_INPUTS: o->inputs = optarg; break;
-		case OPT_TEST_ALERT: o->test_alert = true; break;
-		case OPT_PROC_ROOT: o->proc_root = optarg; break;
-		case OPT_CGROUP_ROOT: o->cgroup_root = optarg; break;
+		case OPT_HEADLESS:
+			o->headless = true;
+			break;
+		case OPT_LOG:
+			o->log_path = optarg;
+			break;
+		case OPT_METRICS_FILE:
+			o->metrics_path = optarg;
+			break;
+		case 'o':
+			o->out_path = optarg;
+			break;
+		case OPT_INPUTS:
+			o->inputs = optarg;
+			break;
+		case OPT_TEST_ALERT:
+			o->test_alert = true;
+			break;
+		case OPT_PROC_ROOT:
+			o->proc_root = optarg;
+			break;
+		case OPT_CGROUP_ROOT:
+			o->cgroup_root = optarg;
+			break;
 		case OPT_INTERVAL:
-			if (units_parse_duration_ms(optarg, &o->interval_ms) < 0 || o->interval_ms == 0)
-				return usage_error("option --interval: not a duration above zero (got '%s')", optarg);
+			if (units_parse_duration_ms(optarg, &o->interval_ms) < 0 ||
+			    o->interval_ms == 0)
+				return usage_error(
+					"option --interval: not a duration above zero (got '%s')",
+					optarg);
 			break;
 		case OPT_PLAN_KEY: {
 			const char *name = long_options[index].name;
 			static const char *const keys[][2] = {
-				{ "kill-rss", "kill_rss" }, { "memory-max", "memory_max" },
-				{ "swap-max", "swap_max" }, { "timeout", "timeout" },
-				{ "bloat-ratio", "bloat_ratio" }, { "deadlock-window", "deadlock_window" },
-				{ "on-deadlock", "on_deadlock" }, { "webhook-url-file", "webhook_url_file" },
+				{ "kill-rss", "kill_rss" },
+				{ "memory-max", "memory_max" },
+				{ "swap-max", "swap_max" },
+				{ "timeout", "timeout" },
+				{ "bloat-ratio", "bloat_ratio" },
+				{ "deadlock-window", "deadlock_window" },
+				{ "on-deadlock", "on_deadlock" },
+				{ "webhook-url-file", "webhook_url_file" },
 				{ "webhook-format", "format" },
 			};
 			if (o->n_overrides == 16)
@@ -161,7 +196,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->override_value[o->n_overrides++] = optarg;
 			break;
 		}
-		case OPT_HELP: case 'h':
+		case OPT_HELP:
+		case 'h':
 			usage(stdout);
 			exit(0);
 		case OPT_VERSION:
@@ -227,7 +263,10 @@ static void command_pair_name(const char *arg0, char *buf, size_t len)
 		char c = *base;
 
 		buf[n++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			   (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ? c : '_';
+		                           (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		                           c == '.'
+		                   ? c
+		                   : '_';
 	}
 	if (n == 0)
 		n = (size_t)snprintf(buf, len, "job");
@@ -263,7 +302,7 @@ static char *shell_join(char **argv, int argc)
 }
 
 static int execute(struct plan *plan, const struct options *o, bool watch, bool resume,
-		   const pid_t *pids, int n_pids)
+                   const pid_t *pids, int n_pids)
 {
 	char host[64] = "localhost";
 	char err[1024];
@@ -282,10 +321,20 @@ static int execute(struct plan *plan, const struct options *o, bool watch, bool 
 		log = log_path;
 	}
 	struct run_config cfg = {
-		.plan = plan, .watch = watch, .resume = resume, .watch_pids = pids, .n_watch = n_pids,
-		.interval_ms = o->interval_ms, .proc_root = o->proc_root,
-		.cgroup_root = o->cgroup_root, .event_out = dashboard ? NULL : stdout,
-		.log_path = log, .metrics_path = o->metrics_path, .webhook_url = url, .dashboard = dashboard, .host = host,
+		.plan = plan,
+		.watch = watch,
+		.resume = resume,
+		.watch_pids = pids,
+		.n_watch = n_pids,
+		.interval_ms = o->interval_ms,
+		.proc_root = o->proc_root,
+		.cgroup_root = o->cgroup_root,
+		.event_out = dashboard ? NULL : stdout,
+		.log_path = log,
+		.metrics_path = o->metrics_path,
+		.webhook_url = url,
+		.view = dashboard ? tui_view() : NULL,
+		.host = host,
 	};
 	/* The watchdog must stay responsive when the machine is deep in
 	 * swap: keep its pages in memory and let the kernel take others
@@ -294,8 +343,8 @@ static int execute(struct plan *plan, const struct options *o, bool watch, bool 
 	 * future lock past RLIMIT_MEMLOCK would make malloc fail. */
 	struct rlimit memlock;
 
-	if (geteuid() == 0 || (getrlimit(RLIMIT_MEMLOCK, &memlock) == 0 &&
-			       memlock.rlim_cur == RLIM_INFINITY))
+	if (geteuid() == 0 ||
+	    (getrlimit(RLIMIT_MEMLOCK, &memlock) == 0 && memlock.rlim_cur == RLIM_INFINITY))
 		mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT);
 	/* The collectors keep /proc files open per process and thread: use
 	 * the hard limit, not Debian's soft 1024. */
@@ -346,9 +395,11 @@ static int cmd_run(int argc, char **argv, const struct options *o, bool dashdash
 		}
 	} else {
 		if (argc != 1)
-			return usage_error("%s", argc == 0 ? "run: no plan given" : "run: one plan at a time");
+			return usage_error("%s", argc == 0 ? "run: no plan given"
+			                                   : "run: one plan at a time");
 		if (o->inputs != NULL)
-			return usage_error("%s", "--inputs goes with run -- COMMAND, not with a plan");
+			return usage_error("%s",
+			                   "--inputs goes with run -- COMMAND, not with a plan");
 		plan = plan_load(argv[0], &perr);
 		if (plan == NULL) {
 			fprintf(stderr, "mergewatch: %s\n", perr.msg);
@@ -377,7 +428,8 @@ static int cmd_watch(int argc, char **argv, const struct options *o)
 
 		if (*end != '\0' || v <= 0 || v > INT_MAX)
 			rc = usage_error("watch: '%s' is not a PID", argv[i]);
-		else if (snprintf(path, sizeof(path), "%s/%ld", o->proc_root, v), access(path, F_OK) < 0)
+		else if (snprintf(path, sizeof(path), "%s/%ld", o->proc_root, v),
+		         access(path, F_OK) < 0)
 			rc = usage_error("watch: PID %s: no such process", argv[i]);
 		pids[i] = (pid_t)v;
 	}
@@ -407,7 +459,8 @@ static int cmd_check(int argc, char **argv, const struct options *o)
 	char path[PATH_MAX], err[512];
 
 	if (argc != 1)
-		return usage_error("%s", argc == 0 ? "check: no plan given" : "check: one plan at a time");
+		return usage_error("%s", argc == 0 ? "check: no plan given"
+		                                   : "check: one plan at a time");
 	struct plan *plan = plan_load(argv[0], &perr);
 
 	if (plan == NULL) {
@@ -424,7 +477,8 @@ static int cmd_check(int argc, char **argv, const struct options *o)
 	cgroup_probe(o->cgroup_root, path, &probe);
 	if (rc == 0) {
 		printf("; plan %s is valid\n", argv[0]);
-		printf("; limit_mechanism = %s (%s)\n", cgroup_mechanism_name(probe.mechanism), probe.note);
+		printf("; limit_mechanism = %s (%s)\n", cgroup_mechanism_name(probe.mechanism),
+		       probe.note);
 		plan_print(plan, stdout, sys.mem_total_bytes, sys.swap_total_bytes);
 		/* History from an earlier run of this plan, read only. */
 		struct state *st = state_load(plan->log_dir, err, sizeof(err));
@@ -444,16 +498,18 @@ static int cmd_check(int argc, char **argv, const struct options *o)
 		rc = read_webhook(plan, &url);
 		if (rc == 0 && url == NULL) {
 			fprintf(stderr, "mergewatch: --test-alert: no webhook configured "
-				"(webhook_url_file or MERGEWATCH_WEBHOOK_URL)\n");
+			                "(webhook_url_file or MERGEWATCH_WEBHOOK_URL)\n");
 			rc = EXIT_USAGE;
 		} else if (rc == 0) {
-			struct alerts_config ac = { .url = url, .format = plan->webhook_format,
-						    .cooldown_ms = plan->cooldown_ms, .host = host };
+			struct alerts_config ac = { .url = url,
+				                    .format = plan->webhook_format,
+				                    .cooldown_ms = plan->cooldown_ms,
+				                    .host = host };
 			int r = alerts_send_test(&ac, &status, err, sizeof(err));
 
 			if (r < 0 || status < 200 || status > 299) {
 				fprintf(stderr, "mergewatch: test alert failed: %s\n",
-					err[0] ? err : "the webhook did not answer 2xx");
+				        err[0] ? err : "the webhook did not answer 2xx");
 				printf("; test alert: HTTP %ld\n", status);
 				rc = 1;
 			} else {
@@ -478,11 +534,14 @@ static int cmd_demo(const struct options *o)
 		sysmem_read(sm, 0, &sys);
 	sysmem_free(sm);
 	if (demo_find_sim(MW_LIBEXECDIR, sim, sizeof(sim)) < 0) {
-		fprintf(stderr, "mergewatch: demo: mergewatch-sim not found next to mergewatch "
-			"or in %s (run make)\n", MW_LIBEXECDIR);
+		fprintf(stderr,
+		        "mergewatch: demo: mergewatch-sim not found next to mergewatch "
+		        "or in %s (run make)\n",
+		        MW_LIBEXECDIR);
 		return 1;
 	}
-	if (mkdtemp(dir) == NULL || demo_write_plan(dir, sim, sys.mem_total_bytes, err, sizeof(err)) < 0) {
+	if (mkdtemp(dir) == NULL ||
+	    demo_write_plan(dir, sim, sys.mem_total_bytes, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mergewatch: demo: %s\n", err);
 		return 1;
 	}
@@ -544,8 +603,8 @@ int main(int argc, char **argv)
 			rest = 1;
 		}
 		if (rest != 1)
-			return usage_error("%s", rest == 0 ? "report: no log directory given" :
-					   "report: one log directory at a time");
+			return usage_error("%s", rest == 0 ? "report: no log directory given"
+			                                   : "report: one log directory at a time");
 		if (report_write(args[0], o.out_path, err, sizeof(err)) < 0) {
 			fprintf(stderr, "mergewatch: %s\n", err);
 			return 1;

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runner/clock.h"
+#include "../lib/clock.h"
 #include "alertq.h"
 
 struct alert_entry *alertq_entry_new(const json_t *event, const char *kind, uint64_t seq,
-				     uint64_t wall_ms)
+                                     uint64_t wall_ms)
 {
 	struct alert_entry *e = calloc(1, sizeof *e);
 	char ts[32];
@@ -21,7 +21,7 @@ struct alert_entry *alertq_entry_new(const json_t *event, const char *kind, uint
 	}
 	if (json_object_get(e->event, "ts") == NULL)
 		json_object_set_new(e->event, "ts",
-				    json_string(clock_format_rfc3339(wall_ms, ts, sizeof ts)));
+		                    json_string(clock_format_rfc3339(wall_ms, ts, sizeof ts)));
 	snprintf(e->kind, sizeof e->kind, "%s", kind);
 	e->pair = json_string_value(json_object_get(e->event, "pair"));
 	e->urgent = strcmp(kind, "kill") == 0 || strcmp(kind, "deadlock") == 0;
@@ -81,9 +81,9 @@ struct alert_entry *alertq_push(struct alertq *q, struct alert_entry *e, int bou
 		while (victim < q->n && q->items[victim]->urgent)
 			victim++;
 		if (victim == q->n && !e->urgent)
-			return e;               /* everything waiting outranks it */
+			return e; /* everything waiting outranks it */
 		if (victim == q->n)
-			victim = 0;             /* all urgent: the oldest goes */
+			victim = 0; /* all urgent: the oldest goes */
 		gone = alertq_remove_at(q, victim);
 	}
 	alertq_put_back(q, e);

@@ -12,27 +12,27 @@
 
 enum {
 	ALERTQ_KIND_LEN = 32,
-	ALERTQ_ROOM = 320,      /* the bound (alerts.h's 256) plus a failed message put back */
+	ALERTQ_ROOM = 320, /* the bound (alerts.h's 256) plus a failed message put back */
 };
 
 struct alert_entry {
-	json_t *event;                  /* owned copy of the event, with "ts" */
-	char kind[ALERTQ_KIND_LEN];     /* text_alert_kind */
-	const char *pair;               /* borrowed from event; NULL: none */
-	bool urgent;                    /* kill and deadlock go first, are dropped last */
-	uint64_t seq;                   /* order of offer */
-	int attempts;                   /* posts of it so far */
+	json_t *event;              /* owned copy of the event, with "ts" */
+	char kind[ALERTQ_KIND_LEN]; /* text_alert_kind */
+	const char *pair;           /* borrowed from event; NULL: none */
+	bool urgent;                /* kill and deadlock go first, are dropped last */
+	uint64_t seq;               /* order of offer */
+	int attempts;               /* posts of it so far */
 };
 
 struct alertq {
-	struct alert_entry *items[ALERTQ_ROOM];    /* urgent first, then by seq */
+	struct alert_entry *items[ALERTQ_ROOM]; /* urgent first, then by seq */
 	int n;
 };
 
 /* A new entry holding a copy of event, stamped "ts" (RFC 3339, from wall_ms)
  * if it has none. Returns NULL on allocation failure. */
 struct alert_entry *alertq_entry_new(const json_t *event, const char *kind, uint64_t seq,
-				     uint64_t wall_ms);
+                                     uint64_t wall_ms);
 void alertq_entry_free(struct alert_entry *e);
 
 /* Adds e while keeping at most bound entries. Returns the entry that had to

@@ -8,13 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runner/clock.h"
+#include "../lib/clock.h"
 #include "alerts.h"
 #include "alertq.h"
 #include "cooldown.h"
 #include "payload.h"
 #include "secret.h"
-#include "text.h"
+#include "../core/text.h"
 #include "webhook.h"
 
 enum {
@@ -25,7 +25,7 @@ enum {
 };
 
 _Static_assert(ALERTS_QUEUE_MAX + ALERTS_BATCH_MAX <= ALERTQ_ROOM,
-	       "a failed message's alerts must fit back into the queue");
+               "a failed message's alerts must fit back into the queue");
 
 struct alerts {
 	char *host;
@@ -35,19 +35,19 @@ struct alerts {
 	uint64_t rng;
 	alerts_emit_fn emit;
 	void *emit_ctx;
-	struct webhook *wh;             /* NULL: disabled */
+	struct webhook *wh; /* NULL: disabled */
 	struct cooldown *cooldown;
 
-	struct alertq queue;            /* waiting */
-	struct alert_entry *batch[ALERTS_BATCH_MAX];    /* in the post in flight */
+	struct alertq queue;                         /* waiting */
+	struct alert_entry *batch[ALERTS_BATCH_MAX]; /* in the post in flight */
 	int n_batch;
-	int dropped_pending;            /* dropped since the last message said so */
-	int batch_dropped;              /* ... and those the message in flight says */
-	uint64_t next_post_ms;          /* rate limit, backoff, Retry-After */
-	int fail_streak;                /* failed posts in a row, for the backoff */
+	int dropped_pending;   /* dropped since the last message said so */
+	int batch_dropped;     /* ... and those the message in flight says */
+	uint64_t next_post_ms; /* rate limit, backoff, Retry-After */
+	int fail_streak;       /* failed posts in a row, for the backoff */
 	uint64_t seq;
 
-	json_t *outbox;                 /* events to emit once our state is consistent */
+	json_t *outbox; /* events to emit once our state is consistent */
 	bool flushing;
 	char broken[384];
 };
@@ -80,10 +80,10 @@ static void alerts_flush(struct alerts *a)
 }
 
 static void alerts_report(struct alerts *a, const struct alert_entry *e, bool sent,
-			  long http_status, const char *error)
+                          long http_status, const char *error)
 {
 	json_t *ev = json_pack("{s:s, s:s, s:i}", "event", sent ? "alert_sent" : "alert_failed",
-			       "kind", e->kind, "attempts", e->attempts);
+	                       "kind", e->kind, "attempts", e->attempts);
 
 	if (ev == NULL)
 		return;
@@ -188,14 +188,20 @@ static void alerts_batch_done(struct alerts *a, const struct webhook_result *res
 	} else if (!alerts_retriable(res)) {
 		if (status == 0) {
 			snprintf(error, sizeof error, "%s; not retried", res->error);
-			snprintf(a->broken, sizeof a->broken, "webhook is unusable: %s", res->error);
+			snprintf(a->broken, sizeof a->broken, "webhook is unusable: %s",
+			         res->error);
 		} else if (alerts_status_broken(status)) {
-			snprintf(error, sizeof error, "HTTP %ld from %s: the destination is broken "
-				 "(wrong, revoked or deleted webhook URL?); not retried", status, host);
-			snprintf(a->broken, sizeof a->broken, "webhook to %s is broken: HTTP %ld — "
-				 "check MERGEWATCH_WEBHOOK_URL or webhook_url_file", host, status);
+			snprintf(error, sizeof error,
+			         "HTTP %ld from %s: the destination is broken "
+			         "(wrong, revoked or deleted webhook URL?); not retried",
+			         status, host);
+			snprintf(a->broken, sizeof a->broken,
+			         "webhook to %s is broken: HTTP %ld — "
+			         "check MERGEWATCH_WEBHOOK_URL or webhook_url_file",
+			         host, status);
 		} else {
-			snprintf(error, sizeof error, "HTTP %ld from %s; not retried", status, host);
+			snprintf(error, sizeof error, "HTTP %ld from %s; not retried", status,
+			         host);
 		}
 		for (int i = 0; i < a->n_batch; i++)
 			alerts_report(a, a->batch[i], false, status, error);
@@ -249,10 +255,12 @@ static void alerts_start_post(struct alerts *a, uint64_t now_ms)
 	for (size_t i = 0; i < n; i++)
 		events[i] = a->queue.items[i]->event;
 	if (dropped > 0)
-		snprintf(note, sizeof note, "(%d more alert%s dropped: the queue was full; "
-			 "see the event log)", dropped, dropped == 1 ? " was" : "s were");
+		snprintf(note, sizeof note,
+		         "(%d more alert%s dropped: the queue was full; "
+		         "see the event log)",
+		         dropped, dropped == 1 ? " was" : "s were");
 	body = payload_build(a->format, a->host, events, n, dropped > 0 ? note : NULL,
-			     clock_wall_ms(), &used);
+	                     clock_wall_ms(), &used);
 	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (text == NULL) {
@@ -368,7 +376,7 @@ static char *alerts_host(const char *host)
 }
 
 struct alerts *alerts_new(const struct alerts_config *cfg, alerts_emit_fn emit, void *emit_ctx,
-			  char *err, size_t errlen)
+                          char *err, size_t errlen)
 {
 	struct alerts *a = calloc(1, sizeof *a);
 	char why[256];
@@ -378,12 +386,16 @@ struct alerts *alerts_new(const struct alerts_config *cfg, alerts_emit_fn emit, 
 		return NULL;
 	}
 	a->format = cfg->format;
-	a->min_interval_ms = cfg->min_interval_ms ? cfg->min_interval_ms : ALERTS_DEFAULT_MIN_INTERVAL_MS;
-	a->backoff_base_ms = cfg->backoff_base_ms ? cfg->backoff_base_ms : ALERTS_DEFAULT_BACKOFF_BASE_MS;
-	a->backoff_cap_ms = cfg->backoff_cap_ms ? cfg->backoff_cap_ms : ALERTS_DEFAULT_BACKOFF_CAP_MS;
+	a->min_interval_ms =
+		cfg->min_interval_ms ? cfg->min_interval_ms : ALERTS_DEFAULT_MIN_INTERVAL_MS;
+	a->backoff_base_ms =
+		cfg->backoff_base_ms ? cfg->backoff_base_ms : ALERTS_DEFAULT_BACKOFF_BASE_MS;
+	a->backoff_cap_ms =
+		cfg->backoff_cap_ms ? cfg->backoff_cap_ms : ALERTS_DEFAULT_BACKOFF_CAP_MS;
 	a->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : ALERTS_DEFAULT_MAX_ATTEMPTS;
-	a->rng = cfg->jitter_seed ? cfg->jitter_seed
-				  : ((uint64_t)getpid() << 32) ^ clock_mono_us() ^ 0x9E3779B97F4A7C15ULL;
+	a->rng = cfg->jitter_seed
+	                 ? cfg->jitter_seed
+	                 : ((uint64_t)getpid() << 32) ^ clock_mono_us() ^ 0x9E3779B97F4A7C15ULL;
 	if (a->rng == 0)
 		a->rng = 1;
 	a->emit = emit;
@@ -402,8 +414,8 @@ struct alerts *alerts_new(const struct alerts_config *cfg, alerts_emit_fn emit, 
 			alerts_free(a);
 			return NULL;
 		}
-		a->wh = webhook_new(cfg->url, cfg->connect_timeout_ms, cfg->total_timeout_ms,
-				    err, errlen);
+		a->wh = webhook_new(cfg->url, cfg->connect_timeout_ms, cfg->total_timeout_ms, err,
+		                    errlen);
 		if (a->wh == NULL) {
 			alerts_free(a);
 			return NULL;
@@ -437,7 +449,8 @@ int alerts_send_test(const struct alerts_config *cfg, long *http_status, char *e
 
 	*http_status = 0;
 	if (cfg->url == NULL || cfg->url[0] == '\0') {
-		snprintf(err, errlen, "no webhook URL: set MERGEWATCH_WEBHOOK_URL or webhook_url_file");
+		snprintf(err, errlen,
+		         "no webhook URL: set MERGEWATCH_WEBHOOK_URL or webhook_url_file");
 		return -EINVAL;
 	}
 	if (secret_check_url(cfg->url, why, sizeof why) < 0) {
@@ -446,8 +459,9 @@ int alerts_send_test(const struct alerts_config *cfg, long *http_status, char *e
 	}
 	host = alerts_host(cfg->host);
 	event = json_pack("{s:s}", "event", "test");
-	body = host != NULL && event != NULL ?
-	       payload_build(cfg->format, host, &event, 1, NULL, clock_wall_ms(), &used) : NULL;
+	body = host != NULL && event != NULL
+	               ? payload_build(cfg->format, host, &event, 1, NULL, clock_wall_ms(), &used)
+	               : NULL;
 	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	json_decref(event);
@@ -457,7 +471,7 @@ int alerts_send_test(const struct alerts_config *cfg, long *http_status, char *e
 		return -ENOMEM;
 	}
 	rc = webhook_post_blocking(cfg->url, text, cfg->connect_timeout_ms, cfg->total_timeout_ms,
-				   &res);
+	                           &res);
 	free(text);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", res.error);
@@ -469,8 +483,9 @@ int alerts_send_test(const struct alerts_config *cfg, long *http_status, char *e
 
 		secret_url_host(cfg->url, h, sizeof h);
 		snprintf(err, errlen, "%s answered HTTP %ld%s", h, res.http_status,
-			 alerts_status_broken(res.http_status)
-			 ? ": the webhook URL is wrong, revoked or deleted" : "");
+		         alerts_status_broken(res.http_status)
+		                 ? ": the webhook URL is wrong, revoked or deleted"
+		                 : "");
 	}
 	return (int)res.http_status;
 }

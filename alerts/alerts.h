@@ -27,28 +27,28 @@
 
 #include <jansson.h>
 
-#include "../runner/plan.h"
+#include "../plan/plan.h"
 
 enum {
-	ALERTS_QUEUE_MAX = 256,      /* alerts waiting to be posted */
-	ALERTS_BATCH_MAX = 32,       /* alerts merged into one message at most */
-	ALERTS_MAX_POLLFDS = 8,      /* what alerts_pollfds may fill */
+	ALERTS_QUEUE_MAX = 256, /* alerts waiting to be posted */
+	ALERTS_BATCH_MAX = 32,  /* alerts merged into one message at most */
+	ALERTS_MAX_POLLFDS = 8, /* what alerts_pollfds may fill */
 	ALERTS_RETRY_AFTER_MAX_MS = 15 * 60 * 1000,
 };
 
 struct alerts_config {
-	const char *url;             /* the secret; NULL or "": alerts disabled (everything
-				      * still works, nothing posted). Copied. */
+	const char *url; /* the secret; NULL or "": alerts disabled (everything
+	                  * still works, nothing posted). Copied. */
 	enum webhook_format format;
-	uint64_t cooldown_ms;        /* at most one alert per (pair, kind) per cooldown */
-	const char *host;            /* names the machine in texts; NULL: gethostname() */
+	uint64_t cooldown_ms; /* at most one alert per (pair, kind) per cooldown */
+	const char *host;     /* names the machine in texts; NULL: gethostname() */
 	/* Tuning, mostly for tests; 0 means the default in brackets. */
 	uint64_t connect_timeout_ms; /* [5000] */
 	uint64_t total_timeout_ms;   /* [10000] a post that takes longer is retried */
 	uint64_t min_interval_ms;    /* [1000] from the end of one post to the start of the next */
 	uint64_t backoff_base_ms;    /* [1000] first retry's delay, doubled each time */
 	uint64_t backoff_cap_ms;     /* [60000] longest retry delay (a 429's Retry-After is
-				      * honoured up to ALERTS_RETRY_AFTER_MAX_MS) */
+	                              * honoured up to ALERTS_RETRY_AFTER_MAX_MS) */
 	int max_attempts;            /* [8] posts of one alert before alert_failed */
 	uint64_t jitter_seed;        /* [getpid() ^ clock] seed of the backoff jitter */
 };
@@ -64,7 +64,7 @@ struct alerts;
  * URL's host). With no URL it still tracks cooldown and acknowledgements but
  * posts nothing and emits nothing. */
 struct alerts *alerts_new(const struct alerts_config *cfg, alerts_emit_fn emit, void *emit_ctx,
-			  char *err, size_t errlen);
+                          char *err, size_t errlen);
 
 /* Frees everything; a post in flight is abandoned silently (call
  * alerts_abandon first to have the undelivered ones reported). NULL is

@@ -12,10 +12,10 @@ enum {
 };
 
 struct cooldown_key {
-	char *pair;                     /* "" for none */
+	char *pair; /* "" for none */
 	char kind[COOLDOWN_KIND_LEN];
 	bool passed_once;
-	uint64_t last_ms;               /* when the last one was let through */
+	uint64_t last_ms; /* when the last one was let through */
 	bool acked;
 };
 
@@ -23,7 +23,7 @@ struct cooldown {
 	uint64_t cooldown_ms;
 	struct cooldown_key *keys;
 	size_t n_keys, cap_keys;
-	long latest;                    /* key of the latest alert offered, -1: none */
+	long latest; /* key of the latest alert offered, -1: none */
 };
 
 struct cooldown *cooldown_new(uint64_t cooldown_ms)

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runner/clock.h"
+#include "../lib/clock.h"
 #include "payload.h"
-#include "text.h"
+#include "../core/text.h"
 
 enum {
-	PAYLOAD_LINE_LEN = 1024,       /* one event's sentence */
+	PAYLOAD_LINE_LEN = 1024, /* one event's sentence */
 	PAYLOAD_NAME_LEN = 32,
 };
 
@@ -19,13 +19,13 @@ size_t payload_text_limit(enum webhook_format fmt)
 {
 	switch (fmt) {
 	case WEBHOOK_DISCORD:
-		return 2000;      /* "content": 2000 characters, so 2000 bytes is safe */
+		return 2000; /* "content": 2000 characters, so 2000 bytes is safe */
 	case WEBHOOK_SLACK:
-		return 4000;      /* Slack truncates longer messages */
+		return 4000; /* Slack truncates longer messages */
 	case WEBHOOK_MATTERMOST:
-		return 4000;      /* older servers' post limit; newer take 16383 */
+		return 4000; /* older servers' post limit; newer take 16383 */
 	case WEBHOOK_TEAMS:
-		return 20000;     /* the whole card must stay under ~28 KB */
+		return 20000; /* the whole card must stay under ~28 KB */
 	case WEBHOOK_GENERIC:
 		break;
 	}
@@ -55,7 +55,10 @@ static bool payload_is_resolved(const json_t *ev)
 static void payload_slack_escape(const char *in, char *out)
 {
 	for (; *in != '\0'; in++) {
-		const char *rep = *in == '&' ? "&amp;" : *in == '<' ? "&lt;" : *in == '>' ? "&gt;" : NULL;
+		const char *rep = *in == '&'   ? "&amp;"
+		                  : *in == '<' ? "&lt;"
+		                  : *in == '>' ? "&gt;"
+		                               : NULL;
 
 		if (rep != NULL) {
 			size_t n = strlen(rep);
@@ -71,8 +74,8 @@ static void payload_slack_escape(const char *in, char *out)
 
 /* The lines of one message, and how many events they cover. */
 struct payload_text {
-	char *text;            /* joined with "\n" */
-	char **lines;          /* each event's line, for Teams' blocks */
+	char *text;   /* joined with "\n" */
+	char **lines; /* each event's line, for Teams' blocks */
 	size_t n_lines;
 };
 
@@ -86,7 +89,7 @@ static void payload_text_free(struct payload_text *pt)
 
 /* Writes the text of as many events as fit in limit bytes, note included. */
 static int payload_text_make(enum webhook_format fmt, const char *host, json_t *const *events,
-			     size_t n_events, const char *note, struct payload_text *pt)
+                             size_t n_events, const char *note, struct payload_text *pt)
 {
 	size_t limit = payload_text_limit(fmt);
 	size_t note_len = 0, used = 0;
@@ -137,8 +140,7 @@ static int payload_text_make(enum webhook_format fmt, const char *host, json_t *
 	return 0;
 }
 
-static json_t *payload_teams(const struct payload_text *pt, json_t *const *events,
-			     const char *note)
+static json_t *payload_teams(const struct payload_text *pt, json_t *const *events, const char *note)
 {
 	json_t *body = json_array();
 
@@ -153,23 +155,19 @@ static json_t *payload_teams(const struct payload_text *pt, json_t *const *event
 			color = "Attention";
 		else if (alertname != NULL && strcmp(payload_severity(alertname), "info") == 0)
 			color = "Default";
-		json_array_append_new(body, json_pack("{s:s, s:s, s:b, s:s}",
-			"type", "TextBlock", "text", pt->lines[i], "wrap", 1, "color", color));
+		json_array_append_new(body,
+		                      json_pack("{s:s, s:s, s:b, s:s}", "type", "TextBlock", "text",
+		                                pt->lines[i], "wrap", 1, "color", color));
 	}
 	if (note != NULL)
-		json_array_append_new(body, json_pack("{s:s, s:s, s:b, s:b}",
-			"type", "TextBlock", "text", note, "wrap", 1, "isSubtle", 1));
+		json_array_append_new(body, json_pack("{s:s, s:s, s:b, s:b}", "type", "TextBlock",
+		                                      "text", note, "wrap", 1, "isSubtle", 1));
 	/* Teams workflow webhooks take Adaptive Cards up to 1.4 and no MessageCard. */
-	return json_pack("{s:s, s:[{s:s, s:n, s:{s:s, s:s, s:s, s:o}}]}",
-		"type", "message",
-		"attachments",
-		"contentType", "application/vnd.microsoft.card.adaptive",
-		"contentUrl",
-		"content",
-		"$schema", "http://adaptivecards.io/schemas/adaptive-card.json",
-		"type", "AdaptiveCard",
-		"version", "1.4",
-		"body", body);
+	return json_pack("{s:s, s:[{s:s, s:n, s:{s:s, s:s, s:s, s:o}}]}", "type", "message",
+	                 "attachments", "contentType", "application/vnd.microsoft.card.adaptive",
+	                 "contentUrl", "content", "$schema",
+	                 "http://adaptivecards.io/schemas/adaptive-card.json", "type",
+	                 "AdaptiveCard", "version", "1.4", "body", body);
 }
 
 /* An event field as an annotation: Alertmanager's annotations are strings. */
@@ -196,19 +194,19 @@ static json_t *payload_annotation(const json_t *v)
 		free(dump);
 		return s;
 	}
-	return NULL;   /* null: left out */
+	return NULL; /* null: left out */
 }
 
 /* A stable identity for the (alertname, pair, host) series, as
  * Alertmanager's fingerprint: FNV-1a over the labels. */
 static void payload_fingerprint(const char *alertname, const char *pair, const char *host,
-				char *out, size_t len)
+                                char *out, size_t len)
 {
 	const char *parts[] = { alertname, pair != NULL ? pair : "", host };
 	uint64_t h = 14695981039346656037ULL;
 
 	for (size_t i = 0; i < 3; i++) {
-		for (const unsigned char *p = (const unsigned char *)parts[i]; ; p++) {
+		for (const unsigned char *p = (const unsigned char *)parts[i];; p++) {
 			h ^= *p;
 			h *= 1099511628211ULL;
 			if (*p == '\0')
@@ -219,7 +217,7 @@ static void payload_fingerprint(const char *alertname, const char *pair, const c
 }
 
 static json_t *payload_am_alert(const json_t *ev, const char *host, const char *text,
-				uint64_t wall_ms)
+                                uint64_t wall_ms)
 {
 	char name_buf[PAYLOAD_NAME_LEN], fp[20], now[32];
 	const char *alertname = text_alert_name(ev, name_buf, sizeof name_buf);
@@ -236,14 +234,15 @@ static json_t *payload_am_alert(const json_t *ev, const char *host, const char *
 		alertname = "mergewatch";
 	if (ts == NULL)
 		ts = clock_format_rfc3339(wall_ms, now, sizeof now);
-	labels = json_pack("{s:s, s:s, s:s}", "alertname", alertname, "host", host,
-			   "severity", payload_severity(alertname));
+	labels = json_pack("{s:s, s:s, s:s}", "alertname", alertname, "host", host, "severity",
+	                   payload_severity(alertname));
 	if (labels != NULL && pair != NULL)
 		json_object_set_new(labels, "pair", json_string(pair));
 	annotations = json_pack("{s:s}", "summary", text);
 	if (annotations != NULL) {
 		/* The event's own fields, so a receiver can use the figures. */
-		json_object_foreach((json_t *)ev, key, value) {
+		json_object_foreach((json_t *)ev, key, value)
+		{
 			json_t *s;
 
 			if (strcmp(key, "summary") == 0 || strcmp(key, "pair") == 0)
@@ -254,20 +253,17 @@ static json_t *payload_am_alert(const json_t *ev, const char *host, const char *
 		}
 	}
 	payload_fingerprint(alertname, pair, host, fp, sizeof fp);
-	alert = json_pack("{s:s, s:o*, s:o*, s:s, s:s, s:s, s:s}",
-		"status", resolved ? "resolved" : "firing",
-		"labels", labels,
-		"annotations", annotations,
-		"startsAt", ts,
-		/* Alertmanager's "no end yet" for firing alerts */
-		"endsAt", resolved ? ts : "0001-01-01T00:00:00Z",
-		"generatorURL", "",
-		"fingerprint", fp);
+	alert = json_pack("{s:s, s:o*, s:o*, s:s, s:s, s:s, s:s}", "status",
+	                  resolved ? "resolved" : "firing", "labels", labels, "annotations",
+	                  annotations, "startsAt", ts,
+	                  /* Alertmanager's "no end yet" for firing alerts */
+	                  "endsAt", resolved ? ts : "0001-01-01T00:00:00Z", "generatorURL", "",
+	                  "fingerprint", fp);
 	return alert;
 }
 
 static json_t *payload_generic(const struct payload_text *pt, json_t *const *events,
-			       const char *host, const char *note, uint64_t wall_ms)
+                               const char *host, const char *note, uint64_t wall_ms)
 {
 	json_t *alerts = json_array(), *root;
 	bool firing = false;
@@ -275,29 +271,23 @@ static json_t *payload_generic(const struct payload_text *pt, json_t *const *eve
 
 	for (size_t i = 0; i < pt->n_lines; i++) {
 		firing |= !payload_is_resolved(events[i]);
-		json_array_append_new(alerts, payload_am_alert(events[i], host, pt->lines[i], wall_ms));
+		json_array_append_new(alerts,
+		                      payload_am_alert(events[i], host, pt->lines[i], wall_ms));
 	}
 	snprintf(group_key, sizeof group_key, "{}:{host=\"%s\"}", host);
 	root = json_pack("{s:s, s:s, s:i, s:s, s:s, s:{s:s}, s:{s:s}, s:{}, s:s, s:o, s:s, s:s}",
-		"version", "4",
-		"groupKey", group_key,
-		"truncatedAlerts", 0,
-		"status", firing || pt->n_lines == 0 ? "firing" : "resolved",
-		"receiver", "mergewatch",
-		"groupLabels", "host", host,
-		"commonLabels", "host", host,
-		"commonAnnotations",
-		"externalURL", "",
-		"alerts", alerts,
-		"text", pt->text,
-		"host", host);
+	                 "version", "4", "groupKey", group_key, "truncatedAlerts", 0, "status",
+	                 firing || pt->n_lines == 0 ? "firing" : "resolved", "receiver",
+	                 "mergewatch", "groupLabels", "host", host, "commonLabels", "host", host,
+	                 "commonAnnotations", "externalURL", "", "alerts", alerts, "text", pt->text,
+	                 "host", host);
 	if (root != NULL && note != NULL)
 		json_object_set_new(root, "note", json_string(note));
 	return root;
 }
 
 json_t *payload_build(enum webhook_format fmt, const char *host, json_t *const *events,
-		      size_t n_events, const char *note, uint64_t wall_ms, size_t *used)
+                      size_t n_events, const char *note, uint64_t wall_ms, size_t *used)
 {
 	struct payload_text pt;
 	json_t *body = NULL;
@@ -316,8 +306,8 @@ json_t *payload_build(enum webhook_format fmt, const char *host, json_t *const *
 		break;
 	case WEBHOOK_DISCORD:
 		/* allowed_mentions with nothing to parse: no one is pinged. */
-		body = json_pack("{s:s, s:{s:[]}}", "content", pt.text,
-				 "allowed_mentions", "parse");
+		body = json_pack("{s:s, s:{s:[]}}", "content", pt.text, "allowed_mentions",
+		                 "parse");
 		break;
 	case WEBHOOK_TEAMS:
 		body = payload_teams(&pt, events, note);

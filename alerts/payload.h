@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "../runner/plan.h"
+#include "../plan/plan.h"
 
 /* The longest text a message of this format carries, in bytes: what each
  * service accepts, with room to spare (Discord 2000 characters, Slack and
@@ -31,6 +31,6 @@ size_t payload_text_limit(enum webhook_format fmt);
  * no "ts". Returns a new reference, with *used set to how many events it
  * carries, or NULL on allocation failure or when there is nothing to say. */
 json_t *payload_build(enum webhook_format fmt, const char *host, json_t *const *events,
-		      size_t n_events, const char *note, uint64_t wall_ms, size_t *used);
+                      size_t n_events, const char *note, uint64_t wall_ms, size_t *used);
 
 #endif

@@ -13,7 +13,7 @@
 #include "secret.h"
 
 enum {
-	SECRET_MAX_BYTES = 8192,  /* far above any real webhook URL */
+	SECRET_MAX_BYTES = 8192, /* far above any real webhook URL */
 };
 
 /* Length of the scheme prefix ("http://", "https://") or 0. */
@@ -77,9 +77,10 @@ int secret_check_url(const char *url, char *err, size_t errlen)
 	}
 	for (const unsigned char *p = (const unsigned char *)url; *p != '\0'; p++) {
 		if (isspace(*p) || iscntrl(*p)) {
-			snprintf(err, errlen, "the webhook URL for %s contains blanks or "
-				 "control characters",
-				 secret_url_host(url, host, sizeof host));
+			snprintf(err, errlen,
+			         "the webhook URL for %s contains blanks or "
+			         "control characters",
+			         secret_url_host(url, host, sizeof host));
 			return -EINVAL;
 		}
 	}
@@ -127,7 +128,7 @@ static int secret_check_mode(const char *path, const struct stat *st, char *err,
 	else
 		return 0;
 	snprintf(err, errlen, "webhook_url_file %s is readable by %s (mode %04o); chmod 600 it",
-		 path, who, (unsigned)(st->st_mode & 07777));
+	         path, who, (unsigned)(st->st_mode & 07777));
 	return -EPERM;
 }
 
@@ -178,8 +179,10 @@ static int secret_read_file(const char *path, char **out, char *err, size_t errl
 		used += (size_t)n;
 		if (used > SECRET_MAX_BYTES) {
 			rc = -EINVAL;
-			snprintf(err, errlen, "webhook_url_file %s is larger than %d bytes: "
-				 "it should hold one URL", path, SECRET_MAX_BYTES);
+			snprintf(err, errlen,
+			         "webhook_url_file %s is larger than %d bytes: "
+			         "it should hold one URL",
+			         path, SECRET_MAX_BYTES);
 			break;
 		}
 	}
@@ -196,8 +199,8 @@ static int secret_read_file(const char *path, char **out, char *err, size_t errl
 	return rc;
 }
 
-int secret_read_url(const char *env_value, const char *url_file, char **url_out,
-		    char *err, size_t errlen)
+int secret_read_url(const char *env_value, const char *url_file, char **url_out, char *err,
+                    size_t errlen)
 {
 	char why[256];
 	char *url = NULL;

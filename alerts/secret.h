@@ -19,8 +19,8 @@
  * group or others), -EINVAL (not a usable URL, not a regular file, empty) or
  * -ENOMEM, with *url_out NULL and err saying what is wrong and where: the
  * file's path, at most the URL's host, never the URL. */
-int secret_read_url(const char *env_value, const char *url_file, char **url_out,
-		    char *err, size_t errlen);
+int secret_read_url(const char *env_value, const char *url_file, char **url_out, char *err,
+                    size_t errlen);
 
 /* Checks that url is one we post to: http:// or https:// (any case), a host,
  * no blanks or control characters. Returns 0, or -EINVAL with err saying

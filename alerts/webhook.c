@@ -23,17 +23,17 @@ struct webhook {
 	char host[256];
 	long connect_timeout_ms, total_timeout_ms;
 	CURLM *multi;
-	struct curlapi api;             /* libcurl, loaded for this webhook */
+	struct curlapi api; /* libcurl, loaded for this webhook */
 	struct curl_slist *headers;
-	CURL *easy;                     /* the post in flight, NULL when none */
-	bool done;                      /* its result waits in result */
+	CURL *easy; /* the post in flight, NULL when none */
+	bool done;  /* its result waits in result */
 	struct webhook_result result;
 	struct webhook_capture cap;
 	struct webhook_socket socks[WEBHOOK_MAX_SOCKETS];
 	int n_socks;
 	bool timer_set;
 	uint64_t timer_due_ms;
-	uint64_t now_ms;                /* the caller's time, for curl's timer callback */
+	uint64_t now_ms; /* the caller's time, for curl's timer callback */
 };
 
 static int webhook_find_socket(const struct webhook *w, curl_socket_t fd)
@@ -65,7 +65,7 @@ static int webhook_on_socket(CURL *easy, curl_socket_t fd, int what, void *userp
 		events |= POLLOUT;
 	if (i < 0) {
 		if (w->n_socks == WEBHOOK_MAX_SOCKETS)
-			return -1;      /* curl fails the transfer; never expected */
+			return -1; /* curl fails the transfer; never expected */
 		i = w->n_socks++;
 		w->socks[i].fd = fd;
 	}
@@ -88,8 +88,8 @@ static int webhook_on_timer(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
-struct webhook *webhook_new(const char *url, uint64_t connect_timeout_ms,
-			    uint64_t total_timeout_ms, char *err, size_t errlen)
+struct webhook *webhook_new(const char *url, uint64_t connect_timeout_ms, uint64_t total_timeout_ms,
+                            char *err, size_t errlen)
 {
 	struct webhook *w;
 	char host[256];
@@ -105,10 +105,10 @@ struct webhook *webhook_new(const char *url, uint64_t connect_timeout_ms,
 		return NULL;
 	}
 	snprintf(w->host, sizeof w->host, "%s", host);
-	w->connect_timeout_ms = connect_timeout_ms > 0 ? (long)connect_timeout_ms
-						       : WEBHOOK_CONNECT_TIMEOUT_MS;
-	w->total_timeout_ms = total_timeout_ms > 0 ? (long)total_timeout_ms
-						   : WEBHOOK_TOTAL_TIMEOUT_MS;
+	w->connect_timeout_ms =
+		connect_timeout_ms > 0 ? (long)connect_timeout_ms : WEBHOOK_CONNECT_TIMEOUT_MS;
+	w->total_timeout_ms =
+		total_timeout_ms > 0 ? (long)total_timeout_ms : WEBHOOK_TOTAL_TIMEOUT_MS;
 	w->url = strdup(url);
 	w->headers = webhook_easy_headers(&w->api);
 	w->multi = w->api.multi_init();
@@ -152,7 +152,8 @@ static void webhook_check_done(struct webhook *w)
 	while ((msg = w->api.multi_info_read(w->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE || msg->easy_handle != w->easy)
 			continue;
-		webhook_easy_result(&w->api, w->easy, msg->data.result, &w->cap, w->host, &w->result);
+		webhook_easy_result(&w->api, w->easy, msg->data.result, &w->cap, w->host,
+		                    &w->result);
 		w->api.multi_remove_handle(w->multi, w->easy);
 		w->api.easy_cleanup(w->easy);
 		w->easy = NULL;
@@ -169,7 +170,7 @@ int webhook_start(struct webhook *w, const char *body, uint64_t now_ms)
 		return -EBUSY;
 	w->now_ms = now_ms;
 	w->easy = webhook_easy_new(&w->api, w->url, body, w->headers, w->connect_timeout_ms,
-				   w->total_timeout_ms, &w->cap);
+	                           w->total_timeout_ms, &w->cap);
 	if (w->easy == NULL)
 		return -ENOMEM;
 	if (w->api.multi_add_handle(w->multi, w->easy) != CURLM_OK) {
@@ -261,7 +262,7 @@ void webhook_cancel(struct webhook *w)
 }
 
 int webhook_post_blocking(const char *url, const char *body, uint64_t connect_timeout_ms,
-			  uint64_t total_timeout_ms, struct webhook_result *out)
+                          uint64_t total_timeout_ms, struct webhook_result *out)
 {
 	struct webhook_capture *cap;
 	struct curl_slist *headers;
@@ -277,11 +278,14 @@ int webhook_post_blocking(const char *url, const char *body, uint64_t connect_ti
 		return out->err = -EIO;
 	cap = malloc(sizeof *cap);
 	headers = webhook_easy_headers(&api);
-	easy = cap != NULL && headers != NULL ?
-	       webhook_easy_new(&api, url, body, headers,
-				connect_timeout_ms > 0 ? (long)connect_timeout_ms : WEBHOOK_CONNECT_TIMEOUT_MS,
-				total_timeout_ms > 0 ? (long)total_timeout_ms : WEBHOOK_TOTAL_TIMEOUT_MS,
-				cap) : NULL;
+	easy = cap != NULL && headers != NULL
+	               ? webhook_easy_new(&api, url, body, headers,
+	                                  connect_timeout_ms > 0 ? (long)connect_timeout_ms
+	                                                         : WEBHOOK_CONNECT_TIMEOUT_MS,
+	                                  total_timeout_ms > 0 ? (long)total_timeout_ms
+	                                                       : WEBHOOK_TOTAL_TIMEOUT_MS,
+	                                  cap)
+	               : NULL;
 	if (easy == NULL) {
 		snprintf(out->error, sizeof out->error, "%s: out of memory", host);
 		out->err = -ENOMEM;

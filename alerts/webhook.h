@@ -14,18 +14,18 @@
 enum {
 	WEBHOOK_CONNECT_TIMEOUT_MS = 5000,
 	WEBHOOK_TOTAL_TIMEOUT_MS = 10000,
-	WEBHOOK_BODY_MAX = 4096,        /* response bytes kept (Discord's retry_after) */
+	WEBHOOK_BODY_MAX = 4096, /* response bytes kept (Discord's retry_after) */
 	WEBHOOK_MAX_SOCKETS = 8,
 };
 
 /* How a post ended. */
 struct webhook_result {
-	long http_status;               /* 0: no HTTP answer came */
-	int err;                        /* 0 when an answer came, else -errno of the transport failure */
-	char error[320];                /* "" or what failed, e.g. "127.0.0.1: Couldn't connect to
-					 * server (Connection refused)": names the host, never the URL */
+	long http_status; /* 0: no HTTP answer came */
+	int err;          /* 0 when an answer came, else -errno of the transport failure */
+	char error[320];  /* "" or what failed, e.g. "127.0.0.1: Couldn't connect to
+	                   * server (Connection refused)": names the host, never the URL */
 	bool have_retry_after;
-	uint64_t retry_after_ms;        /* Retry-After header, or Discord's "retry_after" in the body */
+	uint64_t retry_after_ms; /* Retry-After header, or Discord's "retry_after" in the body */
 };
 
 struct webhook;
@@ -33,8 +33,8 @@ struct webhook;
 /* A destination at url (copied; checked by secret_check_url first) with the
  * given timeouts (0: the defaults above). Calls curl_global_init. Returns
  * NULL with err naming only the host on failure. */
-struct webhook *webhook_new(const char *url, uint64_t connect_timeout_ms,
-			    uint64_t total_timeout_ms, char *err, size_t errlen);
+struct webhook *webhook_new(const char *url, uint64_t connect_timeout_ms, uint64_t total_timeout_ms,
+                            char *err, size_t errlen);
 
 /* Cancels a post in flight, wipes the URL, frees. NULL is ignored. */
 void webhook_free(struct webhook *w);
@@ -73,6 +73,6 @@ void webhook_cancel(struct webhook *w);
  * HTTP answer came (any status, in out->http_status), else out->err, with
  * out->error naming only the host. */
 int webhook_post_blocking(const char *url, const char *body, uint64_t connect_timeout_ms,
-			  uint64_t total_timeout_ms, struct webhook_result *out);
+                          uint64_t total_timeout_ms, struct webhook_result *out);
 
 #endif

@@ -16,7 +16,7 @@
 #endif
 
 enum {
-	WEBHOOK_RETRY_AFTER_MAX_MS = 3600 * 1000,   /* beyond an hour is nonsense */
+	WEBHOOK_RETRY_AFTER_MAX_MS = 3600 * 1000, /* beyond an hour is nonsense */
 };
 
 /* Seconds (possibly decimal) or an HTTP date, as Retry-After may be. */
@@ -85,9 +85,9 @@ static size_t webhook_easy_on_body(char *data, size_t size, size_t nmemb, void *
 	return len;
 }
 
-CURL *webhook_easy_new(const struct curlapi *api, const char *url, const char *body, struct curl_slist *headers,
-			      long connect_timeout_ms, long total_timeout_ms,
-			      struct webhook_capture *cap)
+CURL *webhook_easy_new(const struct curlapi *api, const char *url, const char *body,
+                       struct curl_slist *headers, long connect_timeout_ms, long total_timeout_ms,
+                       struct webhook_capture *cap)
 {
 	CURL *easy = api->easy_init();
 	CURLcode rc = CURLE_OK;
@@ -169,8 +169,9 @@ static int webhook_easy_errno(CURLcode code, long os_errno)
 
 /* Fills out from a finished transfer. Messages are built from curl's code
  * and the OS error only: curl's own error buffer may quote the URL. */
-void webhook_easy_result(const struct curlapi *api, CURL *easy, CURLcode code, const struct webhook_capture *cap,
-				const char *host, struct webhook_result *out)
+void webhook_easy_result(const struct curlapi *api, CURL *easy, CURLcode code,
+                         const struct webhook_capture *cap, const char *host,
+                         struct webhook_result *out)
 {
 	long status = 0, os_errno = 0;
 
@@ -201,8 +202,7 @@ void webhook_easy_result(const struct curlapi *api, CURL *easy, CURLcode code, c
 	out->err = webhook_easy_errno(code, os_errno);
 	if (os_errno > 0)
 		snprintf(out->error, sizeof out->error, "%s: %s (%s)", host,
-			 api->easy_strerror(code), strerror((int)os_errno));
+		         api->easy_strerror(code), strerror((int)os_errno));
 	else
 		snprintf(out->error, sizeof out->error, "%s: %s", host, api->easy_strerror(code));
 }
-

@@ -16,11 +16,11 @@
 
 /* What one transfer collects besides its status. */
 struct webhook_capture {
-	const struct curlapi *api;      /* set by webhook_easy_new */
-	char body[WEBHOOK_BODY_MAX];    /* the answer's first bytes */
+	const struct curlapi *api;   /* set by webhook_easy_new */
+	char body[WEBHOOK_BODY_MAX]; /* the answer's first bytes */
 	size_t body_len;
 	bool have_retry_after;
-	uint64_t retry_after_ms;        /* from the Retry-After header */
+	uint64_t retry_after_ms; /* from the Retry-After header */
 };
 
 /* The request headers every post sends; the caller frees the list with
@@ -31,15 +31,16 @@ struct curl_slist *webhook_easy_headers(const struct curlapi *api);
  * redirects, no signals, no debug output (it would print the URL), the
  * given timeouts; the answer is collected into cap, which must live as long
  * as the handle. headers is borrowed for as long. NULL on failure. */
-CURL *webhook_easy_new(const struct curlapi *api, const char *url, const char *body, struct curl_slist *headers,
-		       long connect_timeout_ms, long total_timeout_ms,
-		       struct webhook_capture *cap);
+CURL *webhook_easy_new(const struct curlapi *api, const char *url, const char *body,
+                       struct curl_slist *headers, long connect_timeout_ms, long total_timeout_ms,
+                       struct webhook_capture *cap);
 
 /* How the transfer on easy ended with code, into out. The message is made
  * from curl's code, the OS error and host only: curl's own error text may
  * quote the URL. A 429's wait comes from Retry-After or from Discord's
  * "retry_after" in the body, whichever is longer. */
-void webhook_easy_result(const struct curlapi *api, CURL *easy, CURLcode code, const struct webhook_capture *cap,
-			 const char *host, struct webhook_result *out);
+void webhook_easy_result(const struct curlapi *api, CURL *easy, CURLcode code,
+                         const struct webhook_capture *cap, const char *host,
+                         struct webhook_result *out);
 
 #endif

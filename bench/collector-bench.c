@@ -25,8 +25,7 @@ enum cb_mode {
 	CB_RSS,
 };
 
-static uint64_t
-cb_now_ns(void)
+static uint64_t cb_now_ns(void)
 {
 	struct timespec ts;
 
@@ -34,8 +33,7 @@ cb_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static const struct tree_sample *
-cb_sample(struct proctree *pt, enum cb_mode mode, uint64_t t_ms)
+static const struct tree_sample *cb_sample(struct proctree *pt, enum cb_mode mode, uint64_t t_ms)
 {
 	switch (mode) {
 	case CB_ALWAYS:
@@ -48,23 +46,20 @@ cb_sample(struct proctree *pt, enum cb_mode mode, uint64_t t_ms)
 	return proctree_sample_rss(pt, t_ms);
 }
 
-static int
-cb_cmp_u64(const void *a, const void *b)
+static int cb_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return (x > y) - (x < y);
 }
 
-static int
-cb_usage(void)
+static int cb_usage(void)
 {
 	fprintf(stderr, "usage: collector-bench always|never|rss PID [ITER] [WARM]\n");
 	return 2;
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	const struct tree_sample *s = NULL;
 	struct proctree *pt;
@@ -112,10 +107,10 @@ main(int argc, char **argv)
 	/* A full sample's thread count from the last one taken. */
 	if (mode == CB_RSS)
 		s = proctree_sample(pt, 0, PROCTREE_THREADS_ALWAYS);
-	printf("mode=%s pid=%ld iter=%ld threads=%d scanned=%zu us_median=%.2f us_mean=%.2f us_min=%.2f\n",
-	    argv[1], pid, iter, s->threads, s->n_threads_v,
-	    (double)ns[iter / 2] / 1000.0, (double)sum / (double)iter / 1000.0,
-	    (double)ns[0] / 1000.0);
+	printf("mode=%s pid=%ld iter=%ld threads=%d scanned=%zu us_median=%.2f us_mean=%.2f "
+	       "us_min=%.2f\n",
+	       argv[1], pid, iter, s->threads, s->n_threads_v, (double)ns[iter / 2] / 1000.0,
+	       (double)sum / (double)iter / 1000.0, (double)ns[0] / 1000.0);
 	proctree_free(pt);
 	free(ns);
 	return 0;

@@ -54,12 +54,12 @@ struct floor {
 	int fd_statm;
 	int fd_stat;
 	int fd_io;
-	int fd_task;                    /* the task directory, for getdents64 */
-	struct floor_thread *threads;   /* sorted by tid */
+	int fd_task;                  /* the task directory, for getdents64 */
+	struct floor_thread *threads; /* sorted by tid */
 	size_t n_threads;
 	char buf[FLOOR_BUF];
 	char dents[FLOOR_DENTS];
-	long tids[FLOOR_MAX_THREADS];   /* the latest listing */
+	long tids[FLOOR_MAX_THREADS]; /* the latest listing */
 	/* What a sample found, so the compiler cannot drop the reads. */
 	uint64_t rss_pages;
 	size_t seen_threads;
@@ -68,8 +68,7 @@ struct floor {
 	size_t children_bytes;
 };
 
-static uint64_t
-floor_now_ns(void)
+static uint64_t floor_now_ns(void)
 {
 	struct timespec ts;
 
@@ -77,8 +76,7 @@ floor_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int
-floor_open_rel(const struct floor *f, long tid, const char *name)
+static int floor_open_rel(const struct floor *f, long tid, const char *name)
 {
 	char path[128];
 
@@ -91,8 +89,7 @@ floor_open_rel(const struct floor *f, long tid, const char *name)
 
 /* Reads a file through a kept fd (pread at 0) or, with *fd == -1 and keep
  * false, by opening and closing it. Returns the length or -1. */
-static ssize_t
-floor_read(struct floor *f, int *fd, long tid, const char *name, int keep)
+static ssize_t floor_read(struct floor *f, int *fd, long tid, const char *name, int keep)
 {
 	ssize_t n;
 	int tmp;
@@ -111,8 +108,7 @@ floor_read(struct floor *f, int *fd, long tid, const char *name, int keep)
 }
 
 /* The state letter of a stat line: the field after the last ')'. */
-static char
-floor_stat_state(const char *buf, ssize_t n)
+static char floor_stat_state(const char *buf, ssize_t n)
 {
 	const char *rp;
 
@@ -124,8 +120,7 @@ floor_stat_state(const char *buf, ssize_t n)
 	return rp[2];
 }
 
-static int
-floor_cmp_tid(const void *a, const void *b)
+static int floor_cmp_tid(const void *a, const void *b)
 {
 	long x = ((const struct floor_thread *)a)->tid;
 	long y = ((const struct floor_thread *)b)->tid;
@@ -133,8 +128,7 @@ floor_cmp_tid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static struct floor_thread *
-floor_find(struct floor *f, long tid)
+static struct floor_thread *floor_find(struct floor *f, long tid)
 {
 	struct floor_thread key = { .tid = tid };
 
@@ -143,8 +137,7 @@ floor_find(struct floor *f, long tid)
 
 /* Lists the task directory into tids; returns the count, or -1. Keep modes
  * re-read the kept directory fd from the start; open mode opens it anew. */
-static long
-floor_list(struct floor *f, long *tids, size_t max)
+static long floor_list(struct floor *f, long *tids, size_t max)
 {
 	size_t n = 0;
 	int fd = f->fd_task;
@@ -175,8 +168,7 @@ floor_list(struct floor *f, long *tids, size_t max)
 
 /* Brings the kept thread list in line with this listing: new threads get
  * closed files (opened at their first read), gone ones are closed. */
-static int
-floor_sync_threads(struct floor *f, const long *tids, size_t n)
+static int floor_sync_threads(struct floor *f, const long *tids, size_t n)
 {
 	struct floor_thread *next;
 	size_t i;
@@ -189,7 +181,7 @@ floor_sync_threads(struct floor *f, const long *tids, size_t n)
 
 		if (old != NULL) {
 			next[i] = *old;
-			old->tid = -1;  /* moved */
+			old->tid = -1; /* moved */
 		} else {
 			next[i].tid = tids[i];
 			next[i].fd_stat = next[i].fd_wchan = next[i].fd_children = -1;
@@ -213,8 +205,7 @@ floor_sync_threads(struct floor *f, const long *tids, size_t n)
 }
 
 /* One full sample. Returns 0, or -1 when the process cannot be read. */
-static int
-floor_sample(struct floor *f)
+static int floor_sample(struct floor *f)
 {
 	long *tids = f->tids;
 	int keep = f->mode != FLOOR_OPEN;
@@ -266,23 +257,20 @@ floor_sample(struct floor *f)
 	return 0;
 }
 
-static int
-floor_cmp_u64(const void *a, const void *b)
+static int floor_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return (x > y) - (x < y);
 }
 
-static int
-floor_usage(void)
+static int floor_usage(void)
 {
 	fprintf(stderr, "usage: floor keep|open|keep-tree|statm PID [ITER] [WARM]\n");
 	return 2;
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	static struct floor f;
 	struct rlimit rl;
@@ -342,10 +330,10 @@ main(int argc, char **argv)
 		sum += ns[i];
 	}
 	qsort(ns, (size_t)iter, sizeof *ns, floor_cmp_u64);
-	printf("mode=%s pid=%ld iter=%ld threads=%zu sleeping=%zu us_median=%.2f us_mean=%.2f us_min=%.2f\n",
-	    argv[1], f.pid, iter, f.seen_threads, f.sleeping,
-	    (double)ns[iter / 2] / 1000.0, (double)sum / (double)iter / 1000.0,
-	    (double)ns[0] / 1000.0);
+	printf("mode=%s pid=%ld iter=%ld threads=%zu sleeping=%zu us_median=%.2f us_mean=%.2f "
+	       "us_min=%.2f\n",
+	       argv[1], f.pid, iter, f.seen_threads, f.sleeping, (double)ns[iter / 2] / 1000.0,
+	       (double)sum / (double)iter / 1000.0, (double)ns[0] / 1000.0);
 	free(ns);
 	return 0;
 }

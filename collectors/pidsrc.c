@@ -43,8 +43,7 @@ struct pidsrc {
 	enum pids_item items[SLOT_COUNT]; /* libproc2 wants them writable */
 };
 
-struct pidsrc *
-pidsrc_new(void)
+struct pidsrc *pidsrc_new(void)
 {
 	struct pidsrc *ps;
 	int rc;
@@ -62,8 +61,7 @@ pidsrc_new(void)
 	return ps;
 }
 
-void
-pidsrc_free(struct pidsrc *ps)
+void pidsrc_free(struct pidsrc *ps)
 {
 	if (ps == NULL)
 		return;
@@ -73,8 +71,7 @@ pidsrc_free(struct pidsrc *ps)
 }
 
 /* One libproc2 result stack into a proc_sample. */
-static void
-pidsrc_fill(const struct pids_stack *st, struct proc_sample *ps)
+static void pidsrc_fill(const struct pids_stack *st, struct proc_sample *ps)
 {
 	const struct pids_result *r = st->head;
 	const char *cmd = r[SLOT_CMD].result.str;
@@ -98,9 +95,8 @@ pidsrc_fill(const struct pids_stack *st, struct proc_sample *ps)
 	ps->io_known = true;
 }
 
-int
-pidsrc_read(struct pidsrc *ps, const pid_t *pids, size_t n,
-	    struct proc_sample *out, size_t *n_out)
+int pidsrc_read(struct pidsrc *ps, const pid_t *pids, size_t n, struct proc_sample *out,
+                size_t *n_out)
 {
 	unsigned ids[PIDSRC_BATCH];
 	size_t done = 0, filled = 0;
@@ -122,8 +118,7 @@ pidsrc_read(struct pidsrc *ps, const pid_t *pids, size_t n,
 			ids[i] = (unsigned)pids[done + i];
 		}
 		errno = 0;
-		fetch = procps_pids_select(ps->info, ids, (int)batch,
-		    PIDS_SELECT_PID);
+		fetch = procps_pids_select(ps->info, ids, (int)batch, PIDS_SELECT_PID);
 		if (fetch == NULL)
 			return errno != 0 ? -errno : -EIO;
 		got = fetch->counts->total;

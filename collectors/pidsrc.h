@@ -26,7 +26,7 @@ void pidsrc_free(struct pidsrc *ps);
  * io_known is set true and the caller, which knows whether the file could
  * be opened, corrects it. Returns 0, or -errno when libproc2 fails (out is
  * then undefined and *n_out is 0). */
-int pidsrc_read(struct pidsrc *ps, const pid_t *pids, size_t n,
-		struct proc_sample *out, size_t *n_out);
+int pidsrc_read(struct pidsrc *ps, const pid_t *pids, size_t n, struct proc_sample *out,
+                size_t *n_out);
 
 #endif

@@ -16,33 +16,28 @@ struct cursor {
 	const char *end;
 };
 
-static bool
-is_digit(char c)
+static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-static bool
-is_blank(char c)
+static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t';
 }
 
-static bool
-is_space(char c)
+static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static void
-skip_blanks(struct cursor *c)
+static void skip_blanks(struct cursor *c)
 {
 	while (c->p < c->end && is_blank(*c->p))
 		c->p++;
 }
 
-static void
-skip_spaces(struct cursor *c)
+static void skip_spaces(struct cursor *c)
 {
 	while (c->p < c->end && is_space(*c->p))
 		c->p++;
@@ -50,8 +45,7 @@ skip_spaces(struct cursor *c)
 
 /* An unsigned decimal at the cursor. False (cursor unchanged) when there is
  * no digit or the value overflows 64 bits. */
-static bool
-parse_u64(struct cursor *c, uint64_t *out)
+static bool parse_u64(struct cursor *c, uint64_t *out)
 {
 	const char *p = c->p;
 	uint64_t v = 0;
@@ -71,8 +65,7 @@ parse_u64(struct cursor *c, uint64_t *out)
 
 /* A decimal that may be negative (some stat fields are). Only its syntax is
  * checked: the value is not needed. */
-static bool
-skip_int(struct cursor *c)
+static bool skip_int(struct cursor *c)
 {
 	struct cursor t = *c;
 	uint64_t ignored;
@@ -86,15 +79,13 @@ skip_int(struct cursor *c)
 }
 
 /* True when the cursor is at the end of a token: end of buffer or a space. */
-static bool
-at_token_end(const struct cursor *c)
+static bool at_token_end(const struct cursor *c)
 {
 	return c->p >= c->end || is_space(*c->p);
 }
 
 /* Moves the cursor past the end of the current line. */
-static void
-next_line(struct cursor *c)
+static void next_line(struct cursor *c)
 {
 	const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
 
@@ -103,8 +94,7 @@ next_line(struct cursor *c)
 
 /* True, with the cursor moved past "key:", when the line at the cursor
  * starts with exactly that key followed by a colon. */
-static bool
-match_key(struct cursor *c, const char *key)
+static bool match_key(struct cursor *c, const char *key)
 {
 	size_t n = strlen(key);
 
@@ -116,8 +106,7 @@ match_key(struct cursor *c, const char *key)
 	return true;
 }
 
-int
-procparse_stat(const char *buf, size_t len, struct stat_fields *out)
+int procparse_stat(const char *buf, size_t len, struct stat_fields *out)
 {
 	struct cursor c;
 	const char *open, *close;
@@ -127,7 +116,7 @@ procparse_stat(const char *buf, size_t len, struct stat_fields *out)
 
 	if (buf == NULL || out == NULL)
 		return -EINVAL;
-	c = (struct cursor){ buf, buf + len };  /* buf is known non-NULL here */
+	c = (struct cursor){ buf, buf + len }; /* buf is known non-NULL here */
 	memset(out, 0, sizeof *out);
 
 	/* "PID (" */
@@ -207,15 +196,14 @@ procparse_stat(const char *buf, size_t len, struct stat_fields *out)
 	return 0;
 }
 
-int
-procparse_statm(const char *buf, size_t len, uint64_t *pages)
+int procparse_statm(const char *buf, size_t len, uint64_t *pages)
 {
 	struct cursor c;
 	uint64_t size, resident;
 
 	if (buf == NULL || pages == NULL)
 		return -EINVAL;
-	c = (struct cursor){ buf, buf + len };  /* buf is known non-NULL here */
+	c = (struct cursor){ buf, buf + len }; /* buf is known non-NULL here */
 	if (!parse_u64(&c, &size) || c.p >= c.end || *c.p != ' ')
 		return -EINVAL;
 	c.p++;
@@ -225,8 +213,7 @@ procparse_statm(const char *buf, size_t len, uint64_t *pages)
 	return 0;
 }
 
-int
-procparse_io(const char *buf, size_t len, uint64_t *bytes)
+int procparse_io(const char *buf, size_t len, uint64_t *bytes)
 {
 	struct cursor c;
 	bool have_r = false, have_w = false;
@@ -234,7 +221,7 @@ procparse_io(const char *buf, size_t len, uint64_t *bytes)
 
 	if (buf == NULL || bytes == NULL)
 		return -EINVAL;
-	c = (struct cursor){ buf, buf + len };  /* buf is known non-NULL here */
+	c = (struct cursor){ buf, buf + len }; /* buf is known non-NULL here */
 	while (c.p < c.end) {
 		uint64_t *dst = NULL;
 		bool *have = NULL;
@@ -262,8 +249,7 @@ procparse_io(const char *buf, size_t len, uint64_t *bytes)
 }
 
 /* The value of a meminfo line after its key: "   16318796 kB". */
-static bool
-parse_kib_value(struct cursor *c, uint64_t *bytes)
+static bool parse_kib_value(struct cursor *c, uint64_t *bytes)
 {
 	uint64_t kib;
 
@@ -276,11 +262,13 @@ parse_kib_value(struct cursor *c, uint64_t *bytes)
 	return true;
 }
 
-int
-procparse_meminfo(const char *buf, size_t len, struct sys_sample *out)
+int procparse_meminfo(const char *buf, size_t len, struct sys_sample *out)
 {
 	static const char *const keys[] = {
-		"MemTotal", "MemAvailable", "SwapTotal", "SwapFree",
+		"MemTotal",
+		"MemAvailable",
+		"SwapTotal",
+		"SwapFree",
 	};
 	struct cursor c;
 	uint64_t values[4] = { 0, 0, 0, 0 };
@@ -289,7 +277,7 @@ procparse_meminfo(const char *buf, size_t len, struct sys_sample *out)
 
 	if (buf == NULL || out == NULL)
 		return -EINVAL;
-	c = (struct cursor){ buf, buf + len };  /* buf is known non-NULL here */
+	c = (struct cursor){ buf, buf + len }; /* buf is known non-NULL here */
 	while (c.p < c.end) {
 		for (i = 0; i < 4; i++) {
 			if (!match_key(&c, keys[i]))
@@ -316,8 +304,7 @@ procparse_meminfo(const char *buf, size_t len, struct sys_sample *out)
 /* A PSI percentage "12.34": digits with an optional fraction, 0 to 100.
  * Parsed by hand, not strtod: strtod follows LC_NUMERIC, which the
  * dashboard may have set to a locale with a decimal comma. */
-static bool
-parse_percent(struct cursor *c, double *out)
+static bool parse_percent(struct cursor *c, double *out)
 {
 	uint64_t whole;
 	double v, scale = 0.1;
@@ -341,23 +328,20 @@ parse_percent(struct cursor *c, double *out)
 }
 
 /* One PSI line after its "some"/"full" word: " avg10=N ...". */
-static bool
-parse_psi_line(struct cursor *c, double *avg10)
+static bool parse_psi_line(struct cursor *c, double *avg10)
 {
 	static const char key[] = "avg10=";
 
 	if (c->p >= c->end || !is_blank(*c->p))
 		return false;
 	skip_blanks(c);
-	if ((size_t)(c->end - c->p) < sizeof key - 1 ||
-	    memcmp(c->p, key, sizeof key - 1) != 0)
+	if ((size_t)(c->end - c->p) < sizeof key - 1 || memcmp(c->p, key, sizeof key - 1) != 0)
 		return false;
 	c->p += sizeof key - 1;
 	return parse_percent(c, avg10);
 }
 
-int
-procparse_psi(const char *buf, size_t len, double *some_avg10, double *full_avg10)
+int procparse_psi(const char *buf, size_t len, double *some_avg10, double *full_avg10)
 {
 	struct cursor c;
 	bool have_some = false, have_full = false;
@@ -365,7 +349,7 @@ procparse_psi(const char *buf, size_t len, double *some_avg10, double *full_avg1
 
 	if (buf == NULL || some_avg10 == NULL || full_avg10 == NULL)
 		return -EINVAL;
-	c = (struct cursor){ buf, buf + len };  /* buf is known non-NULL here */
+	c = (struct cursor){ buf, buf + len }; /* buf is known non-NULL here */
 	while (c.p < c.end) {
 		skip_spaces(&c);
 		if (c.p >= c.end)
@@ -375,8 +359,7 @@ procparse_psi(const char *buf, size_t len, double *some_avg10, double *full_avg1
 			if (!parse_psi_line(&c, &some))
 				return -EINVAL;
 			have_some = true;
-		} else if (c.end - c.p >= 4 && memcmp(c.p, "full", 4) == 0 &&
-		    !have_full) {
+		} else if (c.end - c.p >= 4 && memcmp(c.p, "full", 4) == 0 && !have_full) {
 			c.p += 4;
 			if (!parse_psi_line(&c, &full))
 				return -EINVAL;
@@ -395,19 +378,16 @@ procparse_psi(const char *buf, size_t len, double *some_avg10, double *full_avg1
 	return 0;
 }
 
-bool
-procparse_wchan_is_futex(const char *wchan)
+bool procparse_wchan_is_futex(const char *wchan)
 {
 	if (wchan == NULL)
 		return false;
-	if (strncmp(wchan, "futex_", 6) != 0 &&
-	    strncmp(wchan, "__futex_", 8) != 0)
+	if (strncmp(wchan, "futex_", 6) != 0 && strncmp(wchan, "__futex_", 8) != 0)
 		return false;
 	return strstr(wchan, "wait") != NULL;
 }
 
-void
-procparse_wchan(const char *buf, size_t len, char *out, size_t outlen)
+void procparse_wchan(const char *buf, size_t len, char *out, size_t outlen)
 {
 	const char *nul;
 	size_t n;
@@ -435,9 +415,7 @@ procparse_wchan(const char *buf, size_t len, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-int
-procparse_children(const char *buf, size_t len,
-		   void (*fn)(pid_t pid, void *ctx), void *ctx)
+int procparse_children(const char *buf, size_t len, void (*fn)(pid_t pid, void *ctx), void *ctx)
 {
 	struct cursor c;
 	uint64_t pid = 0;
@@ -448,8 +426,7 @@ procparse_children(const char *buf, size_t len,
 	c = (struct cursor){ buf, buf ? buf + len : buf };
 	/* Check the whole list first, so that garbage calls fn for nothing. */
 	for (skip_spaces(&c); c.p < c.end; skip_spaces(&c)) {
-		if (!parse_u64(&c, &pid) || pid == 0 || pid > INT_MAX ||
-		    !at_token_end(&c))
+		if (!parse_u64(&c, &pid) || pid == 0 || pid > INT_MAX || !at_token_end(&c))
 			return -EINVAL;
 		if (count == INT_MAX)
 			return -EINVAL;
@@ -465,8 +442,7 @@ procparse_children(const char *buf, size_t len,
 	return count;
 }
 
-int
-procparse_stat_state(const char *buf, size_t len, char *state)
+int procparse_stat_state(const char *buf, size_t len, char *state)
 {
 	const char *close = NULL;
 

@@ -14,10 +14,10 @@
 
 struct stat_fields {
 	pid_t pid;
-	char comm[SAMPLE_COMM_LEN];     /* raw, truncated to fit */
+	char comm[SAMPLE_COMM_LEN]; /* raw, truncated to fit */
 	char state;
 	pid_t ppid;
-	uint64_t utime, stime;          /* clock ticks */
+	uint64_t utime, stime; /* clock ticks */
 	int num_threads;
 	uint64_t start_ticks;
 	uint64_t rss_pages;
@@ -57,7 +57,6 @@ void procparse_wchan(const char *buf, size_t len, char *out, size_t outlen);
 
 /* A /proc/PID/task/TID/children file: space-separated PIDs. Calls fn for
  * each; returns the count, or -EINVAL on garbage. */
-int procparse_children(const char *buf, size_t len,
-		       void (*fn)(pid_t pid, void *ctx), void *ctx);
+int procparse_children(const char *buf, size_t len, void (*fn)(pid_t pid, void *ctx), void *ctx);
 
 #endif

@@ -28,11 +28,11 @@
 
 enum {
 	PT_BUF_INIT = 4096,
-	PT_BUF_MAX = 1 << 20,        /* a children file of ~100k PIDs */
-	PT_MAX_PROCS = 32768,        /* a runaway tree stops growing here */
-	PT_THREAD_FDS_MIN = 384,     /* thread files kept open per tree, at least... */
-	PT_THREAD_FDS_MAX = 24576,   /* ...and at most (3 files a thread) */
-	PT_WCHAN_KINDS = 16,         /* distinct wait channels counted */
+	PT_BUF_MAX = 1 << 20,      /* a children file of ~100k PIDs */
+	PT_MAX_PROCS = 32768,      /* a runaway tree stops growing here */
+	PT_THREAD_FDS_MIN = 384,   /* thread files kept open per tree, at least... */
+	PT_THREAD_FDS_MAX = 24576, /* ...and at most (3 files a thread) */
+	PT_WCHAN_KINDS = 16,       /* distinct wait channels counted */
 };
 
 /* One thread of a known process, with its files kept open (-1: closed). */
@@ -42,21 +42,21 @@ struct pt_thread {
 	int fd_wchan;
 	int fd_children;
 	int fd_sched;
-	uint64_t runs;               /* schedstat's count of times scheduled */
+	uint64_t runs; /* schedstat's count of times scheduled */
 	bool runs_known;
 };
 
 /* A known process: one incarnation of a PID, with its files. */
 struct pt_proc {
 	pid_t pid;
-	uint64_t start_ticks;        /* 0 until read */
-	int fd_stat;                 /* raw reader only */
+	uint64_t start_ticks; /* 0 until read */
+	int fd_stat;          /* raw reader only */
 	int fd_statm;
 	int fd_io;
-	unsigned seen_gen;           /* found by this discovery */
-	unsigned valid_gen;          /* part of this full sample */
-	bool fast_gone;              /* vanished since the last full sample */
-	struct pt_thread *threads;   /* sorted by tid */
+	unsigned seen_gen;         /* found by this discovery */
+	unsigned valid_gen;        /* part of this full sample */
+	bool fast_gone;            /* vanished since the last full sample */
+	struct pt_thread *threads; /* sorted by tid */
 	size_t n_threads;
 	size_t cap_threads;
 };
@@ -65,37 +65,37 @@ struct pt_proc {
 enum pt_status {
 	PT_UNREAD,
 	PT_OK,
-	PT_GONE,                     /* vanished, or garbage */
-	PT_FAILED,                   /* unreadable for now (out of fds, ...) */
+	PT_GONE,   /* vanished, or garbage */
+	PT_FAILED, /* unreadable for now (out of fds, ...) */
 };
 
 /* A process found by discovery, in breadth-first order. */
 struct pt_visit {
 	struct pt_proc *proc;
-	size_t parent;               /* index in the visit list; root: 0 */
-	enum pt_status status;       /* PT_OK: read and validated */
+	size_t parent;         /* index in the visit list; root: 0 */
+	enum pt_status status; /* PT_OK: read and validated */
 	struct proc_sample sample;
 };
 
 struct proctree {
 	char *proc_root;
-	struct pidsrc *src;          /* NULL: raw reads */
+	struct pidsrc *src; /* NULL: raw reads */
 	pid_t root;
-	uint64_t expect_start;       /* given, or read at the first sample */
-	uint64_t first_start;        /* as read at the first sample */
-	bool root_gone;              /* sticky: a PID never comes back */
+	uint64_t expect_start; /* given, or read at the first sample */
+	uint64_t first_start;  /* as read at the first sample */
+	bool root_gone;        /* sticky: a PID never comes back */
 	long ticks_per_s;
 	uint64_t page_bytes;
-	unsigned gen;                 /* of the discovery under way */
-	unsigned sampled_gen;         /* of the last complete full sample */
+	unsigned gen;         /* of the discovery under way */
+	unsigned sampled_gen; /* of the last complete full sample */
 
-	struct pt_proc **procs;      /* sorted by pid */
+	struct pt_proc **procs; /* sorted by pid */
 	size_t n_procs;
 	size_t cap_procs;
 
 	size_t n_thread_fds;
-	bool keep_thread_fds;        /* false after running out of fds */
-	size_t max_thread_fds;       /* a quarter of RLIMIT_NOFILE, clamped */
+	bool keep_thread_fds;  /* false after running out of fds */
+	size_t max_thread_fds; /* a quarter of RLIMIT_NOFILE, clamped */
 
 	/* Movement since the previous full sample, for WHEN_STILL. */
 	bool have_prev;
@@ -133,8 +133,7 @@ struct proctree {
 /* Makes room in an array of elem-sized elements (capacity *cap) for want
  * of them. Returns the array, moved or not, or NULL when out of memory (the
  * old array and *cap are then unchanged). The caller stores the result. */
-static void *
-pt_grow(void *arr, size_t *cap, size_t want, size_t elem)
+static void *pt_grow(void *arr, size_t *cap, size_t want, size_t elem)
 {
 	size_t n = *cap != 0 ? *cap : 16;
 	void *q;
@@ -156,32 +155,28 @@ pt_grow(void *arr, size_t *cap, size_t want, size_t elem)
 }
 
 /* A read error that means the process or thread has gone. */
-static bool
-pt_vanished(ssize_t n)
+static bool pt_vanished(ssize_t n)
 {
 	return n == 0 || n == -ESRCH || n == -ENOENT;
 }
 
 /* <proc_root>/PID/NAME or <proc_root>/PID/task/TID/NAME in pt->path;
  * NULL when it does not fit. */
-static const char *
-pt_path(struct proctree *pt, pid_t pid, pid_t tid, const char *name)
+static const char *pt_path(struct proctree *pt, pid_t pid, pid_t tid, const char *name)
 {
 	int n;
 
 	if (tid > 0)
-		n = snprintf(pt->path, sizeof pt->path, "%s/%d/task/%d/%s",
-		    pt->proc_root, (int)pid, (int)tid, name);
+		n = snprintf(pt->path, sizeof pt->path, "%s/%d/task/%d/%s", pt->proc_root, (int)pid,
+		             (int)tid, name);
 	else
-		n = snprintf(pt->path, sizeof pt->path, "%s/%d/%s",
-		    pt->proc_root, (int)pid, name);
+		n = snprintf(pt->path, sizeof pt->path, "%s/%d/%s", pt->proc_root, (int)pid, name);
 	if (n < 0 || (size_t)n >= sizeof pt->path)
 		return NULL;
 	return pt->path;
 }
 
-static void
-pt_close_fd(int *fd)
+static void pt_close_fd(int *fd)
 {
 	if (*fd >= 0) {
 		close(*fd);
@@ -189,8 +184,7 @@ pt_close_fd(int *fd)
 	}
 }
 
-static void
-pt_thread_close(struct proctree *pt, struct pt_thread *th)
+static void pt_thread_close(struct proctree *pt, struct pt_thread *th)
 {
 	int *fds[] = { &th->fd_stat, &th->fd_wchan, &th->fd_children, &th->fd_sched };
 	size_t i;
@@ -204,8 +198,7 @@ pt_thread_close(struct proctree *pt, struct pt_thread *th)
 }
 
 /* Gives back every kept thread file of the tree. */
-static void
-pt_close_all_thread_fds(struct proctree *pt)
+static void pt_close_all_thread_fds(struct proctree *pt)
 {
 	size_t i, j;
 
@@ -217,8 +210,7 @@ pt_close_all_thread_fds(struct proctree *pt)
 
 /* Closes every file of a process (its PID now names another incarnation,
  * or it has gone); its thread list stays, with files closed. */
-static void
-pt_proc_close(struct proctree *pt, struct pt_proc *p)
+static void pt_proc_close(struct proctree *pt, struct pt_proc *p)
 {
 	size_t j;
 
@@ -229,8 +221,7 @@ pt_proc_close(struct proctree *pt, struct pt_proc *p)
 		pt_thread_close(pt, &p->threads[j]);
 }
 
-static void
-pt_proc_free(struct proctree *pt, struct pt_proc *p)
+static void pt_proc_free(struct proctree *pt, struct pt_proc *p)
 {
 	pt_proc_close(pt, p);
 	free(p->threads);
@@ -239,8 +230,7 @@ pt_proc_free(struct proctree *pt, struct pt_proc *p)
 
 /* open(2) that, when the process is out of descriptors, gives back the
  * tree's kept thread files, stops keeping them, and tries once more. */
-static int
-pt_open(struct proctree *pt, const char *path, int flags)
+static int pt_open(struct proctree *pt, const char *path, int flags)
 {
 	int fd;
 
@@ -249,8 +239,7 @@ pt_open(struct proctree *pt, const char *path, int flags)
 		return -1;
 	}
 	fd = open(path, flags | O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && (errno == EMFILE || errno == ENFILE) &&
-	    pt->n_thread_fds > 0) {
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && pt->n_thread_fds > 0) {
 		pt_close_all_thread_fds(pt);
 		pt->keep_thread_fds = false;
 		fd = open(path, flags | O_RDONLY | O_CLOEXEC);
@@ -260,8 +249,7 @@ pt_open(struct proctree *pt, const char *path, int flags)
 
 /* The whole file at fd into pt->buf, growing the buffer when the file does
  * not fit. Returns the length, or -errno. */
-static ssize_t
-pt_pread_all(struct proctree *pt, int fd)
+static ssize_t pt_pread_all(struct proctree *pt, int fd)
 {
 	void *grown;
 	ssize_t n;
@@ -284,15 +272,14 @@ pt_pread_all(struct proctree *pt, int fd)
 }
 
 enum pt_fd_kind {
-	PT_FD_PROC,      /* always kept: the fast path needs them */
-	PT_FD_THREAD,    /* kept within the budget */
+	PT_FD_PROC,   /* always kept: the fast path needs them */
+	PT_FD_THREAD, /* kept within the budget */
 };
 
 /* Reads a file into pt->buf through *fd when it is open; otherwise opens
  * path and keeps the descriptor in *fd if kind allows. Returns the length,
  * or -errno. */
-static ssize_t
-pt_read(struct proctree *pt, int *fd, const char *path, enum pt_fd_kind kind)
+static ssize_t pt_read(struct proctree *pt, int *fd, const char *path, enum pt_fd_kind kind)
 {
 	ssize_t n;
 	int tmp;
@@ -315,8 +302,7 @@ pt_read(struct proctree *pt, int *fd, const char *path, enum pt_fd_kind kind)
 }
 
 /* Opens a process file to keep, without reading it. */
-static void
-pt_keep_open(struct proctree *pt, int *fd, pid_t pid, const char *name)
+static void pt_keep_open(struct proctree *pt, int *fd, pid_t pid, const char *name)
 {
 	if (*fd < 0)
 		*fd = pt_open(pt, pt_path(pt, pid, 0, name), 0);
@@ -324,8 +310,7 @@ pt_keep_open(struct proctree *pt, int *fd, pid_t pid, const char *name)
 
 /* The known process with this PID, or NULL; *at gets its place in the
  * sorted list either way. */
-static struct pt_proc *
-pt_find(const struct proctree *pt, pid_t pid, size_t *at)
+static struct pt_proc *pt_find(const struct proctree *pt, pid_t pid, size_t *at)
 {
 	size_t lo = 0, hi = pt->n_procs, mid;
 
@@ -346,8 +331,7 @@ pt_find(const struct proctree *pt, pid_t pid, size_t *at)
 
 /* The known process with this PID, added (files closed) when new. NULL
  * when out of memory. */
-static struct pt_proc *
-pt_get(struct proctree *pt, pid_t pid)
+static struct pt_proc *pt_get(struct proctree *pt, pid_t pid)
 {
 	struct pt_proc *p;
 	void *grown;
@@ -356,8 +340,7 @@ pt_get(struct proctree *pt, pid_t pid)
 	p = pt_find(pt, pid, &at);
 	if (p != NULL)
 		return p;
-	grown = pt_grow(pt->procs, &pt->cap_procs, pt->n_procs + 1,
-	    sizeof *pt->procs);
+	grown = pt_grow(pt->procs, &pt->cap_procs, pt->n_procs + 1, sizeof *pt->procs);
 	if (grown == NULL)
 		return NULL;
 	pt->procs = grown;
@@ -366,16 +349,14 @@ pt_get(struct proctree *pt, pid_t pid)
 		return NULL;
 	p->pid = pid;
 	p->fd_stat = p->fd_statm = p->fd_io = -1;
-	memmove(&pt->procs[at + 1], &pt->procs[at],
-	    (pt->n_procs - at) * sizeof *pt->procs);
+	memmove(&pt->procs[at + 1], &pt->procs[at], (pt->n_procs - at) * sizeof *pt->procs);
 	pt->procs[at] = p;
 	pt->n_procs++;
 	return p;
 }
 
 /* Forgets the processes that are not part of the latest full sample. */
-static void
-pt_sweep(struct proctree *pt)
+static void pt_sweep(struct proctree *pt)
 {
 	size_t i, kept = 0;
 
@@ -391,8 +372,7 @@ pt_sweep(struct proctree *pt)
 	pt->n_procs = kept;
 }
 
-static void
-pt_forget_all(struct proctree *pt)
+static void pt_forget_all(struct proctree *pt)
 {
 	size_t i;
 
@@ -401,8 +381,7 @@ pt_forget_all(struct proctree *pt)
 	pt->n_procs = 0;
 }
 
-struct proctree *
-proctree_new(const char *proc_root, pid_t root, uint64_t start_ticks)
+struct proctree *proctree_new(const char *proc_root, pid_t root, uint64_t start_ticks)
 {
 	struct proctree *pt;
 	long v;
@@ -436,8 +415,9 @@ proctree_new(const char *proc_root, pid_t root, uint64_t start_ticks)
 	pt->max_thread_fds = PT_THREAD_FDS_MIN;
 	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
 	    nofile.rlim_cur / 4 > PT_THREAD_FDS_MIN)
-		pt->max_thread_fds = nofile.rlim_cur / 4 > PT_THREAD_FDS_MAX ?
-		    PT_THREAD_FDS_MAX : (size_t)(nofile.rlim_cur / 4);
+		pt->max_thread_fds = nofile.rlim_cur / 4 > PT_THREAD_FDS_MAX
+		                             ? PT_THREAD_FDS_MAX
+		                             : (size_t)(nofile.rlim_cur / 4);
 	v = sysconf(_SC_CLK_TCK);
 	pt->ticks_per_s = v > 0 ? v : 100;
 	v = sysconf(_SC_PAGESIZE);
@@ -449,8 +429,7 @@ proctree_new(const char *proc_root, pid_t root, uint64_t start_ticks)
 	return pt;
 }
 
-void
-proctree_free(struct proctree *pt)
+void proctree_free(struct proctree *pt)
 {
 	if (pt == NULL)
 		return;
@@ -470,14 +449,12 @@ proctree_free(struct proctree *pt)
 	free(pt);
 }
 
-uint64_t
-proctree_root_start_ticks(const struct proctree *pt)
+uint64_t proctree_root_start_ticks(const struct proctree *pt)
 {
 	return pt != NULL ? pt->first_start : 0;
 }
 
-static int
-pt_cmp_pid(const void *a, const void *b)
+static int pt_cmp_pid(const void *a, const void *b)
 {
 	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
 
@@ -487,8 +464,7 @@ pt_cmp_pid(const void *a, const void *b)
 /* Lists <proc_root>/PID/task and brings p's thread list in line with it:
  * threads that have gone are closed, new ones added with files closed.
  * False when the directory cannot be read (the process has gone). */
-static bool
-pt_list_threads(struct proctree *pt, struct pt_proc *p)
+static bool pt_list_threads(struct proctree *pt, struct pt_proc *p)
 {
 	struct dirent *de;
 	size_t n = 0, i = 0, j = 0, out = 0;
@@ -523,10 +499,9 @@ pt_list_threads(struct proctree *pt, struct pt_proc *p)
 	closedir(dir);
 	qsort(pt->tids, n, sizeof *pt->tids, pt_cmp_pid);
 
-	grown = pt_grow(pt->thr_scratch, &pt->cap_thr_scratch, n,
-	    sizeof *pt->thr_scratch);
+	grown = pt_grow(pt->thr_scratch, &pt->cap_thr_scratch, n, sizeof *pt->thr_scratch);
 	if (grown == NULL)
-		return true;    /* out of memory: keep the old list */
+		return true; /* out of memory: keep the old list */
 	pt->thr_scratch = grown;
 	/* Merge the old sorted list with the new sorted TIDs. */
 	while (j < n) {
@@ -563,8 +538,7 @@ pt_list_threads(struct proctree *pt, struct pt_proc *p)
 	return true;
 }
 
-static void
-pt_collect_kid(pid_t pid, void *ctx)
+static void pt_collect_kid(pid_t pid, void *ctx)
 {
 	struct proctree *pt = ctx;
 
@@ -579,8 +553,7 @@ pt_collect_kid(pid_t pid, void *ctx)
 
 /* Appends a process to the visit list unless this discovery has seen it.
  * Returns false when the list cannot grow. */
-static bool
-pt_visit(struct proctree *pt, size_t *n_visits, pid_t pid, size_t parent)
+static bool pt_visit(struct proctree *pt, size_t *n_visits, pid_t pid, size_t parent)
 {
 	struct pt_proc *p;
 	struct pt_visit *v;
@@ -588,8 +561,7 @@ pt_visit(struct proctree *pt, size_t *n_visits, pid_t pid, size_t parent)
 
 	if (*n_visits >= PT_MAX_PROCS)
 		return false;
-	grown = pt_grow(pt->visits, &pt->cap_visits, *n_visits + 1,
-	    sizeof *pt->visits);
+	grown = pt_grow(pt->visits, &pt->cap_visits, *n_visits + 1, sizeof *pt->visits);
 	if (grown == NULL)
 		return false;
 	pt->visits = grown;
@@ -608,8 +580,7 @@ pt_visit(struct proctree *pt, size_t *n_visits, pid_t pid, size_t parent)
 
 /* Breadth-first from the root through every thread's children file.
  * Returns the number of processes found (validated later). */
-static size_t
-pt_discover(struct proctree *pt)
+static size_t pt_discover(struct proctree *pt)
 {
 	size_t n_visits = 0, i, t, k;
 
@@ -626,13 +597,12 @@ pt_discover(struct proctree *pt)
 			ssize_t n;
 
 			n = pt_read(pt, &th->fd_children,
-			    th->fd_children >= 0 ? NULL :
-			    pt_path(pt, p->pid, th->tid, "children"),
-			    PT_FD_THREAD);
+			            th->fd_children >= 0 ? NULL
+			                                 : pt_path(pt, p->pid, th->tid, "children"),
+			            PT_FD_THREAD);
 			if (n <= 0)
 				continue;
-			(void)procparse_children(pt->buf, (size_t)n,
-			    pt_collect_kid, pt);
+			(void)procparse_children(pt->buf, (size_t)n, pt_collect_kid, pt);
 		}
 		for (k = 0; k < pt->n_kids; k++) {
 			if (!pt_visit(pt, &n_visits, pt->kids[k], i))
@@ -643,8 +613,7 @@ pt_discover(struct proctree *pt)
 }
 
 /* The raw reader's fields of one process into v->sample. */
-static enum pt_status
-pt_read_proc_raw(struct proctree *pt, struct pt_visit *v)
+static enum pt_status pt_read_proc_raw(struct proctree *pt, struct pt_visit *v)
 {
 	struct pt_proc *p = v->proc;
 	struct proc_sample *s = &v->sample;
@@ -653,19 +622,16 @@ pt_read_proc_raw(struct proctree *pt, struct pt_visit *v)
 	bool was_open = p->fd_stat >= 0;
 	ssize_t n;
 
-	n = pt_read(pt, &p->fd_stat, pt_path(pt, p->pid, 0, "stat"),
-	    PT_FD_PROC);
+	n = pt_read(pt, &p->fd_stat, pt_path(pt, p->pid, 0, "stat"), PT_FD_PROC);
 	if (was_open && pt_vanished(n)) {
 		/* The incarnation we kept open has gone; the PID may name a
 		 * new process now: start over with fresh files. */
 		pt_proc_close(pt, p);
-		n = pt_read(pt, &p->fd_stat, pt_path(pt, p->pid, 0, "stat"),
-		    PT_FD_PROC);
+		n = pt_read(pt, &p->fd_stat, pt_path(pt, p->pid, 0, "stat"), PT_FD_PROC);
 	}
 	if (n < 0 && !pt_vanished(n))
 		return PT_FAILED;
-	if (n <= 0 || procparse_stat(pt->buf, (size_t)n, &sf) != 0 ||
-	    sf.pid != p->pid)
+	if (n <= 0 || procparse_stat(pt->buf, (size_t)n, &sf) != 0 || sf.pid != p->pid)
 		return PT_GONE;
 	if (p->start_ticks != 0 && sf.start_ticks != p->start_ticks) {
 		/* Same PID, another process (a fake tree rewritten, or a
@@ -686,8 +652,7 @@ pt_read_proc_raw(struct proctree *pt, struct pt_visit *v)
 	s->cpu_ticks = sf.utime + sf.stime;
 	s->num_threads = sf.num_threads;
 
-	n = pt_read(pt, &p->fd_statm, pt_path(pt, p->pid, 0, "statm"),
-	    PT_FD_PROC);
+	n = pt_read(pt, &p->fd_statm, pt_path(pt, p->pid, 0, "statm"), PT_FD_PROC);
 	if (pt_vanished(n))
 		return PT_GONE;
 	if (n < 0 || procparse_statm(pt->buf, (size_t)n, &pages) != 0)
@@ -708,8 +673,7 @@ pt_read_proc_raw(struct proctree *pt, struct pt_visit *v)
  * libproc2 failed as a whole; processes it left out stay PT_UNREAD. */
 /* The raw name from <proc_root>/PID/comm, without its newline; out is left
  * as it was when the file cannot be read. */
-static void
-pt_read_comm(struct proctree *pt, pid_t pid, char *out, size_t outlen)
+static void pt_read_comm(struct proctree *pt, pid_t pid, char *out, size_t outlen)
 {
 	const char *path = pt_path(pt, pid, 0, "comm");
 	char buf[SAMPLE_COMM_LEN];
@@ -729,8 +693,7 @@ pt_read_comm(struct proctree *pt, pid_t pid, char *out, size_t outlen)
 	snprintf(out, outlen, "%s", buf);
 }
 
-static bool
-pt_read_procs_src(struct proctree *pt, size_t n_visits)
+static bool pt_read_procs_src(struct proctree *pt, size_t n_visits)
 {
 	size_t i, j, got = 0;
 	void *grown;
@@ -739,8 +702,7 @@ pt_read_procs_src(struct proctree *pt, size_t n_visits)
 	if (grown == NULL)
 		return false;
 	pt->pids = grown;
-	grown = pt_grow(pt->src_out, &pt->cap_src_out, n_visits,
-	    sizeof *pt->src_out);
+	grown = pt_grow(pt->src_out, &pt->cap_src_out, n_visits, sizeof *pt->src_out);
 	if (grown == NULL)
 		return false;
 	pt->src_out = grown;
@@ -757,7 +719,7 @@ pt_read_procs_src(struct proctree *pt, size_t n_visits)
 			continue;
 		v->sample = pt->src_out[j++];
 		if (p->start_ticks != 0 && v->sample.start_ticks != p->start_ticks)
-			pt_proc_close(pt, p);   /* another incarnation */
+			pt_proc_close(pt, p); /* another incarnation */
 		p->start_ticks = v->sample.start_ticks;
 		/* Kept open for the fast RSS check. */
 		pt_keep_open(pt, &p->fd_statm, p->pid, "statm");
@@ -781,8 +743,7 @@ pt_read_procs_src(struct proctree *pt, size_t n_visits)
 /* Every visited process's fields: through libproc2 under the real /proc,
  * else raw. A process libproc2 left out is read raw, which tells one that
  * has gone from one that could not be read just now. */
-static void
-pt_read_procs(struct proctree *pt, size_t n_visits)
+static void pt_read_procs(struct proctree *pt, size_t n_visits)
 {
 	size_t i;
 
@@ -797,15 +758,13 @@ pt_read_procs(struct proctree *pt, size_t n_visits)
 }
 
 /* Appends one thread to the sample's thread list. */
-static bool
-pt_push_thread(struct proctree *pt, const struct thread_sample *ts)
+static bool pt_push_thread(struct proctree *pt, const struct thread_sample *ts)
 {
 	struct tree_sample *s = &pt->full;
 	void *grown;
 
-
-	grown = pt_grow(pt->out_threads, &pt->cap_out_threads,
-	    s->n_threads_v + 1, sizeof *pt->out_threads);
+	grown = pt_grow(pt->out_threads, &pt->cap_out_threads, s->n_threads_v + 1,
+	                sizeof *pt->out_threads);
 	if (grown == NULL)
 		return false;
 	pt->out_threads = grown;
@@ -815,8 +774,7 @@ pt_push_thread(struct proctree *pt, const struct thread_sample *ts)
 
 /* The most common non-empty wait channel among a process's scanned
  * threads, into out. Ties go to the first seen. */
-static void
-pt_top_wchan(const struct thread_sample *ts, size_t n, char *out, size_t outlen)
+static void pt_top_wchan(const struct thread_sample *ts, size_t n, char *out, size_t outlen)
 {
 	const char *kinds[PT_WCHAN_KINDS];
 	size_t counts[PT_WCHAN_KINDS];
@@ -852,21 +810,23 @@ pt_top_wchan(const struct thread_sample *ts, size_t n, char *out, size_t outlen)
  * thread was scheduled; a thread that ran since the previous scan is not
  * blocked. Read only for such processes, so the usual scan costs nothing
  * more. Returns true when some thread is known to have run. */
-static bool
-pt_threads_woke(struct proctree *pt, struct pt_proc *p)
+static bool pt_threads_woke(struct proctree *pt, struct pt_proc *p)
 {
 	bool woke = false;
 
 	for (size_t t = 0; t < p->n_threads; t++) {
 		struct pt_thread *th = &p->threads[t];
 		unsigned long long on_cpu, waited, runs;
-		ssize_t n = pt_read(pt, &th->fd_sched, th->fd_sched >= 0 ? NULL :
-		    pt_path(pt, p->pid, th->tid, "schedstat"), PT_FD_THREAD);
+		ssize_t n = pt_read(pt, &th->fd_sched,
+		                    th->fd_sched >= 0 ? NULL
+		                                      : pt_path(pt, p->pid, th->tid, "schedstat"),
+		                    PT_FD_THREAD);
 
 		if (n <= 0)
-			continue;       /* no schedstat (a fake tree): no evidence */
+			continue; /* no schedstat (a fake tree): no evidence */
 		pt->buf[n < (ssize_t)pt->cap_buf ? n : n - 1] = '\0';
-		if (sscanf(pt->buf, "%llu %llu %llu", &on_cpu, &waited, &runs) != 3) /* NOLINT(cert-err34-c) */
+		if (sscanf(pt->buf, "%llu %llu %llu", &on_cpu, &waited, &runs) !=
+		    3) /* NOLINT(cert-err34-c) */
 			continue;
 		if (th->runs_known && th->runs != runs)
 			woke = true;
@@ -877,8 +837,7 @@ pt_threads_woke(struct proctree *pt, struct pt_proc *p)
 }
 
 /* Reads every thread's state and wait channel of one process. */
-static void
-pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_sample *s)
+static void pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_sample *s)
 {
 	struct tree_sample *ts = &pt->full;
 	bool complete = true;
@@ -893,23 +852,23 @@ pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_sample *s)
 		memset(&one, 0, sizeof one);
 		one.tid = th->tid;
 		/* A path is only built for a file not kept open yet. */
-		n = pt_read(pt, &th->fd_stat, th->fd_stat >= 0 ? NULL :
-		    pt_path(pt, p->pid, th->tid, "stat"), PT_FD_THREAD);
+		n = pt_read(pt, &th->fd_stat,
+		            th->fd_stat >= 0 ? NULL : pt_path(pt, p->pid, th->tid, "stat"),
+		            PT_FD_THREAD);
 		if (pt_vanished(n))
-			continue;       /* the thread has ended: not a thread */
+			continue; /* the thread has ended: not a thread */
 		if (n < 0 || procparse_stat_state(pt->buf, (size_t)n, &one.state) != 0) {
 			complete = false;
 			continue;
 		}
-		n = pt_read(pt, &th->fd_wchan, th->fd_wchan >= 0 ? NULL :
-		    pt_path(pt, p->pid, th->tid, "wchan"), PT_FD_THREAD);
+		n = pt_read(pt, &th->fd_wchan,
+		            th->fd_wchan >= 0 ? NULL : pt_path(pt, p->pid, th->tid, "wchan"),
+		            PT_FD_THREAD);
 		if (n == -ESRCH || n == -ENOENT)
 			continue;
 		if (n > 0)
-			procparse_wchan(pt->buf, (size_t)n, one.wchan,
-			    sizeof one.wchan);
-		one.futex_wait = one.state == 'S' &&
-		    procparse_wchan_is_futex(one.wchan);
+			procparse_wchan(pt->buf, (size_t)n, one.wchan, sizeof one.wchan);
+		one.futex_wait = one.state == 'S' && procparse_wchan_is_futex(one.wchan);
 		if (!pt_push_thread(pt, &one)) {
 			complete = false;
 			break;
@@ -924,19 +883,17 @@ pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_sample *s)
 	s->n_threads_scanned = ts->n_threads_v - s->first_thread;
 	/* A thread we could not read might be running: then it is not a
 	 * deadlock, so all_futex needs every live thread seen waiting. */
-	s->all_futex = complete && live > 0 &&
-	    (size_t)s->futex_threads == live;
+	s->all_futex = complete && live > 0 && (size_t)s->futex_threads == live;
 	if (s->all_futex && pt_threads_woke(pt, p))
 		s->all_futex = false;
 	if (s->n_threads_scanned > 0)
-		pt_top_wchan(&pt->out_threads[s->first_thread],
-		    s->n_threads_scanned, s->top_wchan, sizeof s->top_wchan);
+		pt_top_wchan(&pt->out_threads[s->first_thread], s->n_threads_scanned, s->top_wchan,
+		             sizeof s->top_wchan);
 }
 
 /* Whether the thread scan runs at this full sample. */
-static bool
-pt_want_threads(const struct proctree *pt, const struct tree_sample *s,
-		enum proctree_threads threads)
+static bool pt_want_threads(const struct proctree *pt, const struct tree_sample *s,
+                            enum proctree_threads threads)
 {
 	switch (threads) {
 	case PROCTREE_THREADS_ALWAYS:
@@ -946,8 +903,7 @@ pt_want_threads(const struct proctree *pt, const struct tree_sample *s,
 			return true;
 		if (s->cpu_ticks > pt->prev_cpu_ticks + 1)
 			return false;
-		if (s->io_known && pt->prev_io_known &&
-		    s->io_bytes != pt->prev_io_bytes)
+		if (s->io_known && pt->prev_io_known && s->io_bytes != pt->prev_io_bytes)
 			return false;
 		return true;
 	case PROCTREE_THREADS_NEVER:
@@ -956,8 +912,7 @@ pt_want_threads(const struct proctree *pt, const struct tree_sample *s,
 	return false;
 }
 
-static void
-pt_sample_reset(struct proctree *pt, struct tree_sample *s, uint64_t t_ms)
+static void pt_sample_reset(struct proctree *pt, struct tree_sample *s, uint64_t t_ms)
 {
 	memset(s, 0, sizeof *s);
 	s->t_ms = t_ms;
@@ -965,8 +920,8 @@ pt_sample_reset(struct proctree *pt, struct tree_sample *s, uint64_t t_ms)
 	s->ticks_per_s = pt->ticks_per_s;
 }
 
-const struct tree_sample *
-proctree_sample(struct proctree *pt, uint64_t t_ms, enum proctree_threads threads)
+const struct tree_sample *proctree_sample(struct proctree *pt, uint64_t t_ms,
+                                          enum proctree_threads threads)
 {
 	struct tree_sample *s = &pt->full;
 	size_t n_visits, i, n_out = 0;
@@ -979,7 +934,7 @@ proctree_sample(struct proctree *pt, uint64_t t_ms, enum proctree_threads thread
 		return s;
 
 	if (++pt->gen == 0)
-		pt->gen = 1;    /* 0 means never part of a sample */
+		pt->gen = 1; /* 0 means never part of a sample */
 	n_visits = pt_discover(pt);
 
 	pt_read_procs(pt, n_visits);
@@ -995,8 +950,7 @@ proctree_sample(struct proctree *pt, uint64_t t_ms, enum proctree_threads thread
 		s->root_alive = true;
 		return s;
 	}
-	if (root == NULL || root->status != PT_OK ||
-	    root->sample.pid != pt->root ||
+	if (root == NULL || root->status != PT_OK || root->sample.pid != pt->root ||
 	    (pt->expect_start != 0 && root->sample.start_ticks != pt->expect_start)) {
 		pt->root_gone = true;
 		pt_forget_all(pt);
@@ -1010,13 +964,12 @@ proctree_sample(struct proctree *pt, uint64_t t_ms, enum proctree_threads thread
 		struct pt_visit *v = &pt->visits[i];
 		const struct pt_visit *parent = &pt->visits[v->parent];
 
-		if (v->status == PT_OK && (parent->status != PT_OK ||
-		    v->sample.ppid != parent->proc->pid))
+		if (v->status == PT_OK &&
+		    (parent->status != PT_OK || v->sample.ppid != parent->proc->pid))
 			v->status = PT_GONE;
 	}
 
-	grown = pt_grow(pt->out_procs, &pt->cap_out_procs, n_visits,
-	    sizeof *pt->out_procs);
+	grown = pt_grow(pt->out_procs, &pt->cap_out_procs, n_visits, sizeof *pt->out_procs);
 	if (grown != NULL)
 		pt->out_procs = grown;
 	else
@@ -1067,8 +1020,7 @@ proctree_sample(struct proctree *pt, uint64_t t_ms, enum proctree_threads thread
 
 /* The RSS of one process through its kept-open statm. Returns the bytes
  * read (> 0) with *rss_bytes set, or 0 / -errno. */
-static ssize_t
-pt_fast_rss(struct proctree *pt, struct pt_proc *p, uint64_t *rss_bytes)
+static ssize_t pt_fast_rss(struct proctree *pt, struct pt_proc *p, uint64_t *rss_bytes)
 {
 	uint64_t pages;
 	ssize_t n;
@@ -1088,8 +1040,7 @@ pt_fast_rss(struct proctree *pt, struct pt_proc *p, uint64_t *rss_bytes)
 	return n;
 }
 
-const struct tree_sample *
-proctree_sample_rss(struct proctree *pt, uint64_t t_ms)
+const struct tree_sample *proctree_sample_rss(struct proctree *pt, uint64_t t_ms)
 {
 	struct tree_sample *s = &pt->fast;
 	size_t i;
@@ -1104,7 +1055,7 @@ proctree_sample_rss(struct proctree *pt, uint64_t t_ms)
 		ssize_t n;
 
 		if (p->valid_gen == 0 || p->valid_gen != pt->sampled_gen)
-			continue;       /* found since, not yet read */
+			continue; /* found since, not yet read */
 		if (p->fast_gone) {
 			if (p->pid == pt->root)
 				s->root_alive = false;

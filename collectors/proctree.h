@@ -16,7 +16,8 @@ struct proctree;
 
 enum proctree_threads {
 	PROCTREE_THREADS_NEVER,      /* never read per-thread state */
-	PROCTREE_THREADS_WHEN_STILL, /* only when the tree's CPU time and I/O stood still since the last full sample */
+	PROCTREE_THREADS_WHEN_STILL, /* only when the tree's CPU time and I/O stood still since the
+	                                last full sample */
 	PROCTREE_THREADS_ALWAYS,     /* every full sample (the dashboard shows them) */
 };
 
@@ -34,7 +35,7 @@ void proctree_free(struct proctree *pt);
  * of proctree_sample (fast reads leave it alone) or proctree_free; never
  * NULL. */
 const struct tree_sample *proctree_sample(struct proctree *pt, uint64_t t_ms,
-					  enum proctree_threads threads);
+                                          enum proctree_threads threads);
 
 /* A fast read: only the RSS of the processes known from the last full sample
  * (kept-open statm). Returns a sample with full = false whose rss_bytes,

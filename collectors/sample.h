@@ -9,65 +9,65 @@
 #include <sys/types.h>
 
 enum {
-	SAMPLE_COMM_LEN = 64,  /* comm is 16 on most kernels; room for longer */
+	SAMPLE_COMM_LEN = 64, /* comm is 16 on most kernels; room for longer */
 	SAMPLE_WCHAN_LEN = 64,
 };
 
 /* System-wide memory, from <proc>/meminfo and <proc>/pressure/memory. */
 struct sys_sample {
-	uint64_t t_ms;              /* monotonic time of the read */
+	uint64_t t_ms; /* monotonic time of the read */
 	uint64_t mem_total_bytes;
 	uint64_t mem_available_bytes;
 	uint64_t swap_total_bytes;
 	uint64_t swap_free_bytes;
-	bool psi_known;             /* false: kernel without PSI (unknown, not zero) */
-	double psi_some_avg10;      /* percent */
-	double psi_full_avg10;      /* percent */
+	bool psi_known;        /* false: kernel without PSI (unknown, not zero) */
+	double psi_some_avg10; /* percent */
+	double psi_full_avg10; /* percent */
 };
 
 /* One thread of a process, from <proc>/PID/task/TID/{stat,wchan}. */
 struct thread_sample {
 	pid_t tid;
-	char state;                     /* R, S, D, T, Z, ... */
-	bool futex_wait;                /* state S and a futex-family wait channel */
-	char wchan[SAMPLE_WCHAN_LEN];   /* "" when none or unreadable */
+	char state;                   /* R, S, D, T, Z, ... */
+	bool futex_wait;              /* state S and a futex-family wait channel */
+	char wchan[SAMPLE_WCHAN_LEN]; /* "" when none or unreadable */
 };
 
 /* One process of a tree. */
 struct proc_sample {
 	pid_t pid;
 	pid_t ppid;
-	uint64_t start_ticks;           /* stat field 22: tells a PID's incarnations apart */
+	uint64_t start_ticks; /* stat field 22: tells a PID's incarnations apart */
 	char state;
-	char comm[SAMPLE_COMM_LEN];     /* raw */
+	char comm[SAMPLE_COMM_LEN]; /* raw */
 	uint64_t rss_bytes;
-	uint64_t cpu_ticks;             /* utime + stime, in clock ticks */
-	bool io_known;                  /* /proc/PID/io readable */
-	uint64_t io_bytes;              /* rchar + wchar: any read or write moves it */
-	int num_threads;                /* from stat */
+	uint64_t cpu_ticks; /* utime + stime, in clock ticks */
+	bool io_known;      /* /proc/PID/io readable */
+	uint64_t io_bytes;  /* rchar + wchar: any read or write moves it */
+	int num_threads;    /* from stat */
 	/* Valid when the tree sample's threads_scanned is true: */
-	int futex_threads;              /* threads in state S on a futex */
-	bool all_futex;                 /* every thread is futex-waiting */
+	int futex_threads;                /* threads in state S on a futex */
+	bool all_futex;                   /* every thread is futex-waiting */
 	char top_wchan[SAMPLE_WCHAN_LEN]; /* the most common wait channel */
-	size_t first_thread;            /* index into tree_sample.threads */
+	size_t first_thread;              /* index into tree_sample.threads */
 	size_t n_threads_scanned;
 };
 
 /* A pair's whole tree: the root and every descendant found at this sample.
  * Owned by the proctree that filled it, borrowed until its next sample. */
 struct tree_sample {
-	uint64_t t_ms;                  /* monotonic time of the read */
+	uint64_t t_ms; /* monotonic time of the read */
 	pid_t root;
-	bool root_alive;                /* false once the root has gone */
-	bool full;                      /* false: a fast RSS-only read (rss_bytes valid only) */
-	uint64_t rss_bytes;             /* sum over the tree */
-	uint64_t cpu_ticks;             /* sum over the tree */
-	bool io_known;                  /* every process's io was readable */
-	uint64_t io_bytes;              /* sum over the tree */
-	long ticks_per_s;               /* sysconf(_SC_CLK_TCK) */
-	int threads;                    /* sum of num_threads */
-	bool threads_scanned;           /* thread states and wait channels were read */
-	int futex_threads;              /* sum over the tree, when scanned */
+	bool root_alive;      /* false once the root has gone */
+	bool full;            /* false: a fast RSS-only read (rss_bytes valid only) */
+	uint64_t rss_bytes;   /* sum over the tree */
+	uint64_t cpu_ticks;   /* sum over the tree */
+	bool io_known;        /* every process's io was readable */
+	uint64_t io_bytes;    /* sum over the tree */
+	long ticks_per_s;     /* sysconf(_SC_CLK_TCK) */
+	int threads;          /* sum of num_threads */
+	bool threads_scanned; /* thread states and wait channels were read */
+	int futex_threads;    /* sum over the tree, when scanned */
 	struct proc_sample *procs;
 	size_t n_procs;
 	struct thread_sample *threads_v;

@@ -16,7 +16,7 @@
 #include "sysmem.h"
 
 enum {
-	SYSMEM_BUF_LEN = 16384,   /* meminfo is ~1.5 KiB; PSI ~100 bytes */
+	SYSMEM_BUF_LEN = 16384, /* meminfo is ~1.5 KiB; PSI ~100 bytes */
 };
 
 static const enum meminfo_item sysmem_items[] = {
@@ -28,15 +28,14 @@ static const enum meminfo_item sysmem_items[] = {
 #define SYSMEM_N_ITEMS (sizeof sysmem_items / sizeof sysmem_items[0])
 
 struct sysmem {
-	int meminfo_fd;                 /* raw path only, else -1 */
-	int psi_fd;                     /* -1: PSI unknown */
-	struct meminfo_info *mi;        /* libproc2 path only, else NULL */
+	int meminfo_fd;                          /* raw path only, else -1 */
+	int psi_fd;                              /* -1: PSI unknown */
+	struct meminfo_info *mi;                 /* libproc2 path only, else NULL */
 	enum meminfo_item items[SYSMEM_N_ITEMS]; /* libproc2 wants them writable */
 	char buf[SYSMEM_BUF_LEN];
 };
 
-static int
-sysmem_open_under(const char *root, const char *name)
+static int sysmem_open_under(const char *root, const char *name)
 {
 	char path[4096];
 	int n;
@@ -49,8 +48,7 @@ sysmem_open_under(const char *root, const char *name)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-struct sysmem *
-sysmem_new(const char *proc_root)
+struct sysmem *sysmem_new(const char *proc_root)
 {
 	struct sysmem *sm;
 	int rc, saved;
@@ -87,8 +85,7 @@ sysmem_new(const char *proc_root)
 	return sm;
 }
 
-void
-sysmem_free(struct sysmem *sm)
+void sysmem_free(struct sysmem *sm)
 {
 	if (sm == NULL)
 		return;
@@ -102,8 +99,7 @@ sysmem_free(struct sysmem *sm)
 }
 
 /* The whole file at fd into sm->buf. Returns the length, or -errno. */
-static ssize_t
-sysmem_pread_all(struct sysmem *sm, int fd)
+static ssize_t sysmem_pread_all(struct sysmem *sm, int fd)
 {
 	size_t len = 0, want;
 	ssize_t n;
@@ -126,8 +122,7 @@ sysmem_pread_all(struct sysmem *sm, int fd)
 	return (ssize_t)len;
 }
 
-static int
-sysmem_read_libproc2(struct sysmem *sm, struct sys_sample *out)
+static int sysmem_read_libproc2(struct sysmem *sm, struct sys_sample *out)
 {
 	struct meminfo_stack *st;
 
@@ -147,8 +142,7 @@ sysmem_read_libproc2(struct sysmem *sm, struct sys_sample *out)
 	return 0;
 }
 
-static void
-sysmem_read_psi(struct sysmem *sm, struct sys_sample *out)
+static void sysmem_read_psi(struct sysmem *sm, struct sys_sample *out)
 {
 	ssize_t len;
 
@@ -161,8 +155,7 @@ sysmem_read_psi(struct sysmem *sm, struct sys_sample *out)
 	len = sysmem_pread_all(sm, sm->psi_fd);
 	if (len <= 0)
 		return;
-	if (procparse_psi(sm->buf, (size_t)len, &out->psi_some_avg10,
-	    &out->psi_full_avg10) != 0) {
+	if (procparse_psi(sm->buf, (size_t)len, &out->psi_some_avg10, &out->psi_full_avg10) != 0) {
 		out->psi_some_avg10 = 0.0;
 		out->psi_full_avg10 = 0.0;
 		return;
@@ -170,8 +163,7 @@ sysmem_read_psi(struct sysmem *sm, struct sys_sample *out)
 	out->psi_known = true;
 }
 
-int
-sysmem_read(struct sysmem *sm, uint64_t t_ms, struct sys_sample *out)
+int sysmem_read(struct sysmem *sm, uint64_t t_ms, struct sys_sample *out)
 {
 	ssize_t len;
 	int rc;

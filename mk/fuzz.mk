@@ -35,12 +35,12 @@ FUZZ_NAMES = procparse_stat procparse_misc units plan progress jsonstr state
 FUZZ_JANSSON = $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 FUZZ_SRC_procparse_stat = collectors/procparse.c
 FUZZ_SRC_procparse_misc = collectors/procparse.c
-FUZZ_SRC_units          = runner/units.c
-FUZZ_SRC_plan           = runner/plan.c runner/plan_keys.c runner/plan_print.c \
-                          runner/units.c
-FUZZ_SRC_progress       = runner/progress.c
-FUZZ_SRC_jsonstr        = alerts/jsonstr.c
-FUZZ_SRC_state = runner/state.c alerts/jsonstr.c
+FUZZ_SRC_units          = lib/units.c
+FUZZ_SRC_plan           = plan/plan.c plan/plan_keys.c plan/plan_print.c \
+                          lib/units.c
+FUZZ_SRC_progress       = jobs/progress.c
+FUZZ_SRC_jsonstr        = lib/jsonstr.c
+FUZZ_SRC_state = logdir/state.c lib/jsonstr.c
 FUZZ_LIBS_plan          = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 FUZZ_LIBS_jsonstr       = $(FUZZ_JANSSON)
 FUZZ_LIBS_state         = $(FUZZ_JANSSON)

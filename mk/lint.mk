@@ -1,7 +1,8 @@
 # Static analysis and valgrind. Included by the main Makefile.
 #
-#   make lint            cppcheck, then clang-tidy (.clang-tidy) on every file;
-#                        fails on any finding of either
+#   make lint            the layer check (mk/layers.mk), the format check
+#                        (mk/format.mk), cppcheck, then clang-tidy (.clang-tidy)
+#                        on every file; fails on any finding of any
 #   make lint-cppcheck   only cppcheck
 #   make lint-tidy       only clang-tidy (incremental: a file is checked again
 #                        when it, a header or .clang-tidy changes; -j2 helps)
@@ -18,7 +19,7 @@ CLANG_TIDY ?= clang-tidy
 VALGRIND   ?= valgrind
 LINT_DEB_PKGS = cppcheck clang-tidy valgrind
 
-LINT_DIRS = collectors alerts runner tui
+LINT_DIRS = $(LAYERS)
 LINT_SRC  = $(wildcard $(addsuffix /*.c,$(LINT_DIRS))) main.c
 LINT_HDRS = $(wildcard $(addsuffix /*.h,$(LINT_DIRS)))
 
@@ -46,6 +47,8 @@ LINT_STAMPS = $(LINT_SRC:%.c=$(LINT_BUILD)/tidy/%.ok)
 # Both tools run even when the first fails, so one run lists everything.
 lint:
 	@rc=0; \
+	$(MAKE) --no-print-directory lint-layers || rc=1; \
+	$(MAKE) --no-print-directory lint-format || rc=1; \
 	$(MAKE) --no-print-directory lint-cppcheck || rc=1; \
 	$(MAKE) --no-print-directory -k lint-tidy || rc=1; \
 	if [ $$rc -ne 0 ]; then echo "lint: findings above"; else echo "lint: clean"; fi; \

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../alerts/text.h"
-#include "../runner/samplelog.h"
-#include "../runner/units.h"
+#include "../core/text.h"
+#include "../logdir/samplelog.h"
+#include "../lib/units.h"
 #include "charts.h"
 #include "html.h"
 #include "svg.h"
@@ -16,16 +16,15 @@ enum {
 	CHART_H = 270,
 	CHART_LEFT = 70,
 	CHART_RIGHT = 16,
-	CHART_TOP = 40,          /* room for three rows of marker labels */
+	CHART_TOP = 40, /* room for three rows of marker labels */
 	CHART_BOTTOM = 38,
-	CHART_GAP_MS = 4 * SAMPLELOG_KEEP_MS,   /* a longer silence breaks the line */
+	CHART_GAP_MS = 4 * SAMPLELOG_KEEP_MS, /* a longer silence breaks the line */
 	BAR_ROW = 18,
 	BAR_NAME_W = 150,
-	BAR_NAME_MAX = 22,       /* bytes of a name shown beside its bar */
+	BAR_NAME_MAX = 22, /* bytes of a name shown beside its bar */
 };
 
-static void
-charts_frame(struct svg_chart *c, int height)
+static void charts_frame(struct svg_chart *c, int height)
 {
 	c->left = CHART_LEFT;
 	c->top = CHART_TOP;
@@ -36,8 +35,7 @@ charts_frame(struct svg_chart *c, int height)
 /* The span of x values, never empty, with a margin on each side so the
  * first and the last moment (a start, a kill) are not hidden in the
  * frame. */
-static void
-charts_span(struct svg_chart *c, int64_t lo, int64_t hi)
+static void charts_span(struct svg_chart *c, int64_t lo, int64_t hi)
 {
 	int64_t span = hi > lo ? hi - lo : 1000;
 	int64_t pad = span / 50 > 500 ? span / 50 : 500;
@@ -47,8 +45,7 @@ charts_span(struct svg_chart *c, int64_t lo, int64_t hi)
 	c->x1_ms = lo + span + pad;
 }
 
-static double
-charts_top(double max)
+static double charts_top(double max)
 {
 	return max > 1024.0 * 1024 ? max * 1.08 : 1024.0 * 1024;
 }
@@ -59,8 +56,7 @@ struct charts_rows {
 	double last_x[3];
 };
 
-static int
-charts_row(struct charts_rows *r, double x)
+static int charts_row(struct charts_rows *r, double x)
 {
 	for (int i = 0; i < 3; i++) {
 		if (x - r->last_x[i] > 60) {
@@ -72,8 +68,7 @@ charts_row(struct charts_rows *r, double x)
 	return 0;
 }
 
-static const char *
-charts_mark_label(const char *kind)
+static const char *charts_mark_label(const char *kind)
 {
 	if (strcmp(kind, "pair_start") == 0)
 		return "start";
@@ -83,8 +78,7 @@ charts_mark_label(const char *kind)
 }
 
 /* Whether a sample shows the pair at work (not waiting to start). */
-static bool
-charts_pair_point(const struct rlog_pair *p, size_t i, bool seen_work)
+static bool charts_pair_point(const struct rlog_pair *p, size_t i, bool seen_work)
 {
 	char s = p->pts[i].state;
 
@@ -94,8 +88,7 @@ charts_pair_point(const struct rlog_pair *p, size_t i, bool seen_work)
 }
 
 /* The pair's drawable points, caller frees; *n 0 when none. */
-static struct svg_pt *
-charts_pair_points(const struct rlog_pair *p, size_t *n, double *max)
+static struct svg_pt *charts_pair_points(const struct rlog_pair *p, size_t *n, double *max)
 {
 	struct svg_pt *v = calloc(p->n_pts ? p->n_pts : 1, sizeof(*v));
 	bool seen_work = false;
@@ -107,7 +100,8 @@ charts_pair_points(const struct rlog_pair *p, size_t *n, double *max)
 		if (!charts_pair_point(p, i, seen_work))
 			continue;
 		seen_work = true;
-		v[*n] = (struct svg_pt){ p->pts[i].t_ms, (double)p->pts[i].lo, (double)p->pts[i].hi };
+		v[*n] = (struct svg_pt){ p->pts[i].t_ms, (double)p->pts[i].lo,
+			                 (double)p->pts[i].hi };
 		if (v[*n].hi > *max)
 			*max = v[*n].hi;
 		(*n)++;
@@ -115,8 +109,7 @@ charts_pair_points(const struct rlog_pair *p, size_t *n, double *max)
 	return v;
 }
 
-bool
-charts_pair(struct strbuf *b, const struct rlog_pair *p)
+bool charts_pair(struct strbuf *b, const struct rlog_pair *p)
 {
 	struct svg_chart c;
 	size_t n;
@@ -147,11 +140,13 @@ charts_pair(struct strbuf *b, const struct rlog_pair *p)
 	svg_axis_bytes(b, &c);
 	svg_axis_time(b, &c, false);
 	if (p->kill_rss_bytes != UINT64_MAX) {
-		snprintf(label, sizeof(label), "kill_rss %s", units_format_size(p->kill_rss_bytes, size, sizeof(size)));
+		snprintf(label, sizeof(label), "kill_rss %s",
+		         units_format_size(p->kill_rss_bytes, size, sizeof(size)));
 		svg_hline(b, &c, (double)p->kill_rss_bytes, "l-kill", label);
 	}
 	if (p->input_bytes > 0) {
-		snprintf(label, sizeof(label), "input %s", units_format_size(p->input_bytes, size, sizeof(size)));
+		snprintf(label, sizeof(label), "input %s",
+		         units_format_size(p->input_bytes, size, sizeof(size)));
 		svg_hline(b, &c, (double)p->input_bytes, "l-input", label);
 	}
 	svg_series(b, &c, pts, n, CHART_GAP_MS, "s-rss");
@@ -170,11 +165,12 @@ charts_pair(struct strbuf *b, const struct rlog_pair *p)
 			html_size(&tip, m->rss_bytes);
 		}
 		svg_marker(b, &c, m->t_ms, cls, charts_mark_label(m->kind),
-			   charts_row(&rows, svg_x(&c, m->t_ms)), tip.s ? tip.s : m->kind);
+		           charts_row(&rows, svg_x(&c, m->t_ms)), tip.s ? tip.s : m->kind);
 		/* the RSS the kill was decided on, exactly, however the
 		 * samples around it were thinned */
 		if (strcmp(m->kind, "kill") == 0 && m->rss_bytes > 0)
-			svg_dot(b, &c, m->t_ms, (double)m->rss_bytes, "d-kill", tip.s ? tip.s : "kill");
+			svg_dot(b, &c, m->t_ms, (double)m->rss_bytes, "d-kill",
+			        tip.s ? tip.s : "kill");
 		strbuf_free(&tip);
 	}
 	struct strbuf when = { 0 };
@@ -189,8 +185,7 @@ charts_pair(struct strbuf *b, const struct rlog_pair *p)
 	return true;
 }
 
-static void
-charts_system_marks(struct strbuf *b, const struct rlog *log, const struct svg_chart *c)
+static void charts_system_marks(struct strbuf *b, const struct rlog *log, const struct svg_chart *c)
 {
 	struct charts_rows rows = { { -1e9, -1e9, -1e9 } };
 	char label[96];
@@ -198,8 +193,9 @@ charts_system_marks(struct strbuf *b, const struct rlog *log, const struct svg_c
 	for (size_t i = 0; i < log->n_sys_marks; i++) {
 		const struct rlog_mark *m = &log->sys_marks[i];
 
-		svg_marker(b, c, m->t_ms, strcmp(m->kind, "pressure") == 0 ? "k-pressure" : "k-resolved",
-			   m->kind, charts_row(&rows, svg_x(c, m->t_ms)), m->kind);
+		svg_marker(b, c, m->t_ms,
+		           strcmp(m->kind, "pressure") == 0 ? "k-pressure" : "k-resolved", m->kind,
+		           charts_row(&rows, svg_x(c, m->t_ms)), m->kind);
 	}
 	for (size_t k = 0; k < log->n_pairs; k++) {
 		const struct rlog_pair *p = &log->pairs[k];
@@ -211,19 +207,18 @@ charts_system_marks(struct strbuf *b, const struct rlog *log, const struct svg_c
 				continue;
 			snprintf(label, sizeof(label), "kill %s", p->name);
 			text_truncate(label, 24);
-			svg_marker(b, c, m->t_ms, "k-kill", label, charts_row(&rows, svg_x(c, m->t_ms)),
-				   label);
+			svg_marker(b, c, m->t_ms, "k-kill", label,
+			           charts_row(&rows, svg_x(c, m->t_ms)), label);
 		}
 	}
 }
 
-bool
-charts_system(struct strbuf *b, const struct rlog *log)
+bool charts_system(struct strbuf *b, const struct rlog *log)
 {
 	struct svg_chart c;
 	struct svg_pt *mem, *swap;
-	double max = (double)(log->mem_total_bytes > log->swap_total_bytes ?
-			      log->mem_total_bytes : log->swap_total_bytes);
+	double max = (double)(log->mem_total_bytes > log->swap_total_bytes ? log->mem_total_bytes
+	                                                                   : log->swap_total_bytes);
 	char label[96], size[32];
 
 	if (log->n_sys == 0)
@@ -253,11 +248,12 @@ charts_system(struct strbuf *b, const struct rlog *log)
 	svg_begin(b, CHART_W, CHART_H, "machine memory and swap used over the run");
 	svg_axis_bytes(b, &c);
 	svg_axis_time(b, &c, true);
-	snprintf(label, sizeof(label), "MemTotal %s", units_format_size(log->mem_total_bytes, size, sizeof(size)));
+	snprintf(label, sizeof(label), "MemTotal %s",
+	         units_format_size(log->mem_total_bytes, size, sizeof(size)));
 	svg_hline(b, &c, (double)log->mem_total_bytes, "l-total", label);
 	if (log->swap_total_bytes > 0) {
 		snprintf(label, sizeof(label), "SwapTotal %s",
-			 units_format_size(log->swap_total_bytes, size, sizeof(size)));
+		         units_format_size(log->swap_total_bytes, size, sizeof(size)));
 		svg_hline(b, &c, (double)log->swap_total_bytes, "l-swaptotal", label);
 	}
 	svg_series(b, &c, mem, log->n_sys, CHART_GAP_MS, "s-mem");
@@ -270,38 +266,40 @@ charts_system(struct strbuf *b, const struct rlog *log)
 	return true;
 }
 
-static bool
-charts_has_ratio(const struct rlog_pair *p)
+static bool charts_has_ratio(const struct rlog_pair *p)
 {
 	return p->input_bytes > 0 && p->peak_rss_bytes > 0;
 }
 
-static void
-charts_bar(struct strbuf *b, const struct svg_chart *c, const struct rlog_pair *p, double y)
+static void charts_bar(struct strbuf *b, const struct svg_chart *c, const struct rlog_pair *p,
+                       double y)
 {
 	double ratio = (double)p->peak_rss_bytes / (double)p->input_bytes;
 	bool killed = strcmp(p->status, "killed") == 0;
-	const char *cls = killed ? "b-killed" : strcmp(p->status, "done") == 0 ? "b-done" :
-			  strcmp(p->status, "failed") == 0 ? "b-failed" : "b-other";
+	const char *cls = killed                             ? "b-killed"
+	                  : strcmp(p->status, "done") == 0   ? "b-done"
+	                  : strcmp(p->status, "failed") == 0 ? "b-failed"
+	                                                     : "b-other";
 	char name[BAR_NAME_MAX + 4], label[64], size[32];
 	double w = ratio / c->y1 * c->width;
 
 	snprintf(name, sizeof(name), "%s", p->name);
 	text_truncate(name, BAR_NAME_MAX);
 	svg_text(b, c->left - 6, y + BAR_ROW - 6, NULL, "end", name);
-	strbuf_addf(b, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\">"
-		    "<title>", cls, c->left, y + 2, w, BAR_ROW - 4);
-	snprintf(label, sizeof(label), "%s%.1f\xc3\x97 peak %s", killed ? "\xe2\x89\xa5" : "", ratio,
-		 units_format_size(p->peak_rss_bytes, size, sizeof(size)));
+	strbuf_addf(b,
+	            "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\">"
+	            "<title>",
+	            cls, c->left, y + 2, w, BAR_ROW - 4);
+	snprintf(label, sizeof(label), "%s%.1f\xc3\x97 peak %s", killed ? "\xe2\x89\xa5" : "",
+	         ratio, units_format_size(p->peak_rss_bytes, size, sizeof(size)));
 	html_text(b, label);
 	strbuf_add(b, "</title></rect>\n");
 	snprintf(label, sizeof(label), "%s%.1f\xc3\x97%s", killed ? "\xe2\x89\xa5" : "", ratio,
-		 killed ? " (killed)" : "");
+	         killed ? " (killed)" : "");
 	svg_text(b, c->left + w + 4, y + BAR_ROW - 6, NULL, "start", label);
 }
 
-bool
-charts_bloat(struct strbuf *b, const struct rlog *log)
+bool charts_bloat(struct strbuf *b, const struct rlog *log)
 {
 	struct svg_chart c;
 	size_t n = 0;
@@ -335,8 +333,10 @@ charts_bloat(struct strbuf *b, const struct rlog *log)
 	for (double v = 0; v <= c.y1 + 1e-9; v += step) {
 		double x = c.left + v / c.y1 * c.width;
 
-		strbuf_addf(b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-			    x, c.top, x, c.top + c.height);
+		strbuf_addf(
+			b,
+			"<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+			x, c.top, x, c.top + c.height);
 		snprintf(label, sizeof(label), "%g\xc3\x97", v);
 		svg_text(b, x, c.top + c.height + 14, NULL, "middle", label);
 	}
@@ -351,10 +351,12 @@ charts_bloat(struct strbuf *b, const struct rlog *log)
 	if (log->max_ratio > 0) {
 		double x = c.left + log->max_ratio / c.y1 * c.width;
 
-		strbuf_addf(b, "<g class=\"l-plan\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
-			    x, c.top - 6, x, c.top + c.height);
-		snprintf(label, sizeof(label), "planning ratio %.1f\xc3\x97 (highest of a pair done)",
-			 log->max_ratio);
+		strbuf_addf(b,
+		            "<g class=\"l-plan\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+		            "y2=\"%.1f\"/>",
+		            x, c.top - 6, x, c.top + c.height);
+		snprintf(label, sizeof(label),
+		         "planning ratio %.1f\xc3\x97 (highest of a pair done)", log->max_ratio);
 		svg_text(b, x, c.top - 9, NULL, "middle", label);
 		strbuf_add(b, "</g>\n");
 	}

@@ -2,13 +2,12 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "../runner/units.h"
+#include "../lib/units.h"
 #include "html.h"
 
 /* The length of the valid UTF-8 sequence at s (lead byte not ASCII), 0
  * when there is none: overlong forms and surrogates are refused. */
-static size_t
-html_utf8_len(const unsigned char *s)
+static size_t html_utf8_len(const unsigned char *s)
 {
 	size_t n;
 	unsigned char lo = 0x80, hi = 0xbf;
@@ -38,8 +37,7 @@ html_utf8_len(const unsigned char *s)
 	return n;
 }
 
-void
-html_text(struct strbuf *b, const char *raw)
+void html_text(struct strbuf *b, const char *raw)
 {
 	const unsigned char *s = (const unsigned char *)raw;
 
@@ -47,12 +45,28 @@ html_text(struct strbuf *b, const char *raw)
 		size_t n;
 
 		switch (*s) {
-		case '&': strbuf_add(b, "&amp;"); s++; continue;
-		case '<': strbuf_add(b, "&lt;"); s++; continue;
-		case '>': strbuf_add(b, "&gt;"); s++; continue;
-		case '"': strbuf_add(b, "&quot;"); s++; continue;
-		case '\'': strbuf_add(b, "&#39;"); s++; continue;
-		default: break;
+		case '&':
+			strbuf_add(b, "&amp;");
+			s++;
+			continue;
+		case '<':
+			strbuf_add(b, "&lt;");
+			s++;
+			continue;
+		case '>':
+			strbuf_add(b, "&gt;");
+			s++;
+			continue;
+		case '"':
+			strbuf_add(b, "&quot;");
+			s++;
+			continue;
+		case '\'':
+			strbuf_add(b, "&#39;");
+			s++;
+			continue;
+		default:
+			break;
 		}
 		if (*s < 0x20 || *s == 0x7f) {
 			strbuf_addf(b, "\\x%02x", *s);
@@ -70,16 +84,14 @@ html_text(struct strbuf *b, const char *raw)
 	}
 }
 
-void
-html_size(struct strbuf *b, uint64_t bytes)
+void html_size(struct strbuf *b, uint64_t bytes)
 {
 	char buf[32];
 
 	strbuf_add(b, units_format_size(bytes, buf, sizeof(buf)));
 }
 
-void
-html_wall(struct strbuf *b, int64_t wall_ms, bool with_date)
+void html_wall(struct strbuf *b, int64_t wall_ms, bool with_date)
 {
 	time_t t = (time_t)(wall_ms / 1000);
 	struct tm tm;
@@ -93,8 +105,7 @@ html_wall(struct strbuf *b, int64_t wall_ms, bool with_date)
 	strbuf_add(b, buf);
 }
 
-void
-html_elapsed(struct strbuf *b, uint64_t ms)
+void html_elapsed(struct strbuf *b, uint64_t ms)
 {
 	char buf[32];
 

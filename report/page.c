@@ -9,7 +9,8 @@
 #include "page.h"
 
 static const char page_style[] =
-	"body{font:14px/1.45 sans-serif;color:#222;max-width:800px;margin:1.5em auto;padding:0 1em}\n"
+	"body{font:14px/1.45 sans-serif;color:#222;max-width:800px;margin:1.5em auto;padding:0 "
+	"1em}\n"
 	"h1{font-size:1.5em;margin-bottom:.3em}h2{font-size:1.2em;border-bottom:1px solid #ccc;"
 	"margin-top:1.8em}h3{font-size:1em;margin:1.4em 0 .2em}\n"
 	"table{border-collapse:collapse;margin:.5em 0}th,td{padding:2px 8px;text-align:left;"
@@ -19,12 +20,14 @@ static const char page_style[] =
 	".grid{stroke:#e6e6e6}.frame{fill:none;stroke:#999}.axis{fill:#555}\n"
 	".s-rss,.s-mem{fill:none;stroke:#1565c0;stroke-width:1.5}"
 	".s-swap{fill:none;stroke:#e65100;stroke-width:1.5}\n"
-	".l-kill line{stroke:#c62828;stroke-width:1.5;stroke-dasharray:8 4}.l-kill text{fill:#c62828}\n"
+	".l-kill line{stroke:#c62828;stroke-width:1.5;stroke-dasharray:8 4}.l-kill "
+	"text{fill:#c62828}\n"
 	".l-input line{stroke:#555;stroke-dasharray:2 3}\n"
 	".l-total line{stroke:#1565c0;stroke-dasharray:8 4}.l-swaptotal line{stroke:#e65100;"
 	"stroke-dasharray:8 4}\n"
 	".l-plan line{stroke:#6a1b9a;stroke-dasharray:6 3}.l-plan text{fill:#6a1b9a}\n"
-	".d-kill{fill:#c62828;stroke:#fff}.mk line{stroke:currentColor;stroke-dasharray:3 2}.mk text{fill:currentColor;font-size:10px}\n"
+	".d-kill{fill:#c62828;stroke:#fff}.mk line{stroke:currentColor;stroke-dasharray:3 2}.mk "
+	"text{fill:currentColor;font-size:10px}\n"
 	".k-pair_start{color:#2e7d32}.k-approach{color:#b8860b}.k-bloat{color:#ef6c00}"
 	".k-deadlock{color:#6a1b9a}.k-kill{color:#c62828}.k-pair_end{color:#333}"
 	".k-resolved{color:#0277bd}.k-pressure{color:#ad1457}\n"
@@ -34,11 +37,11 @@ static const char page_style[] =
 	"@media print{body{max-width:none;margin:0}section,svg,tr{break-inside:avoid}"
 	"a{color:inherit;text-decoration:none}}\n";
 
-static void
-page_head(struct strbuf *b, const struct rlog *log)
+static void page_head(struct strbuf *b, const struct rlog *log)
 {
 	strbuf_add(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+	              "<meta name=\"viewport\" content=\"width=device-width, "
+	              "initial-scale=1\">\n<title>");
 	strbuf_add(b, "mergewatch report");
 	if (log->plan != NULL) {
 		strbuf_add(b, ": ");
@@ -49,14 +52,12 @@ page_head(struct strbuf *b, const struct rlog *log)
 	strbuf_add(b, "</style>\n</head>\n<body>\n<h1>mergewatch run report</h1>\n");
 }
 
-static void
-page_fact(struct strbuf *b, const char *name)
+static void page_fact(struct strbuf *b, const char *name)
 {
 	strbuf_addf(b, "<tr><th>%s</th><td>", name);
 }
 
-static void
-page_summary(struct strbuf *b, const struct rlog *log)
+static void page_summary(struct strbuf *b, const struct rlog *log)
 {
 	struct rlog_counts c;
 
@@ -82,50 +83,54 @@ page_summary(struct strbuf *b, const struct rlog *log)
 	page_fact(b, "started");
 	if (log->start_ms > 0)
 		html_wall(b, log->start_ms, true);
-	strbuf_addf(b, " UTC%s</td></tr>\n", log->runs > 1 ? " (first of the runs in this log)" : "");
+	strbuf_addf(b, " UTC%s</td></tr>\n",
+	            log->runs > 1 ? " (first of the runs in this log)" : "");
 	page_fact(b, log->finished ? "ended" : "last seen");
 	if (log->end_ms > 0)
 		html_wall(b, log->end_ms, true);
 	strbuf_add(b, " UTC");
 	if (!log->finished)
-		strbuf_add(b, " &mdash; no <code>run_end</code> after the last start: still running, "
-			   "or mergewatch stopped before the end");
+		strbuf_add(b,
+		           " &mdash; no <code>run_end</code> after the last start: still running, "
+		           "or mergewatch stopped before the end");
 	strbuf_add(b, "</td></tr>\n");
 	page_fact(b, "span");
 	html_elapsed(b, log->end_ms > log->start_ms ? (uint64_t)(log->end_ms - log->start_ms) : 0);
 	strbuf_addf(b, " over %d run%s</td></tr>\n", log->runs, log->runs == 1 ? "" : "s");
 	page_fact(b, "outcome");
 	strbuf_addf(b, "%zu pair%s: %d done, %d failed, %d killed, %d skipped", log->n_pairs,
-		    log->n_pairs == 1 ? "" : "s", c.done, c.failed, c.killed, c.skipped);
+	            log->n_pairs == 1 ? "" : "s", c.done, c.failed, c.killed, c.skipped);
 	if (c.unfinished > 0)
 		strbuf_addf(b, ", %d not finished", c.unfinished);
 	strbuf_add(b, "</td></tr>\n");
 	page_fact(b, "alerts");
 	strbuf_addf(b, "%zu in the log; webhook: %d sent, %d failed</td></tr>\n", log->n_alerts,
-		    log->alerts_sent, log->alerts_failed);
+	            log->alerts_sent, log->alerts_failed);
 	if (log->max_ratio > 0) {
 		page_fact(b, "planning ratio");
-		strbuf_addf(b, "%.2f&times; &mdash; the highest peak RSS / input of a pair done; "
-			    "<code>mergewatch check</code> predicts with it</td></tr>\n", log->max_ratio);
+		strbuf_addf(b,
+		            "%.2f&times; &mdash; the highest peak RSS / input of a pair done; "
+		            "<code>mergewatch check</code> predicts with it</td></tr>\n",
+		            log->max_ratio);
 	}
 	strbuf_add(b, "</table>\n");
 }
 
-static void
-page_machine(struct strbuf *b, const struct rlog *log)
+static void page_machine(struct strbuf *b, const struct rlog *log)
 {
-	strbuf_add(b, "<h2>Machine memory</h2>\n<p class=\"legend\">"
-		   "<span style=\"color:#1565c0\">&#9473;&#9473; memory used (MemTotal &minus; "
-		   "MemAvailable)</span><span style=\"color:#e65100\">&#9473;&#9473; swap used</span>"
-		   "<span style=\"color:#c62828\">&#9482; kills</span>"
-		   "<span style=\"color:#ad1457\">&#9482; pressure alerts</span></p>\n");
+	strbuf_add(
+		b,
+		"<h2>Machine memory</h2>\n<p class=\"legend\">"
+		"<span style=\"color:#1565c0\">&#9473;&#9473; memory used (MemTotal &minus; "
+		"MemAvailable)</span><span style=\"color:#e65100\">&#9473;&#9473; swap used</span>"
+		"<span style=\"color:#c62828\">&#9482; kills</span>"
+		"<span style=\"color:#ad1457\">&#9482; pressure alerts</span></p>\n");
 	if (!charts_system(b, log))
 		strbuf_add(b, "<p class=\"note\">No samples: this log directory has no samples.txt "
-			   "(written by mergewatch runs from this version on).</p>\n");
+		              "(written by mergewatch runs from this version on).</p>\n");
 }
 
-static void
-page_bloat(struct strbuf *b, const struct rlog *log)
+static void page_bloat(struct strbuf *b, const struct rlog *log)
 {
 	bool first = true;
 
@@ -144,11 +149,10 @@ page_bloat(struct strbuf *b, const struct rlog *log)
 	if (!first)
 		strbuf_add(b, "</p>\n");
 	strbuf_add(b, "<p class=\"note\">A killed pair's bar is a lower bound: it was stopped "
-		   "before its peak.</p>\n");
+	              "before its peak.</p>\n");
 }
 
-static void
-page_status(struct strbuf *b, const struct rlog_pair *p)
+static void page_status(struct strbuf *b, const struct rlog_pair *p)
 {
 	const char *s = p->status[0] ? p->status : "not started";
 
@@ -159,8 +163,7 @@ page_status(struct strbuf *b, const struct rlog_pair *p)
 		strbuf_add(b, " (earlier run)");
 }
 
-static void
-page_exit(struct strbuf *b, const struct rlog_pair *p)
+static void page_exit(struct strbuf *b, const struct rlog_pair *p)
 {
 	if (p->signal[0] != '\0')
 		html_text(b, p->signal);
@@ -168,13 +171,15 @@ page_exit(struct strbuf *b, const struct rlog_pair *p)
 		strbuf_addf(b, "%d", p->exit_code);
 }
 
-static void
-page_table(struct strbuf *b, const struct rlog *log)
+static void page_table(struct strbuf *b, const struct rlog *log)
 {
-	strbuf_add(b, "<h2>Pairs</h2>\n<table>\n<tr><th>pair</th><th>status</th><th>reason</th>"
-		   "<th class=\"n\">tries</th><th class=\"n\">elapsed</th><th class=\"n\">input</th>"
-		   "<th class=\"n\">peak RSS</th><th class=\"n\">peak/input</th><th class=\"n\">kill_rss</th>"
-		   "<th>exit</th></tr>\n");
+	strbuf_add(
+		b,
+		"<h2>Pairs</h2>\n<table>\n<tr><th>pair</th><th>status</th><th>reason</th>"
+		"<th class=\"n\">tries</th><th class=\"n\">elapsed</th><th class=\"n\">input</th>"
+		"<th class=\"n\">peak RSS</th><th class=\"n\">peak/input</th><th "
+		"class=\"n\">kill_rss</th>"
+		"<th>exit</th></tr>\n");
 	for (size_t i = 0; i < log->n_pairs; i++) {
 		const struct rlog_pair *p = &log->pairs[i];
 
@@ -195,7 +200,8 @@ page_table(struct strbuf *b, const struct rlog *log)
 			html_size(b, p->peak_rss_bytes);
 		strbuf_add(b, "</td><td class=\"n\">");
 		if (p->input_bytes > 0 && p->peak_rss_bytes > 0)
-			strbuf_addf(b, "%.2f&times;", (double)p->peak_rss_bytes / (double)p->input_bytes);
+			strbuf_addf(b, "%.2f&times;",
+			            (double)p->peak_rss_bytes / (double)p->input_bytes);
 		strbuf_add(b, "</td><td class=\"n\">");
 		if (p->kill_rss_bytes != UINT64_MAX)
 			html_size(b, p->kill_rss_bytes);
@@ -206,16 +212,19 @@ page_table(struct strbuf *b, const struct rlog *log)
 	strbuf_add(b, "</table>\n");
 }
 
-static void
-page_pairs(struct strbuf *b, const struct rlog *log)
+static void page_pairs(struct strbuf *b, const struct rlog *log)
 {
-	strbuf_add(b, "<h2>Pair timelines</h2>\n<p class=\"legend\">"
-		   "<span style=\"color:#1565c0\">&#9473;&#9473; tree RSS (with the highest between "
-		   "samples)</span><span style=\"color:#c62828\">&#9472; &#9472; kill_rss</span>"
-		   "<span style=\"color:#555\">&middot;&middot;&middot; input size</span>"
-		   "<span class=\"k-approach\">&#9482; approach</span><span class=\"k-bloat\">&#9482; bloat</span>"
-		   "<span class=\"k-deadlock\">&#9482; deadlock</span><span class=\"k-kill\">&#9482; kill &#9679; RSS at the kill</span>"
-		   "</p>\n");
+	strbuf_add(
+		b,
+		"<h2>Pair timelines</h2>\n<p class=\"legend\">"
+		"<span style=\"color:#1565c0\">&#9473;&#9473; tree RSS (with the highest between "
+		"samples)</span><span style=\"color:#c62828\">&#9472; &#9472; kill_rss</span>"
+		"<span style=\"color:#555\">&middot;&middot;&middot; input size</span>"
+		"<span class=\"k-approach\">&#9482; approach</span><span class=\"k-bloat\">&#9482; "
+		"bloat</span>"
+		"<span class=\"k-deadlock\">&#9482; deadlock</span><span class=\"k-kill\">&#9482; "
+		"kill &#9679; RSS at the kill</span>"
+		"</p>\n");
 	for (size_t i = 0; i < log->n_pairs; i++) {
 		const struct rlog_pair *p = &log->pairs[i];
 
@@ -239,13 +248,13 @@ page_pairs(struct strbuf *b, const struct rlog *log)
 			strbuf_add(b, "</code></p>\n");
 		}
 		if (!charts_pair(b, p))
-			strbuf_add(b, "<p class=\"note\">Nothing recorded over time for this pair.</p>\n");
+			strbuf_add(b, "<p class=\"note\">Nothing recorded over time for this "
+			              "pair.</p>\n");
 		strbuf_add(b, "</section>\n");
 	}
 }
 
-static void
-page_alerts(struct strbuf *b, const struct rlog *log)
+static void page_alerts(struct strbuf *b, const struct rlog *log)
 {
 	bool multi_day = log->end_ms - log->start_ms > 20 * 3600 * 1000LL;
 	size_t shown = log->n_alerts < PAGE_MAX_ALERTS ? log->n_alerts : PAGE_MAX_ALERTS;
@@ -269,11 +278,11 @@ page_alerts(struct strbuf *b, const struct rlog *log)
 	}
 	strbuf_add(b, "</table>\n");
 	if (shown < log->n_alerts)
-		strbuf_addf(b, "<p class=\"note\">%zu more in events.jsonl.</p>\n", log->n_alerts - shown);
+		strbuf_addf(b, "<p class=\"note\">%zu more in events.jsonl.</p>\n",
+		            log->n_alerts - shown);
 }
 
-void
-page_render(struct strbuf *b, const struct rlog *log)
+void page_render(struct strbuf *b, const struct rlog *log)
 {
 	page_head(b, log);
 	page_summary(b, log);
@@ -282,7 +291,10 @@ page_render(struct strbuf *b, const struct rlog *log)
 	page_table(b, log);
 	page_pairs(b, log);
 	page_alerts(b, log);
-	strbuf_addf(b, "<p class=\"note\">Made by <code>mergewatch report</code> from %zu events and "
-		    "%zu samples. Charts keep the low and the high of every two pixels, so every peak "
-		    "shows.</p>\n</body>\n</html>\n", log->n_events, log->n_samples);
+	strbuf_addf(
+		b,
+		"<p class=\"note\">Made by <code>mergewatch report</code> from %zu events and "
+		"%zu samples. Charts keep the low and the high of every two pixels, so every peak "
+		"shows.</p>\n</body>\n</html>\n",
+		log->n_events, log->n_samples);
 }

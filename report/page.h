@@ -7,7 +7,7 @@
 #include "strbuf.h"
 
 enum {
-	PAGE_MAX_ALERTS = 500,   /* rows of the alert list; the rest are counted */
+	PAGE_MAX_ALERTS = 500, /* rows of the alert list; the rest are counted */
 };
 
 /* Appends the whole document for log to b (check b->oom after). */

@@ -10,8 +10,7 @@
 #include "report.h"
 #include "rlog.h"
 
-static int
-report_save(const char *path, const struct strbuf *page, char *err, size_t errlen)
+static int report_save(const char *path, const struct strbuf *page, char *err, size_t errlen)
 {
 	char *tmp = NULL;
 	int rc = 0;
@@ -50,8 +49,7 @@ report_save(const char *path, const struct strbuf *page, char *err, size_t errle
 	return rc;
 }
 
-int
-report_write(const char *log_dir, const char *out_path, char *err, size_t errlen)
+int report_write(const char *log_dir, const char *out_path, char *err, size_t errlen)
 {
 	struct rlog *log;
 	struct strbuf page = { 0 };

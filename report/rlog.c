@@ -6,12 +6,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "../runner/samplelog.h"
-#include "../runner/state.h"
+#include "../logdir/samplelog.h"
+#include "../logdir/state.h"
 #include "rlog_internal.h"
 
-int
-rlog_grow(void **v, size_t *cap, size_t n, size_t size)
+int rlog_grow(void **v, size_t *cap, size_t n, size_t size)
 {
 	if (n < *cap)
 		return 0;
@@ -25,8 +24,7 @@ rlog_grow(void **v, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-long
-rlog_pair_index(struct rlog *log, const char *name)
+long rlog_pair_index(struct rlog *log, const char *name)
 {
 	for (size_t i = 0; i < log->n_pairs; i++) {
 		if (strcmp(log->pairs[i].name, name) == 0)
@@ -44,9 +42,8 @@ rlog_pair_index(struct rlog *log, const char *name)
 	return (long)log->n_pairs++;
 }
 
-int
-rlog_add_mark(struct rlog_mark **v, size_t *n, size_t *cap, int64_t t_ms, const char *kind,
-	      uint64_t rss_bytes)
+int rlog_add_mark(struct rlog_mark **v, size_t *n, size_t *cap, int64_t t_ms, const char *kind,
+                  uint64_t rss_bytes)
 {
 	if (rlog_grow((void **)v, cap, *n, sizeof(**v)) < 0)
 		return -ENOMEM;
@@ -57,8 +54,7 @@ rlog_add_mark(struct rlog_mark **v, size_t *n, size_t *cap, int64_t t_ms, const 
 	return 0;
 }
 
-int
-rlog_next_line(FILE *fp, char **line, size_t *cap)
+int rlog_next_line(FILE *fp, char **line, size_t *cap)
 {
 	errno = 0;
 	ssize_t n = getline(line, cap, fp);
@@ -72,8 +68,7 @@ rlog_next_line(FILE *fp, char **line, size_t *cap)
 	return 2;
 }
 
-int64_t
-rlog_parse_ts(const char *ts)
+int64_t rlog_parse_ts(const char *ts)
 {
 	struct tm tm;
 	int ms = 0, used = 0;
@@ -82,7 +77,7 @@ rlog_parse_ts(const char *ts)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6)
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6)
 		return -1;
 	const char *rest = ts + used;
 
@@ -108,8 +103,7 @@ rlog_parse_ts(const char *ts)
 
 /* The state knows the pairs finished before this event log began (or
  * whose events were lost) and the planning ratio. */
-static int
-rlog_state_load(struct rlog *log, char *err, size_t errlen)
+static int rlog_state_load(struct rlog *log, char *err, size_t errlen)
 {
 	struct state *st = state_load(log->log_dir, err, errlen);
 
@@ -135,8 +129,7 @@ rlog_state_load(struct rlog *log, char *err, size_t errlen)
 	return 0;
 }
 
-int
-rlog_load(const char *log_dir, struct rlog **out, char *err, size_t errlen)
+int rlog_load(const char *log_dir, struct rlog **out, char *err, size_t errlen)
 {
 	struct rlog *log = calloc(1, sizeof(*log));
 	char *path = NULL;
@@ -172,8 +165,7 @@ out:
 	return rc;
 }
 
-void
-rlog_free(struct rlog *log)
+void rlog_free(struct rlog *log)
 {
 	if (log == NULL)
 		return;
@@ -194,8 +186,7 @@ rlog_free(struct rlog *log)
 	free(log);
 }
 
-void
-rlog_count(const struct rlog *log, struct rlog_counts *c)
+void rlog_count(const struct rlog *log, struct rlog_counts *c)
 {
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < log->n_pairs; i++) {

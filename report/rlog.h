@@ -11,37 +11,38 @@
 /* One kept sample: a pair's tree RSS (and the highest since the previous
  * one), or the machine's used memory and swap. */
 struct rlog_point {
-	int64_t t_ms;               /* realtime, ms since the epoch */
-	uint64_t lo, hi;            /* pair: rss, max; machine: memory used, swap used */
-	char state;                 /* pair: its samplelog letter; machine: 0 */
+	int64_t t_ms;    /* realtime, ms since the epoch */
+	uint64_t lo, hi; /* pair: rss, max; machine: memory used, swap used */
+	char state;      /* pair: its samplelog letter; machine: 0 */
 };
 
 /* Something that happened at a moment: drawn as a marker. */
 struct rlog_mark {
 	int64_t t_ms;
-	char kind[16];              /* pair_start, approach, bloat, deadlock, kill, pair_end, resolved, pressure */
-	uint64_t rss_bytes;         /* the event's "rss" (approach, bloat, kill), 0 none */
+	char kind[16]; /* pair_start, approach, bloat, deadlock, kill, pair_end, resolved, pressure
+	                */
+	uint64_t rss_bytes; /* the event's "rss" (approach, bloat, kill), 0 none */
 };
 
 struct rlog_alert {
 	int64_t t_ms;
-	char kind[32];              /* text_alert_kind */
-	char *text;                 /* raw sentence (text_event); escape to show */
+	char kind[32]; /* text_alert_kind */
+	char *text;    /* raw sentence (text_event); escape to show */
 };
 
 struct rlog_pair {
-	char *name;                 /* raw */
-	char *command;              /* raw, NULL unknown */
+	char *name;    /* raw */
+	char *command; /* raw, NULL unknown */
 	int attempts;
-	char status[16];            /* "" never started, "running", or the pair_end status */
+	char status[16]; /* "" never started, "running", or the pair_end status */
 	char reason[32];
-	bool resumed;               /* done in an earlier run */
-	double elapsed_s;           /* of the latest attempt */
-	uint64_t input_bytes;       /* 0 unknown or none */
-	uint64_t kill_rss_bytes;    /* UINT64_MAX unknown or unlimited */
-	uint64_t peak_rss_bytes;    /* the highest of pair_end, events and samples */
-	int exit_code;              /* -1 none */
-	char signal[16];            /* "" none */
+	bool resumed;            /* done in an earlier run */
+	double elapsed_s;        /* of the latest attempt */
+	uint64_t input_bytes;    /* 0 unknown or none */
+	uint64_t kill_rss_bytes; /* UINT64_MAX unknown or unlimited */
+	uint64_t peak_rss_bytes; /* the highest of pair_end, events and samples */
+	int exit_code;           /* -1 none */
+	char signal[16];         /* "" none */
 	struct rlog_point *pts;
 	size_t n_pts, cap_pts;
 	struct rlog_mark *marks;
@@ -50,18 +51,18 @@ struct rlog_pair {
 
 struct rlog {
 	char *log_dir;
-	char *plan;                 /* raw, NULL unknown */
-	char host[256];             /* from the samples file, "" unknown */
-	int runs;                   /* run_start events */
-	bool finished;              /* the last run wrote run_end */
-	int64_t start_ms, end_ms;   /* first and last moment seen, 0 unknown */
+	char *plan;               /* raw, NULL unknown */
+	char host[256];           /* from the samples file, "" unknown */
+	int runs;                 /* run_start events */
+	bool finished;            /* the last run wrote run_end */
+	int64_t start_ms, end_ms; /* first and last moment seen, 0 unknown */
 	uint64_t mem_total_bytes, swap_total_bytes;
 	uint64_t interval_ms;
-	double max_ratio;           /* highest peak/input of a pair done (state), 0 none */
+	double max_ratio; /* highest peak/input of a pair done (state), 0 none */
 	int alerts_sent, alerts_failed;
 	size_t n_events, n_samples;
-	bool have_samples;          /* a samples file was there */
-	struct rlog_pair *pairs;    /* first seen first */
+	bool have_samples;       /* a samples file was there */
+	struct rlog_pair *pairs; /* first seen first */
 	size_t n_pairs, cap_pairs;
 	struct rlog_point *sys;
 	size_t n_sys, cap_sys;

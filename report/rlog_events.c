@@ -7,13 +7,12 @@
 
 #include <jansson.h>
 
-#include "../alerts/text.h"
+#include "../core/text.h"
 #include "rlog_internal.h"
 
 enum { RLOG_TEXT_LEN = 512 };
 
-static uint64_t
-rlog_events_u64(const json_t *ev, const char *key)
+static uint64_t rlog_events_u64(const json_t *ev, const char *key)
 {
 	const json_t *v = json_object_get(ev, key);
 
@@ -22,22 +21,21 @@ rlog_events_u64(const json_t *ev, const char *key)
 	return 0;
 }
 
-static void
-rlog_events_copy(char *dst, size_t len, const json_t *ev, const char *key)
+static void rlog_events_copy(char *dst, size_t len, const json_t *ev, const char *key)
 {
 	const char *s = json_string_value(json_object_get(ev, key));
 
 	snprintf(dst, len, "%s", s ? s : "");
 }
 
-static int
-rlog_events_alert(struct rlog *log, const json_t *ev, int64_t t_ms)
+static int rlog_events_alert(struct rlog *log, const json_t *ev, int64_t t_ms)
 {
 	char kind[32], text[RLOG_TEXT_LEN];
 
 	if (text_alert_kind(ev, kind, sizeof(kind)) == NULL)
 		return 0;
-	if (rlog_grow((void **)&log->alerts, &log->cap_alerts, log->n_alerts, sizeof(*log->alerts)) < 0)
+	if (rlog_grow((void **)&log->alerts, &log->cap_alerts, log->n_alerts,
+	              sizeof(*log->alerts)) < 0)
 		return -ENOMEM;
 	struct rlog_alert *a = &log->alerts[log->n_alerts];
 
@@ -49,8 +47,7 @@ rlog_events_alert(struct rlog *log, const json_t *ev, int64_t t_ms)
 	return 0;
 }
 
-static void
-rlog_events_pair_end(struct rlog_pair *p, const json_t *ev)
+static void rlog_events_pair_end(struct rlog_pair *p, const json_t *ev)
 {
 	const json_t *ratio = json_object_get(ev, "ratio");
 	const json_t *elapsed = json_object_get(ev, "elapsed_s");
@@ -66,13 +63,13 @@ rlog_events_pair_end(struct rlog_pair *p, const json_t *ev)
 	if (peak > p->peak_rss_bytes)
 		p->peak_rss_bytes = peak;
 	/* the ratio gives the input when pair_start was not seen */
-	if (p->input_bytes == 0 && json_is_number(ratio) && json_number_value(ratio) > 0 && peak > 0)
+	if (p->input_bytes == 0 && json_is_number(ratio) && json_number_value(ratio) > 0 &&
+	    peak > 0)
 		p->input_bytes = (uint64_t)((double)peak / json_number_value(ratio));
 }
 
 /* What one event tells about its pair. */
-static int
-rlog_events_pair(struct rlog *log, const char *name, const json_t *ev, int64_t t_ms)
+static int rlog_events_pair(struct rlog *log, const char *name, const json_t *ev, int64_t t_ms)
 {
 	long i = rlog_pair_index(log, json_string_value(json_object_get(ev, "pair")));
 
@@ -98,7 +95,8 @@ rlog_events_pair(struct rlog *log, const char *name, const json_t *ev, int64_t t
 			if ((p->command = strdup(command)) == NULL)
 				return -ENOMEM;
 		}
-		p->attempts = json_is_integer(attempt) ? (int)json_integer_value(attempt) : p->attempts + 1;
+		p->attempts = json_is_integer(attempt) ? (int)json_integer_value(attempt)
+		                                       : p->attempts + 1;
 		snprintf(p->status, sizeof(p->status), "running");
 		p->reason[0] = '\0';
 	} else if (strcmp(name, "pair_end") == 0) {
@@ -107,15 +105,14 @@ rlog_events_pair(struct rlog *log, const char *name, const json_t *ev, int64_t t
 		if (p->resumed)
 			return 0;
 	} else if (strcmp(name, "approach") != 0 && strcmp(name, "bloat") != 0 &&
-		   strcmp(name, "deadlock") != 0 && strcmp(name, "kill") != 0 &&
-		   strcmp(name, "resolved") != 0) {
+	           strcmp(name, "deadlock") != 0 && strcmp(name, "kill") != 0 &&
+	           strcmp(name, "resolved") != 0) {
 		return 0;
 	}
 	return rlog_add_mark(&p->marks, &p->n_marks, &p->cap_marks, t_ms, name, rss);
 }
 
-static int
-rlog_events_one(struct rlog *log, const json_t *ev, int64_t t_ms)
+static int rlog_events_one(struct rlog *log, const json_t *ev, int64_t t_ms)
 {
 	const char *name = json_string_value(json_object_get(ev, "event"));
 
@@ -143,15 +140,15 @@ rlog_events_one(struct rlog *log, const json_t *ev, int64_t t_ms)
 		if (rlog_events_pair(log, name, ev, t_ms) < 0)
 			return -ENOMEM;
 	} else if (strcmp(name, "pressure") == 0 || strcmp(name, "resolved") == 0) {
-		if (rlog_add_mark(&log->sys_marks, &log->n_sys_marks, &log->cap_sys_marks, t_ms, name, 0) < 0)
+		if (rlog_add_mark(&log->sys_marks, &log->n_sys_marks, &log->cap_sys_marks, t_ms,
+		                  name, 0) < 0)
 			return -ENOMEM;
 	}
 	return rlog_events_alert(log, ev, t_ms);
 }
 
 /* Parses one line; *why says what is wrong with a bad one. */
-static int
-rlog_events_line(struct rlog *log, const char *line, char *why, size_t len)
+static int rlog_events_line(struct rlog *log, const char *line, char *why, size_t len)
 {
 	json_error_t jerr;
 	json_t *ev = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
@@ -175,8 +172,7 @@ rlog_events_line(struct rlog *log, const char *line, char *why, size_t len)
 	return rc;
 }
 
-int
-rlog_events_load(struct rlog *log, const char *path, char *err, size_t errlen)
+int rlog_events_load(struct rlog *log, const char *path, char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "re");
 	char *line = NULL, why[256];
@@ -196,7 +192,7 @@ rlog_events_load(struct rlog *log, const char *path, char *err, size_t errlen)
 			continue;
 		rc = rlog_events_line(log, line, why, sizeof(why));
 		if (rc == -EINVAL && got == 2) {
-			rc = 0;      /* the last line, cut while it was written */
+			rc = 0; /* the last line, cut while it was written */
 			break;
 		}
 		if (rc < 0) {

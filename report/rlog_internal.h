@@ -15,7 +15,7 @@ long rlog_pair_index(struct rlog *log, const char *name);
 
 /* Appends a mark; 0 or -ENOMEM. */
 int rlog_add_mark(struct rlog_mark **v, size_t *n, size_t *cap, int64_t t_ms, const char *kind,
-		  uint64_t rss_bytes);
+                  uint64_t rss_bytes);
 
 /* Reads the next line of fp into *line (getline's buffer) without its
  * newline. Returns 1 for a whole line, 2 for a last line that had no

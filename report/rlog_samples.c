@@ -5,19 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runner/samplelog.h"
+#include "../logdir/samplelog.h"
 #include "rlog_internal.h"
 
 /* The run being read: which pair each index of its lines means. */
 struct rlog_samples_run {
 	int64_t base_ms;
-	long *pair_of;              /* index -> log->pairs index, -1 undefined */
+	long *pair_of; /* index -> log->pairs index, -1 undefined */
 	size_t n_pair_of;
 };
 
-static int
-rlog_samples_define(struct rlog *log, struct rlog_samples_run *run,
-		    const struct samplelog_record *rec)
+static int rlog_samples_define(struct rlog *log, struct rlog_samples_run *run,
+                               const struct samplelog_record *rec)
 {
 	long i = rlog_pair_index(log, rec->name);
 
@@ -44,15 +43,15 @@ rlog_samples_define(struct rlog *log, struct rlog_samples_run *run,
 	return 0;
 }
 
-static int
-rlog_samples_sample(struct rlog *log, struct rlog_samples_run *run,
-		    const struct samplelog_record *rec, char *why, size_t len)
+static int rlog_samples_sample(struct rlog *log, struct rlog_samples_run *run,
+                               const struct samplelog_record *rec, char *why, size_t len)
 {
 	int64_t t = run->base_ms + (int64_t)rec->dt_ms;
 
 	if (rlog_grow((void **)&log->sys, &log->cap_sys, log->n_sys, sizeof(*log->sys)) < 0)
 		return -ENOMEM;
-	log->sys[log->n_sys++] = (struct rlog_point){ t, rec->mem_used_bytes, rec->swap_used_bytes, 0 };
+	log->sys[log->n_sys++] =
+		(struct rlog_point){ t, rec->mem_used_bytes, rec->swap_used_bytes, 0 };
 	for (size_t k = 0; k < rec->n_entries; k++) {
 		const struct samplelog_entry *e = &rec->entries[k];
 
@@ -64,7 +63,8 @@ rlog_samples_sample(struct rlog *log, struct rlog_samples_run *run,
 
 		if (rlog_grow((void **)&p->pts, &p->cap_pts, p->n_pts, sizeof(*p->pts)) < 0)
 			return -ENOMEM;
-		p->pts[p->n_pts++] = (struct rlog_point){ t, e->rss_bytes, e->max_rss_bytes, e->state };
+		p->pts[p->n_pts++] =
+			(struct rlog_point){ t, e->rss_bytes, e->max_rss_bytes, e->state };
 		if (e->max_rss_bytes > p->peak_rss_bytes)
 			p->peak_rss_bytes = e->max_rss_bytes;
 	}
@@ -76,9 +76,8 @@ rlog_samples_sample(struct rlog *log, struct rlog_samples_run *run,
 	return 0;
 }
 
-static int
-rlog_samples_line(struct rlog *log, struct rlog_samples_run *run, const char *line,
-		  struct samplelog_entry **entries, size_t *cap, char *why, size_t len)
+static int rlog_samples_line(struct rlog *log, struct rlog_samples_run *run, const char *line,
+                             struct samplelog_entry **entries, size_t *cap, char *why, size_t len)
 {
 	struct samplelog_record rec;
 	int rc = samplelog_parse_line(line, &rec, entries, cap);
@@ -111,8 +110,7 @@ rlog_samples_line(struct rlog *log, struct rlog_samples_run *run, const char *li
 	return rc;
 }
 
-int
-rlog_samples_load(struct rlog *log, const char *path, char *err, size_t errlen)
+int rlog_samples_load(struct rlog *log, const char *path, char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "re");
 	struct rlog_samples_run run = { 0, NULL, 0 };
@@ -133,14 +131,14 @@ rlog_samples_load(struct rlog *log, const char *path, char *err, size_t errlen)
 	while ((got = rlog_next_line(fp, &line, &cap)) > 0) {
 		lineno++;
 		if (lineno == 1 && strcmp(line, SAMPLELOG_MAGIC) != 0) {
-			snprintf(err, errlen, "%s:1: not a mergewatch samples file (no \"%s\")", path,
-				 SAMPLELOG_MAGIC);
+			snprintf(err, errlen, "%s:1: not a mergewatch samples file (no \"%s\")",
+			         path, SAMPLELOG_MAGIC);
 			rc = -EINVAL;
 			break;
 		}
 		rc = rlog_samples_line(log, &run, line, &entries, &entries_cap, why, sizeof(why));
 		if (rc == -EINVAL && got == 2) {
-			rc = 0;      /* the last line, cut while it was written */
+			rc = 0; /* the last line, cut while it was written */
 			break;
 		}
 		if (rc < 0) {

@@ -6,8 +6,7 @@
 
 #include "strbuf.h"
 
-static bool
-strbuf_reserve(struct strbuf *b, size_t more)
+static bool strbuf_reserve(struct strbuf *b, size_t more)
 {
 	if (b->oom)
 		return false;
@@ -28,8 +27,7 @@ strbuf_reserve(struct strbuf *b, size_t more)
 	return true;
 }
 
-void
-strbuf_addn(struct strbuf *b, const char *s, size_t n)
+void strbuf_addn(struct strbuf *b, const char *s, size_t n)
 {
 	if (!strbuf_reserve(b, n))
 		return;
@@ -38,14 +36,12 @@ strbuf_addn(struct strbuf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
-void
-strbuf_add(struct strbuf *b, const char *s)
+void strbuf_add(struct strbuf *b, const char *s)
 {
 	strbuf_addn(b, s, strlen(s));
 }
 
-void
-strbuf_addf(struct strbuf *b, const char *fmt, ...)
+void strbuf_addf(struct strbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	char small[256];
@@ -70,8 +66,7 @@ strbuf_addf(struct strbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-void
-strbuf_free(struct strbuf *b)
+void strbuf_free(struct strbuf *b)
 {
 	free(b->s);
 	b->s = NULL;

@@ -6,9 +6,9 @@
 #include <stddef.h>
 
 struct strbuf {
-	char *s;            /* NUL-terminated once anything was added; owned */
+	char *s; /* NUL-terminated once anything was added; owned */
 	size_t len, cap;
-	bool oom;           /* an append failed: the text is incomplete */
+	bool oom; /* an append failed: the text is incomplete */
 };
 
 /* Appends; on allocation failure sets b->oom and drops the text (every

@@ -7,33 +7,31 @@
 #include "html.h"
 #include "svg.h"
 
-void
-svg_begin(struct strbuf *b, int width, int height, const char *label)
+void svg_begin(struct strbuf *b, int width, int height, const char *label)
 {
-	strbuf_addf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-		    "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"", width, height, width, height);
+	strbuf_addf(b,
+	            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+	            "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"",
+	            width, height, width, height);
 	html_text(b, label);
 	strbuf_add(b, "\"><title>");
 	html_text(b, label);
 	strbuf_add(b, "</title>\n");
 }
 
-void
-svg_end(struct strbuf *b)
+void svg_end(struct strbuf *b)
 {
 	strbuf_add(b, "</svg>\n");
 }
 
-double
-svg_x(const struct svg_chart *c, int64_t t_ms)
+double svg_x(const struct svg_chart *c, int64_t t_ms)
 {
 	double span = c->x1_ms > c->x0_ms ? (double)(c->x1_ms - c->x0_ms) : 1.0;
 
 	return c->left + (double)(t_ms - c->x0_ms) / span * c->width;
 }
 
-double
-svg_y(const struct svg_chart *c, double v)
+double svg_y(const struct svg_chart *c, double v)
 {
 	double span = c->y1 > c->y0 ? c->y1 - c->y0 : 1.0;
 	double y = c->top + c->height - (v - c->y0) / span * c->height;
@@ -42,8 +40,7 @@ svg_y(const struct svg_chart *c, double v)
 	return y < c->top ? c->top : y;
 }
 
-double
-svg_byte_unit(double max, const char **name)
+double svg_byte_unit(double max, const char **name)
 {
 	static const char *const names[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	double unit = 1;
@@ -60,24 +57,21 @@ svg_byte_unit(double max, const char **name)
 /* floor and ceil for the chart's modest values, and the largest power of
  * ten not above x: the watchdog links this file, and libm would cost it a
  * third of a MiB of resident pages for three functions. */
-static double
-svg_floor(double x)
+static double svg_floor(double x)
 {
 	double t = (double)(long long)x;
 
 	return t > x ? t - 1 : t;
 }
 
-static double
-svg_ceil(double x)
+static double svg_ceil(double x)
 {
 	double t = (double)(long long)x;
 
 	return t < x ? t + 1 : t;
 }
 
-static double
-svg_power_of_ten_below(double x)
+static double svg_power_of_ten_below(double x)
 {
 	double mag = 1;
 
@@ -88,8 +82,7 @@ svg_power_of_ten_below(double x)
 	return mag;
 }
 
-double
-svg_nice_step(double range, int target)
+double svg_nice_step(double range, int target)
 {
 	if (!(range > 0) || target < 1)
 		return 1;
@@ -106,9 +99,8 @@ svg_nice_step(double range, int target)
 	return 10 * mag;
 }
 
-void
-svg_text(struct strbuf *b, double x, double y, const char *cls, const char *anchor,
-	 const char *text)
+void svg_text(struct strbuf *b, double x, double y, const char *cls, const char *anchor,
+              const char *text)
 {
 	strbuf_addf(b, "<text x=\"%.1f\" y=\"%.1f\"", x, y);
 	if (cls != NULL)
@@ -120,8 +112,7 @@ svg_text(struct strbuf *b, double x, double y, const char *cls, const char *anch
 	strbuf_add(b, "</text>\n");
 }
 
-void
-svg_axis_bytes(struct strbuf *b, const struct svg_chart *c)
+void svg_axis_bytes(struct strbuf *b, const struct svg_chart *c)
 {
 	const char *uname;
 	double unit = svg_byte_unit(c->y1, &uname);
@@ -131,17 +122,19 @@ svg_axis_bytes(struct strbuf *b, const struct svg_chart *c)
 	for (double v = svg_ceil(c->y0 / unit / step) * step; v * unit <= c->y1 + 1e-9; v += step) {
 		double y = svg_y(c, v * unit);
 
-		strbuf_addf(b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-			    c->left, y, c->left + c->width, y);
+		strbuf_addf(
+			b,
+			"<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+			c->left, y, c->left + c->width, y);
 		snprintf(label, sizeof(label), "%g %s", v, uname);
 		svg_text(b, c->left - 4, y + 4, NULL, "end", label);
 	}
-	strbuf_addf(b, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n",
-		    c->left, c->top, c->width, c->height);
+	strbuf_addf(
+		b, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n",
+		c->left, c->top, c->width, c->height);
 }
 
-static void
-svg_time_label(int64_t ms, bool wall, int64_t step_ms, char *buf, size_t len)
+static void svg_time_label(int64_t ms, bool wall, int64_t step_ms, char *buf, size_t len)
 {
 	if (wall) {
 		time_t t = (time_t)(ms / 1000);
@@ -168,13 +161,12 @@ svg_time_label(int64_t ms, bool wall, int64_t step_ms, char *buf, size_t len)
 		snprintf(buf, len, "%llds", (long long)s);
 }
 
-void
-svg_axis_time(struct strbuf *b, const struct svg_chart *c, bool wall)
+void svg_axis_time(struct strbuf *b, const struct svg_chart *c, bool wall)
 {
 	static const int64_t steps[] = {
-		1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000, 900000,
-		1800000, 3600000, 7200000, 10800000, 21600000, 43200000, 86400000, 172800000,
-		604800000,
+		1000,     2000,     5000,     10000,    15000,     30000,     60000,
+		120000,   300000,   600000,   900000,   1800000,   3600000,   7200000,
+		10800000, 21600000, 43200000, 86400000, 172800000, 604800000,
 	};
 	int64_t span = c->x1_ms - c->x0_ms, step = steps[0];
 	char label[32];
@@ -197,8 +189,10 @@ svg_axis_time(struct strbuf *b, const struct svg_chart *c, bool wall)
 		if (t < origin)
 			continue;
 
-		strbuf_addf(b, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-			    x, c->top, x, c->top + c->height);
+		strbuf_addf(
+			b,
+			"<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+			x, c->top, x, c->top + c->height);
 		svg_time_label(t - origin, wall, step, label, sizeof(label));
 		svg_text(b, x, c->top + c->height + 14, NULL, "middle", label);
 	}
@@ -207,19 +201,17 @@ svg_axis_time(struct strbuf *b, const struct svg_chart *c, bool wall)
 /* The path being written: where the pen is and how many points it drew. */
 struct svg_pen {
 	struct strbuf *b;
-	int points;         /* in the current segment */
+	int points; /* in the current segment */
 };
 
-static void
-svg_pen_to(struct svg_pen *pen, double x, double y)
+static void svg_pen_to(struct svg_pen *pen, double x, double y)
 {
 	strbuf_addf(pen->b, "%s%.1f %.1f", pen->points == 0 ? "M" : "L", x, y);
 	pen->points++;
 }
 
 /* A segment of one point would not show: make it a short dash. */
-static void
-svg_pen_lift(struct svg_pen *pen)
+static void svg_pen_lift(struct svg_pen *pen)
 {
 	if (pen->points == 1)
 		strbuf_add(pen->b, "h1");
@@ -234,8 +226,7 @@ struct svg_bucket {
 	int64_t lo_t, hi_t;
 };
 
-static void
-svg_bucket_flush(struct svg_pen *pen, const struct svg_chart *c, struct svg_bucket *k)
+static void svg_bucket_flush(struct svg_pen *pen, const struct svg_chart *c, struct svg_bucket *k)
 {
 	if (!k->used)
 		return;
@@ -256,9 +247,8 @@ svg_bucket_flush(struct svg_pen *pen, const struct svg_chart *c, struct svg_buck
 	k->used = false;
 }
 
-void
-svg_series(struct strbuf *b, const struct svg_chart *c, const struct svg_pt *pts, size_t n,
-	   int64_t gap_ms, const char *cls)
+void svg_series(struct strbuf *b, const struct svg_chart *c, const struct svg_pt *pts, size_t n,
+                int64_t gap_ms, const char *cls)
 {
 	struct svg_pen pen = { b, 0 };
 	struct svg_bucket k = { 0, false, 0, 0, 0, 0 };
@@ -294,35 +284,32 @@ svg_series(struct strbuf *b, const struct svg_chart *c, const struct svg_pt *pts
 	strbuf_add(b, "\"/>\n");
 }
 
-void
-svg_hline(struct strbuf *b, const struct svg_chart *c, double v, const char *cls,
-	  const char *label)
+void svg_hline(struct strbuf *b, const struct svg_chart *c, double v, const char *cls,
+               const char *label)
 {
 	if (v < c->y0 || v > c->y1)
 		return;
 	double y = svg_y(c, v);
 
 	strbuf_addf(b, "<g class=\"%s\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
-		    cls, c->left, y, c->left + c->width, y);
+	            cls, c->left, y, c->left + c->width, y);
 	/* at the left end: a job's RSS usually starts low, so the label stays
 	 * clear of the series and of the markers' labels at the end */
 	svg_text(b, c->left + 18, y - 3, NULL, "start", label);
 	strbuf_add(b, "</g>\n");
 }
 
-void
-svg_dot(struct strbuf *b, const struct svg_chart *c, int64_t t_ms, double v, const char *cls,
-	const char *tooltip)
+void svg_dot(struct strbuf *b, const struct svg_chart *c, int64_t t_ms, double v, const char *cls,
+             const char *tooltip)
 {
 	strbuf_addf(b, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\"><title>", cls,
-		    svg_x(c, t_ms), svg_y(c, v));
+	            svg_x(c, t_ms), svg_y(c, v));
 	html_text(b, tooltip);
 	strbuf_add(b, "</title></circle>\n");
 }
 
-void
-svg_marker(struct strbuf *b, const struct svg_chart *c, int64_t t_ms, const char *cls,
-	   const char *label, int row, const char *tooltip)
+void svg_marker(struct strbuf *b, const struct svg_chart *c, int64_t t_ms, const char *cls,
+                const char *label, int row, const char *tooltip)
 {
 	double x = svg_x(c, t_ms);
 	bool near_right = x > c->left + c->width - 60;
@@ -330,9 +317,9 @@ svg_marker(struct strbuf *b, const struct svg_chart *c, int64_t t_ms, const char
 	strbuf_addf(b, "<g class=\"mk %s\"><title>", cls);
 	html_text(b, tooltip);
 	strbuf_addf(b, "</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x,
-		    c->top - 2 - 9.0 * row, x, c->top + c->height);
+	            c->top - 2 - 9.0 * row, x, c->top + c->height);
 	/* a label near the right edge is written leftwards so it stays in */
 	svg_text(b, near_right ? x - 2 : x + 2, c->top - 4 - 9.0 * row, NULL,
-		 near_right ? "end" : "start", label);
+	         near_right ? "end" : "start", label);
 	strbuf_add(b, "</g>\n");
 }

@@ -11,15 +11,15 @@
 #include "strbuf.h"
 
 enum {
-	SVG_BUCKET_PX = 2,      /* a series keeps its low and high per this many pixels */
+	SVG_BUCKET_PX = 2, /* a series keeps its low and high per this many pixels */
 };
 
 /* A plot area and the data range it shows. */
 struct svg_chart {
-	double left, top, width, height;   /* px inside the svg */
-	int64_t x0_ms, x1_ms;              /* time shown, realtime ms */
-	int64_t origin_ms;                 /* "0" of an elapsed-time axis */
-	double y0, y1;                     /* values shown */
+	double left, top, width, height; /* px inside the svg */
+	int64_t x0_ms, x1_ms;            /* time shown, realtime ms */
+	int64_t origin_ms;               /* "0" of an elapsed-time axis */
+	double y0, y1;                   /* values shown */
 };
 
 /* One point of a series: the low and the high of the values it stands for
@@ -55,25 +55,25 @@ void svg_axis_time(struct strbuf *b, const struct svg_chart *c, bool wall);
  * are more than gap_ms apart; thinned to a low and a high per
  * SVG_BUCKET_PX, drawn in the order they happened. */
 void svg_series(struct strbuf *b, const struct svg_chart *c, const struct svg_pt *pts, size_t n,
-		int64_t gap_ms, const char *cls);
+                int64_t gap_ms, const char *cls);
 
 /* A horizontal line at value v of class cls, labelled (raw) at its left
  * end; nothing when v is outside the chart. */
 void svg_hline(struct strbuf *b, const struct svg_chart *c, double v, const char *cls,
-	       const char *label);
+               const char *label);
 
 /* A dot at (t_ms, v) of class cls, with tooltip (raw). */
 void svg_dot(struct strbuf *b, const struct svg_chart *c, int64_t t_ms, double v, const char *cls,
-	     const char *tooltip);
+             const char *tooltip);
 
 /* A vertical marker at t_ms of class cls: a dashed line over the plot,
  * its label (raw) above it on row 0..2, and tooltip (raw). */
 void svg_marker(struct strbuf *b, const struct svg_chart *c, int64_t t_ms, const char *cls,
-		const char *label, int row, const char *tooltip);
+                const char *label, int row, const char *tooltip);
 
 /* Text (raw) at x, y with an optional class and anchor ("start", "middle",
  * "end"). */
 void svg_text(struct strbuf *b, double x, double y, const char *cls, const char *anchor,
-	      const char *text);
+              const char *text);
 
 #endif

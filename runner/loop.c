@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "../lib/clock.h"
 
 enum { LOOP_SOURCE_FDS = 64 };
 
@@ -112,7 +112,7 @@ void loop_del_fd(struct loop *loop, int fd)
 uint64_t loop_add_timer(struct loop *loop, uint64_t when_ms, loop_timer_fn fn, void *ctx)
 {
 	if (!loop_grow((void **)&loop->timers, &loop->cap_timers, loop->n_timers + 1,
-		       sizeof(*loop->timers)))
+	               sizeof(*loop->timers)))
 		return 0;
 	uint64_t id = ++loop->next_timer_id;
 
@@ -195,10 +195,11 @@ int loop_run_once(struct loop *loop, int max_wait_ms)
 	int n_own = loop->n_fds;
 
 	if (!loop_grow((void **)&loop->pfds, &loop->cap_pfds, n_own + LOOP_SOURCE_FDS,
-		       sizeof(*loop->pfds)))
+	               sizeof(*loop->pfds)))
 		return -ENOMEM;
 	for (int i = 0; i < n_own; i++)
-		loop->pfds[i] = (struct pollfd){ .fd = loop->fds[i].fd, .events = loop->fds[i].events };
+		loop->pfds[i] =
+			(struct pollfd){ .fd = loop->fds[i].fd, .events = loop->fds[i].events };
 	int n_src = 0;
 
 	if (loop->have_source)

@@ -17,8 +17,8 @@ typedef void (*loop_hook_fn)(void *ctx, uint64_t now_ms);
 /* A source whose pollfds are gathered afresh at every turn. */
 struct loop_source {
 	void *ctx;
-	int (*fill)(void *ctx, struct pollfd *fds, int max);          /* returns count */
-	int (*timeout_ms)(void *ctx, uint64_t now_ms);                 /* -1: none */
+	int (*fill)(void *ctx, struct pollfd *fds, int max); /* returns count */
+	int (*timeout_ms)(void *ctx, uint64_t now_ms);       /* -1: none */
 	void (*dispatch)(void *ctx, const struct pollfd *fds, int n, uint64_t now_ms);
 };
 

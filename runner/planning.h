@@ -8,31 +8,31 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "plan.h"
-#include "state.h"
+#include "../plan/plan.h"
+#include "../logdir/state.h"
 
 struct prediction {
-	bool done;                   /* recorded done: nothing to predict */
-	bool inputs_known;           /* false: no inputs key, or they match nothing */
+	bool done;         /* recorded done: nothing to predict */
+	bool inputs_known; /* false: no inputs key, or they match nothing */
 	uint64_t input_bytes;
-	double ratio;                /* the ratio used: highest seen, else expected_ratio */
-	bool ratio_seen;             /* ratio comes from finished pairs */
-	uint64_t peak_bytes;         /* input x ratio */
+	double ratio;        /* the ratio used: highest seen, else expected_ratio */
+	bool ratio_seen;     /* ratio comes from finished pairs */
+	uint64_t peak_bytes; /* input x ratio */
 	bool over_kill_rss;
-	bool over_memory;            /* more than MemAvailable now */
+	bool over_memory; /* more than MemAvailable now */
 };
 
 /* Predicts pair index of plan. st may be NULL (no history). mem_total and
  * mem_available resolve kill_rss and judge the fit. */
 void planning_predict(const struct plan *plan, const struct state *st, int index,
-		      uint64_t mem_total, uint64_t mem_available, struct prediction *out);
+                      uint64_t mem_total, uint64_t mem_available, struct prediction *out);
 
 /* The pair's working directory: its cwd key, taken from the plan's
  * directory, or the plan's directory. Caller frees; NULL on ENOMEM. */
 char *planning_pair_dir(const struct plan *plan, const struct pair_spec *pair);
 
 /* `check`'s planning section: one comment line per pair. */
-void planning_print(const struct plan *plan, const struct state *st, FILE *out,
-		    uint64_t mem_total, uint64_t mem_available);
+void planning_print(const struct plan *plan, const struct state *st, FILE *out, uint64_t mem_total,
+                    uint64_t mem_available);
 
 #endif

@@ -10,18 +10,19 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "../alerts/jsonstr.h"
-#include "../alerts/text.h"
-#include "clock.h"
-#include "lock.h"
+#include "../lib/jsonstr.h"
+#include "../core/text.h"
+#include "../lib/clock.h"
+#include "../logdir/lock.h"
 #include "planning.h"
 
 const char *run_state_word(enum pair_state s)
 {
 	static const char *const words[] = {
-		[PAIR_PENDING] = "pending", [PAIR_GATE] = "gate", [PAIR_RUNNING] = "running",
-		[PAIR_STOPPING] = "stopping", [PAIR_VERIFYING] = "verifying",
-		[PAIR_DONE] = "done", [PAIR_FAILED] = "failed", [PAIR_KILLED] = "killed",
+		[PAIR_PENDING] = "pending",     [PAIR_GATE] = "gate",
+		[PAIR_RUNNING] = "running",     [PAIR_STOPPING] = "stopping",
+		[PAIR_VERIFYING] = "verifying", [PAIR_DONE] = "done",
+		[PAIR_FAILED] = "failed",       [PAIR_KILLED] = "killed",
 		[PAIR_SKIPPED] = "skipped",
 	};
 	return words[s];
@@ -38,7 +39,7 @@ void run_note(struct run *run, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (run->tui != NULL)
-		tui_flash(run->tui, msg, loop_now_ms(run->loop));
+		run->cfg.view->flash(run->tui, msg, loop_now_ms(run->loop));
 	else
 		fprintf(stderr, "mergewatch: %s\n", msg);
 }
@@ -127,7 +128,7 @@ static void run_before_sleep(void *ctx, uint64_t now_ms)
 	run->model.wall_ms = clock_wall_ms();
 	run->model.alerts_broken = run->alerts ? alerts_broken(run->alerts) : NULL;
 	if (run->tui != NULL)
-		tui_render(run->tui, &run->model);
+		run->cfg.view->render(run->tui, &run->model);
 	run->dirty = false;
 }
 
@@ -135,8 +136,8 @@ static void run_drop_tui(struct run *run)
 {
 	if (run->tui == NULL)
 		return;
-	loop_del_fd(run->loop, tui_input_fd(run->tui));
-	tui_free(run->tui);
+	loop_del_fd(run->loop, run->cfg.view->input_fd(run->tui));
+	run->cfg.view->close(run->tui);
 	run->tui = NULL;
 }
 
@@ -150,7 +151,7 @@ static void run_record(struct run *run)
 	run->model.wall_ms = wall;
 	if (run->samples != NULL && samplelog_write(run->samples, &run->model, wall) < 0) {
 		run_note(run, "cannot write the samples to %s: %s; the report will lack them",
-			 run->plan->log_dir, strerror(errno));
+		         run->plan->log_dir, strerror(errno));
 		samplelog_free(run->samples);
 		run->samples = NULL;
 	}
@@ -158,7 +159,7 @@ static void run_record(struct run *run)
 	    !run->metrics_error_reported) {
 		run->metrics_error_reported = true;
 		run_note(run, "cannot write the metrics file %s: %s", metrics_path(run->metrics),
-			 strerror(errno));
+		         strerror(errno));
 	}
 }
 
@@ -173,16 +174,16 @@ static void run_finish(struct run *run)
 	if (run->over)
 		return;
 	run->over = true;
-	ev = json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "event", "run_end",
-		       "done", c[PAIR_DONE], "failed", c[PAIR_FAILED], "killed", c[PAIR_KILLED],
-		       "skipped", c[PAIR_SKIPPED],
-		       "elapsed_s", (double)(loop_now_ms(run->loop) - run->started_ms) / 1000.0);
+	ev = json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "event", "run_end", "done", c[PAIR_DONE],
+	               "failed", c[PAIR_FAILED], "killed", c[PAIR_KILLED], "skipped",
+	               c[PAIR_SKIPPED], "elapsed_s",
+	               (double)(loop_now_ms(run->loop) - run->started_ms) / 1000.0);
 	run_emit(run, ev);
 	run->model.run_over = true;
 	snprintf(run->model.outcome, sizeof(run->model.outcome),
-		 "run over: %d done, %d failed, %d killed, %d skipped%s", c[PAIR_DONE],
-		 c[PAIR_FAILED], c[PAIR_KILLED], c[PAIR_SKIPPED],
-		 run->tui ? " — press q to quit" : "");
+	         "run over: %d done, %d failed, %d killed, %d skipped%s", c[PAIR_DONE],
+	         c[PAIR_FAILED], c[PAIR_KILLED], c[PAIR_SKIPPED],
+	         run->tui ? " — press q to quit" : "");
 	run->exit_deadline_ms = loop_now_ms(run->loop) + RUN_ALERT_GRACE_MS;
 	run_record(run);
 }
@@ -211,8 +212,8 @@ static bool run_any_active(const struct run *run)
 
 void run_check_over(struct run *run)
 {
-	if (!run->over && (run_all_ended(run) || run->leaving ||
-			   (run->stop_signal != 0 && !run_any_active(run))))
+	if (!run->over &&
+	    (run_all_ended(run) || run->leaving || (run->stop_signal != 0 && !run_any_active(run))))
 		run_finish(run);
 	if (!run->over)
 		return;
@@ -252,7 +253,7 @@ static void run_on_signal(void *ctx, int fd, short revents)
 			break;
 		case SIGWINCH:
 			if (run->tui != NULL)
-				tui_resize(run->tui);
+				run->cfg.view->resize(run->tui);
 			break;
 		case SIGCHLD:
 			/* Exits arrive through each job's pidfd. */
@@ -272,7 +273,7 @@ static void run_on_key(void *ctx, int fd, short revents)
 		run_drop_tui(run);
 		return;
 	}
-	if (tui_handle_input(run->tui, &run->model, &run->actions) == TUI_QUIT) {
+	if (run->cfg.view->handle_input(run->tui, &run->model, &run->actions)) {
 		/* The quit dialog already stopped the running pair or left it
 		 * running; otherwise quitting stops the run here. The run
 		 * ends once a stopping pair has gone. */
@@ -287,7 +288,8 @@ static void run_on_tick(void *ctx, uint64_t now_ms)
 {
 	struct run *run = ctx;
 
-	run->tick_timer = loop_add_timer(run->loop, now_ms + run->cfg.interval_ms, run_on_tick, run);
+	run->tick_timer =
+		loop_add_timer(run->loop, now_ms + run->cfg.interval_ms, run_on_tick, run);
 	run_sample_tick(run, now_ms);
 	run_record(run);
 	run_check_over(run);
@@ -337,13 +339,13 @@ static void run_init_pairs(struct run *run)
 		snprintf(p->log_path, sizeof(p->log_path), "%s/%s.log", plan->log_dir, p->name);
 		p->mp->name = p->spec->name;
 		p->mp->exit_code = -1;
-		p->mp->kill_rss_bytes = units_size_resolve(&p->spec->limits.kill_rss,
-							   run->sys.mem_total_bytes);
+		p->mp->kill_rss_bytes =
+			units_size_resolve(&p->spec->limits.kill_rss, run->sys.mem_total_bytes);
 		if (!run->cfg.watch) {
 			struct prediction pred;
 
 			planning_predict(plan, run->state, i, run->sys.mem_total_bytes,
-					 run->sys.mem_available_bytes, &pred);
+			                 run->sys.mem_available_bytes, &pred);
 			p->mp->predicted_peak_bytes = pred.peak_bytes;
 		}
 	}
@@ -364,7 +366,8 @@ static void run_sweep_cgroups(const struct cgroup_probe *probe)
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 
-		if (pid <= 0 || *end != '-' || pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (pid <= 0 || *end != '-' || pid == getpid() || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", probe->parent, e->d_name);
 		rmdir(path);
@@ -401,18 +404,22 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 		run->lock_fd = lock_acquire(run->plan->log_dir, err, errlen);
 		if (run->lock_fd < 0)
 			goto fail;
-		if (cfg->resume && (run->state = state_load(run->plan->log_dir, err, errlen)) == NULL)
+		if (cfg->resume &&
+		    (run->state = state_load(run->plan->log_dir, err, errlen)) == NULL)
 			goto fail;
 	}
 	run->sysmem = sysmem_new(cfg->proc_root);
-	if (run->sysmem == NULL || sysmem_read(run->sysmem, loop_now_ms(run->loop), &run->sys) < 0) {
-		snprintf(err, errlen, "cannot read %s/meminfo: %s", cfg->proc_root, strerror(errno));
+	if (run->sysmem == NULL ||
+	    sysmem_read(run->sysmem, loop_now_ms(run->loop), &run->sys) < 0) {
+		snprintf(err, errlen, "cannot read %s/meminfo: %s", cfg->proc_root,
+		         strerror(errno));
 		goto fail;
 	}
 	run->log = eventlog_new(cfg->event_out, cfg->log_path, err, errlen);
 	if (run->log == NULL)
 		goto fail;
-	if (cfg->metrics_path != NULL && (run->metrics = metrics_new(cfg->metrics_path, err, errlen)) == NULL)
+	if (cfg->metrics_path != NULL &&
+	    (run->metrics = metrics_new(cfg->metrics_path, err, errlen)) == NULL)
 		goto fail;
 	{
 		char why[512];
@@ -428,14 +435,16 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 	} else {
 		run->cgroup.mechanism = CGROUP_NONE;
 		snprintf(run->cgroup.note, sizeof(run->cgroup.note),
-			 "watch: the processes are not mergewatch's to move into a cgroup");
+		         "watch: the processes are not mergewatch's to move into a cgroup");
 	}
 	run->model.limit_mechanism = cgroup_mechanism_name(run->cgroup.mechanism);
 	run->model.limit_note = run->cgroup.note;
 	if (cfg->webhook_url != NULL) {
 		struct alerts_config ac = {
-			.url = cfg->webhook_url, .format = run->plan->webhook_format,
-			.cooldown_ms = run->plan->cooldown_ms, .host = cfg->host,
+			.url = cfg->webhook_url,
+			.format = run->plan->webhook_format,
+			.cooldown_ms = run->plan->cooldown_ms,
+			.host = cfg->host,
 		};
 		run->alerts = alerts_new(&ac, run_alert_result, run, err, errlen);
 		if (run->alerts == NULL)
@@ -461,14 +470,15 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 	run->model.pressure.min_available_bytes = run->sys_lim.min_available_bytes;
 	run->model.pressure.max_swap_used_bytes = run->sys_lim.max_swap_used_bytes;
 	run->model.pressure.max_psi_some = run->sys_lim.max_psi_some;
-	if (cfg->dashboard) {
+	if (cfg->view != NULL) {
 		char why[256];
 
-		run->tui = tui_new(why, sizeof(why));
+		run->tui = cfg->view->open(why, sizeof(why));
 		if (run->tui == NULL) {
 			fprintf(stderr, "mergewatch: no dashboard (%s); running headless\n", why);
 		} else {
-			loop_add_fd(run->loop, tui_input_fd(run->tui), POLLIN, run_on_key, run);
+			loop_add_fd(run->loop, cfg->view->input_fd(run->tui), POLLIN, run_on_key,
+			            run);
 			loop_set_before_sleep(run->loop, run_before_sleep, run);
 		}
 	}
@@ -486,9 +496,9 @@ int run_execute(struct run *run)
 	run->started_ms = now;
 	/* Paths and commands are bytes a user chose: jsonstr keeps them
 	 * valid JSON whatever they hold (json_pack's "s" would give NULL). */
-	ev = json_pack("{s:s, s:o?, s:i, s:s}", "event", "run_start",
-		       "plan", run->plan->path ? jsonstr_new(run->plan->path) : NULL, "pairs", run->n_pairs,
-		       "limit_mechanism", cgroup_mechanism_name(run->cgroup.mechanism));
+	ev = json_pack("{s:s, s:o?, s:i, s:s}", "event", "run_start", "plan",
+	               run->plan->path ? jsonstr_new(run->plan->path) : NULL, "pairs", run->n_pairs,
+	               "limit_mechanism", cgroup_mechanism_name(run->cgroup.mechanism));
 	if (run->plan->path == NULL)
 		json_object_set_new(ev, "plan", json_null());
 	if (run->cgroup.mechanism == CGROUP_NONE)
@@ -534,14 +544,16 @@ static void run_on_cgroup_retry(void *ctx, uint64_t now_ms)
 	/* An exiting process leaves its group a moment after it is reaped;
 	 * retry for about ten seconds, then leave the empty group be. */
 	if (kept > 0 && ++run->cgroup_tries < 50)
-		run->cgroup_timer = loop_add_timer(run->loop, now_ms + 200, run_on_cgroup_retry, run);
+		run->cgroup_timer =
+			loop_add_timer(run->loop, now_ms + 200, run_on_cgroup_retry, run);
 }
 
 void run_release_cgroup(struct run *run, struct cgroup *cg)
 {
 	if (cg == NULL || cgroup_remove(cg) == 0)
 		return;
-	if (run->n_pending_cgroups == (int)(sizeof(run->pending_cgroups) / sizeof(run->pending_cgroups[0]))) {
+	if (run->n_pending_cgroups ==
+	    (int)(sizeof(run->pending_cgroups) / sizeof(run->pending_cgroups[0]))) {
 		cgroup_free(cg);
 		return;
 	}
@@ -549,7 +561,7 @@ void run_release_cgroup(struct run *run, struct cgroup *cg)
 	run->cgroup_tries = 0;
 	if (run->cgroup_timer == 0)
 		run->cgroup_timer = loop_add_timer(run->loop, loop_now_ms(run->loop) + 50,
-						   run_on_cgroup_retry, run);
+		                                   run_on_cgroup_retry, run);
 }
 
 void run_free(struct run *run)

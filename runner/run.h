@@ -9,22 +9,23 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "plan.h"
+#include "../core/model.h"
+#include "../plan/plan.h"
 
 struct run_config {
-	struct plan *plan;            /* borrowed; for watch, one pair per PID */
-	bool watch;                   /* attach to watch_pids instead of starting commands */
-	bool resume;                  /* keep a state file and skip the pairs it records done */
+	struct plan *plan; /* borrowed; for watch, one pair per PID */
+	bool watch;        /* attach to watch_pids instead of starting commands */
+	bool resume;       /* keep a state file and skip the pairs it records done */
 	const pid_t *watch_pids;
 	int n_watch;
-	uint64_t interval_ms;         /* base sampling interval */
-	const char *proc_root;        /* "/proc" */
-	const char *cgroup_root;      /* "/sys/fs/cgroup" */
-	FILE *event_out;              /* stdout when headless, else NULL */
-	const char *log_path;         /* events.jsonl; NULL: none */
-	const char *metrics_path;     /* Prometheus textfile; NULL: none */
-	const char *webhook_url;      /* the secret; NULL: no alerts posted */
-	bool dashboard;               /* start the TUI */
+	uint64_t interval_ms;          /* base sampling interval */
+	const char *proc_root;         /* "/proc" */
+	const char *cgroup_root;       /* "/sys/fs/cgroup" */
+	FILE *event_out;               /* stdout when headless, else NULL */
+	const char *log_path;          /* events.jsonl; NULL: none */
+	const char *metrics_path;      /* Prometheus textfile; NULL: none */
+	const char *webhook_url;       /* the secret; NULL: no alerts posted */
+	const struct model_view *view; /* the dashboard; NULL: headless */
 	const char *host;
 };
 

@@ -6,35 +6,35 @@
 #include <signal.h>
 
 #include "../alerts/alerts.h"
-#include "../alerts/eventlog.h"
-#include "../alerts/rules.h"
+#include "../logdir/eventlog.h"
+#include "../core/rules.h"
 #include "../collectors/proctree.h"
 #include "../collectors/sysmem.h"
-#include "../tui/tui.h"
-#include "cgroup.h"
-#include "job.h"
+
+#include "../jobs/cgroup.h"
+#include "../jobs/job.h"
 #include "loop.h"
-#include "metrics.h"
-#include "model.h"
-#include "progress.h"
+#include "../logdir/metrics.h"
+#include "../core/model.h"
+#include "../jobs/progress.h"
 #include "run.h"
-#include "samplelog.h"
-#include "state.h"
+#include "../logdir/samplelog.h"
+#include "../logdir/state.h"
 
 enum {
-	RUN_MIN_CHECK_MS = 1,          /* fastest RSS check near the line */
-	RUN_DISCOVER_MS = 100,         /* near the line, new processes are looked for this often */
-	RUN_CAPTURE_LIMIT_MS = 30000,  /* the capture command's bound */
-	RUN_ALERT_GRACE_MS = 10000,    /* queued alerts' time to go out at exit */
+	RUN_MIN_CHECK_MS = 1,         /* fastest RSS check near the line */
+	RUN_DISCOVER_MS = 100,        /* near the line, new processes are looked for this often */
+	RUN_CAPTURE_LIMIT_MS = 30000, /* the capture command's bound */
+	RUN_ALERT_GRACE_MS = 10000,   /* queued alerts' time to go out at exit */
 	RUN_MAX_CGROUP_PIDS = 4096,
 };
 
 /* How the pair's end was decided before its root exited. */
 struct pair_stop {
 	bool requested;
-	const char *reason;            /* kill reason: rss, timeout, deadlock, operator, shutdown */
-	enum pair_state status;        /* PAIR_KILLED or PAIR_SKIPPED */
-	bool restart;                  /* run it again afterwards */
+	const char *reason;     /* kill reason: rss, timeout, deadlock, operator, shutdown */
+	enum pair_state status; /* PAIR_KILLED or PAIR_SKIPPED */
+	bool restart;           /* run it again afterwards */
 	uint64_t grace_timer;
 };
 
@@ -46,12 +46,12 @@ struct pair_rt {
 	char name[STATE_NAME_MAX + 1];
 	char log_path[4096];
 	int attempt;
-	bool active;                   /* its tree is being watched */
+	bool active; /* its tree is being watched */
 	struct job job;
 	struct proctree *tree;
 	const struct tree_sample *last_full;
 	struct cgroup *cg;
-	char adopted_cgroup[4096];     /* the group a dead mergewatch made for an adopted pair */
+	char adopted_cgroup[4096]; /* the group a dead mergewatch made for an adopted pair */
 	long oom_kills_at_start;
 	struct progress *progress;
 	uint64_t progress_done, progress_total;
@@ -59,8 +59,8 @@ struct pair_rt {
 	bool progress_unlogged;
 	struct rules_limits lim;
 	struct rules_pair_state rules;
-	uint64_t scan_still_since;     /* the stall the thread-scan back-off is for */
-	int scan_gap, scan_skip;       /* ticks between thread scans, ticks left to skip */
+	uint64_t scan_still_since; /* the stall the thread-scan back-off is for */
+	int scan_gap, scan_skip;   /* ticks between thread scans, ticks left to skip */
 	uint64_t fast_timer;
 	uint64_t timeout_timer;
 	uint64_t started_ms;
@@ -84,8 +84,8 @@ struct run {
 	struct plan *plan;
 	struct loop *loop;
 	struct eventlog *log;
-	struct samplelog *samples;    /* for `mergewatch report`; NULL when it cannot be written */
-	struct metrics *metrics;      /* --metrics-file; NULL: none */
+	struct samplelog *samples; /* for `mergewatch report`; NULL when it cannot be written */
+	struct metrics *metrics;   /* --metrics-file; NULL: none */
 	struct alerts *alerts;
 	struct state *state;
 	int lock_fd;
@@ -96,19 +96,19 @@ struct run {
 	struct cgroup_probe cgroup;
 	int signal_fd;
 	sigset_t orig_mask;
-	struct tui *tui;
+	void *tui; /* the dashboard (cfg.view), NULL when headless */
 	struct model model;
 	struct model_actions actions;
 	bool dirty;
 	struct pair_rt *pairs;
 	int n_pairs;
-	int current;                   /* run mode: the pair in progress, n_pairs when over */
+	int current; /* run mode: the pair in progress, n_pairs when over */
 	uint64_t tick_timer;
 	uint64_t started_ms;
-	double assumed_rate_bytes_per_ms;  /* worst-case growth before any is seen */
-	bool over;                     /* run_end written */
-	bool leaving;                  /* quit leaving the pair running */
-	int stop_signal;               /* SIGINT/SIGTERM received */
+	double assumed_rate_bytes_per_ms; /* worst-case growth before any is seen */
+	bool over;                        /* run_end written */
+	bool leaving;                     /* quit leaving the pair running */
+	int stop_signal;                  /* SIGINT/SIGTERM received */
 	bool log_error_reported;
 	bool metrics_error_reported;
 	bool state_error_reported;
@@ -136,7 +136,7 @@ void run_release_cgroup(struct run *run, struct cgroup *cg);
 void run_pair_next(struct run *run);
 void run_pair_begin_watch(struct run *run, struct pair_rt *p);
 void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int sig,
-		   enum pair_state status);
+                   enum pair_state status);
 void run_pair_on_exit(struct run *run, struct pair_rt *p);
 void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms);
 int run_pair_act(void *ctx, enum model_action action, int index);

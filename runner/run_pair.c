@@ -9,12 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../alerts/jsonstr.h"
-#include "fsutil.h"
+#include "../lib/jsonstr.h"
+#include "../lib/fsutil.h"
 #include "planning.h"
 
 static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
-			    const char *reason);
+                            const char *reason);
 
 static bool run_state_final(enum pair_state s)
 {
@@ -32,7 +32,7 @@ static char *run_pair_path(const struct run *run, const struct pair_rt *p, const
 }
 
 static void run_pair_save_state(struct run *run, struct pair_rt *p, enum state_status status,
-				const char *reason)
+                                const char *reason)
 {
 	struct state_pair sp;
 	const struct state_pair *old;
@@ -52,9 +52,10 @@ static void run_pair_save_state(struct run *run, struct pair_rt *p, enum state_s
 	sp.start_ticks = status == STATE_RUNNING ? p->job.start_ticks : 0;
 	sp.input_bytes = p->lim.input_bytes;
 	sp.peak_rss_bytes = p->mp->peak_rss_bytes;
-	sp.ratio = p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
+	sp.ratio =
+		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
 	snprintf(sp.cgroup, sizeof(sp.cgroup), "%s",
-		 status == STATE_RUNNING && p->cg ? cgroup_path(p->cg) : "");
+	         status == STATE_RUNNING && p->cg ? cgroup_path(p->cg) : "");
 	if (p->spec->output != NULL) {
 		char *out = run_pair_path(run, p, p->spec->output);
 
@@ -90,7 +91,8 @@ static bool run_pair_gate_open(struct run *run, struct pair_rt *p, uint64_t *nee
 {
 	const struct sys_sample *s = &run->sys;
 	uint64_t need = units_size_resolve(&run->plan->start_min_available, s->mem_total_bytes);
-	uint64_t max_swap = units_size_resolve(&run->plan->start_max_swap_used, s->swap_total_bytes);
+	uint64_t max_swap =
+		units_size_resolve(&run->plan->start_max_swap_used, s->swap_total_bytes);
 
 	if (run->plan->start_min_available.kind == SIZE_AUTO) {
 		/* The predicted peak: input x the highest ratio seen so far. */
@@ -118,11 +120,13 @@ static bool run_pair_inputs(struct run *run, struct pair_rt *p)
 	if (p->spec->n_inputs > 0) {
 		char *cwd = planning_pair_dir(run->plan, p->spec);
 		int rc = cwd ? fsutil_inputs_bytes(p->spec->inputs, p->spec->n_inputs, cwd, &bytes,
-						   err, sizeof(err)) : -ENOMEM;
+		                                   err, sizeof(err))
+		             : -ENOMEM;
 
 		free(cwd);
 		if (rc < 0) {
-			run_note(run, "pair %s: %s", p->name, rc == -ENOMEM ? "out of memory" : err);
+			run_note(run, "pair %s: %s", p->name,
+			         rc == -ENOMEM ? "out of memory" : err);
 			run_pair_finish(run, p, PAIR_FAILED, "inputs_missing");
 			return false;
 		}
@@ -152,7 +156,8 @@ static void run_on_root_exit(void *ctx, int fd, short revents)
 {
 	struct pair_rt *p = ctx;
 
-	(void)fd; (void)revents;
+	(void)fd;
+	(void)revents;
 	run_pair_on_exit(p->run, p);
 }
 
@@ -171,8 +176,9 @@ static void run_pair_resolve_limits(struct run *run, struct pair_rt *p)
 	uint64_t total = run->sys.mem_total_bytes;
 
 	p->lim.kill_rss_bytes = units_size_resolve(&l->kill_rss, total);
-	p->lim.warn_rss_bytes = p->lim.kill_rss_bytes == UINT64_MAX ? UINT64_MAX :
-				(uint64_t)((double)p->lim.kill_rss_bytes * l->warn_at);
+	p->lim.warn_rss_bytes = p->lim.kill_rss_bytes == UINT64_MAX
+	                                ? UINT64_MAX
+	                                : (uint64_t)((double)p->lim.kill_rss_bytes * l->warn_at);
 	p->lim.bloat_ratio = l->bloat_ratio;
 	p->lim.deadlock_window_ms = l->deadlock_window_ms;
 	p->mp->kill_rss_bytes = p->lim.kill_rss_bytes;
@@ -199,7 +205,7 @@ static void run_pair_watch(struct run *run, struct pair_rt *p)
 	loop_add_fd(run->loop, p->job.pidfd, POLLIN, run_on_root_exit, p);
 	if (p->spec->limits.timeout_ms > 0)
 		p->timeout_timer = loop_add_timer(run->loop, now + p->spec->limits.timeout_ms,
-						  run_on_timeout, p);
+		                                  run_on_timeout, p);
 	run_sample_pair_full(run, p, now);
 }
 
@@ -214,9 +220,9 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 
 		snprintf(name, sizeof(name), "%d-%s", (int)getpid(), p->name);
 		p->cg = cgroup_create(&run->cgroup, name,
-				      units_size_resolve(&l->memory_max, run->sys.mem_total_bytes),
-				      units_size_resolve(&l->swap_max, run->sys.swap_total_bytes),
-				      err, sizeof(err));
+		                      units_size_resolve(&l->memory_max, run->sys.mem_total_bytes),
+		                      units_size_resolve(&l->swap_max, run->sys.swap_total_bytes),
+		                      err, sizeof(err));
 		if (p->cg == NULL)
 			run_note(run, "pair %s: no kernel cap: %s", p->name, err);
 		else
@@ -229,12 +235,17 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 
 	char *cwd = planning_pair_dir(run->plan, p->spec);
 	struct job_spec spec = {
-		.command = p->spec->command, .cwd = cwd, .env = p->spec->env,
-		.n_env = p->spec->n_env, .pair_name = p->name, .output_path = p->log_path,
+		.command = p->spec->command,
+		.cwd = cwd,
+		.env = p->spec->env,
+		.n_env = p->spec->n_env,
+		.pair_name = p->name,
+		.output_path = p->log_path,
 		.cgroup_procs = p->cg ? cgroup_procs_path(p->cg) : NULL,
 		/* If the kernel must kill, it should take the job, not sshd
 		 * or the watchdog. */
-		.oom_score_adj = 500, .sigmask = &run->orig_mask,
+		.oom_score_adj = 500,
+		.sigmask = &run->orig_mask,
 	};
 	int rc = job_spawn(&spec, &p->job, err, sizeof(err));
 
@@ -246,9 +257,10 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 		run_pair_finish(run, p, PAIR_FAILED, "spawn");
 		return;
 	}
-	json_t *ev = json_pack("{s:s, s:s, s:i, s:o, s:I, s:i}", "event", "pair_start",
-			       "pair", p->name, "pid", (int)p->job.pid, "command", jsonstr_new(p->spec->command),
-			       "input_bytes", (json_int_t)input_bytes, "attempt", p->attempt);
+	json_t *ev =
+		json_pack("{s:s, s:s, s:i, s:o, s:I, s:i}", "event", "pair_start", "pair", p->name,
+	                  "pid", (int)p->job.pid, "command", jsonstr_new(p->spec->command),
+	                  "input_bytes", (json_int_t)input_bytes, "attempt", p->attempt);
 
 	run_emit(run, ev);
 	run_pair_watch(run, p);
@@ -269,12 +281,12 @@ static bool run_pair_adopt(struct run *run, struct pair_rt *p, const struct stat
 	p->lim.input_bytes = sp->input_bytes;
 	p->mp->input_bytes = sp->input_bytes;
 	snprintf(p->adopted_cgroup, sizeof(p->adopted_cgroup), "%s", sp->cgroup);
-	run_note(run, "pair %s: adopting PID %d left running by an earlier mergewatch",
-		 p->name, (int)sp->pid);
-	json_t *ev = json_pack("{s:s, s:s, s:i, s:o, s:I, s:i, s:b}", "event", "pair_start",
-			       "pair", p->name, "pid", (int)p->job.pid, "command", jsonstr_new(p->spec->command),
-			       "input_bytes", (json_int_t)sp->input_bytes, "attempt", p->attempt,
-			       "adopted", 1);
+	run_note(run, "pair %s: adopting PID %d left running by an earlier mergewatch", p->name,
+	         (int)sp->pid);
+	json_t *ev = json_pack("{s:s, s:s, s:i, s:o, s:I, s:i, s:b}", "event", "pair_start", "pair",
+	                       p->name, "pid", (int)p->job.pid, "command",
+	                       jsonstr_new(p->spec->command), "input_bytes",
+	                       (json_int_t)sp->input_bytes, "attempt", p->attempt, "adopted", 1);
 	run_emit(run, ev);
 	run_pair_watch(run, p);
 	return true;
@@ -301,7 +313,7 @@ static void run_pair_start(struct run *run, struct pair_rt *p)
 
 		free(out);
 		run_pair_finish(run, p, missing ? PAIR_FAILED : PAIR_DONE,
-				missing ? "output_missing" : NULL);
+		                missing ? "output_missing" : NULL);
 		return;
 	}
 	if (sp != NULL && sp->status == STATE_RUNNING && run_pair_adopt(run, p, sp))
@@ -313,11 +325,11 @@ static void run_pair_start(struct run *run, struct pair_rt *p)
 		return;
 	if (!run_pair_gate_open(run, p, &needed)) {
 		const struct sys_sample *s = &run->sys;
-		json_t *ev = json_pack("{s:s, s:s, s:I, s:I, s:I}", "event", "gate_wait",
-				       "pair", p->name,
-				       "mem_available", (json_int_t)s->mem_available_bytes,
-				       "swap_used", (json_int_t)(s->swap_total_bytes - s->swap_free_bytes),
-				       "needed_available", (json_int_t)needed);
+		json_t *ev = json_pack("{s:s, s:s, s:I, s:I, s:I}", "event", "gate_wait", "pair",
+		                       p->name, "mem_available", (json_int_t)s->mem_available_bytes,
+		                       "swap_used",
+		                       (json_int_t)(s->swap_total_bytes - s->swap_free_bytes),
+		                       "needed_available", (json_int_t)needed);
 		p->mp->state = PAIR_GATE;
 		p->gate_since_ms = loop_now_ms(run->loop);
 		run_emit(run, ev);
@@ -353,15 +365,15 @@ void run_pair_begin_watch(struct run *run, struct pair_rt *p)
 
 	p->attempt = 1;
 	run_pair_resolve_limits(run, p);
-	if (job_attach(run->cfg.watch_pids[p->index], run->cfg.proc_root, &p->job,
-		       err, sizeof(err)) < 0) {
+	if (job_attach(run->cfg.watch_pids[p->index], run->cfg.proc_root, &p->job, err,
+	               sizeof(err)) < 0) {
 		run_note(run, "%s", err);
 		run_pair_finish(run, p, PAIR_FAILED, "gone");
 		return;
 	}
-	json_t *ev = json_pack("{s:s, s:s, s:i, s:n, s:I, s:i}", "event", "pair_start",
-			       "pair", p->name, "pid", (int)p->job.pid, "command",
-			       "input_bytes", (json_int_t)0, "attempt", 1);
+	json_t *ev = json_pack("{s:s, s:s, s:i, s:n, s:I, s:i}", "event", "pair_start", "pair",
+	                       p->name, "pid", (int)p->job.pid, "command", "input_bytes",
+	                       (json_int_t)0, "attempt", 1);
 	run_emit(run, ev);
 	run_pair_watch(run, p);
 }
@@ -379,8 +391,9 @@ static void run_on_grace(void *ctx, uint64_t now_ms)
 /* The last component of the pair's cgroup path, NULL without one. */
 static const char *run_pair_group(const struct pair_rt *p)
 {
-	const char *path = p->cg ? cgroup_path(p->cg) :
-			   p->adopted_cgroup[0] ? p->adopted_cgroup : NULL;
+	const char *path = p->cg                  ? cgroup_path(p->cg)
+	                   : p->adopted_cgroup[0] ? p->adopted_cgroup
+	                                          : NULL;
 	const char *slash = path ? strrchr(path, '/') : NULL;
 
 	return slash ? slash + 1 : path;
@@ -389,40 +402,41 @@ static const char *run_pair_group(const struct pair_rt *p)
 /* Every PID in the pair's cgroup: the tree even where it escaped its parent. */
 static int run_pair_cgroup_pids(struct pair_rt *p, pid_t *pids, int max)
 {
-	int n = p->cg ? cgroup_read_pids(p->cg, pids, (size_t)max) :
-		p->adopted_cgroup[0] ? cgroup_read_pids_at(p->adopted_cgroup, pids, (size_t)max) : 0;
-
+	int n = p->cg                  ? cgroup_read_pids(p->cg, pids, (size_t)max)
+	        : p->adopted_cgroup[0] ? cgroup_read_pids_at(p->adopted_cgroup, pids, (size_t)max)
+	                               : 0;
 
 	return n < 0 ? 0 : (n > max ? max : n);
 }
 
 void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int sig,
-		   enum pair_state status)
+                   enum pair_state status)
 {
 	pid_t pids[RUN_MAX_CGROUP_PIDS];
 
 	if (!p->active)
 		return;
 	if (p->stop.requested && sig != SIGKILL)
-		return;          /* already stopping: only an escalation goes on */
+		return; /* already stopping: only an escalation goes on */
 	if (!p->stop.requested) {
 		p->stop.requested = true;
 		p->stop.reason = reason;
 		p->stop.status = status;
 	}
 	json_t *ev = json_pack("{s:s, s:s, s:i, s:s, s:I, s:s}", "event", "kill", "pair", p->name,
-			       "pid", (int)p->job.pid, "reason", reason,
-			       "rss", (json_int_t)p->mp->rss_bytes, "signal", job_signal_name(sig));
+	                       "pid", (int)p->job.pid, "reason", reason, "rss",
+	                       (json_int_t)p->mp->rss_bytes, "signal", job_signal_name(sig));
 
 	if (p->lim.kill_rss_bytes != UINT64_MAX)
-		json_object_set_new(ev, "kill_rss", json_integer((json_int_t)p->lim.kill_rss_bytes));
+		json_object_set_new(ev, "kill_rss",
+		                    json_integer((json_int_t)p->lim.kill_rss_bytes));
 	int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
 
 	job_signal_tree(&p->job, run->cfg.proc_root, sig, p->last_full, pids, n, run_pair_group(p));
 	if (p->paused && sig != SIGKILL) {
 		/* A stopped process acts on SIGTERM only once continued. */
 		job_signal_tree(&p->job, run->cfg.proc_root, SIGCONT, p->last_full, pids, n,
-				run_pair_group(p));
+		                run_pair_group(p));
 		p->paused = p->mp->paused = false;
 	}
 	run_emit(run, ev);
@@ -431,8 +445,9 @@ void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int s
 	loop_del_timer(run->loop, p->timeout_timer);
 	p->timeout_timer = 0;
 	if (sig != SIGKILL && p->stop.grace_timer == 0)
-		p->stop.grace_timer = loop_add_timer(run->loop, loop_now_ms(run->loop) +
-						     p->spec->limits.kill_grace_ms, run_on_grace, p);
+		p->stop.grace_timer = loop_add_timer(
+			run->loop, loop_now_ms(run->loop) + p->spec->limits.kill_grace_ms,
+			run_on_grace, p);
 	if (sig == SIGKILL) {
 		loop_del_timer(run->loop, p->stop.grace_timer);
 		p->stop.grace_timer = 0;
@@ -453,7 +468,7 @@ static void run_on_verify_exit(void *ctx, int fd, short revents)
 	p->verifying = false;
 	if (code != 0) {
 		run_note(run, "pair %s: verify failed (%s %d); see %s", p->name,
-			 sig ? "signal" : "exit status", sig ? sig : code, p->log_path);
+		         sig ? "signal" : "exit status", sig ? sig : code, p->log_path);
 		run_pair_finish(run, p, PAIR_FAILED, "verify");
 		return;
 	}
@@ -492,7 +507,8 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 
 		free(out);
 		if (size <= 0) {
-			run_pair_finish(run, p, PAIR_FAILED, size == 0 ? "output_empty" : "output_missing");
+			run_pair_finish(run, p, PAIR_FAILED,
+			                size == 0 ? "output_empty" : "output_missing");
 			return;
 		}
 	}
@@ -502,8 +518,13 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 	}
 	char *cwd = planning_pair_dir(run->plan, p->spec);
 	struct job_spec spec = {
-		.command = p->spec->verify, .cwd = cwd, .env = p->spec->env, .n_env = p->spec->n_env,
-		.pair_name = p->name, .output_path = p->log_path, .sigmask = &run->orig_mask,
+		.command = p->spec->verify,
+		.cwd = cwd,
+		.env = p->spec->env,
+		.n_env = p->spec->n_env,
+		.pair_name = p->name,
+		.output_path = p->log_path,
+		.sigmask = &run->orig_mask,
 	};
 	int rc = job_spawn(&spec, &p->verify, err, sizeof(err));
 
@@ -537,7 +558,7 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 		int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
 
 		job_signal_tree(&p->job, run->cfg.proc_root, SIGKILL, p->last_full, pids, n,
-				run_pair_group(p));
+		                run_pair_group(p));
 	}
 	/* The last figure always reaches the log, whatever its age. */
 	run_sample_progress(run, p, loop_now_ms(run->loop), true);
@@ -579,7 +600,7 @@ static void run_pair_cleanup(struct run *run, struct pair_rt *p)
 		run_note(run, "pair %s: %s", p->name, err);
 	} else {
 		json_t *ev = json_pack("{s:s, s:s, s:o, s:I}", "event", "cleanup", "pair", p->name,
-				       "path", jsonstr_new(path), "bytes_freed", (json_int_t)freed);
+		                       "path", jsonstr_new(path), "bytes_freed", (json_int_t)freed);
 		run_emit(run, ev);
 	}
 	free(path);
@@ -589,32 +610,40 @@ static void run_pair_cleanup(struct run *run, struct pair_rt *p)
 static enum state_status run_state_status(enum pair_state s)
 {
 	switch (s) {
-	case PAIR_DONE: return STATE_DONE;
-	case PAIR_FAILED: return STATE_FAILED;
-	case PAIR_KILLED: return STATE_KILLED;
-	case PAIR_SKIPPED: return STATE_SKIPPED;
-	default: return STATE_PENDING;
+	case PAIR_DONE:
+		return STATE_DONE;
+	case PAIR_FAILED:
+		return STATE_FAILED;
+	case PAIR_KILLED:
+		return STATE_KILLED;
+	case PAIR_SKIPPED:
+		return STATE_SKIPPED;
+	default:
+		return STATE_PENDING;
 	}
 }
 
 static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
-			    const char *reason)
+                            const char *reason)
 {
 	uint64_t now = loop_now_ms(run->loop);
 	bool ran = p->started_ms != 0;
-	json_t *ev = json_pack("{s:s, s:s, s:s}", "event", "pair_end", "pair", p->name,
-			       "status", run_state_word(status));
+	json_t *ev = json_pack("{s:s, s:s, s:s}", "event", "pair_end", "pair", p->name, "status",
+	                       run_state_word(status));
 
 	if (p->term_signal != 0)
 		json_object_set_new(ev, "signal", json_string(job_signal_name(p->term_signal)));
 	else
-		json_object_set_new(ev, "exit_code", ran && p->exit_code >= 0 ?
-				    json_integer(p->exit_code) : json_null());
+		json_object_set_new(ev, "exit_code",
+		                    ran && p->exit_code >= 0 ? json_integer(p->exit_code)
+		                                             : json_null());
 	json_object_set_new(ev, "peak_rss", json_integer((json_int_t)p->mp->peak_rss_bytes));
-	json_object_set_new(ev, "elapsed_s", json_real(ran ? (double)(now - p->started_ms) / 1000.0 : 0));
-	json_object_set_new(ev, "ratio", p->lim.input_bytes ?
-			    json_real((double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes) :
-			    json_null());
+	json_object_set_new(ev, "elapsed_s",
+	                    json_real(ran ? (double)(now - p->started_ms) / 1000.0 : 0));
+	json_object_set_new(ev, "ratio",
+	                    p->lim.input_bytes ? json_real((double)p->mp->peak_rss_bytes /
+	                                                   (double)p->lim.input_bytes)
+	                                       : json_null());
 	json_object_set_new(ev, "reason", reason ? json_string(reason) : json_null());
 	json_object_set_new(ev, "attempt", json_integer(p->attempt));
 	if (p->mp->resumed)
@@ -625,8 +654,8 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state 
 	p->mp->ended_ms = now;
 	/* An ended pair holds no memory; its ratio is the peak's. */
 	p->mp->rss_bytes = 0;
-	p->mp->ratio = p->lim.input_bytes ?
-		       (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
+	p->mp->ratio =
+		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
 	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s", reason ? reason : "");
 	if (status == PAIR_DONE && p->spec->cleanup != NULL && !p->mp->resumed)
 		run_pair_cleanup(run, p);
@@ -637,7 +666,7 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state 
 			struct prediction pred;
 
 			planning_predict(run->plan, run->state, i, run->sys.mem_total_bytes,
-					 run->sys.mem_available_bytes, &pred);
+			                 run->sys.mem_available_bytes, &pred);
 			run->pairs[i].mp->predicted_peak_bytes = pred.peak_bytes;
 		}
 	}
@@ -659,8 +688,8 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state 
 		return;
 	}
 	run->counts[status]++;
-	if ((status == PAIR_FAILED || status == PAIR_KILLED) && run->plan->on_failure == ON_FAILURE_STOP &&
-	    !run->cfg.watch) {
+	if ((status == PAIR_FAILED || status == PAIR_KILLED) &&
+	    run->plan->on_failure == ON_FAILURE_STOP && !run->cfg.watch) {
 		for (int i = p->index + 1; i < run->n_pairs; i++) {
 			struct pair_rt *rest = &run->pairs[i];
 
@@ -694,7 +723,7 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 			p->stop.restart = true;
 			return 0;
 		}
-		return -EBUSY;          /* only the running pair restarts */
+		return -EBUSY; /* only the running pair restarts */
 	case ACTION_SKIP:
 		if (p == NULL)
 			return -ESRCH;
@@ -716,7 +745,7 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 		p->paused = !p->paused;
 		p->mp->paused = p->paused;
 		job_signal_tree(&p->job, run->cfg.proc_root, p->paused ? SIGSTOP : SIGCONT,
-				p->last_full, pids, n, run_pair_group(p));
+		                p->last_full, pids, n, run_pair_group(p));
 		run_sample_schedule_fast(run, p, loop_now_ms(run->loop));
 		return 0;
 	}
@@ -724,7 +753,8 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 		struct model *m = &run->model;
 
 		for (int k = 0; k < m->alerts_len; k++) {
-			struct model_alert *a = &m->alerts[(m->alerts_head - 1 - k + MODEL_ALERTS) % MODEL_ALERTS];
+			struct model_alert *a =
+				&m->alerts[(m->alerts_head - 1 - k + MODEL_ALERTS) % MODEL_ALERTS];
 
 			if (!a->acked) {
 				a->acked = true;
@@ -741,7 +771,7 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 
 			if (q->active && !run->cfg.watch)
 				run_pair_kill(run, q, run->stop_signal ? "shutdown" : "operator",
-					      SIGTERM, PAIR_KILLED);
+				              SIGTERM, PAIR_KILLED);
 			else if (q->active)
 				q->active = false, run_sample_stop_pair(run, q);
 		}
@@ -762,7 +792,7 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 				q->active = false;
 				run_sample_stop_pair(run, q);
 				if (q->cg != NULL) {
-					cgroup_free(q->cg);   /* the cap stays in force */
+					cgroup_free(q->cg); /* the cap stays in force */
 					q->cg = NULL;
 				}
 			}

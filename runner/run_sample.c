@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../alerts/jsonstr.h"
-#include "capture.h"
+#include "../lib/jsonstr.h"
+#include "../jobs/capture.h"
 #include "planning.h"
-#include "clock.h"
+#include "../lib/clock.h"
 
 /* A worst-case fill rate assumed before any growth is seen: a little above
  * what one core can fault in (about 2.6 GB/s measured here), per core.
@@ -103,8 +103,8 @@ static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rul
 
 	snprintf(path, sizeof(path), "%s/%s.deadlock.txt", run->plan->log_dir, p->name);
 	clock_format_rfc3339(clock_wall_ms(), when, sizeof(when));
-	if (capture_write_threads(path, run->cfg.proc_root, p->name, p->last_full, when,
-				  err, sizeof(err)) < 0) {
+	if (capture_write_threads(path, run->cfg.proc_root, p->name, p->last_full, when, err,
+	                          sizeof(err)) < 0) {
 		run_note(run, "%s", err);
 		path[0] = '\0';
 	}
@@ -130,8 +130,13 @@ static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rul
 	char *expanded = capture_expand(command, target);
 	char *cwd = planning_pair_dir(run->plan, p->spec);
 	struct job_spec spec = {
-		.command = expanded, .cwd = cwd, .env = p->spec->env, .n_env = p->spec->n_env,
-		.pair_name = p->name, .output_path = path, .sigmask = &run->orig_mask,
+		.command = expanded,
+		.cwd = cwd,
+		.env = p->spec->env,
+		.n_env = p->spec->n_env,
+		.pair_name = p->name,
+		.output_path = path,
+		.sigmask = &run->orig_mask,
 	};
 	FILE *fp = fopen(path, "ae");
 
@@ -139,9 +144,10 @@ static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rul
 		fprintf(fp, "capture command: %s\n", expanded ? expanded : "?");
 		fclose(fp);
 	}
-	if (expanded == NULL || cwd == NULL || job_spawn(&spec, &p->capture, err, sizeof(err)) < 0) {
+	if (expanded == NULL || cwd == NULL ||
+	    job_spawn(&spec, &p->capture, err, sizeof(err)) < 0) {
 		run_note(run, "pair %s: capture command: %s", p->name,
-			 expanded && cwd ? err : "out of memory");
+		         expanded && cwd ? err : "out of memory");
 		free(expanded);
 		free(cwd);
 		run_do_deadlock_action(run, p);
@@ -152,11 +158,11 @@ static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rul
 	p->capturing = true;
 	loop_add_fd(run->loop, p->capture.pidfd, POLLIN, run_capture_exited, run);
 	p->capture_timer = loop_add_timer(run->loop, loop_now_ms(run->loop) + RUN_CAPTURE_LIMIT_MS,
-					  run_capture_timeout, p);
+	                                  run_capture_timeout, p);
 }
 
 static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule_event *e,
-			   const struct tree_sample *s)
+                           const struct tree_sample *s)
 {
 	json_t *ev;
 
@@ -169,7 +175,8 @@ static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule
 	case RULE_APPROACH:
 		ev = run_pair_event(p, "approach");
 		json_object_set_new(ev, "rss", json_integer((json_int_t)e->rss_bytes));
-		json_object_set_new(ev, "kill_rss", json_integer((json_int_t)p->lim.kill_rss_bytes));
+		json_object_set_new(ev, "kill_rss",
+		                    json_integer((json_int_t)p->lim.kill_rss_bytes));
 		json_object_set_new(ev, "eta_s", e->eta_s < 0 ? json_null() : json_real(e->eta_s));
 		p->mp->approaching = true;
 		run_emit(run, ev);
@@ -177,16 +184,17 @@ static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule
 	case RULE_BLOAT:
 		ev = run_pair_event(p, "bloat");
 		json_object_set_new(ev, "rss", json_integer((json_int_t)e->rss_bytes));
-		json_object_set_new(ev, "input_bytes", json_integer((json_int_t)p->lim.input_bytes));
+		json_object_set_new(ev, "input_bytes",
+		                    json_integer((json_int_t)p->lim.input_bytes));
 		json_object_set_new(ev, "ratio", json_real(e->ratio));
 		p->mp->bloated = true;
 		run_emit(run, ev);
 		return;
 	case RULE_BLOAT_RESOLVED:
 	case RULE_DEADLOCK_RESOLVED:
-		ev = json_pack("{s:s, s:s, s:s}", "event", "resolved",
-			       "kind", e->kind == RULE_BLOAT_RESOLVED ? "bloat" : "deadlock",
-			       "pair", p->name);
+		ev = json_pack("{s:s, s:s, s:s}", "event", "resolved", "kind",
+		               e->kind == RULE_BLOAT_RESOLVED ? "bloat" : "deadlock", "pair",
+		               p->name);
 		if (e->kind == RULE_BLOAT_RESOLVED)
 			p->mp->bloated = false;
 		else
@@ -226,7 +234,7 @@ void run_sample_schedule_fast(struct run *run, struct pair_rt *p, uint64_t now_m
 	if (!p->active || p->lim.kill_rss_bytes == UINT64_MAX || p->paused)
 		return;
 	uint64_t wait = rules_next_check_ms(&p->rules, &p->lim, run->cfg.interval_ms,
-					    RUN_MIN_CHECK_MS, run->assumed_rate_bytes_per_ms);
+	                                    RUN_MIN_CHECK_MS, run->assumed_rate_bytes_per_ms);
 
 	/* The base tick samples everything anyway: no extra timer far from
 	 * the line, so watching a calm tree costs nothing more. */
@@ -294,12 +302,14 @@ static enum proctree_threads run_threads_wanted(struct run *run, struct pair_rt 
 
 void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms)
 {
-	const struct tree_sample *s = proctree_sample(p->tree, now_ms, run_threads_wanted(run, p, now_ms));
+	const struct tree_sample *s =
+		proctree_sample(p->tree, now_ms, run_threads_wanted(run, p, now_ms));
 
 	p->last_full = s;
 	run->model.trees[p->index] = s;
-	p->mp->stalled_ms = p->rules.have_baseline && now_ms > p->rules.still_since_ms ?
-			    now_ms - p->rules.still_since_ms : 0;
+	p->mp->stalled_ms = p->rules.have_baseline && now_ms > p->rules.still_since_ms
+	                            ? now_ms - p->rules.still_since_ms
+	                            : 0;
 	run_eval_pair(run, p, s);
 	run_sample_progress(run, p, now_ms, false);
 	run_sample_schedule_fast(run, p, now_ms);
@@ -307,7 +317,8 @@ void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms)
 
 void run_sample_progress(struct run *run, struct pair_rt *p, uint64_t now_ms, bool final)
 {
-	if (p->progress != NULL && progress_poll(p->progress, &p->progress_done, &p->progress_total)) {
+	if (p->progress != NULL &&
+	    progress_poll(p->progress, &p->progress_done, &p->progress_total)) {
 		p->mp->progress_done = p->progress_done;
 		p->mp->progress_total = p->progress_total;
 		p->progress_unlogged = true;
@@ -315,9 +326,9 @@ void run_sample_progress(struct run *run, struct pair_rt *p, uint64_t now_ms, bo
 	/* At most one progress event a second per pair (SPEC). */
 	if (!p->progress_unlogged || (!final && now_ms - p->progress_logged_ms < 1000))
 		return;
-	json_t *ev = json_pack("{s:s, s:s, s:I, s:I}", "event", "progress", "pair", p->name,
-			       "done", (json_int_t)p->progress_done,
-			       "total", (json_int_t)p->progress_total);
+	json_t *ev =
+		json_pack("{s:s, s:s, s:I, s:I}", "event", "progress", "pair", p->name, "done",
+	                  (json_int_t)p->progress_done, "total", (json_int_t)p->progress_total);
 
 	p->progress_unlogged = false;
 	p->progress_logged_ms = now_ms;
@@ -332,8 +343,10 @@ static void run_sample_system(struct run *run, uint64_t now_ms)
 	if (sysmem_read(run->sysmem, now_ms, &run->sys) < 0)
 		return;
 	m->sys = run->sys;
-	m->mem_used_history[m->history_head] = run->sys.mem_total_bytes - run->sys.mem_available_bytes;
-	m->swap_used_history[m->history_head] = run->sys.swap_total_bytes - run->sys.swap_free_bytes;
+	m->mem_used_history[m->history_head] =
+		run->sys.mem_total_bytes - run->sys.mem_available_bytes;
+	m->swap_used_history[m->history_head] =
+		run->sys.swap_total_bytes - run->sys.swap_free_bytes;
 	m->history_head = (m->history_head + 1) % MODEL_HISTORY;
 	if (m->history_len < MODEL_HISTORY)
 		m->history_len++;
@@ -346,13 +359,15 @@ static void run_sample_system(struct run *run, uint64_t now_ms)
 	} else {
 		const struct sys_sample *s = &run->sys;
 
-		ev = json_pack("{s:s, s:I, s:I, s:I, s:I}", "event", "pressure",
-			       "mem_available", (json_int_t)s->mem_available_bytes,
-			       "mem_total", (json_int_t)s->mem_total_bytes,
-			       "swap_used", (json_int_t)(s->swap_total_bytes - s->swap_free_bytes),
-			       "swap_total", (json_int_t)s->swap_total_bytes);
-		json_object_set_new(ev, "psi_some_avg10", s->psi_known ? json_real(s->psi_some_avg10) : json_null());
-		json_object_set_new(ev, "psi_full_avg10", s->psi_known ? json_real(s->psi_full_avg10) : json_null());
+		ev = json_pack("{s:s, s:I, s:I, s:I, s:I}", "event", "pressure", "mem_available",
+		               (json_int_t)s->mem_available_bytes, "mem_total",
+		               (json_int_t)s->mem_total_bytes, "swap_used",
+		               (json_int_t)(s->swap_total_bytes - s->swap_free_bytes), "swap_total",
+		               (json_int_t)s->swap_total_bytes);
+		json_object_set_new(ev, "psi_some_avg10",
+		                    s->psi_known ? json_real(s->psi_some_avg10) : json_null());
+		json_object_set_new(ev, "psi_full_avg10",
+		                    s->psi_known ? json_real(s->psi_full_avg10) : json_null());
 	}
 	run_emit(run, ev);
 }

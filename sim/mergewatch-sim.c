@@ -31,75 +31,74 @@
 #define SIM_FOREVER UINT64_MAX
 
 struct sim_opts {
-	uint64_t	 rate_bps;	/* 0 = as fast as possible */
-	uint64_t	 peak_bytes;
-	uint64_t	 chunk_bytes;	/* 0 = default */
-	uint64_t	 hold_ms;	/* SIM_FOREVER allowed */
-	unsigned	 progress;	/* number of PROGRESS lines */
-	unsigned	 steps;
-	uint64_t	 step_ms;
-	bool		 deadlock;
-	uint64_t	 deadlock_after_ms;
-	int		 threads;	/* -1 = default */
-	uint64_t	 spin_ms;
-	bool		 pipe_wait;
-	bool		 sleep_wait;
-	unsigned	 forks;
-	int		 exit_code;
-	const char	*write_path;
-	uint64_t	 write_bytes;
-	char		 name[256];
-	bool		 report;
+	uint64_t rate_bps; /* 0 = as fast as possible */
+	uint64_t peak_bytes;
+	uint64_t chunk_bytes; /* 0 = default */
+	uint64_t hold_ms;     /* SIM_FOREVER allowed */
+	unsigned progress;    /* number of PROGRESS lines */
+	unsigned steps;
+	uint64_t step_ms;
+	bool deadlock;
+	uint64_t deadlock_after_ms;
+	int threads; /* -1 = default */
+	uint64_t spin_ms;
+	bool pipe_wait;
+	bool sleep_wait;
+	unsigned forks;
+	int exit_code;
+	const char *write_path;
+	uint64_t write_bytes;
+	char name[256];
+	bool report;
 };
 
 /* What one process (parent or child) tracks while it runs. */
 struct sim_run {
-	const struct sim_opts	*o;
-	bool			 quiet;	/* children print no PROGRESS/DEADLOCKED */
-	unsigned		 shown;	/* PROGRESS lines printed so far */
-	uint64_t		 start_ns;
-	uint64_t		 peak_rss;
-	uint64_t		 rate_bps;	/* measured */
+	const struct sim_opts *o;
+	bool quiet;     /* children print no PROGRESS/DEADLOCKED */
+	unsigned shown; /* PROGRESS lines printed so far */
+	uint64_t start_ns;
+	uint64_t peak_rss;
+	uint64_t rate_bps; /* measured */
 };
 
 struct sim_locker {
-	pthread_mutex_t		*first, *second;	/* second NULL: a waiter */
-	pthread_barrier_t	*held;
+	pthread_mutex_t *first, *second; /* second NULL: a waiter */
+	pthread_barrier_t *held;
 };
 
 struct sim_idle {
-	pthread_mutex_t	lock;
-	pthread_cond_t	never;
+	pthread_mutex_t lock;
+	pthread_cond_t never;
 };
 
-static void
-usage(FILE *f)
+static void usage(FILE *f)
 {
 	fputs("usage: mergewatch-sim [options]\n"
-	    "  --rate SIZE/s|max   allocation rate (default max)\n"
-	    "  --peak SIZE         allocate and touch this much memory\n"
-	    "  --chunk SIZE        allocation granularity (default 4M, 64M at max)\n"
-	    "  --hold DUR|forever  stay alive this long after the peak\n"
-	    "  --progress N        print PROGRESS i/N over allocation and hold\n"
-	    "  --steps N           N steps of --step-time DUR (default 1s), PROGRESS i/N\n"
-	    "  --deadlock          end in a real mutex deadlock (all threads futex-wait)\n"
-	    "  --deadlock-after DUR  not before DUR after start\n"
-	    "  --threads N         deadlock waiters (default 4), or idle cond waiters\n"
-	    "  --spin DUR          burn CPU for DUR\n"
-	    "  --pipe-wait         end blocked reading a pipe nobody writes\n"
-	    "  --sleep-wait        end blocked in nanosleep\n"
-	    "  --fork N            N children run the same plan; parent waits for them\n"
-	    "  --exit CODE         exit status (default 0)\n"
-	    "  --write FILE SIZE   write an output file before exiting\n"
-	    "  --name NAME         process name (prctl PR_SET_NAME)\n"
-	    "  --name-hex HEX      process name given as hex bytes\n"
-	    "  --report            print 'sim: peak_rss=B rate=B/s' to stderr at exit\n"
-	    "SIZE takes K/M/G/T (powers of 1024); DUR takes ms/s/m/h (bare = s).\n", f);
+	      "  --rate SIZE/s|max   allocation rate (default max)\n"
+	      "  --peak SIZE         allocate and touch this much memory\n"
+	      "  --chunk SIZE        allocation granularity (default 4M, 64M at max)\n"
+	      "  --hold DUR|forever  stay alive this long after the peak\n"
+	      "  --progress N        print PROGRESS i/N over allocation and hold\n"
+	      "  --steps N           N steps of --step-time DUR (default 1s), PROGRESS i/N\n"
+	      "  --deadlock          end in a real mutex deadlock (all threads futex-wait)\n"
+	      "  --deadlock-after DUR  not before DUR after start\n"
+	      "  --threads N         deadlock waiters (default 4), or idle cond waiters\n"
+	      "  --spin DUR          burn CPU for DUR\n"
+	      "  --pipe-wait         end blocked reading a pipe nobody writes\n"
+	      "  --sleep-wait        end blocked in nanosleep\n"
+	      "  --fork N            N children run the same plan; parent waits for them\n"
+	      "  --exit CODE         exit status (default 0)\n"
+	      "  --write FILE SIZE   write an output file before exiting\n"
+	      "  --name NAME         process name (prctl PR_SET_NAME)\n"
+	      "  --name-hex HEX      process name given as hex bytes\n"
+	      "  --report            print 'sim: peak_rss=B rate=B/s' to stderr at exit\n"
+	      "SIZE takes K/M/G/T (powers of 1024); DUR takes ms/s/m/h (bare = s).\n",
+	      f);
 }
 
 /* Runtime failures (mmap, fork, write...) exit 1; usage errors exit 2. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -111,16 +110,14 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
-static void __attribute__((noreturn))
-bad_option(const char *opt, const char *val, const char *why)
+static void __attribute__((noreturn)) bad_option(const char *opt, const char *val, const char *why)
 {
 	fprintf(stderr, "mergewatch-sim: %s: %s '%s'\n", opt, why, val);
 	exit(2);
 }
 
 /* A decimal number with a K/M/G/T suffix (and for rates an optional "/s"). */
-static bool
-parse_size(const char *s, bool per_second, uint64_t *out)
+static bool parse_size(const char *s, bool per_second, uint64_t *out)
 {
 	static const char units[] = "KMGT";
 	char *end;
@@ -131,8 +128,7 @@ parse_size(const char *s, bool per_second, uint64_t *out)
 	v = strtod(s, &end);
 	if (end == s || errno != 0 || !(v >= 0))
 		return false;
-	if (*end != '\0' && (u = strchr(units, toupper((unsigned char)*end)))
-	    != NULL) {
+	if (*end != '\0' && (u = strchr(units, toupper((unsigned char)*end))) != NULL) {
 		for (int i = 0; i <= u - units; i++)
 			v *= 1024;
 		end++;
@@ -147,8 +143,7 @@ parse_size(const char *s, bool per_second, uint64_t *out)
 	return true;
 }
 
-static bool
-parse_duration(const char *s, uint64_t *ms)
+static bool parse_duration(const char *s, uint64_t *ms)
 {
 	char *end;
 	double v, mult;
@@ -173,8 +168,7 @@ parse_duration(const char *s, uint64_t *ms)
 	return true;
 }
 
-static long
-parse_count(const char *opt, const char *s, long lo, long hi)
+static long parse_count(const char *opt, const char *s, long lo, long hi)
 {
 	char *end;
 	long v;
@@ -186,8 +180,7 @@ parse_count(const char *opt, const char *s, long lo, long hi)
 	return v;
 }
 
-static void
-parse_name_hex(const char *hex, char *name, size_t len)
+static void parse_name_hex(const char *hex, char *name, size_t len)
 {
 	size_t n = strlen(hex), i;
 	unsigned byte;
@@ -204,8 +197,7 @@ parse_name_hex(const char *hex, char *name, size_t len)
 	name[i] = '\0';
 }
 
-static uint64_t
-now_ns(void)
+static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
@@ -214,29 +206,25 @@ now_ns(void)
 }
 
 /* Absolute deadlines, so pacing does not drift with the work in between. */
-static void
-sleep_until_ns(uint64_t deadline)
+static void sleep_until_ns(uint64_t deadline)
 {
 	struct timespec ts = {
 		.tv_sec = (time_t)(deadline / 1000000000u),
 		.tv_nsec = (long)(deadline % 1000000000u),
 	};
 
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-	    EINTR)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
 }
 
-static void
-sleep_forever(void)
+static void sleep_forever(void)
 {
 	for (;;)
 		sleep_until_ns(now_ns() + 3600 * 1000000000ull);
 }
 
 /* Resident bytes, second field of /proc/self/statm. */
-static uint64_t
-rss_bytes(void)
+static uint64_t rss_bytes(void)
 {
 	unsigned long long size, resident = 0;
 	FILE *f = fopen("/proc/self/statm", "r");
@@ -249,8 +237,7 @@ rss_bytes(void)
 	return resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-static void
-progress_to(struct sim_run *r, unsigned upto)
+static void progress_to(struct sim_run *r, unsigned upto)
 {
 	unsigned total = r->o->progress ? r->o->progress : r->o->steps;
 
@@ -268,8 +255,7 @@ progress_to(struct sim_run *r, unsigned upto)
  * real job (MAP_POPULATE would jump a chunk at a time). The peak is rounded
  * down to whole pages: never more than asked.
  */
-static void
-allocate(struct sim_run *r, unsigned lines)
+static void allocate(struct sim_run *r, unsigned lines)
 {
 	const struct sim_opts *o = r->o;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -293,33 +279,29 @@ allocate(struct sim_run *r, unsigned lines)
 	rss0 = rss_bytes();
 	while (done < peak) {
 		size_t len = (size_t)(peak - done < chunk ? peak - done : chunk);
-		volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		volatile char *p =
+			mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED)
 			die("mmap %zu bytes: %s", len, strerror(errno));
 		for (size_t off = 0; off < len; off += page) {
-			p[off] = 1;	/* a write: a read maps the zero page */
+			p[off] = 1; /* a write: a read maps the zero page */
 			done += page;
 			if (lines != 0)
-				progress_to(r, (unsigned)((double)done / peak *
-				    lines));
+				progress_to(r, (unsigned)((double)done / peak * lines));
 		}
 		if (o->rate_bps != 0)
-			sleep_until_ns(t0 + (uint64_t)((double)done /
-			    o->rate_bps * 1e9));
+			sleep_until_ns(t0 + (uint64_t)((double)done / o->rate_bps * 1e9));
 	}
 	progress_to(r, lines);
 	rss1 = rss_bytes();
 	if (rss1 > r->peak_rss)
 		r->peak_rss = rss1;
 	if (rss1 > rss0)
-		r->rate_bps = (uint64_t)((double)(rss1 - rss0) * 1e9 /
-		    (double)(now_ns() - t0 + 1));
+		r->rate_bps = (uint64_t)((double)(rss1 - rss0) * 1e9 / (double)(now_ns() - t0 + 1));
 }
 
-static void
-spin(uint64_t ms)
+static void spin(uint64_t ms)
 {
 	uint64_t end = now_ns() + ms * 1000000u;
 	volatile uint64_t burn = 0;
@@ -329,19 +311,17 @@ spin(uint64_t ms)
 			burn = burn + 1;
 }
 
-static void *
-idle_thread(void *arg)
+static void *idle_thread(void *arg)
 {
 	struct sim_idle *idle = arg;
 
 	pthread_mutex_lock(&idle->lock);
-	for (;;)	/* nobody signals: a pool worker waiting for work */
+	for (;;) /* nobody signals: a pool worker waiting for work */
 		pthread_cond_wait(&idle->never, &idle->lock);
 	return NULL;
 }
 
-static void *
-lock_thread(void *arg)
+static void *lock_thread(void *arg)
 {
 	struct sim_locker *l = arg;
 
@@ -357,8 +337,7 @@ lock_thread(void *arg)
 
 /* True when /proc/self/task holds exactly `want` threads besides the main
  * one and every one is in state S. */
-static bool
-others_sleeping(unsigned want)
+static bool others_sleeping(unsigned want)
 {
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *e;
@@ -367,17 +346,15 @@ others_sleeping(unsigned want)
 	char path[64], buf[512], *paren;
 
 	if (d == NULL)
-		return true;	/* cannot tell; do not spin forever */
+		return true; /* cannot tell; do not spin forever */
 	while ((e = readdir(d)) != NULL) {
 		FILE *f;
 		size_t n;
 
-		if (!isdigit((unsigned char)e->d_name[0]) ||
-		    atol(e->d_name) == (long)getpid())
+		if (!isdigit((unsigned char)e->d_name[0]) || atol(e->d_name) == (long)getpid())
 			continue;
 		seen++;
-		snprintf(path, sizeof path, "/proc/self/task/%.20s/stat",
-		    e->d_name);
+		snprintf(path, sizeof path, "/proc/self/task/%.20s/stat", e->d_name);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
 		n = fread(buf, 1, sizeof buf - 1, f);
@@ -394,8 +371,7 @@ others_sleeping(unsigned want)
 
 /* Two threads take A then B and B then A; `waiters` more block on A or B;
  * main then blocks joining. Every thread ends in a futex wait. */
-static void
-deadlock(struct sim_run *r, unsigned waiters)
+static void deadlock(struct sim_run *r, unsigned waiters)
 {
 	struct sim_locker *l = calloc(2 + waiters, sizeof *l);
 	pthread_mutex_t *m = calloc(2, sizeof *m);
@@ -412,7 +388,7 @@ deadlock(struct sim_run *r, unsigned waiters)
 		l[i].first = &m[i % 2];
 		l[i].second = i < 2 ? &m[(i + 1) % 2] : NULL;
 		l[i].held = held;
-		if (i == 2)	/* waiters start once A and B are held */
+		if (i == 2) /* waiters start once A and B are held */
 			pthread_barrier_wait(held);
 		if (pthread_create(&t[i], NULL, lock_thread, &l[i]) != 0)
 			die("pthread_create failed");
@@ -426,12 +402,11 @@ deadlock(struct sim_run *r, unsigned waiters)
 		fputs("DEADLOCKED\n", stderr);
 		fflush(stderr);
 	}
-	pthread_join(t[0], NULL);	/* never returns */
+	pthread_join(t[0], NULL); /* never returns */
 	exit(1);
 }
 
-static void
-write_output(const char *path, uint64_t bytes)
+static void write_output(const char *path, uint64_t bytes)
 {
 	char buf[65536];
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -453,12 +428,29 @@ write_output(const char *path, uint64_t bytes)
 		die("%s: %s", path, strerror(errno));
 }
 
-static void
-parse_args(int argc, char **argv, struct sim_opts *o)
+static void parse_args(int argc, char **argv, struct sim_opts *o)
 {
-	enum { O_RATE = 256, O_PEAK, O_CHUNK, O_HOLD, O_PROGRESS, O_STEPS,
-	    O_STEP_TIME, O_DEADLOCK, O_DL_AFTER, O_THREADS, O_SPIN, O_PIPE,
-	    O_SLEEP, O_FORK, O_EXIT, O_WRITE, O_NAME, O_NAME_HEX, O_REPORT };
+	enum {
+		O_RATE = 256,
+		O_PEAK,
+		O_CHUNK,
+		O_HOLD,
+		O_PROGRESS,
+		O_STEPS,
+		O_STEP_TIME,
+		O_DEADLOCK,
+		O_DL_AFTER,
+		O_THREADS,
+		O_SPIN,
+		O_PIPE,
+		O_SLEEP,
+		O_FORK,
+		O_EXIT,
+		O_WRITE,
+		O_NAME,
+		O_NAME_HEX,
+		O_REPORT
+	};
 	static const struct option longopts[] = {
 		{ "rate", required_argument, NULL, O_RATE },
 		{ "peak", required_argument, NULL, O_PEAK },
@@ -494,16 +486,15 @@ parse_args(int argc, char **argv, struct sim_opts *o)
 		switch (c) {
 		case O_RATE:
 			if (strcmp(optarg, "max") != 0 &&
-			    (!parse_size(optarg, true, &o->rate_bps) ||
-			    o->rate_bps == 0))
+			    (!parse_size(optarg, true, &o->rate_bps) || o->rate_bps == 0))
 				bad_option("--rate", optarg, "invalid rate");
 			if (strcmp(optarg, "max") == 0)
 				o->rate_bps = 0;
 			break;
 		case O_PEAK:
 		case O_CHUNK:
-			if (!parse_size(optarg, false, c == O_PEAK ?
-			    &o->peak_bytes : &o->chunk_bytes))
+			if (!parse_size(optarg, false,
+			                c == O_PEAK ? &o->peak_bytes : &o->chunk_bytes))
 				bad_option(opt, optarg, "invalid size");
 			break;
 		case O_HOLD:
@@ -515,14 +506,13 @@ parse_args(int argc, char **argv, struct sim_opts *o)
 		case O_STEP_TIME:
 		case O_DL_AFTER:
 		case O_SPIN:
-			if (!parse_duration(optarg, c == O_STEP_TIME ?
-			    &o->step_ms : c == O_SPIN ? &o->spin_ms :
-			    &o->deadlock_after_ms))
+			if (!parse_duration(optarg, c == O_STEP_TIME ? &o->step_ms
+			                            : c == O_SPIN    ? &o->spin_ms
+			                                             : &o->deadlock_after_ms))
 				bad_option(opt, optarg, "invalid duration");
 			break;
 		case O_PROGRESS:
-			o->progress = (unsigned)parse_count(opt, optarg, 1,
-			    1000000);
+			o->progress = (unsigned)parse_count(opt, optarg, 1, 1000000);
 			break;
 		case O_STEPS:
 			o->steps = (unsigned)parse_count(opt, optarg, 1, 1000000);
@@ -536,16 +526,23 @@ parse_args(int argc, char **argv, struct sim_opts *o)
 		case O_EXIT:
 			o->exit_code = (int)parse_count(opt, optarg, 0, 255);
 			break;
-		case O_DEADLOCK: o->deadlock = true; break;
-		case O_PIPE: o->pipe_wait = true; break;
-		case O_SLEEP: o->sleep_wait = true; break;
-		case O_REPORT: o->report = true; break;
+		case O_DEADLOCK:
+			o->deadlock = true;
+			break;
+		case O_PIPE:
+			o->pipe_wait = true;
+			break;
+		case O_SLEEP:
+			o->sleep_wait = true;
+			break;
+		case O_REPORT:
+			o->report = true;
+			break;
 		case O_WRITE:
 			o->write_path = optarg;
-			if (optind >= argc || !parse_size(argv[optind], false,
-			    &o->write_bytes))
-				bad_option("--write FILE SIZE", optind < argc ?
-				    argv[optind] : "", "invalid size");
+			if (optind >= argc || !parse_size(argv[optind], false, &o->write_bytes))
+				bad_option("--write FILE SIZE", optind < argc ? argv[optind] : "",
+				           "invalid size");
 			optind++;
 			break;
 		case O_NAME:
@@ -557,7 +554,7 @@ parse_args(int argc, char **argv, struct sim_opts *o)
 		case 'h':
 			usage(stdout);
 			exit(0);
-		default:	/* getopt_long has named the option */
+		default: /* getopt_long has named the option */
 			fputs("try 'mergewatch-sim --help'\n", stderr);
 			exit(2);
 		}
@@ -566,19 +563,18 @@ parse_args(int argc, char **argv, struct sim_opts *o)
 		bad_option("arguments", argv[optind], "unexpected");
 	if (o->progress != 0 && o->steps != 0)
 		bad_option("--steps", "--progress", "cannot be used with");
-	endings = o->deadlock + o->pipe_wait + o->sleep_wait +
-	    (o->hold_ms == SIM_FOREVER);
+	endings = o->deadlock + o->pipe_wait + o->sleep_wait + (o->hold_ms == SIM_FOREVER);
 	if (endings > 1) {
 		fputs("mergewatch-sim: --deadlock, --pipe-wait, --sleep-wait and"
-		    " --hold forever never return: choose one\n", stderr);
+		      " --hold forever never return: choose one\n",
+		      stderr);
 		exit(2);
 	}
 	if (o->threads < 0)
 		o->threads = o->deadlock ? 4 : 0;
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	struct sim_opts o;
 	struct sim_run r = { .o = &o };
@@ -674,8 +670,8 @@ main(int argc, char **argv)
 
 		if (rss > r.peak_rss)
 			r.peak_rss = rss;
-		fprintf(stderr, "sim: peak_rss=%" PRIu64 " rate=%" PRIu64 "\n",
-		    r.peak_rss, r.rate_bps);
+		fprintf(stderr, "sim: peak_rss=%" PRIu64 " rate=%" PRIu64 "\n", r.peak_rss,
+		        r.rate_bps);
 	}
 	free(kids);
 	return o.exit_code;

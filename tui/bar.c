@@ -6,22 +6,34 @@
 /* U+2589..U+258F (left seven eighths .. left one eighth), indexed by
  * eighths; [0] unused. */
 static const char *const bar_eighths_utf8[8] = {
-	"", "\xe2\x96\x8f", "\xe2\x96\x8e", "\xe2\x96\x8d", "\xe2\x96\x8c",
-	"\xe2\x96\x8b", "\xe2\x96\x8a", "\xe2\x96\x89",
+	"",
+	"\xe2\x96\x8f",
+	"\xe2\x96\x8e",
+	"\xe2\x96\x8d",
+	"\xe2\x96\x8c",
+	"\xe2\x96\x8b",
+	"\xe2\x96\x8a",
+	"\xe2\x96\x89",
 };
-static const char bar_full_utf8[] = "\xe2\x96\x88";	/* U+2588 */
-static const char bar_shade_utf8[] = "\xe2\x96\x91";	/* U+2591 */
+static const char bar_full_utf8[] = "\xe2\x96\x88";  /* U+2588 */
+static const char bar_shade_utf8[] = "\xe2\x96\x91"; /* U+2591 */
 
 /* Levels 0..8 of a sparkline cell. */
 static const char *const spark_utf8[9] = {
-	" ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
-	"\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88",
+	" ",
+	"\xe2\x96\x81",
+	"\xe2\x96\x82",
+	"\xe2\x96\x83",
+	"\xe2\x96\x84",
+	"\xe2\x96\x85",
+	"\xe2\x96\x86",
+	"\xe2\x96\x87",
+	"\xe2\x96\x88",
 };
 static const char spark_ascii[] = " ._-~=+*#";
 
 /* Appends s to out at *o if it fits whole with the NUL. */
-static int
-bar_append(char *out, size_t outlen, size_t *o, const char *s)
+static int bar_append(char *out, size_t outlen, size_t *o, const char *s)
 {
 	size_t len = strlen(s);
 
@@ -32,9 +44,8 @@ bar_append(char *out, size_t outlen, size_t *o, const char *s)
 	return 1;
 }
 
-int
-bar_render(double frac, int width, bool utf8, char *fill, size_t fill_len,
-	   char *empty, size_t empty_len)
+int bar_render(double frac, int width, bool utf8, char *fill, size_t fill_len, char *empty,
+               size_t empty_len)
 {
 	size_t fo = 0, eo = 0;
 	int cells = 0, eighths, full, part;
@@ -45,7 +56,7 @@ bar_render(double frac, int width, bool utf8, char *fill, size_t fill_len,
 		empty[0] = '\0';
 	if (width <= 0)
 		return 0;
-	if (!(frac > 0))	/* also catches NaN */
+	if (!(frac > 0)) /* also catches NaN */
 		frac = 0;
 	if (frac > 1)
 		frac = 1;
@@ -74,9 +85,8 @@ bar_render(double frac, int width, bool utf8, char *fill, size_t fill_len,
 	return cells;
 }
 
-int
-spark_render(const uint64_t *ring, int len, int head, int cap, uint64_t max,
-	     int width, int row, int rows, bool utf8, char *out, size_t outlen)
+int spark_render(const uint64_t *ring, int len, int head, int cap, uint64_t max, int width, int row,
+                 int rows, bool utf8, char *out, size_t outlen)
 {
 	size_t o = 0;
 	int shown, cells = 0, floor_eighths;

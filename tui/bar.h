@@ -14,8 +14,8 @@
  * shows at least one eighth, so a small share never reads as none. Both
  * strings always end with a NUL; cells that would not fit are left out.
  * Returns the number of cells in fill. */
-int bar_render(double frac, int width, bool utf8, char *fill, size_t fill_len,
-	       char *empty, size_t empty_len);
+int bar_render(double frac, int width, bool utf8, char *fill, size_t fill_len, char *empty,
+               size_t empty_len);
 
 /* One text row of a sparkline graph rows high (row 0 at the top) of the
  * newest width values of a ring (len values, oldest at index head, capacity
@@ -23,7 +23,7 @@ int bar_render(double frac, int width, bool utf8, char *fill, size_t fill_len,
  * blanks. UTF-8 uses the eighth blocks U+2581..U+2588, ASCII the levels
  * " ._-~=+*#". A non-zero value shows at least its lowest level. out always
  * ends with a NUL. Returns the number of cells written. */
-int spark_render(const uint64_t *ring, int len, int head, int cap, uint64_t max,
-		 int width, int row, int rows, bool utf8, char *out, size_t outlen);
+int spark_render(const uint64_t *ring, int len, int head, int cap, uint64_t max, int width, int row,
+                 int rows, bool utf8, char *out, size_t outlen);
 
 #endif

@@ -14,18 +14,16 @@ enum {
 
 struct dialog_text {
 	const char *title;
-	char lines[DIALOG_MAX_LINES][DIALOG_LINE];	/* raw */
+	char lines[DIALOG_MAX_LINES][DIALOG_LINE]; /* raw */
 	int n;
-	const char *keys[4][2];				/* key, meaning */
+	const char *keys[4][2]; /* key, meaning */
 	int n_keys;
 };
 
-static void
-dialog_line(struct dialog_text *t, const char *fmt, ...)
+static void dialog_line(struct dialog_text *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void
-dialog_line(struct dialog_text *t, const char *fmt, ...)
+static void dialog_line(struct dialog_text *t, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -36,8 +34,7 @@ dialog_line(struct dialog_text *t, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-dialog_key(struct dialog_text *t, const char *key, const char *meaning)
+static void dialog_key(struct dialog_text *t, const char *key, const char *meaning)
 {
 	if (t->n_keys >= 4)
 		return;
@@ -46,9 +43,7 @@ dialog_key(struct dialog_text *t, const char *key, const char *meaning)
 	t->n_keys++;
 }
 
-static void
-dialog_compose(const struct model *m, const struct view *v,
-	       struct dialog_text *t)
+static void dialog_compose(const struct model *m, const struct view *v, struct dialog_text *t)
 {
 	const struct model_pair *p = NULL;
 	const char *name = "?";
@@ -63,11 +58,12 @@ dialog_compose(const struct model *m, const struct view *v,
 	case VIEW_DIALOG_KILL:
 		t->title = "Kill";
 		if (p != NULL && p->pid > 0)
-			dialog_line(t, "Kill pair %s (PID %d) and its whole "
-			    "process tree?", name, (int)p->pid);
+			dialog_line(t,
+			            "Kill pair %s (PID %d) and its whole "
+			            "process tree?",
+			            name, (int)p->pid);
 		else
-			dialog_line(t, "Kill pair %s and its whole process tree?",
-			    name);
+			dialog_line(t, "Kill pair %s and its whole process tree?", name);
 		dialog_key(t, "y", "kill");
 		dialog_key(t, "n/Esc", "cancel");
 		break;
@@ -83,12 +79,13 @@ dialog_compose(const struct model *m, const struct view *v,
 	case VIEW_DIALOG_SKIP:
 		t->title = "Skip";
 		if (p != NULL && p->state == PAIR_RUNNING)
-			dialog_line(t, "Stop pair %s and go on with the next "
-			    "pair?", name);
+			dialog_line(t,
+			            "Stop pair %s and go on with the next "
+			            "pair?",
+			            name);
 		else
 			dialog_line(t, "Skip pair %s?", name);
-		dialog_key(t, "y", p != NULL && p->state == PAIR_RUNNING ?
-		    "stop" : "skip");
+		dialog_key(t, "y", p != NULL && p->state == PAIR_RUNNING ? "stop" : "skip");
 		dialog_key(t, "n/Esc", "cancel");
 		break;
 	case VIEW_DIALOG_QUIT_RUNNING:
@@ -117,13 +114,12 @@ dialog_compose(const struct model *m, const struct view *v,
 }
 
 /* A box frame: corners and edges in the locale's glyphs. */
-static void
-dialog_frame(const struct draw *d, int y, int x, int h, int w)
+static void dialog_frame(const struct draw *d, int y, int x, int h, int w)
 {
-	const char *tl = d->utf8 ? "\xe2\x94\x8c" : "+";	/* U+250C */
-	const char *tr = d->utf8 ? "\xe2\x94\x90" : "+";	/* U+2510 */
-	const char *bl = d->utf8 ? "\xe2\x94\x94" : "+";	/* U+2514 */
-	const char *br = d->utf8 ? "\xe2\x94\x98" : "+";	/* U+2518 */
+	const char *tl = d->utf8 ? "\xe2\x94\x8c" : "+"; /* U+250C */
+	const char *tr = d->utf8 ? "\xe2\x94\x90" : "+"; /* U+2510 */
+	const char *bl = d->utf8 ? "\xe2\x94\x94" : "+"; /* U+2514 */
+	const char *br = d->utf8 ? "\xe2\x94\x98" : "+"; /* U+2518 */
 
 	for (int row = y; row < y + h; row++)
 		draw_blank(d, row, x, w, DRAW_NORMAL);
@@ -141,9 +137,8 @@ dialog_frame(const struct draw *d, int y, int x, int h, int w)
 	}
 }
 
-void
-dialog_draw(const struct draw *d, int rows, int cols, const struct model *m,
-	    const struct view *v)
+void dialog_draw(const struct draw *d, int rows, int cols, const struct model *m,
+                 const struct view *v)
 {
 	struct dialog_text t;
 	int w = 0, h, y, x, keys_w = 0;
@@ -156,14 +151,13 @@ dialog_draw(const struct draw *d, int rows, int cols, const struct model *m,
 			w = (int)strlen(t.lines[i]);
 	/* "key meaning" entries three blanks apart, as drawn below. */
 	for (int i = 0; i < t.n_keys; i++)
-		keys_w += (int)(strlen(t.keys[i][0]) + 1 + strlen(t.keys[i][1])) +
-		    (i > 0 ? 3 : 0);
+		keys_w += (int)(strlen(t.keys[i][0]) + 1 + strlen(t.keys[i][1])) + (i > 0 ? 3 : 0);
 	if (keys_w > w)
 		w = keys_w;
-	w += 4;			/* frame and a space each side */
+	w += 4; /* frame and a space each side */
 	if (w > cols)
 		w = cols;
-	h = t.n + 4;		/* frame, text, blank, keys */
+	h = t.n + 4; /* frame, text, blank, keys */
 	if (h > rows)
 		h = rows;
 	if (w < 8 || h < 3)
@@ -180,8 +174,7 @@ dialog_draw(const struct draw *d, int rows, int cols, const struct model *m,
 		for (int i = 0; i < t.n_keys; i++) {
 			kx += draw_text(d, ky, kx, end - kx, DRAW_KEY, t.keys[i][0]);
 			kx += draw_text(d, ky, kx, end - kx, DRAW_NORMAL, " ");
-			kx += draw_text(d, ky, kx, end - kx, DRAW_NORMAL,
-			    t.keys[i][1]);
+			kx += draw_text(d, ky, kx, end - kx, DRAW_NORMAL, t.keys[i][1]);
 			kx += draw_text(d, ky, kx, end - kx, DRAW_NORMAL, "   ");
 		}
 	}

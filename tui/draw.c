@@ -13,17 +13,16 @@ enum {
 	DRAW_BUF = 2048,
 };
 
-void
-draw_init(struct draw *d, WINDOW *win, bool utf8)
+void draw_init(struct draw *d, WINDOW *win, bool utf8)
 {
 	memset(d, 0, sizeof *d);
 	d->win = win;
 	d->utf8 = utf8;
-	d->hline = utf8 ? "\xe2\x94\x80" : "-";		/* U+2500 */
-	d->vline = utf8 ? "\xe2\x94\x82" : "|";		/* U+2502 */
-	d->running = utf8 ? "\xe2\x96\xb6" : ">";	/* U+25B6 */
-	d->unacked = utf8 ? "\xe2\x97\x8f" : "*";	/* U+25CF */
-	d->ellipsis = utf8 ? "\xe2\x80\xa6" : "~";	/* U+2026 */
+	d->hline = utf8 ? "\xe2\x94\x80" : "-";    /* U+2500 */
+	d->vline = utf8 ? "\xe2\x94\x82" : "|";    /* U+2502 */
+	d->running = utf8 ? "\xe2\x96\xb6" : ">";  /* U+25B6 */
+	d->unacked = utf8 ? "\xe2\x97\x8f" : "*";  /* U+25CF */
+	d->ellipsis = utf8 ? "\xe2\x80\xa6" : "~"; /* U+2026 */
 	d->attr[DRAW_NORMAL] = A_NORMAL;
 	d->attr[DRAW_TITLE] = A_BOLD;
 	d->attr[DRAW_HEADER] = A_REVERSE;
@@ -39,9 +38,8 @@ draw_init(struct draw *d, WINDOW *win, bool utf8)
 }
 
 /* Puts the first bytes of s that fit in maxcols columns. */
-static int
-draw_put(const struct draw *d, int y, int x, int maxcols, enum draw_attr a,
-	 const char *s)
+static int draw_put(const struct draw *d, int y, int x, int maxcols, enum draw_attr a,
+                    const char *s)
 {
 	int width, full;
 	size_t n;
@@ -66,9 +64,7 @@ draw_put(const struct draw *d, int y, int x, int maxcols, enum draw_attr a,
 	return width;
 }
 
-int
-draw_text(const struct draw *d, int y, int x, int maxcols, enum draw_attr a,
-	  const char *raw)
+int draw_text(const struct draw *d, int y, int x, int maxcols, enum draw_attr a, const char *raw)
 {
 	char buf[DRAW_BUF];
 
@@ -76,9 +72,8 @@ draw_text(const struct draw *d, int y, int x, int maxcols, enum draw_attr a,
 	return draw_put(d, y, x, maxcols, a, buf);
 }
 
-int
-draw_textf(const struct draw *d, int y, int x, int maxcols, enum draw_attr a,
-	   const char *fmt, ...)
+int draw_textf(const struct draw *d, int y, int x, int maxcols, enum draw_attr a, const char *fmt,
+               ...)
 {
 	char raw[DRAW_BUF / 4];
 	va_list ap;
@@ -89,15 +84,13 @@ draw_textf(const struct draw *d, int y, int x, int maxcols, enum draw_attr a,
 	return draw_text(d, y, x, maxcols, a, raw);
 }
 
-int
-draw_glyphs(const struct draw *d, int y, int x, int maxcols, enum draw_attr a,
-	    const char *glyphs)
+int draw_glyphs(const struct draw *d, int y, int x, int maxcols, enum draw_attr a,
+                const char *glyphs)
 {
 	return draw_put(d, y, x, maxcols, a, glyphs);
 }
 
-void
-draw_blank(const struct draw *d, int y, int x, int n, enum draw_attr a)
+void draw_blank(const struct draw *d, int y, int x, int n, enum draw_attr a)
 {
 	if (n <= 0)
 		return;
@@ -106,9 +99,8 @@ draw_blank(const struct draw *d, int y, int x, int n, enum draw_attr a)
 	wattrset(d->win, A_NORMAL);
 }
 
-void
-draw_title(const struct draw *d, const struct layout_rect *r,
-	   const char *title, enum draw_attr extra_attr, const char *extra)
+void draw_title(const struct draw *d, const struct layout_rect *r, const char *title,
+                enum draw_attr extra_attr, const char *extra)
 {
 	int x = r->x, end = r->x + r->w, used;
 
@@ -133,8 +125,7 @@ draw_title(const struct draw *d, const struct layout_rect *r,
 	}
 }
 
-void
-draw_separator(const struct draw *d, const struct layout_rect *r)
+void draw_separator(const struct draw *d, const struct layout_rect *r)
 {
 	if (r->x < 1)
 		return;

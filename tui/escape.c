@@ -9,8 +9,7 @@
 
 /* The length of the valid UTF-8 sequence at s and its code point in *cp, or
  * 0 when the bytes at s are not a valid, shortest-form sequence. */
-static size_t
-utf8_decode(const unsigned char *s, uint32_t *cp)
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
 {
 	uint32_t c, min;
 	size_t len;
@@ -46,8 +45,7 @@ utf8_decode(const unsigned char *s, uint32_t *cp)
 }
 
 /* Code points a terminal may act on or that change how nearby text reads. */
-static int
-escape_codepoint_unsafe(uint32_t cp)
+static int escape_codepoint_unsafe(uint32_t cp)
 {
 	if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 		return 1;
@@ -57,8 +55,7 @@ escape_codepoint_unsafe(uint32_t cp)
 	return 0;
 }
 
-size_t
-escape_terminal(const char *raw, bool utf8, char *out, size_t outlen)
+size_t escape_terminal(const char *raw, bool utf8, char *out, size_t outlen)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)raw;
@@ -111,8 +108,7 @@ escape_terminal(const char *raw, bool utf8, char *out, size_t outlen)
 	return o;
 }
 
-size_t
-escape_fit(const char *s, bool utf8, int cols, int *width)
+size_t escape_fit(const char *s, bool utf8, int cols, int *width)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
@@ -126,7 +122,7 @@ escape_fit(const char *s, bool utf8, int cols, int *width)
 		if (utf8 && p[i] >= 0x80) {
 			len = utf8_decode(p + i, &cp);
 			if (len == 0)
-				len = 1;	/* not escaped output; count the byte */
+				len = 1; /* not escaped output; count the byte */
 			else {
 				w = wcwidth((wchar_t)cp);
 				if (w < 0)

@@ -16,7 +16,7 @@ enum {
 };
 
 typedef enum keys_result (*keys_fn)(struct view *, const struct model *,
-				    const struct model_actions *);
+                                    const struct model_actions *);
 
 const char *const keys_help[][2] = {
 	{ "Up Down", "select a pair" },
@@ -34,8 +34,7 @@ const char *const keys_help[][2] = {
 	{ NULL, NULL },
 };
 
-static const char *
-keys_pair_name(const struct model *m, int i)
+static const char *keys_pair_name(const struct model *m, int i)
 {
 	if (i < 0 || i >= m->n_pairs || m->pairs[i].name == NULL)
 		return "pair";
@@ -43,9 +42,8 @@ keys_pair_name(const struct model *m, int i)
 }
 
 /* Calls the runner and tells the operator how it went. */
-static int
-keys_act(struct view *v, const struct model *m, const struct model_actions *a,
-	 enum model_action action, int pair, const char *what)
+static int keys_act(struct view *v, const struct model *m, const struct model_actions *a,
+                    enum model_action action, int pair, const char *what)
 {
 	char msg[VIEW_FLASH_LEN];
 	int rc = -ENOSYS;
@@ -53,18 +51,16 @@ keys_act(struct view *v, const struct model *m, const struct model_actions *a,
 	if (a != NULL && a->act != NULL)
 		rc = a->act(a->ctx, action, pair);
 	if (pair >= 0)
-		snprintf(msg, sizeof msg, "%s %s: %s", what,
-		    keys_pair_name(m, pair), rc == 0 ? "ok" : strerror(-rc));
+		snprintf(msg, sizeof msg, "%s %s: %s", what, keys_pair_name(m, pair),
+		         rc == 0 ? "ok" : strerror(-rc));
 	else
-		snprintf(msg, sizeof msg, "%s: %s", what,
-		    rc == 0 ? "ok" : strerror(-rc));
+		snprintf(msg, sizeof msg, "%s: %s", what, rc == 0 ? "ok" : strerror(-rc));
 	view_flash(v, msg, m->now_ms);
 	return rc;
 }
 
 /* The selected pair, or -1 with a flash saying why there is none. */
-static int
-keys_target(struct view *v, const struct model *m)
+static int keys_target(struct view *v, const struct model *m)
 {
 	if (m->run_over) {
 		view_flash(v, "the run is over: q quits", m->now_ms);
@@ -77,77 +73,72 @@ keys_target(struct view *v, const struct model *m)
 	return v->selected;
 }
 
-static void
-keys_refuse(struct view *v, const struct model *m, int pair, const char *why)
+static void keys_refuse(struct view *v, const struct model *m, int pair, const char *why)
 {
 	char msg[VIEW_FLASH_LEN];
 
 	snprintf(msg, sizeof msg, "%s is %s: %s", keys_pair_name(m, pair),
-	    view_state_name(m->pairs[pair].state), why);
+	         view_state_name(m->pairs[pair].state), why);
 	view_flash(v, msg, m->now_ms);
 }
 
-static enum keys_result
-keys_open(struct view *v, enum view_dialog dialog, int pair)
+static enum keys_result keys_open(struct view *v, enum view_dialog dialog, int pair)
 {
 	v->dialog = dialog;
 	v->dialog_pair = pair;
 	return KEYS_REDRAW;
 }
 
-static enum keys_result
-keys_up(struct view *v, const struct model *m, const struct model_actions *a)
+static enum keys_result keys_up(struct view *v, const struct model *m,
+                                const struct model_actions *a)
 {
 	(void)a;
 	view_move(v, m, -1);
 	return KEYS_REDRAW;
 }
 
-static enum keys_result
-keys_down(struct view *v, const struct model *m, const struct model_actions *a)
+static enum keys_result keys_down(struct view *v, const struct model *m,
+                                  const struct model_actions *a)
 {
 	(void)a;
 	view_move(v, m, 1);
 	return KEYS_REDRAW;
 }
 
-static enum keys_result
-keys_page_up(struct view *v, const struct model *m,
-	     const struct model_actions *a)
+static enum keys_result keys_page_up(struct view *v, const struct model *m,
+                                     const struct model_actions *a)
 {
 	(void)a;
 	view_move(v, m, -(v->page_rows > 1 ? v->page_rows : 1));
 	return KEYS_REDRAW;
 }
 
-static enum keys_result
-keys_page_down(struct view *v, const struct model *m,
-	       const struct model_actions *a)
+static enum keys_result keys_page_down(struct view *v, const struct model *m,
+                                       const struct model_actions *a)
 {
 	(void)a;
 	view_move(v, m, v->page_rows > 1 ? v->page_rows : 1);
 	return KEYS_REDRAW;
 }
 
-static enum keys_result
-keys_home(struct view *v, const struct model *m, const struct model_actions *a)
+static enum keys_result keys_home(struct view *v, const struct model *m,
+                                  const struct model_actions *a)
 {
 	(void)a;
 	view_select(v, m, 0);
 	return KEYS_REDRAW;
 }
 
-static enum keys_result
-keys_end(struct view *v, const struct model *m, const struct model_actions *a)
+static enum keys_result keys_end(struct view *v, const struct model *m,
+                                 const struct model_actions *a)
 {
 	(void)a;
 	view_select(v, m, m->n_pairs - 1);
 	return KEYS_REDRAW;
 }
 
-static enum keys_result
-keys_follow(struct view *v, const struct model *m,
-	    const struct model_actions *a)
+static enum keys_result keys_follow(struct view *v, const struct model *m,
+                                    const struct model_actions *a)
 {
 	(void)a;
 	view_follow(v, m);
@@ -155,8 +146,8 @@ keys_follow(struct view *v, const struct model *m,
 	return KEYS_REDRAW;
 }
 
-static enum keys_result
-keys_kill(struct view *v, const struct model *m, const struct model_actions *a)
+static enum keys_result keys_kill(struct view *v, const struct model *m,
+                                  const struct model_actions *a)
 {
 	int pair = keys_target(v, m);
 
@@ -170,9 +161,8 @@ keys_kill(struct view *v, const struct model *m, const struct model_actions *a)
 	return keys_open(v, VIEW_DIALOG_KILL, pair);
 }
 
-static enum keys_result
-keys_restart(struct view *v, const struct model *m,
-	     const struct model_actions *a)
+static enum keys_result keys_restart(struct view *v, const struct model *m,
+                                     const struct model_actions *a)
 {
 	int pair = keys_target(v, m);
 
@@ -180,20 +170,21 @@ keys_restart(struct view *v, const struct model *m,
 	if (pair < 0)
 		return KEYS_REDRAW;
 	if (!m->can_restart) {
-		view_flash(v, "restart: not available for processes "
-		    "mergewatch did not start", m->now_ms);
+		view_flash(v,
+		           "restart: not available for processes "
+		           "mergewatch did not start",
+		           m->now_ms);
 		return KEYS_REDRAW;
 	}
-	if (m->pairs[pair].state == PAIR_PENDING ||
-	    m->pairs[pair].state == PAIR_GATE) {
+	if (m->pairs[pair].state == PAIR_PENDING || m->pairs[pair].state == PAIR_GATE) {
 		keys_refuse(v, m, pair, "not started yet");
 		return KEYS_REDRAW;
 	}
 	return keys_open(v, VIEW_DIALOG_RESTART, pair);
 }
 
-static enum keys_result
-keys_skip(struct view *v, const struct model *m, const struct model_actions *a)
+static enum keys_result keys_skip(struct view *v, const struct model *m,
+                                  const struct model_actions *a)
 {
 	int pair = keys_target(v, m);
 	enum pair_state s;
@@ -209,8 +200,8 @@ keys_skip(struct view *v, const struct model *m, const struct model_actions *a)
 	return keys_open(v, VIEW_DIALOG_SKIP, pair);
 }
 
-static enum keys_result
-keys_pause(struct view *v, const struct model *m, const struct model_actions *a)
+static enum keys_result keys_pause(struct view *v, const struct model *m,
+                                   const struct model_actions *a)
 {
 	int pair = keys_target(v, m);
 
@@ -220,13 +211,12 @@ keys_pause(struct view *v, const struct model *m, const struct model_actions *a)
 		keys_refuse(v, m, pair, "only a running pair pauses");
 		return KEYS_REDRAW;
 	}
-	keys_act(v, m, a, ACTION_PAUSE, pair,
-	    m->pairs[pair].paused ? "resume" : "pause");
+	keys_act(v, m, a, ACTION_PAUSE, pair, m->pairs[pair].paused ? "resume" : "pause");
 	return KEYS_REDRAW;
 }
 
-static enum keys_result
-keys_ack(struct view *v, const struct model *m, const struct model_actions *a)
+static enum keys_result keys_ack(struct view *v, const struct model *m,
+                                 const struct model_actions *a)
 {
 	if (m->alerts_len == 0) {
 		view_flash(v, "no alert to acknowledge", m->now_ms);
@@ -236,17 +226,16 @@ keys_ack(struct view *v, const struct model *m, const struct model_actions *a)
 	return KEYS_REDRAW;
 }
 
-static enum keys_result
-keys_help_open(struct view *v, const struct model *m,
-	       const struct model_actions *a)
+static enum keys_result keys_help_open(struct view *v, const struct model *m,
+                                       const struct model_actions *a)
 {
 	(void)m;
 	(void)a;
 	return keys_open(v, VIEW_DIALOG_HELP, -1);
 }
 
-static enum keys_result
-keys_quit(struct view *v, const struct model *m, const struct model_actions *a)
+static enum keys_result keys_quit(struct view *v, const struct model *m,
+                                  const struct model_actions *a)
 {
 	(void)a;
 	if (m->run_over)
@@ -256,9 +245,8 @@ keys_quit(struct view *v, const struct model *m, const struct model_actions *a)
 	return keys_open(v, VIEW_DIALOG_QUIT_IDLE, -1);
 }
 
-static enum keys_result
-keys_repaint(struct view *v, const struct model *m,
-	     const struct model_actions *a)
+static enum keys_result keys_repaint(struct view *v, const struct model *m,
+                                     const struct model_actions *a)
 {
 	(void)v;
 	(void)m;
@@ -291,9 +279,8 @@ static const struct keys_binding {
 };
 
 /* y on an open dialog. */
-static enum keys_result
-keys_confirm(struct view *v, const struct model *m,
-	     const struct model_actions *a)
+static enum keys_result keys_confirm(struct view *v, const struct model *m,
+                                     const struct model_actions *a)
 {
 	enum view_dialog d = v->dialog;
 	int pair = v->dialog_pair;
@@ -309,7 +296,7 @@ keys_confirm(struct view *v, const struct model *m,
 		break;
 	case VIEW_DIALOG_SKIP:
 		keys_act(v, m, a, ACTION_SKIP, pair,
-		    m->pairs[pair].state == PAIR_RUNNING ? "stop" : "skip");
+		         m->pairs[pair].state == PAIR_RUNNING ? "stop" : "skip");
 		break;
 	case VIEW_DIALOG_QUIT_RUNNING:
 		/* A refused quit stays, with the reason in the footer. */
@@ -327,9 +314,8 @@ keys_confirm(struct view *v, const struct model *m,
 
 /* n on an open dialog: no, except for the quit dialog, where it means
  * "quit and leave the pair running". */
-static enum keys_result
-keys_decline(struct view *v, const struct model *m,
-	     const struct model_actions *a)
+static enum keys_result keys_decline(struct view *v, const struct model *m,
+                                     const struct model_actions *a)
 {
 	enum view_dialog d = v->dialog;
 	int pair = v->dialog_pair;
@@ -342,9 +328,8 @@ keys_decline(struct view *v, const struct model *m,
 	return KEYS_REDRAW;
 }
 
-enum keys_result
-keys_handle(struct view *v, int key, const struct model *m,
-	    const struct model_actions *a)
+enum keys_result keys_handle(struct view *v, int key, const struct model *m,
+                             const struct model_actions *a)
 {
 	if (v->dialog == VIEW_DIALOG_HELP) {
 		v->dialog = VIEW_DIALOG_NONE;

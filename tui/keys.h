@@ -4,14 +4,14 @@
 #ifndef MW_TUI_KEYS_H
 #define MW_TUI_KEYS_H
 
-#include "../runner/model.h"
+#include "../core/model.h"
 #include "view.h"
 
 enum keys_result {
-	KEYS_IGNORED,		/* not bound here: nothing changed */
-	KEYS_REDRAW,		/* the view changed */
-	KEYS_REPAINT,		/* repaint the whole terminal (Ctrl-L) */
-	KEYS_QUIT,		/* the operator has chosen to quit */
+	KEYS_IGNORED, /* not bound here: nothing changed */
+	KEYS_REDRAW,  /* the view changed */
+	KEYS_REPAINT, /* repaint the whole terminal (Ctrl-L) */
+	KEYS_QUIT,    /* the operator has chosen to quit */
 };
 
 /* Handles one key (a character or a curses KEY_* code) against m. With a
@@ -20,7 +20,7 @@ enum keys_result {
  * and acknowledge (no dialog) and for the quit choices; a refused action's
  * -errno becomes a flash. Returns what the screen needs next. */
 enum keys_result keys_handle(struct view *v, int key, const struct model *m,
-			     const struct model_actions *a);
+                             const struct model_actions *a);
 
 /* The help text: one key and its meaning per entry, NULL-terminated pairs
  * for the help dialog. */

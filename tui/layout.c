@@ -5,16 +5,14 @@
 
 #include "layout.h"
 
-static struct layout_rect
-layout_rect(int y, int x, int h, int w)
+static struct layout_rect layout_rect(int y, int x, int h, int w)
 {
 	struct layout_rect r = { y, x, h, w };
 
 	return r;
 }
 
-static int
-layout_clamp(int v, int lo, int hi)
+static int layout_clamp(int v, int lo, int hi)
 {
 	if (v < lo)
 		return lo;
@@ -23,8 +21,7 @@ layout_clamp(int v, int lo, int hi)
 	return v;
 }
 
-void
-layout_compute(int rows, int cols, int n_pairs, struct layout *out)
+void layout_compute(int rows, int cols, int n_pairs, struct layout *out)
 {
 	int y, rest, mem_h, pairs_h, alerts_h, procs_h, left_w;
 
@@ -46,7 +43,7 @@ layout_compute(int rows, int cols, int n_pairs, struct layout *out)
 	out->swap = layout_rect(1, left_w + 1, mem_h, cols - left_w - 1);
 
 	y = 1 + mem_h;
-	rest = rows - 1 - y;	/* rows above the footer */
+	rest = rows - 1 - y; /* rows above the footer */
 	if (n_pairs < 1)
 		n_pairs = 1;
 	if (out->wide) {

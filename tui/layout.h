@@ -5,21 +5,21 @@
 #include <stdbool.h>
 
 struct layout_rect {
-	int y, x, h, w;		/* h == 0: not shown */
+	int y, x, h, w; /* h == 0: not shown */
 };
 
 struct layout {
-	bool too_small;		/* below LAYOUT_MIN_*: only a short status */
-	bool wide;		/* Processes and Alerts side by side */
-	int graph_rows;		/* rows of the Memory/Swap history graph */
+	bool too_small; /* below LAYOUT_MIN_*: only a short status */
+	bool wide;      /* Processes and Alerts side by side */
+	int graph_rows; /* rows of the Memory/Swap history graph */
 	struct layout_rect header, memory, swap, pairs, procs, alerts, footer;
 };
 
 enum {
 	LAYOUT_MIN_COLS = 60,
 	LAYOUT_MIN_ROWS = 18,
-	LAYOUT_WIDE_COLS = 140,	/* from here Processes and Alerts share a row */
-	LAYOUT_MEM_LINES = 3,	/* Memory/Swap text lines besides the graph */
+	LAYOUT_WIDE_COLS = 140, /* from here Processes and Alerts share a row */
+	LAYOUT_MEM_LINES = 3,   /* Memory/Swap text lines besides the graph */
 };
 
 /* Fills out for a rows x cols screen and n_pairs pairs. Every shown pane's

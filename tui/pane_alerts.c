@@ -6,8 +6,7 @@
 
 #include "panes.h"
 
-static enum draw_attr
-pane_alerts_kind_attr(const struct model_alert *al)
+static enum draw_attr pane_alerts_kind_attr(const struct model_alert *al)
 {
 	if (al->resolved)
 		return DRAW_OK;
@@ -19,9 +18,7 @@ pane_alerts_kind_attr(const struct model_alert *al)
 	return DRAW_NORMAL;
 }
 
-void
-pane_alerts_draw(const struct draw *d, const struct layout_rect *r,
-		 const struct model *m)
+void pane_alerts_draw(const struct draw *d, const struct layout_rect *r, const struct model *m)
 {
 	char extra[64], clock[16];
 	int unacked = 0, y = r->y + 1, len;
@@ -31,8 +28,7 @@ pane_alerts_draw(const struct draw *d, const struct layout_rect *r,
 	draw_separator(d, r);
 	len = m->alerts_len < MODEL_ALERTS ? m->alerts_len : MODEL_ALERTS;
 	for (int k = 0; k < len; k++) {
-		int i = ((m->alerts_head - 1 - k) % MODEL_ALERTS + MODEL_ALERTS) %
-		    MODEL_ALERTS;
+		int i = ((m->alerts_head - 1 - k) % MODEL_ALERTS + MODEL_ALERTS) % MODEL_ALERTS;
 
 		unacked += !m->alerts[i].acked;
 	}
@@ -49,8 +45,7 @@ pane_alerts_draw(const struct draw *d, const struct layout_rect *r,
 	if (len == 0 && y < r->y + r->h)
 		draw_text(d, y, r->x, r->w, DRAW_DIM, "no alerts");
 	for (int k = 0; k < len && y < r->y + r->h; k++, y++) {
-		int i = ((m->alerts_head - 1 - k) % MODEL_ALERTS + MODEL_ALERTS) %
-		    MODEL_ALERTS;
+		int i = ((m->alerts_head - 1 - k) % MODEL_ALERTS + MODEL_ALERTS) % MODEL_ALERTS;
 		const struct model_alert *al = &m->alerts[i];
 		time_t t = (time_t)(al->wall_ms / 1000);
 		struct tm tm;
@@ -67,7 +62,6 @@ pane_alerts_draw(const struct draw *d, const struct layout_rect *r,
 		x += 2;
 		draw_text(d, y, x, 10, pane_alerts_kind_attr(al), al->kind);
 		x += 11;
-		draw_text(d, y, x, end - x, al->acked ? DRAW_NORMAL : DRAW_BOLD,
-		    al->text);
+		draw_text(d, y, x, end - x, al->acked ? DRAW_NORMAL : DRAW_BOLD, al->text);
 	}
 }

@@ -3,12 +3,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "../runner/units.h"
+#include "../lib/units.h"
 #include "panes.h"
 
 /* "HH:MM:SS" of a realtime ms in local time. */
-static void
-pane_frame_clock(uint64_t wall_ms, char *buf, size_t len)
+static void pane_frame_clock(uint64_t wall_ms, char *buf, size_t len)
 {
 	time_t t = (time_t)(wall_ms / 1000);
 	struct tm tm;
@@ -20,9 +19,7 @@ pane_frame_clock(uint64_t wall_ms, char *buf, size_t len)
 	strftime(buf, len, "%H:%M:%S", &tm);
 }
 
-void
-pane_frame_header(const struct draw *d, const struct layout_rect *r,
-		  const struct model *m)
+void pane_frame_header(const struct draw *d, const struct layout_rect *r, const struct model *m)
 {
 	char clock[16], interval[32], text[256];
 	int done = 0, x, end = r->x + r->w, clock_w;
@@ -37,23 +34,23 @@ pane_frame_header(const struct draw *d, const struct layout_rect *r,
 	x = r->x + 1;
 	x += draw_text(d, r->y, x, end - x - clock_w, DRAW_HEADER, "mergewatch@");
 	x += draw_text(d, r->y, x, end - x - clock_w, DRAW_HEADER,
-	    m->host[0] != '\0' ? m->host : "?");
+	               m->host[0] != '\0' ? m->host : "?");
 	if (m->limit_mechanism != NULL && strcmp(m->limit_mechanism, "none") == 0 &&
 	    m->limit_note != NULL && r->w >= 100)
 		snprintf(text, sizeof text, "  limit none (%s)", m->limit_note);
 	else
 		snprintf(text, sizeof text, "  limit %s",
-		    m->limit_mechanism != NULL ? m->limit_mechanism : "?");
+		         m->limit_mechanism != NULL ? m->limit_mechanism : "?");
 	x += draw_text(d, r->y, x, end - x - clock_w, DRAW_HEADER, text);
-	snprintf(text, sizeof text, "  every %s  %d/%d pairs ended%s", interval,
-	    done, m->n_pairs, m->run_over ? "  RUN OVER" : "");
+	snprintf(text, sizeof text, "  every %s  %d/%d pairs ended%s", interval, done, m->n_pairs,
+	         m->run_over ? "  RUN OVER" : "");
 	draw_text(d, r->y, x, end - x - clock_w, DRAW_HEADER, text);
 	draw_text(d, r->y, end - clock_w + 1, clock_w - 1, DRAW_HEADER, clock);
 }
 
 /* The key hints: key in DRAW_KEY, meaning after it. */
 static const char *const pane_frame_hints[][2] = {
-	{ "\xe2\x86\x91\xe2\x86\x93", "select" },	/* arrows, UTF-8 only */
+	{ "\xe2\x86\x91\xe2\x86\x93", "select" }, /* arrows, UTF-8 only */
 	{ "k", "kill" },
 	{ "r", "restart" },
 	{ "s", "skip" },
@@ -63,13 +60,11 @@ static const char *const pane_frame_hints[][2] = {
 	{ "q", "quit" },
 };
 
-void
-pane_frame_footer(const struct draw *d, const struct layout_rect *r,
-		  const struct model *m, const struct view *v)
+void pane_frame_footer(const struct draw *d, const struct layout_rect *r, const struct model *m,
+                       const struct view *v)
 {
 	int x = r->x, end = r->x + r->w, need = 0;
-	size_t first = 0, n_hints = sizeof pane_frame_hints /
-	    sizeof pane_frame_hints[0];
+	size_t first = 0, n_hints = sizeof pane_frame_hints / sizeof pane_frame_hints[0];
 	const char *mode;
 
 	if (v->flash[0] != '\0') {
@@ -79,7 +74,7 @@ pane_frame_footer(const struct draw *d, const struct layout_rect *r,
 	if (m->run_over) {
 		x += draw_text(d, r->y, x, end - x, DRAW_RUNNING, "Run over: ");
 		x += draw_text(d, r->y, x, end - x - 12, DRAW_NORMAL,
-		    m->outcome[0] != '\0' ? m->outcome : "all pairs ended");
+		               m->outcome[0] != '\0' ? m->outcome : "all pairs ended");
 		x += draw_text(d, r->y, x, end - x, DRAW_NORMAL, "   ");
 		x += draw_text(d, r->y, x, end - x, DRAW_KEY, "q");
 		draw_text(d, r->y, x, end - x, DRAW_NORMAL, " quit");
@@ -89,8 +84,7 @@ pane_frame_footer(const struct draw *d, const struct layout_rect *r,
 	/* The arrows' hint goes first when the row is short (ASCII's "Up/Dn"
 	 * is wider than the arrows). */
 	for (size_t i = 0; i < n_hints; i++)
-		need += (int)strlen(pane_frame_hints[i][1]) + 3 +
-		    (i == 0 ? (d->utf8 ? 2 : 5) : 1);
+		need += (int)strlen(pane_frame_hints[i][1]) + 3 + (i == 0 ? (d->utf8 ? 2 : 5) : 1);
 	if (need + (int)strlen(mode) > r->w)
 		first = 1;
 	for (size_t i = first; i < n_hints; i++) {
@@ -105,30 +99,30 @@ pane_frame_footer(const struct draw *d, const struct layout_rect *r,
 	}
 	if (end - x >= (int)strlen(mode))
 		draw_text(d, r->y, end - (int)strlen(mode), (int)strlen(mode),
-		    v->follow ? DRAW_OK : DRAW_WARN, mode);
+		          v->follow ? DRAW_OK : DRAW_WARN, mode);
 }
 
-void
-pane_frame_too_small(const struct draw *d, int rows, int cols,
-		     const struct model *m)
+void pane_frame_too_small(const struct draw *d, int rows, int cols, const struct model *m)
 {
 	char a[32], b[32];
 	int y = 0;
 
 	if (rows <= 0 || cols <= 0)
 		return;
-	draw_textf(d, y++, 0, cols, DRAW_WARN, "%dx%d: too small, "
-	    "mergewatch needs 80x24", cols, rows);
+	draw_textf(d, y++, 0, cols, DRAW_WARN,
+	           "%dx%d: too small, "
+	           "mergewatch needs 80x24",
+	           cols, rows);
 	if (y < rows)
 		draw_textf(d, y++, 0, cols, DRAW_NORMAL, "Memory avail %s of %s",
-		    units_format_size(m->sys.mem_available_bytes, a, sizeof a),
-		    units_format_size(m->sys.mem_total_bytes, b, sizeof b));
+		           units_format_size(m->sys.mem_available_bytes, a, sizeof a),
+		           units_format_size(m->sys.mem_total_bytes, b, sizeof b));
 	if (y < rows && m->running >= 0 && m->running < m->n_pairs) {
 		const struct model_pair *p = &m->pairs[m->running];
 
 		draw_textf(d, y++, 0, cols, DRAW_RUNNING, "Pairs: %s %s RSS %s",
-		    p->name != NULL ? p->name : "?", view_state_name(p->state),
-		    units_format_size(p->rss_bytes, a, sizeof a));
+		           p->name != NULL ? p->name : "?", view_state_name(p->state),
+		           units_format_size(p->rss_bytes, a, sizeof a));
 	}
 	if (y < rows && m->run_over)
 		draw_textf(d, y++, 0, cols, DRAW_NORMAL, "Run over: %s", m->outcome);

@@ -3,7 +3,7 @@
  * again of a limit, red past it. Without a limit, plain shares decide. */
 #include <stdio.h>
 
-#include "../runner/units.h"
+#include "../lib/units.h"
 #include "bar.h"
 #include "panes.h"
 
@@ -11,8 +11,7 @@ enum {
 	PANE_MEMORY_BUF = 1024,
 };
 
-static enum draw_attr
-pane_memory_level(const struct model *m)
+static enum draw_attr pane_memory_level(const struct model *m)
 {
 	const struct sys_sample *s = &m->sys;
 	uint64_t min = m->pressure.min_available_bytes;
@@ -33,8 +32,7 @@ pane_memory_level(const struct model *m)
 	return used > 0.9 ? DRAW_CRIT : used > 0.75 ? DRAW_WARN : DRAW_OK;
 }
 
-static enum draw_attr
-pane_memory_swap_level(const struct model *m, uint64_t used)
+static enum draw_attr pane_memory_swap_level(const struct model *m, uint64_t used)
 {
 	uint64_t max = m->pressure.max_swap_used_bytes;
 	double share;
@@ -51,9 +49,8 @@ pane_memory_swap_level(const struct model *m, uint64_t used)
 }
 
 /* A bar across the pane with its percentage after it. */
-static void
-pane_memory_bar(const struct draw *d, int y, int x, int w, double frac,
-		enum draw_attr level)
+static void pane_memory_bar(const struct draw *d, int y, int x, int w, double frac,
+                            enum draw_attr level)
 {
 	char fill[PANE_MEMORY_BUF], empty[PANE_MEMORY_BUF];
 	int bar_w = w - 6, used;
@@ -66,23 +63,21 @@ pane_memory_bar(const struct draw *d, int y, int x, int w, double frac,
 	draw_textf(d, y, x + bar_w + 1, 5, level, "%3.0f%%", frac * 100);
 }
 
-static void
-pane_memory_graph(const struct draw *d, const struct layout_rect *r, int y,
-		  int rows, const uint64_t *ring, uint64_t max,
-		  const struct model *m, enum draw_attr level)
+static void pane_memory_graph(const struct draw *d, const struct layout_rect *r, int y, int rows,
+                              const uint64_t *ring, uint64_t max, const struct model *m,
+                              enum draw_attr level)
 {
 	char line[PANE_MEMORY_BUF];
 
 	for (int row = 0; row < rows && y + row < r->y + r->h; row++) {
-		spark_render(ring, m->history_len, m->history_head, MODEL_HISTORY,
-		    max, r->w, row, rows, d->utf8, line, sizeof line);
+		spark_render(ring, m->history_len, m->history_head, MODEL_HISTORY, max, r->w, row,
+		             rows, d->utf8, line, sizeof line);
 		draw_glyphs(d, y + row, r->x, r->w, level, line);
 	}
 }
 
 /* "last 4m": the time the graph's width covers. */
-static void
-pane_memory_span(const struct model *m, int width, char *buf, size_t len)
+static void pane_memory_span(const struct model *m, int width, char *buf, size_t len)
 {
 	char dur[32];
 	int n = m->history_len < width ? m->history_len : width;
@@ -91,14 +86,14 @@ pane_memory_span(const struct model *m, int width, char *buf, size_t len)
 	snprintf(buf, len, "last %s", dur);
 }
 
-void
-pane_memory_draw(const struct draw *d, const struct layout_rect *r,
-		 int graph_rows, const struct model *m)
+void pane_memory_draw(const struct draw *d, const struct layout_rect *r, int graph_rows,
+                      const struct model *m)
 {
 	const struct sys_sample *s = &m->sys;
 	char used_s[32], total_s[32], avail_s[32], min_s[32], span[48];
-	uint64_t used = s->mem_total_bytes > s->mem_available_bytes ?
-	    s->mem_total_bytes - s->mem_available_bytes : 0;
+	uint64_t used = s->mem_total_bytes > s->mem_available_bytes
+	                        ? s->mem_total_bytes - s->mem_available_bytes
+	                        : 0;
 	double frac = s->mem_total_bytes ? (double)used / (double)s->mem_total_bytes : 0;
 	enum draw_attr level = pane_memory_level(m);
 	int y = r->y + 1, x;
@@ -111,8 +106,7 @@ pane_memory_draw(const struct draw *d, const struct layout_rect *r,
 	units_format_size(s->mem_total_bytes, total_s, sizeof total_s);
 	units_format_size(s->mem_available_bytes, avail_s, sizeof avail_s);
 	if (y < r->y + r->h)
-		draw_textf(d, y++, r->x, r->w, DRAW_NORMAL, "used %s of %s",
-		    used_s, total_s);
+		draw_textf(d, y++, r->x, r->w, DRAW_NORMAL, "used %s of %s", used_s, total_s);
 	if (y < r->y + r->h)
 		pane_memory_bar(d, y++, r->x, r->w, frac, level);
 	if (y < r->y + r->h) {
@@ -120,31 +114,32 @@ pane_memory_draw(const struct draw *d, const struct layout_rect *r,
 		x += draw_textf(d, y, x, r->w, level, "avail %s", avail_s);
 		/* The alert line only where PSI still fits after it. */
 		if (m->pressure.min_available_bytes > 0 && r->w - (x - r->x) > 46)
-			x += draw_textf(d, y, x, r->w - (x - r->x), DRAW_DIM,
-			    " (alert < %s)", units_format_size(
-			    m->pressure.min_available_bytes, min_s, sizeof min_s));
+			x += draw_textf(d, y, x, r->w - (x - r->x), DRAW_DIM, " (alert < %s)",
+			                units_format_size(m->pressure.min_available_bytes, min_s,
+			                                  sizeof min_s));
 		if (s->psi_known)
 			draw_textf(d, y, x, r->w - (x - r->x),
-			    s->psi_some_avg10 > m->pressure.max_psi_some &&
-			    m->pressure.max_psi_some > 0 ? DRAW_CRIT : DRAW_NORMAL,
-			    "  PSI some %.1f%% full %.1f%%", s->psi_some_avg10,
-			    s->psi_full_avg10);
+			           s->psi_some_avg10 > m->pressure.max_psi_some &&
+			                           m->pressure.max_psi_some > 0
+			                   ? DRAW_CRIT
+			                   : DRAW_NORMAL,
+			           "  PSI some %.1f%% full %.1f%%", s->psi_some_avg10,
+			           s->psi_full_avg10);
 		else
 			draw_text(d, y, x, r->w - (x - r->x), DRAW_DIM, "  PSI n/a");
 		y++;
 	}
-	pane_memory_graph(d, r, y, graph_rows, m->mem_used_history,
-	    s->mem_total_bytes, m, level);
+	pane_memory_graph(d, r, y, graph_rows, m->mem_used_history, s->mem_total_bytes, m, level);
 }
 
-void
-pane_memory_draw_swap(const struct draw *d, const struct layout_rect *r,
-		      int graph_rows, const struct model *m)
+void pane_memory_draw_swap(const struct draw *d, const struct layout_rect *r, int graph_rows,
+                           const struct model *m)
 {
 	const struct sys_sample *s = &m->sys;
 	char used_s[32], total_s[32], free_s[32], max_s[32], span[48];
-	uint64_t used = s->swap_total_bytes > s->swap_free_bytes ?
-	    s->swap_total_bytes - s->swap_free_bytes : 0;
+	uint64_t used = s->swap_total_bytes > s->swap_free_bytes
+	                        ? s->swap_total_bytes - s->swap_free_bytes
+	                        : 0;
 	enum draw_attr level = pane_memory_swap_level(m, used);
 	int y = r->y + 1, x;
 
@@ -162,21 +157,19 @@ pane_memory_draw_swap(const struct draw *d, const struct layout_rect *r,
 	units_format_size(s->swap_total_bytes, total_s, sizeof total_s);
 	units_format_size(s->swap_free_bytes, free_s, sizeof free_s);
 	if (y < r->y + r->h)
-		draw_textf(d, y++, r->x, r->w, DRAW_NORMAL, "used %s of %s",
-		    used_s, total_s);
+		draw_textf(d, y++, r->x, r->w, DRAW_NORMAL, "used %s of %s", used_s, total_s);
 	if (y < r->y + r->h)
-		pane_memory_bar(d, y++, r->x, r->w,
-		    (double)used / (double)s->swap_total_bytes, level);
+		pane_memory_bar(d, y++, r->x, r->w, (double)used / (double)s->swap_total_bytes,
+		                level);
 	if (y < r->y + r->h) {
 		x = r->x;
 		x += draw_textf(d, y, x, r->w, DRAW_NORMAL, "free %s", free_s);
 		if (m->pressure.max_swap_used_bytes > 0 &&
 		    m->pressure.max_swap_used_bytes != UINT64_MAX)
-			draw_textf(d, y, x, r->w - (x - r->x), DRAW_DIM,
-			    "  (alert > %s)", units_format_size(
-			    m->pressure.max_swap_used_bytes, max_s, sizeof max_s));
+			draw_textf(d, y, x, r->w - (x - r->x), DRAW_DIM, "  (alert > %s)",
+			           units_format_size(m->pressure.max_swap_used_bytes, max_s,
+			                             sizeof max_s));
 		y++;
 	}
-	pane_memory_graph(d, r, y, graph_rows, m->swap_used_history,
-	    s->swap_total_bytes, m, level);
+	pane_memory_graph(d, r, y, graph_rows, m->swap_used_history, s->swap_total_bytes, m, level);
 }

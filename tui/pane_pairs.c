@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../runner/units.h"
+#include "../lib/units.h"
 #include "bar.h"
 #include "panes.h"
 
@@ -13,7 +13,7 @@ enum {
 	PANE_PAIRS_ELAPSED_W = 7,
 	PANE_PAIRS_SIZE_W = 9,
 	PANE_PAIRS_RATIO_W = 6,
-	PANE_PAIRS_WIDE = 120,		/* from here an "ended" column */
+	PANE_PAIRS_WIDE = 120, /* from here an "ended" column */
 	PANE_PAIRS_BUF = 512,
 };
 
@@ -22,8 +22,7 @@ struct pane_pairs_cols {
 	int name_w, progress_w, ended_w;
 };
 
-static void
-pane_pairs_columns(const struct model *m, int w, struct pane_pairs_cols *c)
+static void pane_pairs_columns(const struct model *m, int w, struct pane_pairs_cols *c)
 {
 	int longest = 4, fixed;
 
@@ -35,7 +34,7 @@ pane_pairs_columns(const struct model *m, int w, struct pane_pairs_cols *c)
 	}
 	/* mark(2) + state, elapsed, rss, peak, ratio with a space each. */
 	fixed = 2 + PANE_PAIRS_STATE_W + 1 + PANE_PAIRS_ELAPSED_W + 1 +
-	    2 * (PANE_PAIRS_SIZE_W + 1) + PANE_PAIRS_RATIO_W + 2;
+	        2 * (PANE_PAIRS_SIZE_W + 1) + PANE_PAIRS_RATIO_W + 2;
 	if (w >= PANE_PAIRS_WIDE) {
 		c->name_w = longest < 24 ? longest : 24;
 		c->progress_w = 32;
@@ -57,8 +56,7 @@ pane_pairs_columns(const struct model *m, int w, struct pane_pairs_cols *c)
 }
 
 /* How an ended pair ended: "SIGKILL, rss", "exit 1", "resumed". */
-static void
-pane_pairs_ending(const struct model_pair *p, char *buf, size_t len)
+static void pane_pairs_ending(const struct model_pair *p, char *buf, size_t len)
 {
 	char how[48] = "";
 
@@ -81,8 +79,7 @@ pane_pairs_ending(const struct model_pair *p, char *buf, size_t len)
 		snprintf(buf, len, "%s", how[0] != '\0' ? how : p->reason);
 }
 
-static enum draw_attr
-pane_pairs_state_attr(const struct model_pair *p)
+static enum draw_attr pane_pairs_state_attr(const struct model_pair *p)
 {
 	if (p->deadlocked)
 		return DRAW_CRIT;
@@ -105,9 +102,8 @@ pane_pairs_state_attr(const struct model_pair *p)
 	return DRAW_NORMAL;
 }
 
-static void
-pane_pairs_progress(const struct draw *d, int y, int x, int w,
-		    const struct model_pair *p, enum draw_attr a, bool selected)
+static void pane_pairs_progress(const struct draw *d, int y, int x, int w,
+                                const struct model_pair *p, enum draw_attr a, bool selected)
 {
 	char text[64], fill[PANE_PAIRS_BUF], empty[PANE_PAIRS_BUF];
 	int bar_w, used;
@@ -115,30 +111,27 @@ pane_pairs_progress(const struct draw *d, int y, int x, int w,
 
 	if (p->progress_total == 0) {
 		draw_text(d, y, x, w, selected ? DRAW_SELECTED : DRAW_DIM,
-		    view_state_live(p->state) ? "no progress yet" : "-");
+		          view_state_live(p->state) ? "no progress yet" : "-");
 		return;
 	}
 	frac = (double)p->progress_done / (double)p->progress_total;
-	snprintf(text, sizeof text, "%llu/%llu %3.0f%%",
-	    (unsigned long long)p->progress_done,
-	    (unsigned long long)p->progress_total, frac > 1 ? 100.0 : frac * 100);
+	snprintf(text, sizeof text, "%llu/%llu %3.0f%%", (unsigned long long)p->progress_done,
+	         (unsigned long long)p->progress_total, frac > 1 ? 100.0 : frac * 100);
 	bar_w = w - (int)strlen(text) - 1;
 	if (bar_w >= 3) {
-		bar_render(frac, bar_w, d->utf8, fill, sizeof fill, empty,
-		    sizeof empty);
+		bar_render(frac, bar_w, d->utf8, fill, sizeof fill, empty, sizeof empty);
 		used = draw_glyphs(d, y, x, bar_w, selected ? DRAW_SELECTED : a, fill);
-		draw_glyphs(d, y, x + used, bar_w - used,
-		    selected ? DRAW_SELECTED : DRAW_DIM, empty);
+		draw_glyphs(d, y, x + used, bar_w - used, selected ? DRAW_SELECTED : DRAW_DIM,
+		            empty);
 		x += bar_w + 1;
 		w -= bar_w + 1;
 	}
 	draw_text(d, y, x, w, selected ? DRAW_SELECTED : DRAW_NORMAL, text);
 }
 
-static void
-pane_pairs_row(const struct draw *d, const struct layout_rect *r, int y,
-	       const struct model *m, int i, const struct pane_pairs_cols *c,
-	       bool selected)
+static void pane_pairs_row(const struct draw *d, const struct layout_rect *r, int y,
+                           const struct model *m, int i, const struct pane_pairs_cols *c,
+                           bool selected)
 {
 	const struct model_pair *p = &m->pairs[i];
 	char buf[PANE_PAIRS_BUF], ending[128];
@@ -153,17 +146,15 @@ pane_pairs_row(const struct draw *d, const struct layout_rect *r, int y,
 		draw_blank(d, y, x, r->w, DRAW_SELECTED);
 	if (running)
 		draw_glyphs(d, y, x + c->mark, 1, SEL(DRAW_RUNNING), d->running);
-	draw_text(d, y, x + c->name, c->name_w,
-	    SEL(running ? DRAW_RUNNING : DRAW_NORMAL),
-	    p->name != NULL ? p->name : "?");
+	draw_text(d, y, x + c->name, c->name_w, SEL(running ? DRAW_RUNNING : DRAW_NORMAL),
+	          p->name != NULL ? p->name : "?");
 
 	if (p->deadlocked)
 		snprintf(buf, sizeof buf, "deadlock");
 	else if (p->paused)
 		snprintf(buf, sizeof buf, "paused");
 	else if (p->attempt > 1 && !ended)
-		snprintf(buf, sizeof buf, "%s #%d", view_state_name(p->state),
-		    p->attempt);
+		snprintf(buf, sizeof buf, "%s #%d", view_state_name(p->state), p->attempt);
 	else
 		snprintf(buf, sizeof buf, "%s", view_state_name(p->state));
 	draw_text(d, y, x + c->state, PANE_PAIRS_STATE_W, SEL(state_a), buf);
@@ -171,11 +162,10 @@ pane_pairs_row(const struct draw *d, const struct layout_rect *r, int y,
 	pane_pairs_ending(p, ending, sizeof ending);
 	if (ended && p->state != PAIR_DONE && c->ended_w <= 0)
 		/* Narrow: why it ended matters more than how far it got. */
-		draw_text(d, y, x + c->progress, c->progress_w, SEL(state_a),
-		    ending);
+		draw_text(d, y, x + c->progress, c->progress_w, SEL(state_a), ending);
 	else
 		pane_pairs_progress(d, y, x + c->progress, c->progress_w, p,
-		    state_a == DRAW_DIM ? DRAW_NORMAL : state_a, selected);
+		                    state_a == DRAW_DIM ? DRAW_NORMAL : state_a, selected);
 
 	if (p->started_ms != 0) {
 		if (p->ended_ms != 0 && p->ended_ms >= p->started_ms)
@@ -183,8 +173,8 @@ pane_pairs_row(const struct draw *d, const struct layout_rect *r, int y,
 		else if (p->ended_ms == 0 && m->now_ms >= p->started_ms)
 			elapsed_ms = m->now_ms - p->started_ms;
 		units_format_elapsed(elapsed_ms, buf, sizeof buf);
-		draw_textf(d, y, x + c->elapsed, PANE_PAIRS_ELAPSED_W,
-		    SEL(DRAW_NORMAL), "%*s", PANE_PAIRS_ELAPSED_W, buf);
+		draw_textf(d, y, x + c->elapsed, PANE_PAIRS_ELAPSED_W, SEL(DRAW_NORMAL), "%*s",
+		           PANE_PAIRS_ELAPSED_W, buf);
 	}
 
 	if (view_state_live(p->state) || p->rss_bytes > 0) {
@@ -194,36 +184,35 @@ pane_pairs_row(const struct draw *d, const struct layout_rect *r, int y,
 		else if (p->approaching)
 			a = DRAW_WARN;
 		units_format_size(p->rss_bytes, buf, sizeof buf);
-		draw_textf(d, y, x + c->rss, PANE_PAIRS_SIZE_W, SEL(a), "%*s",
-		    PANE_PAIRS_SIZE_W, buf);
+		draw_textf(d, y, x + c->rss, PANE_PAIRS_SIZE_W, SEL(a), "%*s", PANE_PAIRS_SIZE_W,
+		           buf);
 	}
 	if (p->peak_rss_bytes > 0) {
 		units_format_size(p->peak_rss_bytes, buf, sizeof buf);
-		draw_textf(d, y, x + c->peak, PANE_PAIRS_SIZE_W, SEL(DRAW_NORMAL),
-		    "%*s", PANE_PAIRS_SIZE_W, buf);
+		draw_textf(d, y, x + c->peak, PANE_PAIRS_SIZE_W, SEL(DRAW_NORMAL), "%*s",
+		           PANE_PAIRS_SIZE_W, buf);
 	} else if (p->predicted_peak_bytes > 0 && !ended) {
 		/* Not run yet: the predicted peak, marked with "~". */
-		a = p->kill_rss_bytes > 0 &&
-		    p->predicted_peak_bytes > p->kill_rss_bytes ? DRAW_WARN : DRAW_DIM;
+		a = p->kill_rss_bytes > 0 && p->predicted_peak_bytes > p->kill_rss_bytes ? DRAW_WARN
+		                                                                         : DRAW_DIM;
 		units_format_size(p->predicted_peak_bytes, buf + 1, sizeof buf - 1);
 		buf[0] = '~';
-		draw_textf(d, y, x + c->peak, PANE_PAIRS_SIZE_W, SEL(a), "%*s",
-		    PANE_PAIRS_SIZE_W, buf);
+		draw_textf(d, y, x + c->peak, PANE_PAIRS_SIZE_W, SEL(a), "%*s", PANE_PAIRS_SIZE_W,
+		           buf);
 	}
 	if (p->input_bytes > 0 && (p->ratio > 0 || view_state_live(p->state))) {
 		snprintf(buf, sizeof buf, "%.1fx", p->ratio);
 		draw_textf(d, y, x + c->ratio, PANE_PAIRS_RATIO_W,
-		    SEL(p->bloated ? DRAW_CRIT : DRAW_NORMAL), "%*s",
-		    PANE_PAIRS_RATIO_W, buf);
+		           SEL(p->bloated ? DRAW_CRIT : DRAW_NORMAL), "%*s", PANE_PAIRS_RATIO_W,
+		           buf);
 	}
 	if (c->ended_w > 0 && (ended || p->reason[0] != '\0'))
 		draw_text(d, y, x + c->ended, c->ended_w, SEL(state_a), ending);
 #undef SEL
 }
 
-void
-pane_pairs_draw(const struct draw *d, const struct layout_rect *r,
-		const struct model *m, struct view *v)
+void pane_pairs_draw(const struct draw *d, const struct layout_rect *r, const struct model *m,
+                     struct view *v)
 {
 	struct pane_pairs_cols c;
 	char extra[160];
@@ -239,17 +228,17 @@ pane_pairs_draw(const struct draw *d, const struct layout_rect *r,
 	extra[0] = '\0';
 	for (int s = 0; s <= PAIR_SKIPPED && o < sizeof extra; s++)
 		if (counts[s] > 0)
-			o += (size_t)snprintf(extra + o, sizeof extra - o, "%s%d %s",
-			    o ? ", " : "", counts[s], view_state_name(s));
+			o += (size_t)snprintf(extra + o, sizeof extra - o, "%s%d %s", o ? ", " : "",
+			                      counts[s], view_state_name(s));
 	/* A heading row when every pair still fits beside it, or at least
 	 * two do. */
 	heading = r->h >= 3 && (r->h - 2 >= m->n_pairs || r->h >= 4);
 	rows = r->h - 1 - heading;
 	view_scroll(v, m->n_pairs, rows);
 	if (m->n_pairs > rows && o < sizeof extra)
-		snprintf(extra + o, sizeof extra - o, "  [%d-%d of %d]",
-		    v->pairs_top + 1, v->pairs_top + rows < m->n_pairs ?
-		    v->pairs_top + rows : m->n_pairs, m->n_pairs);
+		snprintf(extra + o, sizeof extra - o, "  [%d-%d of %d]", v->pairs_top + 1,
+		         v->pairs_top + rows < m->n_pairs ? v->pairs_top + rows : m->n_pairs,
+		         m->n_pairs);
 	draw_title(d, r, "Pairs", DRAW_NORMAL, extra);
 	if (m->n_pairs == 0) {
 		if (r->h > 1)
@@ -259,21 +248,18 @@ pane_pairs_draw(const struct draw *d, const struct layout_rect *r,
 	pane_pairs_columns(m, r->w, &c);
 	if (heading) {
 		draw_text(d, y, r->x + c.name, c.name_w, DRAW_HEADING, "PAIR");
-		draw_text(d, y, r->x + c.state, PANE_PAIRS_STATE_W, DRAW_HEADING,
-		    "STATE");
-		draw_text(d, y, r->x + c.progress, c.progress_w, DRAW_HEADING,
-		    "PROGRESS");
-		draw_textf(d, y, r->x + c.elapsed, PANE_PAIRS_ELAPSED_W,
-		    DRAW_HEADING, "%*s", PANE_PAIRS_ELAPSED_W, "TIME");
-		draw_textf(d, y, r->x + c.rss, PANE_PAIRS_SIZE_W, DRAW_HEADING,
-		    "%*s", PANE_PAIRS_SIZE_W, "RSS");
-		draw_textf(d, y, r->x + c.peak, PANE_PAIRS_SIZE_W, DRAW_HEADING,
-		    "%*s", PANE_PAIRS_SIZE_W, "PEAK");
-		draw_textf(d, y, r->x + c.ratio, PANE_PAIRS_RATIO_W, DRAW_HEADING,
-		    "%*s", PANE_PAIRS_RATIO_W, "RATIO");
+		draw_text(d, y, r->x + c.state, PANE_PAIRS_STATE_W, DRAW_HEADING, "STATE");
+		draw_text(d, y, r->x + c.progress, c.progress_w, DRAW_HEADING, "PROGRESS");
+		draw_textf(d, y, r->x + c.elapsed, PANE_PAIRS_ELAPSED_W, DRAW_HEADING, "%*s",
+		           PANE_PAIRS_ELAPSED_W, "TIME");
+		draw_textf(d, y, r->x + c.rss, PANE_PAIRS_SIZE_W, DRAW_HEADING, "%*s",
+		           PANE_PAIRS_SIZE_W, "RSS");
+		draw_textf(d, y, r->x + c.peak, PANE_PAIRS_SIZE_W, DRAW_HEADING, "%*s",
+		           PANE_PAIRS_SIZE_W, "PEAK");
+		draw_textf(d, y, r->x + c.ratio, PANE_PAIRS_RATIO_W, DRAW_HEADING, "%*s",
+		           PANE_PAIRS_RATIO_W, "RATIO");
 		if (c.ended_w > 0)
-			draw_text(d, y, r->x + c.ended, c.ended_w, DRAW_HEADING,
-			    "ENDED");
+			draw_text(d, y, r->x + c.ended, c.ended_w, DRAW_HEADING, "ENDED");
 		y++;
 	}
 	for (int i = v->pairs_top; i < m->n_pairs && y < r->y + r->h; i++, y++)

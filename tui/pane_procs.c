@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../runner/units.h"
+#include "../lib/units.h"
 #include "panes.h"
 
 enum {
 	PANE_PROCS_PID_W = 7,
-	PANE_PROCS_NAME_W = 18,		/* with the tree indentation */
+	PANE_PROCS_NAME_W = 18, /* with the tree indentation */
 	PANE_PROCS_THR_W = 4,
 	PANE_PROCS_FUTEX_W = 5,
 	PANE_PROCS_STATE_W = 1,
@@ -22,8 +22,7 @@ struct pane_procs_cols {
 	int pid, name, thr, futex, state, rss, cpu, wchan, name_w, wchan_w;
 };
 
-static void
-pane_procs_columns(int w, struct pane_procs_cols *c)
+static void pane_procs_columns(int w, struct pane_procs_cols *c)
 {
 	c->pid = 0;
 	c->name = c->pid + PANE_PROCS_PID_W + 1;
@@ -40,9 +39,8 @@ pane_procs_columns(int w, struct pane_procs_cols *c)
 /* The title's summary of the tree, most telling first (the verdict, the
  * futex-waiting threads of all threads, the time without progress), and
  * the attribute that says how worrying it is. */
-static enum draw_attr
-pane_procs_summary(const struct model *m, int pair, const struct procrows *rows,
-		   char *buf, size_t len)
+static enum draw_attr pane_procs_summary(const struct model *m, int pair,
+                                         const struct procrows *rows, char *buf, size_t len)
 {
 	const struct model_pair *p = &m->pairs[pair];
 	const struct tree_sample *ts = m->trees != NULL ? m->trees[pair] : NULL;
@@ -60,9 +58,10 @@ pane_procs_summary(const struct model *m, int pair, const struct procrows *rows,
 	else if (all_futex_procs > 0 && stalled_long)
 		a = DRAW_WARN;
 	buf[0] = '\0';
-#define PUT(...) do { \
-		if (o < len) \
-			o += (size_t)snprintf(buf + o, len - o, __VA_ARGS__); \
+#define PUT(...)                                                                                   \
+	do {                                                                                       \
+		if (o < len)                                                                       \
+			o += (size_t)snprintf(buf + o, len - o, __VA_ARGS__);                      \
 	} while (0)
 	if (a == DRAW_CRIT)
 		PUT("DEADLOCK ");
@@ -80,62 +79,57 @@ pane_procs_summary(const struct model *m, int pair, const struct procrows *rows,
 		PUT(", no progress %s", stalled);
 	}
 	if (ts != NULL)
-		PUT(", %zu procs", rows != NULL && procrows_count(rows) > 0 ?
-		    procrows_count(rows) : ts->n_procs);
+		PUT(", %zu procs",
+		    rows != NULL && procrows_count(rows) > 0 ? procrows_count(rows) : ts->n_procs);
 	if (rows != NULL && procrows_tree_cpu_percent(rows) >= 0)
 		PUT(", CPU %.0f%%", procrows_tree_cpu_percent(rows));
 #undef PUT
 	return a;
 }
 
-static void
-pane_procs_row(const struct draw *d, int y, int x0,
-	       const struct pane_procs_cols *c, const struct procrow *row)
+static void pane_procs_row(const struct draw *d, int y, int x0, const struct pane_procs_cols *c,
+                           const struct procrow *row)
 {
 	char buf[64];
-	int indent = row->depth < PANE_PROCS_MAX_INDENT ? row->depth :
-	    PANE_PROCS_MAX_INDENT;
-	enum draw_attr name_a = row->all_futex ? DRAW_CRIT :
-	    row->state == 'R' ? DRAW_OK : DRAW_NORMAL;
+	int indent = row->depth < PANE_PROCS_MAX_INDENT ? row->depth : PANE_PROCS_MAX_INDENT;
+	enum draw_attr name_a = row->all_futex      ? DRAW_CRIT
+	                        : row->state == 'R' ? DRAW_OK
+	                                            : DRAW_NORMAL;
 
-	draw_textf(d, y, x0 + c->pid, PANE_PROCS_PID_W, DRAW_NORMAL, "%*d",
-	    PANE_PROCS_PID_W, (int)row->pid);
+	draw_textf(d, y, x0 + c->pid, PANE_PROCS_PID_W, DRAW_NORMAL, "%*d", PANE_PROCS_PID_W,
+	           (int)row->pid);
 	if (indent > 0)
-		draw_textf(d, y, x0 + c->name, c->name_w, DRAW_DIM, "%*s",
-		    2 * indent, "");
-	draw_text(d, y, x0 + c->name + 2 * indent, c->name_w - 2 * indent,
-	    name_a, row->comm);
-	draw_textf(d, y, x0 + c->thr, PANE_PROCS_THR_W, DRAW_NORMAL, "%*d",
-	    PANE_PROCS_THR_W, row->threads);
+		draw_textf(d, y, x0 + c->name, c->name_w, DRAW_DIM, "%*s", 2 * indent, "");
+	draw_text(d, y, x0 + c->name + 2 * indent, c->name_w - 2 * indent, name_a, row->comm);
+	draw_textf(d, y, x0 + c->thr, PANE_PROCS_THR_W, DRAW_NORMAL, "%*d", PANE_PROCS_THR_W,
+	           row->threads);
 	if (row->threads_known)
 		draw_textf(d, y, x0 + c->futex, PANE_PROCS_FUTEX_W,
-		    row->all_futex ? DRAW_CRIT : row->futex_threads ? DRAW_WARN :
-		    DRAW_NORMAL, "%*d", PANE_PROCS_FUTEX_W, row->futex_threads);
+		           row->all_futex       ? DRAW_CRIT
+		           : row->futex_threads ? DRAW_WARN
+		                                : DRAW_NORMAL,
+		           "%*d", PANE_PROCS_FUTEX_W, row->futex_threads);
 	else
-		draw_textf(d, y, x0 + c->futex, PANE_PROCS_FUTEX_W, DRAW_DIM,
-		    "%*s", PANE_PROCS_FUTEX_W, "-");
+		draw_textf(d, y, x0 + c->futex, PANE_PROCS_FUTEX_W, DRAW_DIM, "%*s",
+		           PANE_PROCS_FUTEX_W, "-");
 	buf[0] = row->state >= 0x20 && row->state < 0x7f ? row->state : '?';
 	buf[1] = '\0';
-	draw_text(d, y, x0 + c->state, 1, row->state == 'D' ? DRAW_WARN :
-	    DRAW_NORMAL, buf);
+	draw_text(d, y, x0 + c->state, 1, row->state == 'D' ? DRAW_WARN : DRAW_NORMAL, buf);
 	units_format_size(row->rss_bytes, buf, sizeof buf);
-	draw_textf(d, y, x0 + c->rss, PANE_PROCS_RSS_W, DRAW_NORMAL, "%*s",
-	    PANE_PROCS_RSS_W, buf);
+	draw_textf(d, y, x0 + c->rss, PANE_PROCS_RSS_W, DRAW_NORMAL, "%*s", PANE_PROCS_RSS_W, buf);
 	if (row->cpu_percent >= 0)
-		draw_textf(d, y, x0 + c->cpu, PANE_PROCS_CPU_W, DRAW_NORMAL,
-		    "%*.1f", PANE_PROCS_CPU_W, row->cpu_percent);
+		draw_textf(d, y, x0 + c->cpu, PANE_PROCS_CPU_W, DRAW_NORMAL, "%*.1f",
+		           PANE_PROCS_CPU_W, row->cpu_percent);
 	else
-		draw_textf(d, y, x0 + c->cpu, PANE_PROCS_CPU_W, DRAW_DIM, "%*s",
-		    PANE_PROCS_CPU_W, "-");
+		draw_textf(d, y, x0 + c->cpu, PANE_PROCS_CPU_W, DRAW_DIM, "%*s", PANE_PROCS_CPU_W,
+		           "-");
 	if (c->wchan_w > 0)
-		draw_text(d, y, x0 + c->wchan, c->wchan_w,
-		    row->all_futex ? DRAW_CRIT : DRAW_NORMAL,
-		    row->threads_known ? (row->wchan[0] ? row->wchan : "-") : "");
+		draw_text(d, y, x0 + c->wchan, c->wchan_w, row->all_futex ? DRAW_CRIT : DRAW_NORMAL,
+		          row->threads_known ? (row->wchan[0] ? row->wchan : "-") : "");
 }
 
-void
-pane_procs_draw(const struct draw *d, const struct layout_rect *r,
-		const struct model *m, int pair, const struct procrows *rows)
+void pane_procs_draw(const struct draw *d, const struct layout_rect *r, const struct model *m,
+                     int pair, const struct procrows *rows)
 {
 	struct pane_procs_cols c;
 	char summary[256];
@@ -160,30 +154,28 @@ pane_procs_draw(const struct draw *d, const struct layout_rect *r,
 			return;
 		if (view_state_live(p->state))
 			draw_text(d, y, r->x, r->w, DRAW_DIM,
-			    "waiting for the first full sample of the tree");
+			          "waiting for the first full sample of the tree");
 		else
-			draw_textf(d, y, r->x, r->w, DRAW_DIM,
-			    "no processes: %s is %s", p->name ? p->name : "?",
-			    view_state_name(p->state));
+			draw_textf(d, y, r->x, r->w, DRAW_DIM, "no processes: %s is %s",
+			           p->name ? p->name : "?", view_state_name(p->state));
 		return;
 	}
 	pane_procs_columns(r->w, &c);
 	if (y < r->y + r->h) {
-		draw_textf(d, y, r->x + c.pid, PANE_PROCS_PID_W, DRAW_HEADING,
-		    "%*s", PANE_PROCS_PID_W, "PID");
+		draw_textf(d, y, r->x + c.pid, PANE_PROCS_PID_W, DRAW_HEADING, "%*s",
+		           PANE_PROCS_PID_W, "PID");
 		draw_text(d, y, r->x + c.name, c.name_w, DRAW_HEADING, "NAME");
-		draw_textf(d, y, r->x + c.thr, PANE_PROCS_THR_W, DRAW_HEADING,
-		    "%*s", PANE_PROCS_THR_W, "THR");
-		draw_textf(d, y, r->x + c.futex, PANE_PROCS_FUTEX_W, DRAW_HEADING,
-		    "%*s", PANE_PROCS_FUTEX_W, "FUTEX");
+		draw_textf(d, y, r->x + c.thr, PANE_PROCS_THR_W, DRAW_HEADING, "%*s",
+		           PANE_PROCS_THR_W, "THR");
+		draw_textf(d, y, r->x + c.futex, PANE_PROCS_FUTEX_W, DRAW_HEADING, "%*s",
+		           PANE_PROCS_FUTEX_W, "FUTEX");
 		draw_text(d, y, r->x + c.state, 1, DRAW_HEADING, "S");
-		draw_textf(d, y, r->x + c.rss, PANE_PROCS_RSS_W, DRAW_HEADING,
-		    "%*s", PANE_PROCS_RSS_W, "RSS");
-		draw_textf(d, y, r->x + c.cpu, PANE_PROCS_CPU_W, DRAW_HEADING,
-		    "%*s", PANE_PROCS_CPU_W, "CPU%");
+		draw_textf(d, y, r->x + c.rss, PANE_PROCS_RSS_W, DRAW_HEADING, "%*s",
+		           PANE_PROCS_RSS_W, "RSS");
+		draw_textf(d, y, r->x + c.cpu, PANE_PROCS_CPU_W, DRAW_HEADING, "%*s",
+		           PANE_PROCS_CPU_W, "CPU%");
 		if (c.wchan_w > 0)
-			draw_text(d, y, r->x + c.wchan, c.wchan_w, DRAW_HEADING,
-			    "WCHAN");
+			draw_text(d, y, r->x + c.wchan, c.wchan_w, DRAW_HEADING, "WCHAN");
 		y++;
 	}
 	room = r->y + r->h - y;
@@ -192,6 +184,6 @@ pane_procs_draw(const struct draw *d, const struct layout_rect *r,
 	for (int i = 0; i < shown; i++, y++)
 		pane_procs_row(d, y, r->x, &c, procrows_get(rows, (size_t)i));
 	if ((size_t)shown < n && room > 0)
-		draw_textf(d, y, r->x, r->w, DRAW_DIM, "%*s %zu more processes",
-		    PANE_PROCS_PID_W, "+", n - (size_t)shown);
+		draw_textf(d, y, r->x, r->w, DRAW_DIM, "%*s %zu more processes", PANE_PROCS_PID_W,
+		           "+", n - (size_t)shown);
 }

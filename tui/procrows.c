@@ -7,18 +7,17 @@
 #include "procrows.h"
 
 struct procrows {
-	struct procrow *rows;		/* tree order */
+	struct procrow *rows; /* tree order */
 	size_t n;
-	struct procrow *by_pid;		/* the same rows sorted by PID */
-	uint64_t t_ms;			/* the sample the rows come from */
+	struct procrow *by_pid; /* the same rows sorted by PID */
+	uint64_t t_ms;          /* the sample the rows come from */
 	pid_t root;
 	bool have_sample;
 	uint64_t tree_cpu_ticks;
 	double tree_cpu_percent;
 };
 
-struct procrows *
-procrows_new(void)
+struct procrows *procrows_new(void)
 {
 	struct procrows *pr = calloc(1, sizeof *pr);
 
@@ -27,8 +26,7 @@ procrows_new(void)
 	return pr;
 }
 
-void
-procrows_free(struct procrows *pr)
+void procrows_free(struct procrows *pr)
 {
 	if (pr == NULL)
 		return;
@@ -37,8 +35,7 @@ procrows_free(struct procrows *pr)
 	free(pr);
 }
 
-void
-procrows_clear(struct procrows *pr)
+void procrows_clear(struct procrows *pr)
 {
 	free(pr->rows);
 	free(pr->by_pid);
@@ -49,26 +46,22 @@ procrows_clear(struct procrows *pr)
 	pr->tree_cpu_percent = -1;
 }
 
-size_t
-procrows_count(const struct procrows *pr)
+size_t procrows_count(const struct procrows *pr)
 {
 	return pr->n;
 }
 
-const struct procrow *
-procrows_get(const struct procrows *pr, size_t i)
+const struct procrow *procrows_get(const struct procrows *pr, size_t i)
 {
 	return i < pr->n ? &pr->rows[i] : NULL;
 }
 
-double
-procrows_tree_cpu_percent(const struct procrows *pr)
+double procrows_tree_cpu_percent(const struct procrows *pr)
 {
 	return pr->tree_cpu_percent;
 }
 
-static int
-procrows_cmp_pid(const void *a, const void *b)
+static int procrows_cmp_pid(const void *a, const void *b)
 {
 	const struct procrow *ra = a, *rb = b;
 
@@ -79,11 +72,10 @@ procrows_cmp_pid(const void *a, const void *b)
 struct procrows_key {
 	pid_t ppid;
 	pid_t pid;
-	size_t idx;		/* into the sample's procs */
+	size_t idx; /* into the sample's procs */
 };
 
-static int
-procrows_cmp_parent(const void *a, const void *b)
+static int procrows_cmp_parent(const void *a, const void *b)
 {
 	const struct procrows_key *ka = a, *kb = b;
 
@@ -92,8 +84,7 @@ procrows_cmp_parent(const void *a, const void *b)
 	return (ka->pid > kb->pid) - (ka->pid < kb->pid);
 }
 
-static int
-procrows_cmp_key_pid(const void *a, const void *b)
+static int procrows_cmp_key_pid(const void *a, const void *b)
 {
 	const struct procrows_key *ka = a, *kb = b;
 
@@ -101,8 +92,7 @@ procrows_cmp_key_pid(const void *a, const void *b)
 }
 
 /* The first index of keys (sorted by parent) whose ppid is ppid, or n. */
-static size_t
-procrows_first_child(const struct procrows_key *keys, size_t n, pid_t ppid)
+static size_t procrows_first_child(const struct procrows_key *keys, size_t n, pid_t ppid)
 {
 	size_t lo = 0, hi = n;
 
@@ -117,9 +107,8 @@ procrows_first_child(const struct procrows_key *keys, size_t n, pid_t ppid)
 	return lo;
 }
 
-static void
-procrows_fill(struct procrow *row, const struct proc_sample *p, int depth,
-	      bool threads_known)
+static void procrows_fill(struct procrow *row, const struct proc_sample *p, int depth,
+                          bool threads_known)
 {
 	memset(row, 0, sizeof *row);
 	row->pid = p->pid;
@@ -143,18 +132,16 @@ procrows_fill(struct procrow *row, const struct proc_sample *p, int depth,
 }
 
 /* CPU% of one core for ticks used over dt_ms, or -1 when not computable. */
-static double
-procrows_percent(uint64_t ticks_now, uint64_t ticks_before, uint64_t dt_ms,
-		 long ticks_per_s)
+static double procrows_percent(uint64_t ticks_now, uint64_t ticks_before, uint64_t dt_ms,
+                               long ticks_per_s)
 {
 	if (dt_ms == 0 || ticks_per_s <= 0 || ticks_now < ticks_before)
 		return -1;
 	return (double)(ticks_now - ticks_before) * 1000.0 * 100.0 /
-	    ((double)ticks_per_s * (double)dt_ms);
+	       ((double)ticks_per_s * (double)dt_ms);
 }
 
-int
-procrows_update(struct procrows *pr, const struct tree_sample *ts)
+int procrows_update(struct procrows *pr, const struct tree_sample *ts)
 {
 	struct procrows_key *by_parent, *pids;
 	struct procrow *rows, *by_pid;
@@ -175,8 +162,8 @@ procrows_update(struct procrows *pr, const struct tree_sample *ts)
 	stack = calloc(alloc_n, sizeof *stack);
 	depth = calloc(alloc_n, sizeof *depth);
 	placed = calloc(alloc_n, sizeof *placed);
-	if (rows == NULL || by_pid == NULL || by_parent == NULL ||
-	    pids == NULL || stack == NULL || depth == NULL || placed == NULL) {
+	if (rows == NULL || by_pid == NULL || by_parent == NULL || pids == NULL || stack == NULL ||
+	    depth == NULL || placed == NULL) {
 		free(rows);
 		free(by_pid);
 		free(by_parent);
@@ -210,8 +197,7 @@ procrows_update(struct procrows *pr, const struct tree_sample *ts)
 		if (root_pass && ts->procs[start].pid != ts->root)
 			continue;
 		if (!root_pass && want.pid != ts->procs[start].pid &&
-		    bsearch(&want, pids, n, sizeof *pids,
-		    procrows_cmp_key_pid) != NULL)
+		    bsearch(&want, pids, n, sizeof *pids, procrows_cmp_key_pid) != NULL)
 			continue;
 		stack[top++] = start;
 		placed[start] = true;
@@ -220,13 +206,12 @@ procrows_update(struct procrows *pr, const struct tree_sample *ts)
 			size_t cur = stack[--top], first, last;
 
 			procrows_fill(&rows[out++], &ts->procs[cur], depth[cur],
-			    ts->threads_scanned);
+			              ts->threads_scanned);
 			/* Children pushed in reverse PID order so that the
 			 * lowest PID is shown first. */
-			first = procrows_first_child(by_parent, n,
-			    ts->procs[cur].pid);
-			for (last = first; last < n &&
-			    by_parent[last].ppid == ts->procs[cur].pid; last++)
+			first = procrows_first_child(by_parent, n, ts->procs[cur].pid);
+			for (last = first; last < n && by_parent[last].ppid == ts->procs[cur].pid;
+			     last++)
 				;
 			for (size_t j = last; j-- > first;) {
 				size_t child = by_parent[j].idx;
@@ -242,8 +227,7 @@ procrows_update(struct procrows *pr, const struct tree_sample *ts)
 	/* Whatever no root reached (only a PID cycle) goes at depth 0. */
 	for (size_t i = 0; i < n; i++)
 		if (!placed[i])
-			procrows_fill(&rows[out++], &ts->procs[i], 0,
-			    ts->threads_scanned);
+			procrows_fill(&rows[out++], &ts->procs[i], 0, ts->threads_scanned);
 
 	/* Mark and sweep: a row seen before (same PID and start time) gets its
 	 * CPU% from the previous ticks; rows not seen again are dropped with
@@ -255,17 +239,17 @@ procrows_update(struct procrows *pr, const struct tree_sample *ts)
 
 		if (pr->by_pid != NULL)
 			old = bsearch(&key, pr->by_pid, pr->n, sizeof *pr->by_pid,
-			    procrows_cmp_pid);
+			              procrows_cmp_pid);
 		if (old != NULL && old->start_ticks == rows[i].start_ticks)
-			rows[i].cpu_percent = procrows_percent(rows[i].cpu_ticks,
-			    old->cpu_ticks, dt_ms, ts->ticks_per_s);
+			rows[i].cpu_percent = procrows_percent(rows[i].cpu_ticks, old->cpu_ticks,
+			                                       dt_ms, ts->ticks_per_s);
 	}
 	memcpy(by_pid, rows, out * sizeof *rows);
 	qsort(by_pid, out, sizeof *by_pid, procrows_cmp_pid);
 
 	if (pr->have_sample && pr->root == ts->root)
-		pr->tree_cpu_percent = procrows_percent(ts->cpu_ticks,
-		    pr->tree_cpu_ticks, dt_ms, ts->ticks_per_s);
+		pr->tree_cpu_percent =
+			procrows_percent(ts->cpu_ticks, pr->tree_cpu_ticks, dt_ms, ts->ticks_per_s);
 	else
 		pr->tree_cpu_percent = -1;
 	free(pr->rows);

@@ -18,17 +18,17 @@ struct procrow {
 	pid_t pid;
 	pid_t ppid;
 	uint64_t start_ticks;
-	int depth;			/* 0 for the root, 1 for its children... */
+	int depth; /* 0 for the root, 1 for its children... */
 	char state;
-	char comm[SAMPLE_COMM_LEN];	/* raw: escape before showing */
+	char comm[SAMPLE_COMM_LEN]; /* raw: escape before showing */
 	int threads;
-	bool threads_known;		/* futex_threads and wchan are valid */
+	bool threads_known; /* futex_threads and wchan are valid */
 	int futex_threads;
 	bool all_futex;
-	char wchan[SAMPLE_WCHAN_LEN];	/* raw */
+	char wchan[SAMPLE_WCHAN_LEN]; /* raw */
 	uint64_t rss_bytes;
 	uint64_t cpu_ticks;
-	double cpu_percent;		/* of one core; < 0: not known yet */
+	double cpu_percent; /* of one core; < 0: not known yet */
 };
 
 struct procrows;

@@ -18,7 +18,7 @@
 #include "screen.h"
 
 enum {
-	SCREEN_ESCDELAY_MS = 50,	/* Esc alone vs. an arrow key's first byte */
+	SCREEN_ESCDELAY_MS = 50, /* Esc alone vs. an arrow key's first byte */
 };
 
 static const int screen_fatal_signals[] = {
@@ -28,15 +28,14 @@ static const int screen_fatal_signals[] = {
 
 struct screen {
 	SCREEN *sp;
-	bool ended;			/* endwin() done */
+	bool ended; /* endwin() done */
 	struct sigaction old[SCREEN_N_FATAL];
 };
 
 /* The live screen, NULL when none: the TUI's one piece of static state. */
 static struct screen *screen_live;
 
-void
-screen_emergency_restore(void)
+void screen_emergency_restore(void)
 {
 	struct screen *s = screen_live;
 
@@ -46,8 +45,7 @@ screen_emergency_restore(void)
 	endwin();
 }
 
-static void
-screen_atexit(void)
+static void screen_atexit(void)
 {
 	screen_emergency_restore();
 }
@@ -55,8 +53,7 @@ screen_atexit(void)
 /* Restores the terminal, puts back the handler that was there before us and
  * raises the signal again, so a crash still dumps core (or reaches the
  * caller's own handler) with the terminal usable. */
-static void
-screen_fatal(int sig)
+static void screen_fatal(int sig)
 {
 	struct screen *s = screen_live;
 
@@ -77,19 +74,15 @@ static const struct {
 	const char *seq;
 	int key;
 } screen_alt_keys[] = {
-	{ "\033[A", KEY_UP }, { "\033[B", KEY_DOWN },
-	{ "\033OA", KEY_UP }, { "\033OB", KEY_DOWN },
-	{ "\033[H", KEY_HOME }, { "\033[F", KEY_END },
-	{ "\033OH", KEY_HOME }, { "\033OF", KEY_END },
-	{ "\033[1~", KEY_HOME }, { "\033[4~", KEY_END },
-	{ "\033[7~", KEY_HOME }, { "\033[8~", KEY_END },
-	{ "\033[5~", KEY_PPAGE }, { "\033[6~", KEY_NPAGE },
-	{ "\033OP", KEY_F(1) }, { "\033[11~", KEY_F(1) },
-	{ "\033[20~", KEY_F(9) }, { "\033[21~", KEY_F(10) },
+	{ "\033[A", KEY_UP },     { "\033[B", KEY_DOWN },   { "\033OA", KEY_UP },
+	{ "\033OB", KEY_DOWN },   { "\033[H", KEY_HOME },   { "\033[F", KEY_END },
+	{ "\033OH", KEY_HOME },   { "\033OF", KEY_END },    { "\033[1~", KEY_HOME },
+	{ "\033[4~", KEY_END },   { "\033[7~", KEY_HOME },  { "\033[8~", KEY_END },
+	{ "\033[5~", KEY_PPAGE }, { "\033[6~", KEY_NPAGE }, { "\033OP", KEY_F(1) },
+	{ "\033[11~", KEY_F(1) }, { "\033[20~", KEY_F(9) }, { "\033[21~", KEY_F(10) },
 };
 
-static void
-screen_colors(struct draw *d)
+static void screen_colors(struct draw *d)
 {
 	const char *no_color = getenv("NO_COLOR");
 	enum { P_TITLE = 1, P_OK, P_WARN, P_CRIT, P_HEADER, P_KEY, P_RUNNING };
@@ -123,8 +116,7 @@ screen_colors(struct draw *d)
 /* Ctrl-S (XOFF) would stop the terminal's output, and the next refresh
  * would then block the whole loop, watchdog included: turn software flow
  * control off so that Ctrl-S and Ctrl-Q are plain (ignored) keys. */
-static void
-screen_no_flow_control(void)
+static void screen_no_flow_control(void)
 {
 	struct termios tio;
 
@@ -132,11 +124,10 @@ screen_no_flow_control(void)
 		return;
 	tio.c_iflag &= ~(tcflag_t)(IXON | IXOFF);
 	if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0)
-		def_prog_mode();	/* curses restores this mode after a stop */
+		def_prog_mode(); /* curses restores this mode after a stop */
 }
 
-struct screen *
-screen_open(struct draw *d, char *err, size_t errlen)
+struct screen *screen_open(struct draw *d, char *err, size_t errlen)
 {
 	struct screen *s;
 	const char *term = getenv("TERM");
@@ -159,8 +150,8 @@ screen_open(struct draw *d, char *err, size_t errlen)
 	}
 	/* Probe first: newterm on an unknown terminal may print to stderr. */
 	if (setupterm(term, STDOUT_FILENO, &errret) != OK) {
-		snprintf(err, errlen, "TERM=%s: %s", term, errret == 0 ?
-		    "unknown terminal type" : "no terminfo database");
+		snprintf(err, errlen, "TERM=%s: %s", term,
+		         errret == 0 ? "unknown terminal type" : "no terminfo database");
 		return NULL;
 	}
 	if (tigetstr("cup") == NULL || tigetstr("cup") == (char *)-1) {
@@ -189,14 +180,14 @@ screen_open(struct draw *d, char *err, size_t errlen)
 		return NULL;
 	}
 	set_term(s->sp);
-	cbreak();		/* Ctrl-C still signals the loop */
+	cbreak(); /* Ctrl-C still signals the loop */
 	screen_no_flow_control();
 	noecho();
 	nonl();
 	intrflush(stdscr, FALSE);
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
-	leaveok(stdscr, TRUE);	/* no cursor moves just to park it */
+	leaveok(stdscr, TRUE); /* no cursor moves just to park it */
 	set_escdelay(SCREEN_ESCDELAY_MS);
 	for (size_t i = 0; i < sizeof screen_alt_keys / sizeof screen_alt_keys[0]; i++)
 		if (key_defined(screen_alt_keys[i].seq) == 0)
@@ -218,8 +209,7 @@ screen_open(struct draw *d, char *err, size_t errlen)
 	return s;
 }
 
-void
-screen_close(struct screen *s)
+void screen_close(struct screen *s)
 {
 	if (s == NULL)
 		return;
@@ -234,27 +224,23 @@ screen_close(struct screen *s)
 	free(s);
 }
 
-void
-screen_resize(struct screen *s)
+void screen_resize(struct screen *s)
 {
 	struct winsize ws;
 
 	(void)s;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
-	    ws.ws_col > 0)
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
 		resize_term(ws.ws_row, ws.ws_col);
 	clearok(curscr, TRUE);
 }
 
-void
-screen_repaint(struct screen *s)
+void screen_repaint(struct screen *s)
 {
 	(void)s;
 	clearok(curscr, TRUE);
 }
 
-bool
-screen_writable(const struct screen *s)
+bool screen_writable(const struct screen *s)
 {
 	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
 
@@ -262,5 +248,5 @@ screen_writable(const struct screen *s)
 	/* Linux reports POLLOUT on a tty only while fewer than 256 bytes wait
 	 * to be read, so a frame (a few KiB) then fits without blocking. */
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) != 0 &&
-	    (p.revents & (POLLERR | POLLHUP | POLLNVAL)) == 0;
+	       (p.revents & (POLLERR | POLLHUP | POLLNVAL)) == 0;
 }

@@ -18,14 +18,13 @@ struct tui {
 	struct screen *screen;
 	struct draw draw;
 	struct view view;
-	struct procrows **rows;		/* per pair index, NULL until needed */
+	struct procrows **rows; /* per pair index, NULL until needed */
 	int n_rows;
-	uint64_t drawn_signature;	/* of the model as last drawn */
-	bool dirty;			/* a key, resize or flash: draw anyway */
+	uint64_t drawn_signature; /* of the model as last drawn */
+	bool dirty;               /* a key, resize or flash: draw anyway */
 };
 
-struct tui *
-tui_new(char *err, size_t errlen)
+struct tui *tui_new(char *err, size_t errlen)
 {
 	struct tui *t = calloc(1, sizeof *t);
 
@@ -43,8 +42,7 @@ tui_new(char *err, size_t errlen)
 	return t;
 }
 
-void
-tui_free(struct tui *t)
+void tui_free(struct tui *t)
 {
 	if (t == NULL)
 		return;
@@ -55,22 +53,19 @@ tui_free(struct tui *t)
 	free(t);
 }
 
-void
-tui_emergency_restore(void)
+void tui_emergency_restore(void)
 {
 	screen_emergency_restore();
 }
 
-int
-tui_input_fd(const struct tui *t)
+int tui_input_fd(const struct tui *t)
 {
 	(void)t;
 	return STDIN_FILENO;
 }
 
-enum tui_result
-tui_handle_input(struct tui *t, const struct model *m,
-		 const struct model_actions *actions)
+enum tui_result tui_handle_input(struct tui *t, const struct model *m,
+                                 const struct model_actions *actions)
 {
 	int ch;
 
@@ -95,15 +90,13 @@ tui_handle_input(struct tui *t, const struct model *m,
 	return TUI_CONTINUE;
 }
 
-void
-tui_resize(struct tui *t)
+void tui_resize(struct tui *t)
 {
 	screen_resize(t->screen);
 	t->dirty = true;
 }
 
-void
-tui_flash(struct tui *t, const char *msg, uint64_t now_ms)
+void tui_flash(struct tui *t, const char *msg, uint64_t now_ms)
 {
 	view_flash(&t->view, msg, now_ms);
 	t->dirty = true;
@@ -112,12 +105,10 @@ tui_flash(struct tui *t, const char *msg, uint64_t now_ms)
 /* Keeps one procrows per pair, fed with every tree in the model, so CPU%
  * is known as soon as a pair is selected. Out of memory only costs the
  * Processes pane its rows. */
-static void
-tui_rows_update(struct tui *t, const struct model *m)
+static void tui_rows_update(struct tui *t, const struct model *m)
 {
 	if (m->n_pairs > t->n_rows) {
-		struct procrows **grown = realloc(t->rows,
-		    (size_t)m->n_pairs * sizeof *grown);
+		struct procrows **grown = realloc(t->rows, (size_t)m->n_pairs * sizeof *grown);
 
 		if (grown == NULL)
 			return;
@@ -142,8 +133,7 @@ tui_rows_update(struct tui *t, const struct model *m)
 	}
 }
 
-static uint64_t
-tui_hash(uint64_t h, const void *p, size_t n)
+static uint64_t tui_hash(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
 
@@ -155,12 +145,11 @@ tui_hash(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-#define TUI_HASH(h, v) tui_hash((h), &(v), sizeof (v))
+#define TUI_HASH(h, v) tui_hash((h), &(v), sizeof(v))
 
 /* What the screen shows of m, folded into one number: a frame is drawn
  * only when it changes (or the TUI itself is dirty). */
-static uint64_t
-tui_signature(const struct model *m, const struct view *v)
+static uint64_t tui_signature(const struct model *m, const struct view *v)
 {
 	/* Times are shown to the second: a loop that wakes often (a chatty
 	 * child's output) does not redraw more than once a second for them. */
@@ -205,8 +194,7 @@ tui_signature(const struct model *m, const struct view *v)
 	return h;
 }
 
-void
-tui_render(struct tui *t, const struct model *m)
+void tui_render(struct tui *t, const struct model *m)
 {
 	struct layout l;
 	struct view *v = &t->view;
@@ -222,7 +210,7 @@ tui_render(struct tui *t, const struct model *m)
 	if (!t->dirty && sig == t->drawn_signature)
 		return;
 	if (!screen_writable(t->screen))
-		return;		/* drawn at a later call, once it drains */
+		return; /* drawn at a later call, once it drains */
 	t->dirty = false;
 	t->drawn_signature = sig;
 
@@ -238,7 +226,7 @@ tui_render(struct tui *t, const struct model *m)
 		pane_pairs_draw(&t->draw, &l.pairs, m, v);
 		sel = v->selected;
 		pane_procs_draw(&t->draw, &l.procs, m, sel,
-		    sel >= 0 && sel < t->n_rows ? t->rows[sel] : NULL);
+		                sel >= 0 && sel < t->n_rows ? t->rows[sel] : NULL);
 		pane_alerts_draw(&t->draw, &l.alerts, m);
 		pane_frame_footer(&t->draw, &l.footer, m, v);
 	}

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../runner/model.h"
+#include "../core/model.h"
 
 struct tui;
 
@@ -63,7 +63,7 @@ int tui_input_fd(const struct tui *t);
  * ACTION_QUIT_LEAVE, running pair) when a pair runs, or immediately on q when
  * m->run_over; TUI_CONTINUE otherwise. ACTION_ACK is called with pair -1. */
 enum tui_result tui_handle_input(struct tui *t, const struct model *m,
-				 const struct model_actions *actions);
+                                 const struct model_actions *actions);
 
 /* Takes the terminal's new size (TIOCGWINSZ) after a SIGWINCH and redraws
  * everything at the next tui_render. */
@@ -83,5 +83,10 @@ void tui_render(struct tui *t, const struct model *m);
 /* Shows msg (escaped; copied) in the footer for about 5 s from now_ms (the
  * model's monotonic clock). */
 void tui_flash(struct tui *t, const char *msg, uint64_t now_ms);
+
+/* The dashboard as the runner's front end (struct model_view): tui_new,
+ * tui_free, tui_input_fd, tui_handle_input, tui_resize, tui_render and
+ * tui_flash behind one table, which main.c hands to the run. */
+const struct model_view *tui_view(void);
 
 #endif

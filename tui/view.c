@@ -5,8 +5,7 @@
 
 #include "view.h"
 
-void
-view_init(struct view *v)
+void view_init(struct view *v)
 {
 	memset(v, 0, sizeof *v);
 	v->selected = -1;
@@ -15,8 +14,7 @@ view_init(struct view *v)
 	v->dialog_pair = -1;
 }
 
-static int
-view_clamp(int i, int n)
+static int view_clamp(int i, int n)
 {
 	if (n <= 0)
 		return -1;
@@ -27,8 +25,7 @@ view_clamp(int i, int n)
 	return i;
 }
 
-bool
-view_sync(struct view *v, const struct model *m)
+bool view_sync(struct view *v, const struct model *m)
 {
 	int before = v->selected;
 
@@ -38,8 +35,7 @@ view_sync(struct view *v, const struct model *m)
 	return v->selected != before;
 }
 
-bool
-view_move(struct view *v, const struct model *m, int delta)
+bool view_move(struct view *v, const struct model *m, int delta)
 {
 	int target;
 
@@ -49,8 +45,7 @@ view_move(struct view *v, const struct model *m, int delta)
 	return view_select(v, m, target);
 }
 
-bool
-view_select(struct view *v, const struct model *m, int index)
+bool view_select(struct view *v, const struct model *m, int index)
 {
 	int before = v->selected;
 
@@ -59,15 +54,13 @@ view_select(struct view *v, const struct model *m, int index)
 	return v->selected != before;
 }
 
-void
-view_follow(struct view *v, const struct model *m)
+void view_follow(struct view *v, const struct model *m)
 {
 	v->follow = true;
 	view_sync(v, m);
 }
 
-void
-view_scroll(struct view *v, int n_pairs, int visible_rows)
+void view_scroll(struct view *v, int n_pairs, int visible_rows)
 {
 	if (visible_rows < 1)
 		visible_rows = 1;
@@ -85,15 +78,13 @@ view_scroll(struct view *v, int n_pairs, int visible_rows)
 		v->pairs_top = 0;
 }
 
-void
-view_flash(struct view *v, const char *msg, uint64_t now_ms)
+void view_flash(struct view *v, const char *msg, uint64_t now_ms)
 {
 	snprintf(v->flash, sizeof v->flash, "%s", msg);
 	v->flash_until_ms = now_ms + VIEW_FLASH_MS;
 }
 
-bool
-view_flash_expire(struct view *v, uint64_t now_ms)
+bool view_flash_expire(struct view *v, uint64_t now_ms)
 {
 	if (v->flash[0] == '\0' || now_ms < v->flash_until_ms)
 		return false;
@@ -101,8 +92,7 @@ view_flash_expire(struct view *v, uint64_t now_ms)
 	return true;
 }
 
-const char *
-view_state_name(enum pair_state s)
+const char *view_state_name(enum pair_state s)
 {
 	switch (s) {
 	case PAIR_PENDING:
@@ -127,15 +117,12 @@ view_state_name(enum pair_state s)
 	return "?";
 }
 
-bool
-view_state_live(enum pair_state s)
+bool view_state_live(enum pair_state s)
 {
 	return s == PAIR_RUNNING || s == PAIR_STOPPING;
 }
 
-bool
-view_state_ended(enum pair_state s)
+bool view_state_ended(enum pair_state s)
 {
-	return s == PAIR_DONE || s == PAIR_FAILED || s == PAIR_KILLED ||
-	    s == PAIR_SKIPPED;
+	return s == PAIR_DONE || s == PAIR_FAILED || s == PAIR_KILLED || s == PAIR_SKIPPED;
 }

@@ -7,15 +7,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../runner/model.h"
+#include "../core/model.h"
 
 enum view_dialog {
 	VIEW_DIALOG_NONE,
 	VIEW_DIALOG_KILL,
 	VIEW_DIALOG_RESTART,
 	VIEW_DIALOG_SKIP,
-	VIEW_DIALOG_QUIT_RUNNING,	/* y stop it, n leave it, Esc stay */
-	VIEW_DIALOG_QUIT_IDLE,		/* no pair runs: y quit, n stay */
+	VIEW_DIALOG_QUIT_RUNNING, /* y stop it, n leave it, Esc stay */
+	VIEW_DIALOG_QUIT_IDLE,    /* no pair runs: y quit, n stay */
 	VIEW_DIALOG_HELP,
 };
 
@@ -25,13 +25,13 @@ enum {
 };
 
 struct view {
-	int selected;			/* pair index, -1 when there is none */
-	bool follow;			/* the selection follows model->running */
-	int pairs_top;			/* first pair shown in the Pairs pane */
-	int page_rows;			/* pair rows shown, for PgUp/PgDn */
+	int selected;  /* pair index, -1 when there is none */
+	bool follow;   /* the selection follows model->running */
+	int pairs_top; /* first pair shown in the Pairs pane */
+	int page_rows; /* pair rows shown, for PgUp/PgDn */
 	enum view_dialog dialog;
-	int dialog_pair;		/* the pair the dialog is about */
-	char flash[VIEW_FLASH_LEN];	/* raw; "" when none */
+	int dialog_pair;            /* the pair the dialog is about */
+	char flash[VIEW_FLASH_LEN]; /* raw; "" when none */
 	uint64_t flash_until_ms;
 };
 

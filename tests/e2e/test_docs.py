@@ -62,9 +62,9 @@ def _word(word, text):
 
 
 def _plan_keys():
-    """Every key the plan parser accepts: its table in runner/plan_keys.c,
+    """Every key the plan parser accepts: its table in plan/plan_keys.c,
     and every key `check` prints for a plan that sets them all."""
-    source = (ROOT / "runner" / "plan_keys.c").read_text()
+    source = (ROOT / "plan" / "plan_keys.c").read_text()
     table = set(re.findall(r'\[PLAN_KEY_[A-Z_]+\]\s*=\s*\{\s*"([a-z_]+)"', source))
     p = subprocess.run([MW, "check", str(ROOT / "tests/fixtures/plans/full.ini")],
                        capture_output=True, text=True, timeout=30)

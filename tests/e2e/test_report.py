@@ -25,7 +25,7 @@ def _skip_unless_wired(name):
     missing = _missing()
     if missing:
         print(f"SKIP {name}: `mergewatch --help` does not mention {missing} yet "
-              "(report/ and runner/metrics.c are not wired into main.c)", flush=True)
+              "(report/ and logdir/metrics.c are not wired into main.c)", flush=True)
         return True
     return False
 

@@ -16,8 +16,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *raw, *dumped;
 	json_t *str, *back, *plain;
@@ -40,8 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	back = json_loads(dumped, JSON_DECODE_ANY, &jerr);
 	if (back == NULL) {
-		fprintf(stderr, "jsonstr_new gave invalid JSON %s: %s\n", dumped,
-		    jerr.text);
+		fprintf(stderr, "jsonstr_new gave invalid JSON %s: %s\n", dumped, jerr.text);
 		abort();
 	}
 	if (!json_is_string(back) || !json_equal(back, str))

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* The totals percentages are shown against in plan_print's comments. */
-#define FUZZ_MEM_TOTAL  (16ULL << 30)
+#define FUZZ_MEM_TOTAL (16ULL << 30)
 #define FUZZ_SWAP_TOTAL (2ULL << 30)
 
 struct memfile {
@@ -42,22 +42,19 @@ static int skip_known;
  * than 17 decimals is printed cut to 17; a long value keeps a trailing
  * '\r', '\v' or '\f' that is printed before the newline and stripped on
  * reading. */
-static bool
-known_finding(const char *printed)
+static bool known_finding(const char *printed)
 {
 	if (strstr(printed, "= ;") != NULL || strstr(printed, "\r\n") != NULL ||
 	    strstr(printed, "\v\n") != NULL || strstr(printed, "\f\n") != NULL)
 		return true;
-	for (const char *dot = strchr(printed, '.'); dot != NULL;
-	    dot = strchr(dot + 1, '.')) {
+	for (const char *dot = strchr(printed, '.'); dot != NULL; dot = strchr(dot + 1, '.')) {
 		if (strspn(dot + 1, "0123456789") == 17)
 			return true;
 	}
 	return false;
 }
 
-static void
-memfile_open(struct memfile *m, const char *name)
+static void memfile_open(struct memfile *m, const char *name)
 {
 	m->fd = memfd_create(name, MFD_CLOEXEC);
 	if (m->fd == -1) {
@@ -68,8 +65,7 @@ memfile_open(struct memfile *m, const char *name)
 }
 
 /* Replaces the file's content with data. */
-static void
-memfile_set(struct memfile *m, const void *data, size_t size)
+static void memfile_set(struct memfile *m, const void *data, size_t size)
 {
 	const char *p = data;
 	ssize_t n;
@@ -79,15 +75,14 @@ memfile_set(struct memfile *m, const void *data, size_t size)
 	for (off_t off = 0; size > 0; off += n, p += n, size -= (size_t)n) {
 		n = pwrite(m->fd, p, size, off);
 		if (n == -1 && errno == EINTR)
-			n = 0;  /* again, from the same place */
+			n = 0; /* again, from the same place */
 		else if (n <= 0)
 			abort();
 	}
 }
 
 /* plan_print into a new string; the caller frees it. */
-static char *
-print_plan(const struct plan *plan, size_t *len)
+static char *print_plan(const struct plan *plan, size_t *len)
 {
 	char *text = NULL;
 	FILE *out = open_memstream(&text, len);
@@ -104,14 +99,13 @@ print_plan(const struct plan *plan, size_t *len)
  * stacked repetition operators ("[0-9]+++++..."), and plan_load compiles
  * progress_regex. With FUZZ_SKIP_KNOWN=1, inputs holding two repetition
  * operators in a row are not loaded. */
-static bool
-known_regex_blowup(const uint8_t *data, size_t size)
+static bool known_regex_blowup(const uint8_t *data, size_t size)
 {
 	static const char repeat[] = "+*?}";
 
 	for (size_t i = 1; i < size; i++) {
-		if (data[i - 1] != '\0' && data[i] != '\0' &&
-		    strchr(repeat, data[i - 1]) != NULL && strchr(repeat, data[i]) != NULL)
+		if (data[i - 1] != '\0' && data[i] != '\0' && strchr(repeat, data[i - 1]) != NULL &&
+		    strchr(repeat, data[i]) != NULL)
 			return true;
 		if (data[i - 1] == ')' && data[i] == '{')
 			return true;
@@ -119,8 +113,7 @@ known_regex_blowup(const uint8_t *data, size_t size)
 	return false;
 }
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *no = getenv("FUZZ_PLAN_NO_ROUND_TRIP");
 	const char *known = getenv("FUZZ_SKIP_KNOWN");
@@ -136,8 +129,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct plan_error err;
 	struct plan *plan, *again;
@@ -164,8 +156,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memfile_set(&printed_file, first, first_len);
 	again = plan_load(printed_file.path, &err);
 	if (again == NULL) {
-		fprintf(stderr, "the printed plan does not load: %s\n--- printed:\n%s",
-		    err.msg, first);
+		fprintf(stderr, "the printed plan does not load: %s\n--- printed:\n%s", err.msg,
+		        first);
 		abort();
 	}
 	/* The first line names the file, which differs. */
@@ -176,8 +168,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	second = print_plan(again, &second_len);
 	plan_free(again);
 	if (first_len != second_len || memcmp(first, second, first_len) != 0) {
-		fprintf(stderr, "the printed plan prints differently once loaded\n"
-		    "--- first:\n%s--- second:\n%s", first, second);
+		fprintf(stderr,
+		        "the printed plan prints differently once loaded\n"
+		        "--- first:\n%s--- second:\n%s",
+		        first, second);
 		abort();
 	}
 	free(first);

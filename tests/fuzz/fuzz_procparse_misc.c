@@ -14,8 +14,7 @@ struct children_seen {
 	int calls;
 };
 
-static void
-on_child(pid_t pid, void *ctx)
+static void on_child(pid_t pid, void *ctx)
 {
 	struct children_seen *seen = ctx;
 
@@ -25,8 +24,7 @@ on_child(pid_t pid, void *ctx)
 	seen->calls++;
 }
 
-static void
-fuzz_wchan(const char *buf, size_t len, size_t outlen)
+static void fuzz_wchan(const char *buf, size_t len, size_t outlen)
 {
 	/* An exact-size output buffer: a write one past outlen is caught. */
 	char *out = malloc(outlen);
@@ -42,16 +40,15 @@ fuzz_wchan(const char *buf, size_t len, size_t outlen)
 	 * off: a cut may fall after a newline inside the content), and "0"
 	 * means none. */
 	if (n > 0 && (out[0] == '\n' || out[0] == ' ' ||
-	    (n < outlen - 1 && (out[n - 1] == '\n' || out[n - 1] == ' '))))
+	              (n < outlen - 1 && (out[n - 1] == '\n' || out[n - 1] == ' '))))
 		abort();
 	if (strcmp(out, "0") == 0 && outlen > len)
-		abort();  /* not a truncation of a longer channel */
+		abort(); /* not a truncation of a longer channel */
 	(void)procparse_wchan_is_futex(out);
 	free(out);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf;
 	size_t len;
@@ -74,9 +71,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 2:
 		if (procparse_meminfo(buf, len, &sys) == 0 &&
-		    (sys.mem_total_bytes % 1024 != 0 ||
-		    sys.mem_available_bytes % 1024 != 0))
-			abort();  /* meminfo counts in kB */
+		    (sys.mem_total_bytes % 1024 != 0 || sys.mem_available_bytes % 1024 != 0))
+			abort(); /* meminfo counts in kB */
 		break;
 	case 3:
 		if (procparse_psi(buf, len, &some, &full) == 0 &&
@@ -92,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc >= 0 && rc != seen.calls)
 			abort();
 		if (rc < 0 && seen.calls != 0)
-			abort();  /* garbage must call fn for nothing */
+			abort(); /* garbage must call fn for nothing */
 		if (procparse_children(buf, len, NULL, NULL) != rc)
 			abort();
 		break;

@@ -14,8 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The name as the header defines it: the bytes between the first " (" and
  * the LAST ')', truncated to fit. */
-static void
-expected_comm(const char *buf, size_t len, char *out, size_t outlen)
+static void expected_comm(const char *buf, size_t len, char *out, size_t outlen)
 {
 	const char *open = memchr(buf, '(', len), *close = NULL;
 	size_t n;
@@ -38,8 +37,7 @@ expected_comm(const char *buf, size_t len, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
 	struct stat_fields f;

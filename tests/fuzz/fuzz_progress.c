@@ -15,18 +15,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static const char *const patterns[] = {
-	NULL,                                   /* the default */
+	NULL, /* the default */
 	"rows ([0-9]+) of ([0-9]+)",
-	"([0-9]*)/([0-9]*)",                    /* groups may match empty */
-	"(done=([0-9]+))? total=([0-9]+)",      /* group 1 may be absent */
-	"([^ ]+) of ([^ ]+)",                   /* groups may hold anything */
+	"([0-9]*)/([0-9]*)",               /* groups may match empty */
+	"(done=([0-9]+))? total=([0-9]+)", /* group 1 may be absent */
+	"([^ ]+) of ([^ ]+)",              /* groups may hold anything */
 };
 enum { N_PATTERNS = sizeof patterns / sizeof patterns[0] };
 
 static struct progress *matchers[N_PATTERNS];
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char err[256];
 
@@ -34,8 +33,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	for (size_t i = 0; i < N_PATTERNS; i++) {
 		/* A path that does not exist: only the matcher is used. */
-		matchers[i] = progress_new("/nonexistent/mergewatch-fuzz.log",
-		    patterns[i], err, sizeof err);
+		matchers[i] = progress_new("/nonexistent/mergewatch-fuzz.log", patterns[i], err,
+		                           sizeof err);
 		if (matchers[i] == NULL) {
 			fprintf(stderr, "progress_new: %s\n", err);
 			abort();
@@ -48,11 +47,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
  * "PROGRESS", one or more spaces, digits, '/', digits. Returns 1 with the
  * numbers, 0 for no such text, -1 when a number has more than 19 digits
  * (it may not fit in 64 bits: either answer is right). */
-static int
-expect_default(const char *line, uint64_t *done, uint64_t *total)
+static int expect_default(const char *line, uint64_t *done, uint64_t *total)
 {
-	for (const char *p = strstr(line, "PROGRESS"); p != NULL;
-	    p = strstr(p + 1, "PROGRESS")) {
+	for (const char *p = strstr(line, "PROGRESS"); p != NULL; p = strstr(p + 1, "PROGRESS")) {
 		const char *q = p + 8;
 		size_t blanks = strspn(q, " \t\v\f\r"), d1, d2;
 
@@ -74,8 +71,7 @@ expect_default(const char *line, uint64_t *done, uint64_t *total)
 	return 0;
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct progress *pg;
 	char *line;
@@ -108,11 +104,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (which == 0) {
 		int want = expect_default(line, &want_done, &want_total);
 		if (want >= 0 && (matched != (want == 1) ||
-		    (matched && (done != want_done || total != want_total)))) {
-			fprintf(stderr, "default pattern: matched %d (%llu/%llu), "
-			    "expected %d (%llu/%llu)\n", matched,
-			    (unsigned long long)done, (unsigned long long)total, want,
-			    (unsigned long long)want_done, (unsigned long long)want_total);
+		                  (matched && (done != want_done || total != want_total)))) {
+			fprintf(stderr,
+			        "default pattern: matched %d (%llu/%llu), "
+			        "expected %d (%llu/%llu)\n",
+			        matched, (unsigned long long)done, (unsigned long long)total, want,
+			        (unsigned long long)want_done, (unsigned long long)want_total);
 			abort();
 		}
 	}

@@ -26,8 +26,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 static char dir[64];
 static char state_path[96];
 
-static void
-remove_dir(void)
+static void remove_dir(void)
 {
 	char tmp[112];
 
@@ -37,8 +36,7 @@ remove_dir(void)
 	rmdir(dir);
 }
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
@@ -56,8 +54,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void
-write_state(const uint8_t *data, size_t size)
+static void write_state(const uint8_t *data, size_t size)
 {
 	int fd = open(state_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
@@ -75,23 +72,21 @@ write_state(const uint8_t *data, size_t size)
 	close(fd);
 }
 
-static bool
-same_pair(const struct state_pair *a, const struct state_pair *b)
+static bool same_pair(const struct state_pair *a, const struct state_pair *b)
 {
 	/* ratio compared as bits would refuse -0.0 vs 0.0; == is the meaning. */
 	return strcmp(a->name, b->name) == 0 && a->status == b->status &&
-	    a->attempt == b->attempt && a->pid == b->pid &&
-	    a->start_ticks == b->start_ticks && a->input_bytes == b->input_bytes &&
-	    a->peak_rss_bytes == b->peak_rss_bytes && a->ratio == b->ratio &&
-	    strcmp(a->output, b->output) == 0 && strcmp(a->cgroup, b->cgroup) == 0 &&
-	    a->ended_wall_s == b->ended_wall_s && strcmp(a->reason, b->reason) == 0;
+	       a->attempt == b->attempt && a->pid == b->pid && a->start_ticks == b->start_ticks &&
+	       a->input_bytes == b->input_bytes && a->peak_rss_bytes == b->peak_rss_bytes &&
+	       a->ratio == b->ratio && strcmp(a->output, b->output) == 0 &&
+	       strcmp(a->cgroup, b->cgroup) == 0 && a->ended_wall_s == b->ended_wall_s &&
+	       strcmp(a->reason, b->reason) == 0;
 }
 
 /* Saves st, loads it back and compares every pair. The API finds pairs
  * by name only, so the names come from the input itself, read with
  * jansson as state_load reads it. */
-static void
-check_round_trip(struct state *st, const uint8_t *data, size_t size)
+static void check_round_trip(struct state *st, const uint8_t *data, size_t size)
 {
 	char err[512];
 	struct state *again;
@@ -111,8 +106,9 @@ check_round_trip(struct state *st, const uint8_t *data, size_t size)
 		abort();
 	root = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
 	if (root == NULL)
-		abort();  /* state_load took it */
-	json_object_foreach(json_object_get(root, "pairs"), name, entry) {
+		abort(); /* state_load took it */
+	json_object_foreach(json_object_get(root, "pairs"), name, entry)
+	{
 		const struct state_pair *a = state_find(st, name);
 		const struct state_pair *b = state_find(again, name);
 
@@ -126,8 +122,7 @@ check_round_trip(struct state *st, const uint8_t *data, size_t size)
 	state_free(again);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[512];
 	struct state *st;

@@ -32,8 +32,7 @@ static int skip_known = -1;
 /* Known finding units-1: units_format_size_spec writes a percentage with at
  * most 17 decimals, so one that needs more (below 1e-17, or many digits)
  * reads back as another value. */
-static bool
-known_percent_finding(const struct size_spec *s)
+static bool known_percent_finding(const struct size_spec *s)
 {
 	char text[64];
 
@@ -47,8 +46,7 @@ known_percent_finding(const struct size_spec *s)
 	return strtod(text, NULL) != s->percent;
 }
 
-static void
-check_size_spec_round_trip(const struct size_spec *s)
+static void check_size_spec_round_trip(const struct size_spec *s)
 {
 	char text[64];
 	struct size_spec back;
@@ -60,27 +58,29 @@ check_size_spec_round_trip(const struct size_spec *s)
 		fprintf(stderr, "size spec printed as '%s' does not parse\n", text);
 		abort();
 	}
-	if (back.kind != s->kind ||
-	    (s->kind == SIZE_BYTES && back.bytes != s->bytes) ||
+	if (back.kind != s->kind || (s->kind == SIZE_BYTES && back.bytes != s->bytes) ||
 	    (s->kind == SIZE_PERCENT && back.percent != s->percent)) {
-		fprintf(stderr, "size spec printed as '%s' reads back as another "
-		    "value (bytes %llu -> %llu, percent %.17g -> %.17g)\n", text,
-		    (unsigned long long)s->bytes, (unsigned long long)back.bytes,
-		    s->percent, back.percent);
+		fprintf(stderr,
+		        "size spec printed as '%s' reads back as another "
+		        "value (bytes %llu -> %llu, percent %.17g -> %.17g)\n",
+		        text, (unsigned long long)s->bytes, (unsigned long long)back.bytes,
+		        s->percent, back.percent);
 		abort();
 	}
 }
 
 /* "512 B", "1.5 KiB": within 0.05 of the unit shown, plus rounding. */
-static void
-check_human_size(uint64_t bytes)
+static void check_human_size(uint64_t bytes)
 {
 	static const struct {
 		const char *name;
 		double unit;
 	} known[] = {
-		{ " B", 1.0 }, { " KiB", 1024.0 }, { " MiB", 1048576.0 },
-		{ " GiB", 1073741824.0 }, { " TiB", 1099511627776.0 },
+		{ " B", 1.0 },
+		{ " KiB", 1024.0 },
+		{ " MiB", 1048576.0 },
+		{ " GiB", 1073741824.0 },
+		{ " TiB", 1099511627776.0 },
 	};
 	char text[64];
 	struct size_spec back;
@@ -93,39 +93,39 @@ check_human_size(uint64_t bytes)
 			unit = known[i].unit;
 	}
 	if (unit == 0)
-		return;  /* PiB, EiB: for people only, no plan writes them */
+		return; /* PiB, EiB: for people only, no plan writes them */
 	if (units_parse_size(text, &back) != 0 || back.kind != SIZE_BYTES) {
 		fprintf(stderr, "'%s' (from %llu bytes) does not parse\n", text,
-		    (unsigned long long)bytes);
+		        (unsigned long long)bytes);
 		abort();
 	}
 	error = fabs((double)back.bytes - (double)bytes);
 	if (error > 0.0501 * unit + 1) {
 		fprintf(stderr, "'%s' reads back as %llu, %llu written\n", text,
-		    (unsigned long long)back.bytes, (unsigned long long)bytes);
+		        (unsigned long long)back.bytes, (unsigned long long)bytes);
 		abort();
 	}
 }
 
-static void
-check_duration_round_trip(uint64_t ms)
+static void check_duration_round_trip(uint64_t ms)
 {
 	char text[64], elapsed[32];
 	uint64_t back;
 
 	units_format_duration(ms, text, sizeof text);
 	if (units_parse_duration_ms(text, &back) != 0 || back != ms) {
-		fprintf(stderr, "duration %llu ms printed as '%s' does not read "
-		    "back\n", (unsigned long long)ms, text);
+		fprintf(stderr,
+		        "duration %llu ms printed as '%s' does not read "
+		        "back\n",
+		        (unsigned long long)ms, text);
 		abort();
 	}
 	units_format_elapsed(ms, elapsed, sizeof elapsed);
 }
 
 /* Blanks around a value never change what it means. */
-static void
-check_blanks(const char *text, const struct size_spec *size, int size_rc,
-	     uint64_t ms, int dur_rc)
+static void check_blanks(const char *text, const struct size_spec *size, int size_rc, uint64_t ms,
+                         int dur_rc)
 {
 	size_t n = strlen(text);
 	char *padded = malloc(n + 5);
@@ -137,8 +137,9 @@ check_blanks(const char *text, const struct size_spec *size, int size_rc,
 		return;
 	snprintf(padded, n + 5, " \t%s\t ", text);
 	rc = units_parse_size(padded, &s2);
-	if ((rc == 0) != (size_rc == 0) || (rc == 0 && (s2.kind != size->kind ||
-	    s2.bytes != size->bytes || s2.percent != size->percent)))
+	if ((rc == 0) != (size_rc == 0) ||
+	    (rc == 0 &&
+	     (s2.kind != size->kind || s2.bytes != size->bytes || s2.percent != size->percent)))
 		abort();
 	rc = units_parse_duration_ms(padded, &ms2);
 	if ((rc == 0) != (dur_rc == 0) || (rc == 0 && ms2 != ms))
@@ -146,8 +147,7 @@ check_blanks(const char *text, const struct size_spec *size, int size_rc,
 	free(padded);
 }
 
-static void
-fuzz_text(const char *text)
+static void fuzz_text(const char *text)
 {
 	struct size_spec s = { 0 };
 	uint64_t ms = 0;
@@ -180,8 +180,7 @@ fuzz_text(const char *text)
 		abort();
 }
 
-static void
-fuzz_raw(const uint8_t *data, size_t size)
+static void fuzz_raw(const uint8_t *data, size_t size)
 {
 	uint64_t v = 0;
 	double percent = 0;
@@ -190,7 +189,7 @@ fuzz_raw(const uint8_t *data, size_t size)
 	memcpy(&v, data, size < sizeof v ? size : sizeof v);
 	if (size > sizeof v)
 		memcpy(&percent, data + sizeof v,
-		    size - sizeof v < sizeof percent ? size - sizeof v : sizeof percent);
+		       size - sizeof v < sizeof percent ? size - sizeof v : sizeof percent);
 	check_duration_round_trip(v);
 	check_human_size(v);
 	s = (struct size_spec){ .kind = SIZE_BYTES, .bytes = v };
@@ -206,8 +205,7 @@ fuzz_raw(const uint8_t *data, size_t size)
 	}
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text;
 

@@ -29,7 +29,7 @@
 
 enum {
 	CHURN_KINDS = 8,
-	CHURN_MAX_LIVE = 64,         /* children alive at once, at most */
+	CHURN_MAX_LIVE = 64, /* children alive at once, at most */
 };
 
 struct churn_opts {
@@ -45,7 +45,7 @@ static volatile sig_atomic_t churn_quiet;
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_cond = PTHREAD_COND_INITIALIZER;
-static int pool_release;             /* guarded by pool_lock */
+static int pool_release; /* guarded by pool_lock */
 
 static void churn_on_signal(int sig)
 {
@@ -141,7 +141,7 @@ static void *churn_orphan_thread(void *arg)
 	(void)arg;
 	churn_sleep(0.05);
 	churn_work(256 * 1024);
-	exit(0);                     /* ends the process whose leader has gone */
+	exit(0); /* ends the process whose leader has gone */
 }
 
 static void churn_name(int kind, unsigned n)
@@ -149,8 +149,8 @@ static void churn_name(int kind, unsigned n)
 	/* Hostile names for the dashboard and the evidence files: escape
 	 * sequences, a newline, invalid UTF-8, the /proc/PID/stat trap. */
 	static const char *const names[] = {
-		"a) R 1 (b", "\033[2J\033[Hx", "nl\nname", "bad\xff\xfeutf8",
-		"q\"uo\\te", "sp ace (x)",
+		"a) R 1 (b",       "\033[2J\033[Hx", "nl\nname",
+		"bad\xff\xfeutf8", "q\"uo\\te",      "sp ace (x)",
 	};
 	char name[16];
 
@@ -172,19 +172,19 @@ static _Noreturn void churn_child(int kind, unsigned n)
 	signal(SIGUSR2, SIG_DFL);
 	churn_name(kind, n);
 	switch (kind) {
-	case 0:                      /* a hostile name doing a little work */
-	case 1:                      /* plain */
+	case 0: /* a hostile name doing a little work */
+	case 1: /* plain */
 		churn_work((size_t)(1 + n % 4) << 20);
 		churn_sleep(0.02);
 		break;
-	case 2:                      /* threads that come and go */
+	case 2: /* threads that come and go */
 		for (int i = 0; i < 4; i++)
 			made += pthread_create(&t[made], NULL, churn_short_thread,
-					       (void *)(uintptr_t)(512 * 1024)) == 0;
+			                       (void *)(uintptr_t)(512 * 1024)) == 0;
 		for (int i = 0; i < made; i++)
 			pthread_join(t[i], NULL);
 		break;
-	case 3: {                    /* a grandchild that exits at once */
+	case 3: { /* a grandchild that exits at once */
 		pid_t g = fork();
 
 		if (g == 0)
@@ -193,21 +193,21 @@ static _Noreturn void churn_child(int kind, unsigned n)
 			waitpid(g, NULL, 0);
 		break;
 	}
-	case 4:                      /* a zombie leader while a thread runs on */
+	case 4: /* a zombie leader while a thread runs on */
 		if (pthread_create(&t[0], NULL, churn_orphan_thread, NULL) == 0)
 			pthread_exit(NULL);
 		break;
-	case 5:                      /* every thread waits on a futex for a moment */
+	case 5: /* every thread waits on a futex for a moment */
 		for (int i = 0; i < 2; i++)
 			made += pthread_create(&t[made], NULL, churn_blocked_thread, NULL) == 0;
 		churn_futex_nap(0.3);
 		for (int i = 0; i < made; i++)
 			pthread_join(t[i], NULL);
 		break;
-	case 6:                      /* an exec: the name changes under the collector */
+	case 6: /* an exec: the name changes under the collector */
 		execl("/bin/true", "true", (char *)NULL);
 		break;
-	case 7: {                    /* an escapee: reparented away from the tree */
+	case 7: { /* an escapee: reparented away from the tree */
 		pid_t g = fork();
 
 		if (g == 0) {
@@ -272,7 +272,7 @@ int main(int argc, char **argv)
 
 	if (churn_parse(argc, argv, &o) < 0) {
 		fprintf(stderr, "usage: churn [--seconds N] [--procs-per-s N] "
-			"[--threads-per-s N] [--pool N] [--pidfile FILE]\n");
+		                "[--threads-per-s N] [--pool N] [--pidfile FILE]\n");
 		return 2;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -318,7 +318,8 @@ int main(int argc, char **argv)
 			pid_t pid = fork();
 
 			if (pid == 0)
-				churn_child((int)(procs % CHURN_KINDS), (unsigned)(procs / CHURN_KINDS));
+				churn_child((int)(procs % CHURN_KINDS),
+				            (unsigned)(procs / CHURN_KINDS));
 			if (pid > 0) {
 				live++;
 				procs++;
@@ -326,12 +327,12 @@ int main(int argc, char **argv)
 			next_proc += proc_gap;
 		}
 		if (next_proc < now - 1)
-			next_proc = now;     /* do not catch up a backlog */
+			next_proc = now; /* do not catch up a backlog */
 		while (thread_gap > 0 && next_thread <= now) {
 			pthread_t t;
 
 			if (pthread_create(&t, &detached, churn_short_thread,
-					   (void *)(uintptr_t)(64 * 1024)) == 0)
+			                   (void *)(uintptr_t)(64 * 1024)) == 0)
 				threads++;
 			next_thread += thread_gap;
 		}

@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../runner/model.h"
+#include "../../core/model.h"
 #include "../../tui/tui.h"
 
 #define GIB (1024ULL * 1024 * 1024)
@@ -57,12 +57,11 @@ struct driver {
 	bool no_tree;
 	uint64_t tick;
 	unsigned rng;
-	char log[4096];			/* actions, printed at exit */
+	char log[4096]; /* actions, printed at exit */
 	size_t log_len;
 };
 
-static uint64_t
-driver_now_ms(clockid_t clock)
+static uint64_t driver_now_ms(clockid_t clock)
 {
 	struct timespec ts;
 
@@ -70,19 +69,16 @@ driver_now_ms(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static unsigned
-driver_rand(struct driver *d, unsigned n)
+static unsigned driver_rand(struct driver *d, unsigned n)
 {
 	d->rng = d->rng * 1103515245u + 12345u;
 	return (d->rng >> 16) % (n ? n : 1);
 }
 
-static void
-driver_alert(struct driver *d, const char *kind, const char *fmt, ...)
+static void driver_alert(struct driver *d, const char *kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void
-driver_alert(struct driver *d, const char *kind, const char *fmt, ...)
+static void driver_alert(struct driver *d, const char *kind, const char *fmt, ...)
 {
 	struct model_alert *al = &d->m.alerts[d->m.alerts_head];
 	va_list ap;
@@ -98,9 +94,8 @@ driver_alert(struct driver *d, const char *kind, const char *fmt, ...)
 		d->m.alerts_len++;
 }
 
-static void
-driver_proc(struct driver *d, int i, pid_t pid, pid_t ppid, const char *comm,
-	    int threads)
+static void driver_proc(struct driver *d, int i, pid_t pid, pid_t ppid, const char *comm,
+                        int threads)
 {
 	struct proc_sample *p = &d->procs[i];
 
@@ -116,15 +111,17 @@ driver_proc(struct driver *d, int i, pid_t pid, pid_t ppid, const char *comm,
 
 /* A tree for the running pair rooted at pid: sh -> python3 (with threads)
  * -> workers, plus processes with hostile names. */
-static void
-driver_tree_new(struct driver *d, pid_t pid)
+static void driver_tree_new(struct driver *d, pid_t pid)
 {
 	driver_proc(d, 0, pid, 1, "sh", 1);
 	driver_proc(d, 1, pid + 1, pid, "python3", 12);
 	driver_proc(d, 2, pid + 2, pid + 1, "merge-worker", 4);
 	driver_proc(d, 3, pid + 3, pid + 1, "merge-worker", 4);
 	driver_proc(d, 4, pid + 4, pid + 1, "\033[2J\nevil", 1);
-	driver_proc(d, 5, pid + 5, pid, "bad\xff\xfe" "utf8", 1);
+	driver_proc(d, 5, pid + 5, pid,
+	            "bad\xff\xfe"
+	            "utf8",
+	            1);
 	driver_proc(d, 6, pid + 6, pid + 2, "z\xc3\xbcrich-\xc3\xb6", 2);
 	d->tree.root = pid;
 	d->tree.n_procs = DRIVER_PROCS;
@@ -132,8 +129,7 @@ driver_tree_new(struct driver *d, pid_t pid)
 }
 
 /* One full sample of the tree at t_ms. */
-static void
-driver_tree_sample(struct driver *d, uint64_t t_ms)
+static void driver_tree_sample(struct driver *d, uint64_t t_ms)
 {
 	struct tree_sample *ts = &d->tree;
 	size_t th = 0;
@@ -152,8 +148,10 @@ driver_tree_sample(struct driver *d, uint64_t t_ms)
 
 		if (i == 1 || i == 2 || i == 3)
 			p->cpu_ticks += (uint64_t)busy;
-		p->rss_bytes = (i == 1 ? 3 * GIB : i == 2 || i == 3 ? 900 * MIB :
-		    12 * MIB) + driver_rand(d, 64) * MIB;
+		p->rss_bytes = (i == 1             ? 3 * GIB
+		                : i == 2 || i == 3 ? 900 * MIB
+		                                   : 12 * MIB) +
+		               driver_rand(d, 64) * MIB;
 		p->state = busy > 50 && i >= 1 && i <= 3 ? 'R' : 'S';
 		p->first_thread = th;
 		p->futex_threads = 0;
@@ -164,16 +162,18 @@ driver_tree_sample(struct driver *d, uint64_t t_ms)
 			t->tid = p->pid + k;
 			t->state = 'S';
 			t->futex_wait = futex;
-			snprintf(t->wchan, sizeof t->wchan, "%s", futex ?
-			    "futex_wait_queue" : i == 0 ? "do_wait" :
-			    i == 4 ? "\033[31mpipe_read\r" : "ep_poll");
+			snprintf(t->wchan, sizeof t->wchan, "%s",
+			         futex    ? "futex_wait_queue"
+			         : i == 0 ? "do_wait"
+			         : i == 4 ? "\033[31mpipe_read\r"
+			                  : "ep_poll");
 			p->futex_threads += futex;
 		}
 		p->n_threads_scanned = th - p->first_thread;
-		p->all_futex = p->futex_threads == (int)p->n_threads_scanned &&
-		    p->n_threads_scanned > 0;
+		p->all_futex =
+			p->futex_threads == (int)p->n_threads_scanned && p->n_threads_scanned > 0;
 		snprintf(p->top_wchan, sizeof p->top_wchan, "%s",
-		    p->n_threads_scanned ? d->threads[th - 1].wchan : "");
+		         p->n_threads_scanned ? d->threads[th - 1].wchan : "");
 		ts->rss_bytes += p->rss_bytes;
 		ts->cpu_ticks += p->cpu_ticks;
 		ts->threads += p->num_threads;
@@ -183,8 +183,7 @@ driver_tree_sample(struct driver *d, uint64_t t_ms)
 	ts->n_threads_v = th;
 }
 
-static void
-driver_start_next(struct driver *d)
+static void driver_start_next(struct driver *d)
 {
 	struct model *m = &d->m;
 	uint64_t now = m->now_ms;
@@ -202,17 +201,15 @@ driver_start_next(struct driver *d)
 		p->progress_total = 40;
 		m->running = i;
 		driver_tree_new(d, p->pid);
-		driver_alert(d, "pair_start", "pair %s started (pid %d)", p->name,
-		    (int)p->pid);
+		driver_alert(d, "pair_start", "pair %s started (pid %d)", p->name, (int)p->pid);
 		return;
 	}
 	m->run_over = true;
 	snprintf(m->outcome, sizeof m->outcome, "all pairs ended");
 }
 
-static void
-driver_end(struct driver *d, int i, enum pair_state s, int exit_code,
-	   int sig, const char *reason)
+static void driver_end(struct driver *d, int i, enum pair_state s, int exit_code, int sig,
+                       const char *reason)
 {
 	struct model_pair *p = &d->m.pairs[i];
 
@@ -228,41 +225,36 @@ driver_end(struct driver *d, int i, enum pair_state s, int exit_code,
 		driver_start_next(d);
 }
 
-static void
-driver_log(struct driver *d, const char *fmt, ...)
+static void driver_log(struct driver *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void
-driver_log(struct driver *d, const char *fmt, ...)
+static void driver_log(struct driver *d, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (d->log_len >= sizeof d->log - 1)
 		return;
 	va_start(ap, fmt);
-	d->log_len += (size_t)vsnprintf(d->log + d->log_len,
-	    sizeof d->log - d->log_len, fmt, ap);
+	d->log_len += (size_t)vsnprintf(d->log + d->log_len, sizeof d->log - d->log_len, fmt, ap);
 	va_end(ap);
 	if (d->log_len > sizeof d->log - 1)
 		d->log_len = sizeof d->log - 1;
 }
 
 static const char *const driver_action_names[] = {
-	"ACTION_KILL", "ACTION_RESTART", "ACTION_SKIP", "ACTION_PAUSE",
-	"ACTION_ACK", "ACTION_QUIT_STOP", "ACTION_QUIT_LEAVE",
+	"ACTION_KILL", "ACTION_RESTART",   "ACTION_SKIP",       "ACTION_PAUSE",
+	"ACTION_ACK",  "ACTION_QUIT_STOP", "ACTION_QUIT_LEAVE",
 };
 
 /* model_actions.act: what the runner would do, crudely. */
-static int
-driver_act(void *ctx, enum model_action action, int pair)
+static int driver_act(void *ctx, enum model_action action, int pair)
 {
 	struct driver *d = ctx;
 	struct model_pair *p = pair >= 0 ? &d->m.pairs[pair] : NULL;
 	const char *name = p != NULL ? p->name : "-";
 
 	driver_log(d, "tui-driver: %s %s\n", driver_action_names[action], name);
-	driver_alert(d, "operator", "%s %s (reason operator)",
-	    driver_action_names[action], name);
+	driver_alert(d, "operator", "%s %s (reason operator)", driver_action_names[action], name);
 	switch (action) {
 	case ACTION_KILL:
 		driver_end(d, pair, PAIR_KILLED, -1, SIGKILL, "operator");
@@ -285,11 +277,10 @@ driver_act(void *ctx, enum model_action action, int pair)
 		break;
 	case ACTION_ACK:
 		for (int k = 0; k < d->m.alerts_len; k++) {
-			int i = ((d->m.alerts_head - 1 - k) % MODEL_ALERTS +
-			    MODEL_ALERTS) % MODEL_ALERTS;
+			int i = ((d->m.alerts_head - 1 - k) % MODEL_ALERTS + MODEL_ALERTS) %
+			        MODEL_ALERTS;
 
-			if (!d->m.alerts[i].acked && strcmp(d->m.alerts[i].kind,
-			    "operator") != 0) {
+			if (!d->m.alerts[i].acked && strcmp(d->m.alerts[i].kind, "operator") != 0) {
 				d->m.alerts[i].acked = true;
 				break;
 			}
@@ -302,8 +293,7 @@ driver_act(void *ctx, enum model_action action, int pair)
 	return 0;
 }
 
-static void
-driver_setup(struct driver *d, int n_pairs)
+static void driver_setup(struct driver *d, int n_pairs)
 {
 	struct model *m = &d->m;
 	uint64_t now = driver_now_ms(CLOCK_MONOTONIC);
@@ -344,8 +334,9 @@ driver_setup(struct driver *d, int n_pairs)
 
 		p->attempt = 1;
 		/* Monotonic time may be small (a fresh boot): never below 1. */
-		p->started_ms = now > 3000000 - (uint64_t)500000 * i ?
-		    now - (3000000 - (uint64_t)500000 * i) : 1;
+		p->started_ms = now > 3000000 - (uint64_t)500000 * i
+		                        ? now - (3000000 - (uint64_t)500000 * i)
+		                        : 1;
 		p->progress_total = 40;
 		p->progress_done = i < 3 ? 40 : 17 + i;
 		p->peak_rss_bytes = p->input_bytes * (i == 3 ? 25 : 5);
@@ -359,12 +350,13 @@ driver_setup(struct driver *d, int n_pairs)
 	d->pairs[3].bloated = true;
 	driver_end(d, 4, PAIR_FAILED, 1, 0, "exit");
 	for (int i = 0; i < 5; i++)
-		d->pairs[i].ended_ms = d->pairs[i].started_ms +
-		    (uint64_t)(400 + 37 * i) * 1000;
-	driver_alert(d, "bloat", "pair chr04 bloat \xe2\x80\x94 RSS 12.5 GiB = "
-	    "25.0\xc3\x97 its 0.5 GiB input");
-	driver_alert(d, "kill", "pair chr04 killed: RSS 12.5 GiB > kill_rss "
-	    "12.0 GiB (SIGKILL)");
+		d->pairs[i].ended_ms = d->pairs[i].started_ms + (uint64_t)(400 + 37 * i) * 1000;
+	driver_alert(d, "bloat",
+	             "pair chr04 bloat \xe2\x80\x94 RSS 12.5 GiB = "
+	             "25.0\xc3\x97 its 0.5 GiB input");
+	driver_alert(d, "kill",
+	             "pair chr04 killed: RSS 12.5 GiB > kill_rss "
+	             "12.0 GiB (SIGKILL)");
 	driver_alert(d, "pressure", "MemAvailable 2.1 GiB below 2.4 GiB\033[2J");
 	d->m.alerts[(d->m.alerts_head + MODEL_ALERTS - 3) % MODEL_ALERTS].acked = true;
 	driver_start_next(d);
@@ -373,8 +365,7 @@ driver_setup(struct driver *d, int n_pairs)
 }
 
 /* One model update: the clock, memory, the running pair's progress. */
-static void
-driver_tick(struct driver *d)
+static void driver_tick(struct driver *d)
 {
 	struct model *m = &d->m;
 	uint64_t used, swap_used;
@@ -384,8 +375,7 @@ driver_tick(struct driver *d)
 	m->wall_ms = driver_now_ms(CLOCK_REALTIME);
 	m->sys.t_ms = m->now_ms;
 	/* A random walk between 4 and 22 GiB available. */
-	m->sys.mem_available_bytes += (uint64_t)(((int)driver_rand(d, 5) - 2) *
-	    256 * (int64_t)MIB);
+	m->sys.mem_available_bytes += (uint64_t)(((int)driver_rand(d, 5) - 2) * 256 * (int64_t)MIB);
 	if (m->sys.mem_available_bytes < 4 * GIB)
 		m->sys.mem_available_bytes = 4 * GIB;
 	if (m->sys.mem_available_bytes > 22 * GIB)
@@ -396,8 +386,7 @@ driver_tick(struct driver *d)
 	used = m->sys.mem_total_bytes - m->sys.mem_available_bytes;
 	swap_used = m->sys.swap_total_bytes - m->sys.swap_free_bytes;
 	m->mem_used_history[(m->history_head + m->history_len) % MODEL_HISTORY] = used;
-	m->swap_used_history[(m->history_head + m->history_len) % MODEL_HISTORY] =
-	    swap_used;
+	m->swap_used_history[(m->history_head + m->history_len) % MODEL_HISTORY] = swap_used;
 	if (m->history_len < MODEL_HISTORY)
 		m->history_len++;
 	else
@@ -420,9 +409,10 @@ driver_tick(struct driver *d)
 		p->stalled_ms += 1000;
 		if (p->stalled_ms >= 10000 && !p->deadlocked) {
 			p->deadlocked = true;
-			driver_alert(d, "deadlock", "pair %s deadlock: 3 processes "
-			    "with every thread in a futex wait, no progress %llus",
-			    p->name, (unsigned long long)p->stalled_ms / 1000);
+			driver_alert(d, "deadlock",
+			             "pair %s deadlock: 3 processes "
+			             "with every thread in a futex wait, no progress %llus",
+			             p->name, (unsigned long long)p->stalled_ms / 1000);
 		}
 		return;
 	}
@@ -436,10 +426,9 @@ driver_tick(struct driver *d)
 	}
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
-	static struct driver d;		/* large; zeroed */
+	static struct driver d; /* large; zeroed */
 	struct model_actions actions = { &d, driver_act };
 	uint64_t tick_ms = 1000, next;
 	int n_pairs = 12, sfd, rc = 0;
@@ -463,7 +452,7 @@ main(int argc, char **argv)
 			d.no_tree = true;
 		else {
 			fprintf(stderr, "usage: tui-driver [--tick MS] [--pairs N] "
-			    "[--over] [--deadlock] [--watch] [--no-tree]\n");
+			                "[--over] [--deadlock] [--watch] [--no-tree]\n");
 			return 2;
 		}
 	}
@@ -482,8 +471,8 @@ main(int argc, char **argv)
 	if (over) {
 		d.m.run_over = true;
 		d.m.running = -1;
-		snprintf(d.m.outcome, sizeof d.m.outcome,
-		    "3 done, 1 killed, 1 failed, %d skipped", n_pairs - 5);
+		snprintf(d.m.outcome, sizeof d.m.outcome, "3 done, 1 killed, 1 failed, %d skipped",
+		         n_pairs - 5);
 	}
 
 	/* As the real loop does: signals through a signalfd, blocked first. */
@@ -529,8 +518,7 @@ main(int argc, char **argv)
 				break;
 			}
 		}
-		if ((pfd[0].revents & POLLIN) &&
-		    tui_handle_input(t, &d.m, &actions) == TUI_QUIT)
+		if ((pfd[0].revents & POLLIN) && tui_handle_input(t, &d.m, &actions) == TUI_QUIT)
 			break;
 		if ((pfd[0].revents & (POLLHUP | POLLERR)) != 0) {
 			rc = 1;

@@ -26,7 +26,7 @@
 #include <jansson.h>
 
 #include "../../alerts/alerts.h"
-#include "../../alerts/text.h"
+#include "../../core/text.h"
 
 #define SECRET "s3cr3t"
 #define HOST "vm-merge-1"
@@ -93,8 +93,8 @@ static void sink_start(struct sink *s, const char *script)
 		dup2(pipefd[1], STDOUT_FILENO);
 		close(pipefd[0]);
 		close(pipefd[1]);
-		execlp("python3", "python3", path, "--port", "0", "--script", script,
-		       "--record", s->record, (char *)NULL);
+		execlp("python3", "python3", path, "--port", "0", "--script", script, "--record",
+		       s->record, (char *)NULL);
 		_exit(127);
 	}
 	close(pipefd[1]);
@@ -154,7 +154,8 @@ static size_t sink_count(const struct sink *s)
 /* A port with nothing listening: bound, then closed. */
 static int free_port(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+		                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof sa;
 	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
 
@@ -189,19 +190,19 @@ static void url_for_port(char *buf, size_t len, int port)
 {
 	/* The secret is in the path and in the query, as Slack's and Teams' are. */
 	snprintf(buf, len, "http://127.0.0.1:%d/hooks/T0K3N-" SECRET "/x?sig=sig-" SECRET "&v=1",
-		 port);
+	         port);
 }
 
 /* Starts the sink with script (NULL: none, the URL points at a closed port)
  * and the module with cfg's format and tuning. */
 static struct harness *harness_new(void **state, const char *script,
-				   const struct alerts_config *tune)
+                                   const struct alerts_config *tune)
 {
 	struct harness *h = calloc(1, sizeof *h);
 	char err[256];
 
 	assert_non_null(h);
-	*state = h;     /* the teardown frees it, even when a check fails */
+	*state = h; /* the teardown frees it, even when a check fails */
 	if (tune != NULL)
 		h->cfg = *tune;
 	if (script != NULL) {
@@ -256,7 +257,8 @@ static size_t count_events(const struct harness *h, const char *name)
 	size_t n = 0, i;
 	json_t *ev;
 
-	json_array_foreach(h->emitted, i, ev) {
+	json_array_foreach(h->emitted, i, ev)
+	{
 		if (strcmp(json_string_value(json_object_get(ev, "event")), name) == 0)
 			n++;
 	}
@@ -274,7 +276,8 @@ static json_t *nth_event(const struct harness *h, const char *name, size_t n)
 	size_t i;
 	json_t *ev;
 
-	json_array_foreach(h->emitted, i, ev) {
+	json_array_foreach(h->emitted, i, ev)
+	{
 		if (strcmp(json_string_value(json_object_get(ev, "event")), name) == 0 && n-- == 0)
 			return ev;
 	}
@@ -282,8 +285,8 @@ static json_t *nth_event(const struct harness *h, const char *name, size_t n)
 }
 
 struct loop_stats {
-	int ticks;              /* times a 50 ms timer of "the watchdog" fired */
-	int max_fds;            /* most pollfds the module asked for at once */
+	int ticks;   /* times a 50 ms timer of "the watchdog" fired */
+	int max_fds; /* most pollfds the module asked for at once */
 };
 
 /* Runs a poll loop like the runner's, with a 50 ms timer of its own beside
@@ -304,7 +307,7 @@ static struct loop_stats run_loop(struct harness *h, size_t want, uint64_t limit
 			if (want == 0)
 				break;
 			fail_msg("%zu of %zu results after %llu ms", results(h), want,
-				 (unsigned long long)limit_ms);
+			         (unsigned long long)limit_ms);
 		}
 		if (n > st.max_fds)
 			st.max_fds = n;
@@ -323,9 +326,9 @@ static struct loop_stats run_loop(struct harness *h, size_t want, uint64_t limit
 
 static json_t *ev_bloat(const char *pair, double gib)
 {
-	return json_pack("{s:s, s:s, s:i, s:I, s:I, s:f}", "event", "bloat", "pair", pair,
-			 "pid", 4242, "rss", (json_int_t)(gib * 1073741824.0),
-			 "input_bytes", (json_int_t)(9.3 * 1073741824.0), "ratio", gib / 9.3);
+	return json_pack("{s:s, s:s, s:i, s:I, s:I, s:f}", "event", "bloat", "pair", pair, "pid",
+	                 4242, "rss", (json_int_t)(gib * 1073741824.0), "input_bytes",
+	                 (json_int_t)(9.3 * 1073741824.0), "ratio", gib / 9.3);
 }
 
 static void offer(struct harness *h, json_t *ev)
@@ -334,8 +337,8 @@ static void offer(struct harness *h, json_t *ev)
 	json_decref(ev);
 }
 
-static void assert_result(const json_t *ev, const char *name, const char *kind,
-			  const char *pair, int attempts, long http_status)
+static void assert_result(const json_t *ev, const char *name, const char *kind, const char *pair,
+                          int attempts, long http_status)
 {
 	assert_non_null(ev);
 	assert_string_equal(json_string_value(json_object_get(ev, "event")), name);
@@ -344,7 +347,8 @@ static void assert_result(const json_t *ev, const char *name, const char *kind,
 		assert_string_equal(json_string_value(json_object_get(ev, "pair")), pair);
 	assert_int_equal(json_integer_value(json_object_get(ev, "attempts")), attempts);
 	if (http_status > 0)
-		assert_int_equal(json_integer_value(json_object_get(ev, "http_status")), http_status);
+		assert_int_equal(json_integer_value(json_object_get(ev, "http_status")),
+		                 http_status);
 	else
 		assert_null(json_object_get(ev, "http_status"));
 }
@@ -363,7 +367,7 @@ static void test_200_is_sent_at_once(void **state)
 	alerts_offer(h->a, ev, mono_ms());
 	json_decref(ev);
 	assert_false(alerts_idle(h->a));
-	assert_int_equal(alerts_timeout_ms(h->a, mono_ms()), 0);   /* due now */
+	assert_int_equal(alerts_timeout_ms(h->a, mono_ms()), 0); /* due now */
 	run_loop(h, 1, 5000);
 	assert_result(nth_event(h, "alert_sent", 0), "alert_sent", "bloat", "chr07", 1, 200);
 	assert_true(alerts_idle(h->a));
@@ -372,14 +376,16 @@ static void test_200_is_sent_at_once(void **state)
 	req = json_array_get(reqs, 0);
 	assert_string_equal(json_string_value(json_object_get(req, "method")), "POST");
 	assert_non_null(strstr(json_string_value(json_object_get(req, "path")), SECRET));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(req, "headers"),
-			    "content-type")), "application/json");
-	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(req, "headers"),
-			       "user-agent")), "mergewatch/"));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(req, "headers"), "content-type")),
+		"application/json");
+	assert_non_null(strstr(
+		json_string_value(json_object_get(json_object_get(req, "headers"), "user-agent")),
+		"mergewatch/"));
 	body = json_loads(json_string_value(json_object_get(req, "body")), 0, NULL);
 	assert_string_equal(json_string_value(json_object_get(body, "text")), line);
 	print_message("latency from alerts_offer to the sink receiving it: %.1f ms\n",
-		      (json_real_value(json_object_get(req, "t")) - offered) * 1000.0);
+	              (json_real_value(json_object_get(req, "t")) - offered) * 1000.0);
 	json_decref(body);
 	json_decref(reqs);
 	assert_no_secret(h);
@@ -397,7 +403,7 @@ static void test_500_then_200_is_retried(void **state)
 	reqs = sink_requests(&h->sink);
 	assert_int_equal(json_array_size(reqs), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(reqs, 0), "body")),
-			    json_string_value(json_object_get(json_array_get(reqs, 1), "body")));
+	                    json_string_value(json_object_get(json_array_get(reqs, 1), "body")));
 	json_decref(reqs);
 	assert_no_secret(h);
 }
@@ -474,7 +480,7 @@ static void test_refused_is_retried_then_fails(void **state)
 	assert_non_null(error);
 	assert_non_null(strstr(error, "127.0.0.1"));
 	assert_non_null(strstr(error, "refused"));
-	assert_null(alerts_broken(h->a));       /* may come back */
+	assert_null(alerts_broken(h->a)); /* may come back */
 	assert_no_secret(h);
 }
 
@@ -522,10 +528,10 @@ static void test_cooldown_per_pair_and_kind(void **state)
 	json_t *reqs;
 
 	offer(h, ev_bloat("chr07", 56.0));
-	offer(h, ev_bloat("chr07", 60.0));      /* same pair and kind: held back */
+	offer(h, ev_bloat("chr07", 60.0)); /* same pair and kind: held back */
 	offer(h, ev_bloat("chr08", 57.0));
-	offer(h, json_pack("{s:s, s:s, s:I, s:I, s:f}", "event", "approach", "pair", "chr07",
-			   "rss", (json_int_t)41 << 30, "kill_rss", (json_int_t)50 << 30, "eta_s", 30.0));
+	offer(h, json_pack("{s:s, s:s, s:I, s:I, s:f}", "event", "approach", "pair", "chr07", "rss",
+	                   (json_int_t)41 << 30, "kill_rss", (json_int_t)50 << 30, "eta_s", 30.0));
 	run_loop(h, 3, 5000);
 	run_loop(h, 0, 300);
 	assert_int_equal(count_events(h, "alert_sent"), 3);
@@ -559,8 +565,10 @@ static void test_resolved_always_sent(void **state)
 	run_loop(h, 2, 5000);
 	offer(h, ev_resolved("chr07", "bloat"));
 	run_loop(h, 3, 5000);
-	assert_result(nth_event(h, "alert_sent", 1), "alert_sent", "bloat_resolved", "chr07", 1, 200);
-	assert_result(nth_event(h, "alert_sent", 2), "alert_sent", "bloat_resolved", "chr07", 1, 200);
+	assert_result(nth_event(h, "alert_sent", 1), "alert_sent", "bloat_resolved", "chr07", 1,
+	              200);
+	assert_result(nth_event(h, "alert_sent", 2), "alert_sent", "bloat_resolved", "chr07", 1,
+	              200);
 	/* a second bloat inside the cooldown is still held back */
 	offer(h, ev_bloat("chr07", 56.0));
 	assert_true(alerts_idle(h->a));
@@ -577,21 +585,22 @@ static void test_ack_stops_repeats_until_resolved(void **state)
 	offer(h, ev_bloat("chr07", 56.0));
 	run_loop(h, 1, 5000);
 	assert_int_equal(alerts_ack_latest(h->a), 0);
-	run_loop(h, 0, 300);                    /* past the cooldown */
+	run_loop(h, 0, 300); /* past the cooldown */
 	offer(h, ev_bloat("chr07", 58.0));
-	assert_true(alerts_idle(h->a));         /* acknowledged: no repeat */
-	offer(h, ev_bloat("chr08", 58.0));      /* others are not affected */
+	assert_true(alerts_idle(h->a));    /* acknowledged: no repeat */
+	offer(h, ev_bloat("chr08", 58.0)); /* others are not affected */
 	run_loop(h, 2, 5000);
 	offer(h, ev_resolved("chr07", "bloat"));
 	run_loop(h, 3, 5000);
 	run_loop(h, 0, 300);
-	offer(h, ev_bloat("chr07", 59.0));      /* resolved, then again: alerts */
+	offer(h, ev_bloat("chr07", 59.0)); /* resolved, then again: alerts */
 	run_loop(h, 4, 5000);
 	assert_result(nth_event(h, "alert_sent", 3), "alert_sent", "bloat", "chr07", 1, 200);
 	/* a new attempt of the pair ends the acknowledgement too */
 	assert_int_equal(alerts_ack_latest(h->a), 0);
 	run_loop(h, 0, 300);
-	offer(h, json_pack("{s:s, s:s, s:i}", "event", "pair_start", "pair", "chr07", "attempt", 2));
+	offer(h,
+	      json_pack("{s:s, s:s, s:i}", "event", "pair_start", "pair", "chr07", "attempt", 2));
 	offer(h, ev_bloat("chr07", 60.0));
 	run_loop(h, 5, 5000);
 	assert_int_equal(sink_count(&h->sink), 5);
@@ -612,7 +621,8 @@ static void test_rate_limit_merges_waiting_alerts(void **state)
 	run_loop(h, 4, 5000);
 	reqs = sink_requests(&h->sink);
 	assert_int_equal(json_array_size(reqs), 2);
-	body = json_loads(json_string_value(json_object_get(json_array_get(reqs, 1), "body")), 0, NULL);
+	body = json_loads(json_string_value(json_object_get(json_array_get(reqs, 1), "body")), 0,
+	                  NULL);
 	assert_int_equal(json_array_size(json_object_get(body, "alerts")), 3);
 	/* one message a second at most (the sink's wall clock and our
 	 * monotonic milliseconds differ by a rounding or two) */
@@ -634,8 +644,9 @@ static void test_overflow_drops_oldest_low_priority(void **state)
 		snprintf(pair, sizeof pair, "chr%03d", i);
 		offer(h, ev_bloat(pair, 56.0));
 		if (i == 10)
-			offer(h, json_pack("{s:s, s:s, s:i, s:s, s:s}", "event", "kill", "pair",
-					   "chr010", "pid", 7, "reason", "rss", "signal", "SIGKILL"));
+			offer(h,
+			      json_pack("{s:s, s:s, s:i, s:s, s:s}", "event", "kill", "pair",
+			                "chr010", "pid", 7, "reason", "rss", "signal", "SIGKILL"));
 	}
 	/* the drops are reported at once */
 	assert_int_equal(count_events(h, "alert_failed"), dropped);
@@ -649,14 +660,15 @@ static void test_overflow_drops_oldest_low_priority(void **state)
 	run_loop(h, (size_t)n + 1, 20000);
 	assert_int_equal(count_events(h, "alert_sent"), ALERTS_QUEUE_MAX);
 	reqs = sink_requests(&h->sink);
-	first = json_loads(json_string_value(json_object_get(json_array_get(reqs, 0), "body")), 0, NULL);
+	first = json_loads(json_string_value(json_object_get(json_array_get(reqs, 0), "body")), 0,
+	                   NULL);
 	/* the kill goes first; the first message says how many were dropped */
 	assert_non_null(strstr(json_string_value(json_object_get(first, "text")),
-			       "mergewatch@" HOST ": pair chr010 killed"));
+	                       "mergewatch@" HOST ": pair chr010 killed"));
 	assert_ptr_equal(strstr(json_string_value(json_object_get(first, "text")), "mergewatch@"),
-			 json_string_value(json_object_get(first, "text")));
+	                 json_string_value(json_object_get(first, "text")));
 	assert_non_null(strstr(json_string_value(json_object_get(first, "text")),
-			       "45 more alerts were dropped"));
+	                       "45 more alerts were dropped"));
 	assert_int_equal(dropped, 45);
 	assert_true(json_array_size(reqs) >= ALERTS_QUEUE_MAX / ALERTS_BATCH_MAX);
 	json_decref(first);
@@ -670,29 +682,35 @@ static void test_abandon_reports_undelivered(void **state)
 	json_t *ev;
 
 	offer(h, ev_bloat("chr07", 56.0));
-	offer(h, json_pack("{s:s, s:s, s:s}", "event", "pair_end", "pair", "chr07", "status", "killed"));
+	offer(h, json_pack("{s:s, s:s, s:s}", "event", "pair_end", "pair", "chr07", "status",
+	                   "killed"));
 	while (sink_count(&h->sink) == 0)
 		run_loop(h, 0, 100);
-	offer(h, ev_bloat("chr08", 56.0));      /* waits behind the hung post */
+	offer(h, ev_bloat("chr08", 56.0)); /* waits behind the hung post */
 	alerts_abandon(h->a);
 	assert_true(alerts_idle(h->a));
 	assert_int_equal(count_events(h, "alert_failed"), 3);
 	for (size_t i = 0; i < 3; i++) {
 		ev = nth_event(h, "alert_failed", i);
 		assert_string_equal(json_string_value(json_object_get(ev, "error")),
-				    "not delivered before exit");
+		                    "not delivered before exit");
 	}
-	assert_int_equal(json_integer_value(json_object_get(nth_event(h, "alert_failed", 0),
-							    "attempts")), 1);
-	assert_int_equal(json_integer_value(json_object_get(nth_event(h, "alert_failed", 2),
-							    "attempts")), 0);
+	assert_int_equal(
+		json_integer_value(json_object_get(nth_event(h, "alert_failed", 0), "attempts")),
+		1);
+	assert_int_equal(
+		json_integer_value(json_object_get(nth_event(h, "alert_failed", 2), "attempts")),
+		0);
 	assert_no_secret(h);
 }
 
 static void test_every_format_reaches_the_sink(void **state)
 {
-	static const struct { enum webhook_format fmt; const char *key; } fmts[] = {
-		{ WEBHOOK_SLACK, "text" }, { WEBHOOK_DISCORD, "content" },
+	static const struct {
+		enum webhook_format fmt;
+		const char *key;
+	} fmts[] = {
+		{ WEBHOOK_SLACK, "text" },        { WEBHOOK_DISCORD, "content" },
 		{ WEBHOOK_TEAMS, "attachments" }, { WEBHOOK_MATTERMOST, "text" },
 		{ WEBHOOK_GENERIC, "alerts" },
 	};
@@ -703,12 +721,13 @@ static void test_every_format_reaches_the_sink(void **state)
 		json_t *reqs, *body;
 
 		offer(h, json_pack("{s:s, s:s, s:i, s:s, s:s}", "event", "kill", "pair", "chr07",
-				   "pid", 7, "reason", "rss", "signal", "SIGKILL"));
+		                   "pid", 7, "reason", "rss", "signal", "SIGKILL"));
 		run_loop(h, 1, 5000);
 		assert_int_equal(count_events(h, "alert_sent"), 1);
 		reqs = sink_requests(&h->sink);
-		body = json_loads(json_string_value(json_object_get(json_array_get(reqs, 0), "body")),
-				  0, NULL);
+		body = json_loads(
+			json_string_value(json_object_get(json_array_get(reqs, 0), "body")), 0,
+			NULL);
 		assert_non_null(body);
 		assert_non_null(json_object_get(body, fmts[i].key));
 		json_decref(body);
@@ -769,10 +788,8 @@ static void test_disabled_posts_nothing(void **state)
 static void test_bad_urls_refused_without_echo(void **state)
 {
 	static const char *const bad[] = {
-		"ftp://127.0.0.1/hooks/" SECRET,
-		"file:///etc/" SECRET,
-		"127.0.0.1/hooks/" SECRET,
-		"http:///" SECRET,
+		"ftp://127.0.0.1/hooks/" SECRET,  "file:///etc/" SECRET,
+		"127.0.0.1/hooks/" SECRET,        "http:///" SECRET,
 		"http://host/with space/" SECRET,
 	};
 	char err[256];
@@ -805,9 +822,10 @@ static void test_send_test_blocking(void **state)
 	assert_int_equal(alerts_send_test(&cfg, &status, err, sizeof err), 200);
 	assert_int_equal(status, 200);
 	reqs = sink_requests(&h->sink);
-	body = json_loads(json_string_value(json_object_get(json_array_get(reqs, 0), "body")), 0, NULL);
+	body = json_loads(json_string_value(json_object_get(json_array_get(reqs, 0), "body")), 0,
+	                  NULL);
 	assert_non_null(strstr(json_string_value(json_object_get(body, "text")),
-			       "mergewatch@" HOST ": test alert"));
+	                       "mergewatch@" HOST ": test alert"));
 	json_decref(body);
 	json_decref(reqs);
 	assert_int_equal(alerts_send_test(&cfg, &status, err, sizeof err), 404);
@@ -837,7 +855,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_resolved_always_sent, harness_teardown),
 		cmocka_unit_test_teardown(test_ack_stops_repeats_until_resolved, harness_teardown),
 		cmocka_unit_test_teardown(test_rate_limit_merges_waiting_alerts, harness_teardown),
-		cmocka_unit_test_teardown(test_overflow_drops_oldest_low_priority, harness_teardown),
+		cmocka_unit_test_teardown(test_overflow_drops_oldest_low_priority,
+		                          harness_teardown),
 		cmocka_unit_test_teardown(test_abandon_reports_undelivered, harness_teardown),
 		cmocka_unit_test_teardown(test_every_format_reaches_the_sink, harness_teardown),
 		cmocka_unit_test_teardown(test_not_alert_worthy_is_ignored, harness_teardown),

@@ -18,7 +18,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../../runner/cgroup.h"
+#include "../../jobs/cgroup.h"
 
 /* ---- fake trees ---- */
 
@@ -26,8 +26,7 @@ struct fake {
 	char root[PATH_MAX];
 };
 
-static void
-fake_path(const struct fake *fk, char *buf, size_t len, const char *rel)
+static void fake_path(const struct fake *fk, char *buf, size_t len, const char *rel)
 {
 	int n = snprintf(buf, len, "%s/%s", fk->root, rel);
 
@@ -35,8 +34,7 @@ fake_path(const struct fake *fk, char *buf, size_t len, const char *rel)
 }
 
 /* mkdir -p root/rel */
-static void
-fake_dir(const struct fake *fk, const char *rel)
+static void fake_dir(const struct fake *fk, const char *rel)
 {
 	char path[PATH_MAX], *p;
 
@@ -52,8 +50,7 @@ fake_dir(const struct fake *fk, const char *rel)
 }
 
 /* root/rel with text in it; its directory is made as needed */
-static void
-fake_file(const struct fake *fk, const char *rel, const char *text)
+static void fake_file(const struct fake *fk, const char *rel, const char *text)
 {
 	char path[PATH_MAX], dir[PATH_MAX], *slash;
 	FILE *f;
@@ -70,8 +67,7 @@ fake_file(const struct fake *fk, const char *rel, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
-static int
-fake_rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+static int fake_rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	(void)sb;
 	(void)ftw;
@@ -79,8 +75,7 @@ fake_rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 	return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-static int
-fake_setup(void **state)
+static int fake_setup(void **state)
 {
 	struct fake *fk = calloc(1, sizeof *fk);
 
@@ -97,8 +92,7 @@ fake_setup(void **state)
 	return 0;
 }
 
-static int
-fake_teardown(void **state)
+static int fake_teardown(void **state)
 {
 	struct fake *fk = *state;
 
@@ -109,9 +103,7 @@ fake_teardown(void **state)
 	return 0;
 }
 
-static void
-probe_fake(const struct fake *fk, const char *self_cgroup,
-    struct cgroup_probe *out)
+static void probe_fake(const struct fake *fk, const char *self_cgroup, struct cgroup_probe *out)
 {
 	char sp[PATH_MAX];
 
@@ -120,9 +112,7 @@ probe_fake(const struct fake *fk, const char *self_cgroup,
 	cgroup_probe(fk->root, sp, out);
 }
 
-static void
-assert_parent(const struct fake *fk, const struct cgroup_probe *p,
-    const char *rel)
+static void assert_parent(const struct fake *fk, const struct cgroup_probe *p, const char *rel)
 {
 	char want[PATH_MAX];
 
@@ -132,8 +122,7 @@ assert_parent(const struct fake *fk, const struct cgroup_probe *p,
 
 /* ---- probe ---- */
 
-static void
-test_probe_nothing_mounted_is_none_with_reasons(void **state)
+static void test_probe_nothing_mounted_is_none_with_reasons(void **state)
 {
 	struct fake *fk = *state;
 	struct cgroup_probe p;
@@ -149,8 +138,7 @@ test_probe_nothing_mounted_is_none_with_reasons(void **state)
 
 /* systemd-like v2: we sit in a scope with processes, our slice (delegated)
  * offers memory, so groups go in a mergewatch group beside our scope. */
-static void
-test_probe_v2_beside_own_group(void **state)
+static void test_probe_v2_beside_own_group(void **state)
 {
 	struct fake *fk = *state;
 	struct cgroup_probe p;
@@ -162,8 +150,7 @@ test_probe_v2_beside_own_group(void **state)
 	fake_file(fk, "user.slice/me.scope/cgroup.procs", "4242\n");
 	fake_file(fk, "user.slice/me.scope/cgroup.controllers", "memory\n");
 	/* what the kernel shows once memory is enabled below mergewatch */
-	fake_file(fk, "user.slice/mergewatch/cgroup.subtree_control",
-	    "memory\n");
+	fake_file(fk, "user.slice/mergewatch/cgroup.subtree_control", "memory\n");
 
 	probe_fake(fk, "0::/user.slice/me.scope\n", &p);
 	assert_int_equal(p.mechanism, CGROUP_V2);
@@ -173,8 +160,7 @@ test_probe_v2_beside_own_group(void **state)
 }
 
 /* Our parent does not pass memory down: the root's mergewatch group. */
-static void
-test_probe_v2_falls_back_to_root(void **state)
+static void test_probe_v2_falls_back_to_root(void **state)
 {
 	struct fake *fk = *state;
 	struct cgroup_probe p;
@@ -192,8 +178,7 @@ test_probe_v2_falls_back_to_root(void **state)
 
 /* Hybrid layout, as on this machine: cgroup2 at unified/ without memory
  * (it is bound to v1), so v1 is used. */
-static void
-test_probe_v2_without_memory_uses_v1(void **state)
+static void test_probe_v2_without_memory_uses_v1(void **state)
 {
 	struct fake *fk = *state;
 	struct cgroup_probe p;
@@ -202,8 +187,7 @@ test_probe_v2_without_memory_uses_v1(void **state)
 	fake_file(fk, "unified/cgroup.controllers", "hugetlb\n");
 	fake_file(fk, "unified/cgroup.subtree_control", "");
 	fake_file(fk, "memory/memory.limit_in_bytes", "9223372036854771712\n");
-	fake_file(fk, "memory/mergewatch/memory.limit_in_bytes",
-	    "9223372036854771712\n");
+	fake_file(fk, "memory/mergewatch/memory.limit_in_bytes", "9223372036854771712\n");
 
 	probe_fake(fk, "4:memory:/\n0::/\n", &p);
 	assert_int_equal(p.mechanism, CGROUP_V1);
@@ -214,8 +198,7 @@ test_probe_v2_without_memory_uses_v1(void **state)
 	assert_non_null(strstr(p.note, hier));
 }
 
-static void
-test_probe_v2_without_memory_nor_v1_is_none(void **state)
+static void test_probe_v2_without_memory_nor_v1_is_none(void **state)
 {
 	struct fake *fk = *state;
 	struct cgroup_probe p;
@@ -229,8 +212,7 @@ test_probe_v2_without_memory_nor_v1_is_none(void **state)
 
 /* A cgroup2 root that offers memory but will not enable it (here: the
  * subtree_control file is missing, as writing it would fail). */
-static void
-test_probe_v2_memory_not_enabled_is_none(void **state)
+static void test_probe_v2_memory_not_enabled_is_none(void **state)
 {
 	struct fake *fk = *state;
 	struct cgroup_probe p;
@@ -243,8 +225,7 @@ test_probe_v2_memory_not_enabled_is_none(void **state)
 
 /* memory/ looks like a hierarchy, but what mkdir made is a plain
  * directory: not a cgroup, so not used. */
-static void
-test_probe_v1_plain_directory_is_none(void **state)
+static void test_probe_v1_plain_directory_is_none(void **state)
 {
 	struct fake *fk = *state;
 	struct cgroup_probe p;
@@ -257,8 +238,7 @@ test_probe_v1_plain_directory_is_none(void **state)
 
 /* v1 hierarchy that we may not write to. As root, mode bits do not stop
  * mkdir, so the probe runs in a child that gave up root (uid nobody). */
-static void
-test_probe_v1_not_writable_is_none(void **state)
+static void test_probe_v1_not_writable_is_none(void **state)
 {
 	struct fake *fk = *state;
 	struct cgroup_probe p;
@@ -295,8 +275,7 @@ test_probe_v1_not_writable_is_none(void **state)
 	assert_non_null(strstr(p.note, strerror(EACCES)));
 }
 
-static void
-test_mechanism_names(void **state)
+static void test_mechanism_names(void **state)
 {
 	(void)state;
 	assert_string_equal(cgroup_mechanism_name(CGROUP_V2), "cgroup2");
@@ -304,8 +283,7 @@ test_mechanism_names(void **state)
 	assert_string_equal(cgroup_mechanism_name(CGROUP_NONE), "none");
 }
 
-static void
-test_create_refuses_none_and_bad_names(void **state)
+static void test_create_refuses_none_and_bad_names(void **state)
 {
 	struct cgroup_probe p;
 	char err[512];
@@ -314,24 +292,20 @@ test_create_refuses_none_and_bad_names(void **state)
 	memset(&p, 0, sizeof p);
 	p.mechanism = CGROUP_NONE;
 	err[0] = '\0';
-	assert_null(cgroup_create(&p, "chr01", 1 << 20, UINT64_MAX, err,
-	    sizeof err));
+	assert_null(cgroup_create(&p, "chr01", 1 << 20, UINT64_MAX, err, sizeof err));
 	assert_non_null(strstr(err, "chr01"));
 
 	p.mechanism = CGROUP_V1;
 	snprintf(p.parent, sizeof p.parent, "/tmp");
 	err[0] = '\0';
-	assert_null(cgroup_create(&p, "a/b", 1 << 20, UINT64_MAX, err,
-	    sizeof err));
+	assert_null(cgroup_create(&p, "a/b", 1 << 20, UINT64_MAX, err, sizeof err));
 	assert_non_null(strstr(err, "a/b"));
 	err[0] = '\0';
-	assert_null(cgroup_create(&p, "..", 1 << 20, UINT64_MAX, err,
-	    sizeof err));
+	assert_null(cgroup_create(&p, "..", 1 << 20, UINT64_MAX, err, sizeof err));
 	assert_non_null(strstr(err, ".."));
 }
 
-static void
-test_create_error_names_path(void **state)
+static void test_create_error_names_path(void **state)
 {
 	struct cgroup_probe p;
 	char err[512];
@@ -340,8 +314,7 @@ test_create_error_names_path(void **state)
 	memset(&p, 0, sizeof p);
 	p.mechanism = CGROUP_V1;
 	snprintf(p.parent, sizeof p.parent, "/dev/null");
-	assert_null(cgroup_create(&p, "chr01", 1 << 20, UINT64_MAX, err,
-	    sizeof err));
+	assert_null(cgroup_create(&p, "chr01", 1 << 20, UINT64_MAX, err, sizeof err));
 	assert_non_null(strstr(err, "/dev/null/chr01"));
 	assert_non_null(strstr(err, strerror(ENOTDIR)));
 }
@@ -352,12 +325,11 @@ enum { REAL_MAX_CHILDREN = 4, REAL_MAX_GROUPS = 4 };
 
 struct real {
 	struct cgroup_probe probe;
-	char groups[REAL_MAX_GROUPS][PATH_MAX];  /* made, to remove at the end */
-	pid_t children[REAL_MAX_CHILDREN];       /* forked, to kill at the end */
+	char groups[REAL_MAX_GROUPS][PATH_MAX]; /* made, to remove at the end */
+	pid_t children[REAL_MAX_CHILDREN];      /* forked, to kill at the end */
 };
 
-static void
-real_note_group(struct real *r, const struct cgroup *cg)
+static void real_note_group(struct real *r, const struct cgroup *cg)
 {
 	for (int i = 0; i < REAL_MAX_GROUPS; i++) {
 		if (strcmp(r->groups[i], cgroup_path(cg)) == 0)
@@ -370,8 +342,7 @@ real_note_group(struct real *r, const struct cgroup *cg)
 	fail_msg("too many groups for the test's bookkeeping");
 }
 
-static void
-real_note_child(struct real *r, pid_t pid)
+static void real_note_child(struct real *r, pid_t pid)
 {
 	for (int i = 0; i < REAL_MAX_CHILDREN; i++) {
 		if (r->children[i] == 0) {
@@ -382,8 +353,7 @@ real_note_child(struct real *r, pid_t pid)
 	fail_msg("too many children for the test's bookkeeping");
 }
 
-static void
-real_reaped(struct real *r, pid_t pid)
+static void real_reaped(struct real *r, pid_t pid)
 {
 	for (int i = 0; i < REAL_MAX_CHILDREN; i++)
 		if (r->children[i] == pid)
@@ -391,8 +361,7 @@ real_reaped(struct real *r, pid_t pid)
 }
 
 /* rmdir, retried while the kernel finishes taking an exited process out */
-static int
-real_rmdir(const char *path)
+static int real_rmdir(const char *path)
 {
 	for (int i = 0; i < 200; i++) {
 		if (rmdir(path) == 0 || errno == ENOENT)
@@ -404,8 +373,7 @@ real_rmdir(const char *path)
 	return -EBUSY;
 }
 
-static int
-real_remove(struct cgroup *cg)
+static int real_remove(struct cgroup *cg)
 {
 	int rc = -EBUSY;
 
@@ -414,8 +382,7 @@ real_remove(struct cgroup *cg)
 	return rc;
 }
 
-static int
-real_setup(void **state)
+static int real_setup(void **state)
 {
 	struct real *r = calloc(1, sizeof *r);
 
@@ -426,8 +393,7 @@ real_setup(void **state)
 	return 0;
 }
 
-static int
-real_teardown(void **state)
+static int real_teardown(void **state)
 {
 	struct real *r = *state;
 	int status;
@@ -445,8 +411,7 @@ real_teardown(void **state)
 	return 0;
 }
 
-static void
-real_skip_without_cgroups(const struct real *r)
+static void real_skip_without_cgroups(const struct real *r)
 {
 	if (r->probe.mechanism == CGROUP_NONE) {
 		print_message("skipped: no cgroup here: %s\n", r->probe.note);
@@ -454,14 +419,12 @@ real_skip_without_cgroups(const struct real *r)
 	}
 }
 
-static void
-real_group_name(char *buf, size_t len, const char *what)
+static void real_group_name(char *buf, size_t len, const char *what)
 {
 	snprintf(buf, len, "mw-test-%s-%ld", what, (long)getpid());
 }
 
-static uint64_t
-real_read_u64(const struct cgroup *cg, const char *file)
+static uint64_t real_read_u64(const struct cgroup *cg, const char *file)
 {
 	char path[PATH_MAX];
 	unsigned long long v = 0;
@@ -471,13 +434,12 @@ real_read_u64(const struct cgroup *cg, const char *file)
 	f = fopen(path, "r");
 	assert_non_null(f);
 	if (fscanf(f, "%llu", &v) != 1)
-		v = UINT64_MAX;	/* v2 says "max" */
+		v = UINT64_MAX; /* v2 says "max" */
 	fclose(f);
 	return v;
 }
 
-static void
-read_byte(int fd)
+static void read_byte(int fd)
 {
 	char c;
 
@@ -487,8 +449,7 @@ read_byte(int fd)
 /* A child that joins the group itself (as the runner's children do between
  * fork and exec), says so on ready, waits for go, then allocates and
  * touches alloc_bytes, or sleeps when alloc_bytes is 0. */
-static pid_t
-real_spawn(struct real *r, const struct cgroup *cg, size_t alloc_bytes)
+static pid_t real_spawn(struct real *r, const struct cgroup *cg, size_t alloc_bytes)
 {
 	int ready[2], go[2], fd;
 	const char *procs = cgroup_procs_path(cg);
@@ -517,7 +478,7 @@ real_spawn(struct real *r, const struct cgroup *cg, size_t alloc_bytes)
 			_exit(92);
 		for (size_t i = 0; i < alloc_bytes; i += 4096)
 			mem[i] = 1;
-		_exit(0);	/* not killed: the cap did not work */
+		_exit(0); /* not killed: the cap did not work */
 	}
 	real_note_child(r, pid);
 	close(ready[1]);
@@ -529,9 +490,7 @@ real_spawn(struct real *r, const struct cgroup *cg, size_t alloc_bytes)
 	return pid;
 }
 
-
-static bool
-pids_have(const pid_t *pids, int n, pid_t pid)
+static bool pids_have(const pid_t *pids, int n, pid_t pid)
 {
 	for (int i = 0; i < n; i++)
 		if (pids[i] == pid)
@@ -539,8 +498,7 @@ pids_have(const pid_t *pids, int n, pid_t pid)
 	return false;
 }
 
-static void
-test_real_cap_kills_and_is_counted(void **state)
+static void test_real_cap_kills_and_is_counted(void **state)
 {
 	struct real *r = *state;
 	struct cgroup *cg;
@@ -557,11 +515,13 @@ test_real_cap_kills_and_is_counted(void **state)
 		fail_msg("cgroup_create: %s", err);
 	real_note_group(r, cg);
 	assert_non_null(strstr(cgroup_path(cg), r->probe.parent));
-	assert_int_equal(real_read_u64(cg, r->probe.mechanism == CGROUP_V2 ?
-	    "memory.max" : "memory.limit_in_bytes"), cap);
+	assert_int_equal(real_read_u64(cg, r->probe.mechanism == CGROUP_V2
+	                                           ? "memory.max"
+	                                           : "memory.limit_in_bytes"),
+	                 cap);
 	assert_int_equal(cgroup_oom_kills(cg) > 0, 0);
 
-	pid = real_spawn(r, cg, 0);	/* held at pause(): list it */
+	pid = real_spawn(r, cg, 0); /* held at pause(): list it */
 	n = cgroup_read_pids(cg, pids, 16);
 	assert_int_equal(n, 1);
 	assert_true(pids_have(pids, n, pid));
@@ -583,16 +543,14 @@ test_real_cap_kills_and_is_counted(void **state)
 		 * reached the cap (failcnt is no witness: 6.18 leaves it 0
 		 * after an OOM kill) */
 		assert_int_equal(r->probe.mechanism, CGROUP_V1);
-		assert_true(real_read_u64(cg, "memory.max_usage_in_bytes") >=
-		    cap);
+		assert_true(real_read_u64(cg, "memory.max_usage_in_bytes") >= cap);
 	} else {
 		assert_true(kills >= 1);
 	}
 	assert_int_equal(real_remove(cg), 0);
 }
 
-static void
-test_real_tree_listed_even_when_escaped(void **state)
+static void test_real_tree_listed_even_when_escaped(void **state)
 {
 	struct real *r = *state;
 	struct cgroup *cg;
@@ -602,13 +560,12 @@ test_real_tree_listed_even_when_escaped(void **state)
 
 	real_skip_without_cgroups(r);
 	real_group_name(name, sizeof name, "tree");
-	cg = cgroup_create(&r->probe, name, UINT64_MAX, UINT64_MAX, err,
-	    sizeof err);
+	cg = cgroup_create(&r->probe, name, UINT64_MAX, UINT64_MAX, err, sizeof err);
 	if (cg == NULL)
 		fail_msg("cgroup_create: %s", err);
 	real_note_group(r, cg);
 	a = real_spawn(r, cg, 0);
-	b = fork();	/* joins by cgroup_attach from outside */
+	b = fork(); /* joins by cgroup_attach from outside */
 	assert_true(b >= 0);
 	if (b == 0) {
 		pause();
@@ -634,8 +591,7 @@ test_real_tree_listed_even_when_escaped(void **state)
 	assert_int_equal(real_remove(cg), 0);
 }
 
-static void
-test_real_leftover_group_reused_when_empty(void **state)
+static void test_real_leftover_group_reused_when_empty(void **state)
 {
 	struct real *r = *state;
 	struct cgroup *cg, *again;
@@ -645,18 +601,16 @@ test_real_leftover_group_reused_when_empty(void **state)
 
 	real_skip_without_cgroups(r);
 	real_group_name(name, sizeof name, "left");
-	cg = cgroup_create(&r->probe, name, 32ull << 20, UINT64_MAX, err,
-	    sizeof err);
+	cg = cgroup_create(&r->probe, name, 32ull << 20, UINT64_MAX, err, sizeof err);
 	if (cg == NULL)
 		fail_msg("cgroup_create: %s", err);
 	real_note_group(r, cg);
 	pid = real_spawn(r, cg, 0);
-	cgroup_free(cg);	/* as if mergewatch had died */
+	cgroup_free(cg); /* as if mergewatch had died */
 
 	/* busy: never shared with whatever still runs there */
 	err[0] = '\0';
-	assert_null(cgroup_create(&r->probe, name, 32ull << 20, UINT64_MAX,
-	    err, sizeof err));
+	assert_null(cgroup_create(&r->probe, name, 32ull << 20, UINT64_MAX, err, sizeof err));
 	assert_non_null(strstr(err, name));
 	assert_non_null(strstr(err, "earlier run"));
 
@@ -666,8 +620,7 @@ test_real_leftover_group_reused_when_empty(void **state)
 
 	/* empty: made afresh with the new cap */
 	for (int i = 0; i < 200; i++) {
-		again = cgroup_create(&r->probe, name, 48ull << 20, UINT64_MAX,
-		    err, sizeof err);
+		again = cgroup_create(&r->probe, name, 48ull << 20, UINT64_MAX, err, sizeof err);
 		if (again != NULL)
 			break;
 		usleep(10000);
@@ -675,13 +628,14 @@ test_real_leftover_group_reused_when_empty(void **state)
 	if (again == NULL)
 		fail_msg("cgroup_create over a leftover: %s", err);
 	assert_int_equal(cgroup_read_pids(again, pids, 4), 0);
-	assert_int_equal(real_read_u64(again, r->probe.mechanism == CGROUP_V2 ?
-	    "memory.max" : "memory.limit_in_bytes"), 48ull << 20);
+	assert_int_equal(real_read_u64(again, r->probe.mechanism == CGROUP_V2
+	                                              ? "memory.max"
+	                                              : "memory.limit_in_bytes"),
+	                 48ull << 20);
 	assert_int_equal(real_remove(again), 0);
 }
 
-static int
-real_group_teardown(void **state)
+static int real_group_teardown(void **state)
 {
 	struct cgroup_probe p;
 
@@ -694,51 +648,41 @@ real_group_teardown(void **state)
 	return 0;
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest probe_tests[] = {
-		cmocka_unit_test_setup_teardown(
-		    test_probe_nothing_mounted_is_none_with_reasons,
-		    fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_probe_v2_beside_own_group,
-		    fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_probe_v2_falls_back_to_root,
-		    fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_probe_v2_without_memory_uses_v1,
-		    fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_probe_v2_without_memory_nor_v1_is_none,
-		    fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_probe_v2_memory_not_enabled_is_none,
-		    fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_probe_v1_plain_directory_is_none,
-		    fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_probe_v1_not_writable_is_none,
-		    fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_nothing_mounted_is_none_with_reasons,
+		                                fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_v2_beside_own_group, fake_setup,
+		                                fake_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_v2_falls_back_to_root, fake_setup,
+		                                fake_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_v2_without_memory_uses_v1, fake_setup,
+		                                fake_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_v2_without_memory_nor_v1_is_none,
+		                                fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_v2_memory_not_enabled_is_none,
+		                                fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_v1_plain_directory_is_none, fake_setup,
+		                                fake_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_v1_not_writable_is_none, fake_setup,
+		                                fake_teardown),
 		cmocka_unit_test(test_mechanism_names),
 		cmocka_unit_test(test_create_refuses_none_and_bad_names),
 		cmocka_unit_test(test_create_error_names_path),
 	};
 	const struct CMUnitTest real_tests[] = {
-		cmocka_unit_test_setup_teardown(test_real_cap_kills_and_is_counted,
-		    real_setup, real_teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_real_tree_listed_even_when_escaped,
-		    real_setup, real_teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_real_leftover_group_reused_when_empty,
-		    real_setup, real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_cap_kills_and_is_counted, real_setup,
+		                                real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_tree_listed_even_when_escaped, real_setup,
+		                                real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_leftover_group_reused_when_empty,
+		                                real_setup, real_teardown),
 	};
 	int failed;
 
-	failed = cmocka_run_group_tests_name("cgroup probe", probe_tests,
-	    NULL, NULL);
-	failed += cmocka_run_group_tests_name("cgroup kernel", real_tests,
-	    NULL, real_group_teardown);
+	failed = cmocka_run_group_tests_name("cgroup probe", probe_tests, NULL, NULL);
+	failed +=
+		cmocka_run_group_tests_name("cgroup kernel", real_tests, NULL, real_group_teardown);
 	return failed == 0 ? 0 : 1;
 }

@@ -17,25 +17,23 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../../runner/lock.h"
+#include "../../logdir/lock.h"
 
 struct fixture {
-	char base[64];          /* a mkdtemp directory under /tmp */
-	char log_dir[128];      /* base/run/logs: not made yet */
+	char base[64];     /* a mkdtemp directory under /tmp */
+	char log_dir[128]; /* base/run/logs: not made yet */
 	char lock_path[160];
-	pid_t child;            /* to kill at the end, 0 none */
+	pid_t child; /* to kill at the end, 0 none */
 };
 
-static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	(void)sb;
 	(void)ftw;
 	return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-static int
-setup(void **state)
+static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof *fx);
 
@@ -53,8 +51,7 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
+static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	int status;
@@ -68,8 +65,7 @@ teardown(void **state)
 	return 0;
 }
 
-static int
-acquire_ok(const struct fixture *fx)
+static int acquire_ok(const struct fixture *fx)
 {
 	char err[512] = "";
 	int fd = lock_acquire(fx->log_dir, err, sizeof err);
@@ -85,8 +81,7 @@ struct attempt {
 	char err[512];
 };
 
-static struct attempt
-attempt_in_child(const struct fixture *fx)
+static struct attempt attempt_in_child(const struct fixture *fx)
 {
 	struct attempt a;
 	int fds[2], status;
@@ -111,8 +106,7 @@ attempt_in_child(const struct fixture *fx)
 	return a;
 }
 
-static void
-test_acquire_makes_dir_and_records_pid(void **state)
+static void test_acquire_makes_dir_and_records_pid(void **state)
 {
 	struct fixture *fx = *state;
 	char text[32] = "", want[32];
@@ -134,8 +128,7 @@ test_acquire_makes_dir_and_records_pid(void **state)
 	lock_release(fd);
 }
 
-static void
-test_second_process_refused_with_holder_pid(void **state)
+static void test_second_process_refused_with_holder_pid(void **state)
 {
 	struct fixture *fx = *state;
 	struct attempt a;
@@ -145,14 +138,15 @@ test_second_process_refused_with_holder_pid(void **state)
 	fd = acquire_ok(fx);
 	a = attempt_in_child(fx);
 	assert_int_equal(a.rc, -EWOULDBLOCK);
-	snprintf(want, sizeof want, "log_dir %s is in use by mergewatch PID "
-	    "%ld (lock file %s)", fx->log_dir, (long)getpid(), fx->lock_path);
+	snprintf(want, sizeof want,
+	         "log_dir %s is in use by mergewatch PID "
+	         "%ld (lock file %s)",
+	         fx->log_dir, (long)getpid(), fx->lock_path);
 	assert_string_equal(a.err, want);
 	lock_release(fd);
 }
 
-static void
-test_release_lets_others_in(void **state)
+static void test_release_lets_others_in(void **state)
 {
 	struct fixture *fx = *state;
 	struct attempt a;
@@ -161,15 +155,14 @@ test_release_lets_others_in(void **state)
 	fd = acquire_ok(fx);
 	lock_release(fd);
 	a = attempt_in_child(fx);
-	assert_true(a.rc >= 0);	/* the child's fd dies with it */
+	assert_true(a.rc >= 0); /* the child's fd dies with it */
 	fd = acquire_ok(fx);
 	lock_release(fd);
-	lock_release(-1);	/* harmless */
+	lock_release(-1); /* harmless */
 }
 
 /* A holder killed outright (no release) leaves nothing to clean up. */
-static void
-test_lock_dies_with_holder(void **state)
+static void test_lock_dies_with_holder(void **state)
 {
 	struct fixture *fx = *state;
 	char err[512] = "", want[512], c = 0;
@@ -180,8 +173,7 @@ test_lock_dies_with_holder(void **state)
 	assert_true(fx->child >= 0);
 	if (fx->child == 0) {
 		close(ready[0]);
-		if (lock_acquire(fx->log_dir, err, sizeof err) < 0 ||
-		    write(ready[1], &c, 1) != 1)
+		if (lock_acquire(fx->log_dir, err, sizeof err) < 0 || write(ready[1], &c, 1) != 1)
 			_exit(1);
 		pause();
 		_exit(0);
@@ -190,10 +182,11 @@ test_lock_dies_with_holder(void **state)
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	close(ready[0]);
 
-	assert_int_equal(lock_acquire(fx->log_dir, err, sizeof err),
-	    -EWOULDBLOCK);
-	snprintf(want, sizeof want, "log_dir %s is in use by mergewatch PID "
-	    "%ld (lock file %s)", fx->log_dir, (long)fx->child, fx->lock_path);
+	assert_int_equal(lock_acquire(fx->log_dir, err, sizeof err), -EWOULDBLOCK);
+	snprintf(want, sizeof want,
+	         "log_dir %s is in use by mergewatch PID "
+	         "%ld (lock file %s)",
+	         fx->log_dir, (long)fx->child, fx->lock_path);
 	assert_string_equal(err, want);
 
 	assert_int_equal(kill(fx->child, SIGKILL), 0);
@@ -203,20 +196,17 @@ test_lock_dies_with_holder(void **state)
 	lock_release(fd);
 }
 
-static void
-test_unmakeable_log_dir_names_path(void **state)
+static void test_unmakeable_log_dir_names_path(void **state)
 {
 	char err[512] = "";
 
 	(void)state;
-	assert_int_equal(lock_acquire("/dev/null/logs", err, sizeof err),
-	    -ENOTDIR);
+	assert_int_equal(lock_acquire("/dev/null/logs", err, sizeof err), -ENOTDIR);
 	assert_non_null(strstr(err, "/dev/null"));
 	assert_non_null(strstr(err, strerror(ENOTDIR)));
 }
 
-static void
-test_mkdirs_is_mkdir_p(void **state)
+static void test_mkdirs_is_mkdir_p(void **state)
 {
 	struct fixture *fx = *state;
 	char path[256], err[512] = "";
@@ -226,7 +216,7 @@ test_mkdirs_is_mkdir_p(void **state)
 	assert_int_equal(lock_mkdirs(path, err, sizeof err), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
-	assert_int_equal(lock_mkdirs(path, err, sizeof err), 0);	/* again */
+	assert_int_equal(lock_mkdirs(path, err, sizeof err), 0); /* again */
 
 	snprintf(path, sizeof path, "%s/file", fx->base);
 	assert_int_equal(close(open(path, O_WRONLY | O_CREAT, 0644)), 0);
@@ -237,8 +227,7 @@ test_mkdirs_is_mkdir_p(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_acquire_makes_dir_and_records_pid),

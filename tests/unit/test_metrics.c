@@ -16,7 +16,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../../runner/metrics.h"
+#include "../../logdir/metrics.h"
 
 #define GiB (1024ULL * 1024 * 1024)
 
@@ -32,16 +32,14 @@ struct fixture {
 	struct metrics *mx;
 };
 
-static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	(void)sb;
 	(void)ftw;
 	return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-static int
-setup(void **state)
+static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char err[256];
@@ -64,14 +62,26 @@ setup(void **state)
 	f->m.n_pairs = 2;
 	f->m.trees = f->trees;
 	f->pairs[0] = (struct model_pair){
-		.name = "chr06", .state = PAIR_DONE, .peak_rss_bytes = 30 * GiB,
-		.input_bytes = 9 * GiB, .kill_rss_bytes = 50 * GiB, .exit_code = 0,
+		.name = "chr06",
+		.state = PAIR_DONE,
+		.peak_rss_bytes = 30 * GiB,
+		.input_bytes = 9 * GiB,
+		.kill_rss_bytes = 50 * GiB,
+		.exit_code = 0,
 	};
 	f->pairs[1] = (struct model_pair){
-		.name = "chr07", .state = PAIR_RUNNING, .rss_bytes = 45 * GiB,
-		.peak_rss_bytes = 46 * GiB, .input_bytes = 9 * GiB, .kill_rss_bytes = 50 * GiB,
-		.ratio = 5.0, .stalled_ms = 1500, .started_ms = 60000, .progress_done = 3,
-		.progress_total = 4, .exit_code = -1,
+		.name = "chr07",
+		.state = PAIR_RUNNING,
+		.rss_bytes = 45 * GiB,
+		.peak_rss_bytes = 46 * GiB,
+		.input_bytes = 9 * GiB,
+		.kill_rss_bytes = 50 * GiB,
+		.ratio = 5.0,
+		.stalled_ms = 1500,
+		.started_ms = 60000,
+		.progress_done = 3,
+		.progress_total = 4,
+		.exit_code = -1,
 	};
 	f->tree.threads = 9;
 	f->tree.threads_scanned = true;
@@ -84,8 +94,7 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
+static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
@@ -95,8 +104,7 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-feed(struct metrics *mx, const char *json)
+static void feed(struct metrics *mx, const char *json)
 {
 	json_error_t jerr;
 	json_t *ev = json_loads(json, 0, &jerr);
@@ -107,8 +115,7 @@ feed(struct metrics *mx, const char *json)
 	json_decref(ev);
 }
 
-static bool
-name_ok(const char *s, size_t n)
+static bool name_ok(const char *s, size_t n)
 {
 	if (n == 0 || strncmp(s, "mergewatch_", 11) != 0)
 		return false;
@@ -122,8 +129,7 @@ name_ok(const char *s, size_t n)
 }
 
 /* Parses `{k="v",...}`; returns the end, NULL when malformed. */
-static const char *
-labels_end(const char *p)
+static const char *labels_end(const char *p)
 {
 	if (*p != '{')
 		return p;
@@ -155,8 +161,7 @@ labels_end(const char *p)
 
 /* Our own reading of the exposition format: what promtool would refuse,
  * and the conventions (prefix, _total on counters, base units). */
-static void
-check_format(const char *text)
+static void check_format(const char *text)
 {
 	char *copy = strdup(text), *save = NULL, *line;
 	char family[128] = "", help_for[128] = "", type[16] = "";
@@ -177,7 +182,7 @@ check_format(const char *text)
 		}
 		if (strncmp(line, "# TYPE ", 7) == 0) {
 			assert_true(sscanf(line + 7, "%127s %15s", name, type) == 2);
-			assert_string_equal(name, help_for);          /* HELP first */
+			assert_string_equal(name, help_for); /* HELP first */
 			assert_true(name_ok(name, strlen(name)));
 			for (int i = 0; i < n_done; i++)
 				if (strcmp(done[i], name) == 0)
@@ -212,7 +217,8 @@ check_format(const char *text)
 			fail_msg("bad value: %s", line);
 		/* the same series twice */
 		for (int i = 0; i < n_seen; i++)
-			if (strncmp(seen[i], line, (size_t)(end - line)) == 0 && seen[i][end - line] == ' ')
+			if (strncmp(seen[i], line, (size_t)(end - line)) == 0 &&
+			    seen[i][end - line] == ' ')
 				fail_msg("series twice: %s", line);
 		assert_true(n_seen < 512);
 		seen[n_seen++] = line;
@@ -223,8 +229,7 @@ check_format(const char *text)
 }
 
 /* The value of the series that starts the line with prefix, -1 if none. */
-static double
-value_of(const char *text, const char *series)
+static double value_of(const char *text, const char *series)
 {
 	const char *p = text;
 	size_t n = strlen(series);
@@ -237,8 +242,7 @@ value_of(const char *text, const char *series)
 	return -1;
 }
 
-static void
-test_text_has_every_family_with_help_and_type(void **state)
+static void test_text_has_every_family_with_help_and_type(void **state)
 {
 	struct fixture *f = *state;
 	char *text = metrics_text(f->mx, &f->m, T0);
@@ -248,10 +252,13 @@ test_text_has_every_family_with_help_and_type(void **state)
 	assert_true(value_of(text, "mergewatch_pairs{state=\"running\"}") == 1);
 	assert_true(value_of(text, "mergewatch_pairs{state=\"done\"}") == 1);
 	assert_true(value_of(text, "mergewatch_pairs{state=\"pending\"}") == 0);
-	assert_true(value_of(text, "mergewatch_pair_rss_bytes{pair=\"chr07\"}") == (double)(45 * GiB));
+	assert_true(value_of(text, "mergewatch_pair_rss_bytes{pair=\"chr07\"}") ==
+	            (double)(45 * GiB));
 	assert_true(value_of(text, "mergewatch_pair_rss_bytes{pair=\"chr06\"}") == -1);
-	assert_true(value_of(text, "mergewatch_pair_peak_rss_bytes{pair=\"chr06\"}") == (double)(30 * GiB));
-	assert_true(value_of(text, "mergewatch_pair_kill_rss_bytes{pair=\"chr07\"}") == (double)(50 * GiB));
+	assert_true(value_of(text, "mergewatch_pair_peak_rss_bytes{pair=\"chr06\"}") ==
+	            (double)(30 * GiB));
+	assert_true(value_of(text, "mergewatch_pair_kill_rss_bytes{pair=\"chr07\"}") ==
+	            (double)(50 * GiB));
 	assert_true(value_of(text, "mergewatch_pair_bloat_ratio{pair=\"chr07\"}") == 5.0);
 	assert_true(value_of(text, "mergewatch_pair_futex_threads{pair=\"chr07\"}") == 7);
 	assert_true(value_of(text, "mergewatch_pair_threads{pair=\"chr07\"}") == 9);
@@ -276,8 +283,7 @@ test_text_has_every_family_with_help_and_type(void **state)
 
 /* Unknown is not zero: a kernel without PSI gets no PSI series, and a
  * tree whose threads were not scanned no futex count. */
-static void
-test_unknowns_are_left_out(void **state)
+static void test_unknowns_are_left_out(void **state)
 {
 	struct fixture *f = *state;
 
@@ -291,8 +297,7 @@ test_unknowns_are_left_out(void **state)
 	free(text);
 }
 
-static void
-test_label_values_escaped(void **state)
+static void test_label_values_escaped(void **state)
 {
 	struct fixture *f = *state;
 
@@ -304,23 +309,28 @@ test_label_values_escaped(void **state)
 	free(text);
 }
 
-static void
-test_counters_count_and_only_grow(void **state)
+static void test_counters_count_and_only_grow(void **state)
 {
 	static const char *const series[] = {
-		"mergewatch_kills_total{reason=\"rss\"}", "mergewatch_kills_total{reason=\"timeout\"}",
-		"mergewatch_pairs_ended_total{status=\"killed\"}", "mergewatch_pairs_ended_total{status=\"done\"}",
-		"mergewatch_detections_total{kind=\"bloat\"}", "mergewatch_alerts_sent_total",
+		"mergewatch_kills_total{reason=\"rss\"}",
+		"mergewatch_kills_total{reason=\"timeout\"}",
+		"mergewatch_pairs_ended_total{status=\"killed\"}",
+		"mergewatch_pairs_ended_total{status=\"done\"}",
+		"mergewatch_detections_total{kind=\"bloat\"}",
+		"mergewatch_alerts_sent_total",
 		"mergewatch_alerts_failed_total",
 	};
 	struct fixture *f = *state;
 
 	feed(f->mx, "{\"event\":\"pair_start\",\"pair\":\"chr07\"}");
 	feed(f->mx, "{\"event\":\"bloat\",\"pair\":\"chr07\",\"ratio\":6.1}");
-	feed(f->mx, "{\"event\":\"kill\",\"pair\":\"chr07\",\"reason\":\"timeout\",\"signal\":\"SIGTERM\"}");
-	feed(f->mx, "{\"event\":\"kill\",\"pair\":\"chr07\",\"reason\":\"timeout\",\"signal\":\"SIGKILL\"}");
+	feed(f->mx, "{\"event\":\"kill\",\"pair\":\"chr07\",\"reason\":\"timeout\",\"signal\":"
+	            "\"SIGTERM\"}");
+	feed(f->mx, "{\"event\":\"kill\",\"pair\":\"chr07\",\"reason\":\"timeout\",\"signal\":"
+	            "\"SIGKILL\"}");
 	feed(f->mx, "{\"event\":\"pair_end\",\"pair\":\"chr07\",\"status\":\"killed\"}");
-	feed(f->mx, "{\"event\":\"pair_end\",\"pair\":\"chr01\",\"status\":\"done\",\"resumed\":true}");
+	feed(f->mx,
+	     "{\"event\":\"pair_end\",\"pair\":\"chr01\",\"status\":\"done\",\"resumed\":true}");
 	feed(f->mx, "{\"event\":\"alert_sent\",\"kind\":\"bloat\"}");
 	feed(f->mx, "{\"event\":\"alert_sent\",\"kind\":\"kill\"}");
 	feed(f->mx, "{\"event\":\"alert_failed\",\"kind\":\"kill\"}");
@@ -328,15 +338,16 @@ test_counters_count_and_only_grow(void **state)
 
 	check_format(before);
 	assert_true(value_of(before, series[0]) == 0);
-	assert_true(value_of(before, series[1]) == 1);     /* SIGTERM + SIGKILL = one kill */
+	assert_true(value_of(before, series[1]) == 1); /* SIGTERM + SIGKILL = one kill */
 	assert_true(value_of(before, series[2]) == 1);
-	assert_true(value_of(before, series[3]) == 0);     /* resumed: ended in an earlier run */
+	assert_true(value_of(before, series[3]) == 0); /* resumed: ended in an earlier run */
 	assert_true(value_of(before, series[4]) == 1);
 	assert_true(value_of(before, series[5]) == 2);
 	assert_true(value_of(before, series[6]) == 1);
 	/* the next attempt's kill counts again */
 	feed(f->mx, "{\"event\":\"pair_start\",\"pair\":\"chr07\"}");
-	feed(f->mx, "{\"event\":\"kill\",\"pair\":\"chr07\",\"reason\":\"rss\",\"signal\":\"SIGKILL\"}");
+	feed(f->mx,
+	     "{\"event\":\"kill\",\"pair\":\"chr07\",\"reason\":\"rss\",\"signal\":\"SIGKILL\"}");
 	feed(f->mx, "{\"event\":\"pair_end\",\"pair\":\"chr07\",\"status\":\"killed\"}");
 	feed(f->mx, "{\"event\":\"kill\",\"pair\":\"chr08\",\"reason\":\"a-new-reason\"}");
 	char *after = metrics_text(f->mx, &f->m, T0 + 1000);
@@ -352,14 +363,14 @@ test_counters_count_and_only_grow(void **state)
 }
 
 /* Many distinct reasons stay a bounded set of series. */
-static void
-test_label_values_bounded(void **state)
+static void test_label_values_bounded(void **state)
 {
 	struct fixture *f = *state;
 	char ev[128];
 
 	for (int i = 0; i < 100; i++) {
-		snprintf(ev, sizeof(ev), "{\"event\":\"kill\",\"pair\":\"p%d\",\"reason\":\"r%d\"}", i, i);
+		snprintf(ev, sizeof(ev), "{\"event\":\"kill\",\"pair\":\"p%d\",\"reason\":\"r%d\"}",
+		         i, i);
 		feed(f->mx, ev);
 	}
 	char *text = metrics_text(f->mx, &f->m, T0);
@@ -369,8 +380,7 @@ test_label_values_bounded(void **state)
 	free(text);
 }
 
-static void
-test_run_start_time_from_the_event(void **state)
+static void test_run_start_time_from_the_event(void **state)
 {
 	struct fixture *f = *state;
 
@@ -381,8 +391,7 @@ test_run_start_time_from_the_event(void **state)
 	free(text);
 }
 
-static char *
-slurp(const char *path)
+static char *slurp(const char *path)
 {
 	FILE *fp = fopen(path, "r");
 	char *buf = calloc(1, 1 << 16);
@@ -396,8 +405,7 @@ slurp(const char *path)
 	return buf;
 }
 
-static void
-test_write_replaces_the_file_whole(void **state)
+static void test_write_replaces_the_file_whole(void **state)
 {
 	struct fixture *f = *state;
 	char tmp[160];
@@ -406,7 +414,7 @@ test_write_replaces_the_file_whole(void **state)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
 	assert_int_equal(metrics_write(f->mx, &f->m, T0), 0);
 	assert_int_equal(stat(f->path, &st), 0);
-	assert_int_equal(st.st_mode & 0777, 0644);     /* node_exporter must read it */
+	assert_int_equal(st.st_mode & 0777, 0644); /* node_exporter must read it */
 	assert_int_equal(access(tmp, F_OK), -1);
 	char *first = slurp(f->path);
 
@@ -421,7 +429,8 @@ test_write_replaces_the_file_whole(void **state)
 	assert_int_equal(metrics_write(f->mx, &f->m, T0 + 1000), 0);
 	char *third = slurp(f->path);
 
-	assert_true(value_of(third, "mergewatch_pair_rss_bytes{pair=\"chr07\"}") == (double)(46 * GiB));
+	assert_true(value_of(third, "mergewatch_pair_rss_bytes{pair=\"chr07\"}") ==
+	            (double)(46 * GiB));
 	/* the end is always written */
 	f->m.run_over = true;
 	assert_int_equal(metrics_write(f->mx, &f->m, T0 + 1100), 0);
@@ -435,8 +444,7 @@ test_write_replaces_the_file_whole(void **state)
 	free(last);
 }
 
-static void
-test_write_failure_leaves_no_tmp(void **state)
+static void test_write_failure_leaves_no_tmp(void **state)
 {
 	struct fixture *f = *state;
 	char tmp[160];
@@ -449,8 +457,7 @@ test_write_failure_leaves_no_tmp(void **state)
 	rmdir(f->path);
 }
 
-static void
-test_new_refuses_a_missing_directory(void **state)
+static void test_new_refuses_a_missing_directory(void **state)
 {
 	char err[256] = "";
 
@@ -459,8 +466,7 @@ test_new_refuses_a_missing_directory(void **state)
 	assert_non_null(strstr(err, "/nonexistent-mw-dir/mergewatch.prom"));
 }
 
-static const char *
-promtool_path(void)
+static const char *promtool_path(void)
 {
 	static char found[512];
 	const char *env = getenv("PATH");
@@ -477,8 +483,7 @@ promtool_path(void)
 	return found[0] ? found : NULL;
 }
 
-static void
-test_promtool_accepts_the_file(void **state)
+static void test_promtool_accepts_the_file(void **state)
 {
 	struct fixture *f = *state;
 	const char *promtool = promtool_path();
@@ -486,7 +491,7 @@ test_promtool_accepts_the_file(void **state)
 
 	if (promtool == NULL) {
 		print_message("promtool not installed (Debian package prometheus): "
-			      "skipping its check; the format checks above still ran\n");
+		              "skipping its check; the format checks above still ran\n");
 		skip();
 	}
 	feed(f->mx, "{\"event\":\"kill\",\"pair\":\"chr07\",\"reason\":\"rss\"}");
@@ -496,17 +501,19 @@ test_promtool_accepts_the_file(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_text_has_every_family_with_help_and_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_has_every_family_with_help_and_type,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknowns_are_left_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_label_values_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters_count_and_only_grow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_label_values_bounded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_run_start_time_from_the_event, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_replaces_the_file_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_start_time_from_the_event, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_write_replaces_the_file_whole, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_write_failure_leaves_no_tmp, setup, teardown),
 		cmocka_unit_test(test_new_refuses_a_missing_directory),
 		cmocka_unit_test_setup_teardown(test_promtool_accepts_the_file, setup, teardown),

@@ -13,22 +13,22 @@
 #include <jansson.h>
 
 #include "../../alerts/payload.h"
-#include "../../alerts/text.h"
+#include "../../core/text.h"
 
 #define HOST "vm-merge-1"
-#define WALL_MS 1795000000123ULL        /* 2026-11-18T11:06:40.123Z */
+#define WALL_MS 1795000000123ULL /* 2026-11-18T11:06:40.123Z */
 
 static json_t *bloat_event(const char *pair)
 {
 	return json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:f}", "ts", "2026-11-21T10:00:00.123Z",
-			 "event", "bloat", "pair", pair, "pid", 4242,
-			 "rss", (json_int_t)60129542144LL, "input_bytes", (json_int_t)9985798963LL,
-			 "ratio", 6.0);
+	                 "event", "bloat", "pair", pair, "pid", 4242, "rss",
+	                 (json_int_t)60129542144LL, "input_bytes", (json_int_t)9985798963LL,
+	                 "ratio", 6.0);
 }
 
 /* Builds, serialises and parses back: what the service receives. */
 static json_t *round_trip(enum webhook_format fmt, json_t *const *events, size_t n,
-			  const char *note, size_t *used)
+                          const char *note, size_t *used)
 {
 	json_t *body = payload_build(fmt, HOST, events, n, note, WALL_MS, used);
 	char *text;
@@ -66,9 +66,10 @@ static void test_slack_and_mattermost_are_text(void **state)
 		assert_int_equal(used, 1);
 		assert_int_equal(json_object_size(body), 1);
 		assert_string_equal(json_string_value(json_object_get(body, "text")),
-				    line_of(ev, line, sizeof line));
+		                    line_of(ev, line, sizeof line));
 		assert_string_equal(json_string_value(json_object_get(body, "text")),
-		    "mergewatch@vm-merge-1: pair chr07 bloat — RSS 56.0 GiB = 6.0× its 9.3 GiB input");
+		                    "mergewatch@vm-merge-1: pair chr07 bloat — RSS 56.0 GiB = 6.0× "
+		                    "its 9.3 GiB input");
 		json_decref(body);
 	}
 	json_decref(ev);
@@ -104,7 +105,7 @@ static void test_discord_content_pings_no_one(void **state)
 	(void)state;
 	body = round_trip(WEBHOOK_DISCORD, &ev, 1, NULL, &used);
 	assert_string_equal(json_string_value(json_object_get(body, "content")),
-			    line_of(ev, line, sizeof line));
+	                    line_of(ev, line, sizeof line));
 	assert_null(json_object_get(body, "text"));
 	parse = json_object_get(json_object_get(body, "allowed_mentions"), "parse");
 	assert_true(json_is_array(parse));
@@ -120,20 +121,23 @@ static void test_teams_is_one_adaptive_card_1_4(void **state)
 	size_t used;
 
 	(void)state;
-	evs[0] = json_pack("{s:s, s:s, s:s, s:i, s:s}", "event", "kill", "pair", "chr07",
-			   "reason", "rss", "pid", 4242, "signal", "SIGKILL");
-	evs[1] = json_pack("{s:s, s:s, s:s}", "event", "resolved", "kind", "bloat", "pair", "chr08");
+	evs[0] = json_pack("{s:s, s:s, s:s, s:i, s:s}", "event", "kill", "pair", "chr07", "reason",
+	                   "rss", "pid", 4242, "signal", "SIGKILL");
+	evs[1] =
+		json_pack("{s:s, s:s, s:s}", "event", "resolved", "kind", "bloat", "pair", "chr08");
 	body = round_trip(WEBHOOK_TEAMS, evs, 2, NULL, &used);
 	assert_int_equal(used, 2);
 	assert_string_equal(json_string_value(json_object_get(body, "type")), "message");
 	att = json_object_get(body, "attachments");
 	assert_int_equal(json_array_size(att), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(att, 0), "contentType")),
-			    "application/vnd.microsoft.card.adaptive");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(att, 0), "contentType")),
+		"application/vnd.microsoft.card.adaptive");
 	card = json_object_get(json_array_get(att, 0), "content");
 	assert_string_equal(json_string_value(json_object_get(card, "type")), "AdaptiveCard");
 	assert_string_equal(json_string_value(json_object_get(card, "version")), "1.4");
-	assert_non_null(strstr(json_string_value(json_object_get(card, "$schema")), "adaptive-card"));
+	assert_non_null(
+		strstr(json_string_value(json_object_get(card, "$schema")), "adaptive-card"));
 	blocks = json_object_get(card, "body");
 	assert_int_equal(json_array_size(blocks), 2);
 	for (size_t i = 0; i < 2; i++) {
@@ -142,12 +146,12 @@ static void test_teams_is_one_adaptive_card_1_4(void **state)
 		assert_string_equal(json_string_value(json_object_get(b, "type")), "TextBlock");
 		assert_true(json_is_true(json_object_get(b, "wrap")));
 		assert_string_equal(json_string_value(json_object_get(b, "text")),
-				    line_of(evs[i], line, sizeof line));
+		                    line_of(evs[i], line, sizeof line));
 	}
 	assert_string_equal(json_string_value(json_object_get(json_array_get(blocks, 0), "color")),
-			    "Attention");
+	                    "Attention");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(blocks, 1), "color")),
-			    "Good");
+	                    "Good");
 	/* No MessageCard leftovers */
 	assert_null(json_object_get(body, "@type"));
 	json_decref(body);
@@ -171,7 +175,7 @@ static void test_generic_is_alertmanager_shaped(void **state)
 	assert_true(json_is_object(json_object_get(body, "commonLabels")));
 	assert_string_equal(json_string_value(json_object_get(body, "host")), HOST);
 	assert_string_equal(json_string_value(json_object_get(body, "text")),
-			    line_of(ev, line, sizeof line));
+	                    line_of(ev, line, sizeof line));
 	assert_int_equal(json_array_size(json_object_get(body, "alerts")), 1);
 	alert = json_array_get(json_object_get(body, "alerts"), 0);
 	assert_string_equal(json_string_value(json_object_get(alert, "status")), "firing");
@@ -187,9 +191,9 @@ static void test_generic_is_alertmanager_shaped(void **state)
 	assert_string_equal(json_string_value(json_object_get(ann, "input_bytes")), "9985798963");
 	assert_string_equal(json_string_value(json_object_get(ann, "ratio")), "6");
 	assert_string_equal(json_string_value(json_object_get(alert, "startsAt")),
-			    "2026-11-21T10:00:00.123Z");
+	                    "2026-11-21T10:00:00.123Z");
 	assert_string_equal(json_string_value(json_object_get(alert, "endsAt")),
-			    "0001-01-01T00:00:00Z");
+	                    "0001-01-01T00:00:00Z");
 	assert_int_equal(strlen(json_string_value(json_object_get(alert, "fingerprint"))), 16);
 	json_decref(body);
 	json_decref(ev);
@@ -198,8 +202,8 @@ static void test_generic_is_alertmanager_shaped(void **state)
 static void test_generic_resolved_matches_its_alert(void **state)
 {
 	json_t *fire = bloat_event("chr07");
-	json_t *res = json_pack("{s:s, s:s, s:s, s:s}", "ts", "2026-11-21T10:05:00.000Z",
-				"event", "resolved", "kind", "bloat", "pair", "chr07");
+	json_t *res = json_pack("{s:s, s:s, s:s, s:s}", "ts", "2026-11-21T10:05:00.000Z", "event",
+	                        "resolved", "kind", "bloat", "pair", "chr07");
 	json_t *b1, *b2, *a1, *a2;
 	size_t used;
 
@@ -212,9 +216,9 @@ static void test_generic_resolved_matches_its_alert(void **state)
 	assert_string_equal(json_string_value(json_object_get(a2, "status")), "resolved");
 	assert_true(json_equal(json_object_get(a1, "labels"), json_object_get(a2, "labels")));
 	assert_string_equal(json_string_value(json_object_get(a1, "fingerprint")),
-			    json_string_value(json_object_get(a2, "fingerprint")));
+	                    json_string_value(json_object_get(a2, "fingerprint")));
 	assert_string_equal(json_string_value(json_object_get(a2, "endsAt")),
-			    "2026-11-21T10:05:00.000Z");
+	                    "2026-11-21T10:05:00.000Z");
 	json_decref(b1);
 	json_decref(b2);
 	json_decref(fire);
@@ -231,7 +235,7 @@ static void test_generic_without_ts_uses_wall_clock(void **state)
 	alert = json_array_get(json_object_get(body, "alerts"), 0);
 	/* 1795000000123 ms since the epoch */
 	assert_string_equal(json_string_value(json_object_get(alert, "startsAt")),
-			    "2026-11-18T11:06:40.123Z");
+	                    "2026-11-18T11:06:40.123Z");
 	assert_null(json_object_get(json_object_get(alert, "labels"), "pair"));
 	json_decref(body);
 	json_decref(ev);
@@ -244,24 +248,29 @@ static void test_merged_alerts_one_line_each(void **state)
 	size_t used;
 
 	(void)state;
-	evs[0] = json_pack("{s:s, s:s, s:s, s:i, s:s}", "event", "kill", "pair", "chr07",
-			   "reason", "rss", "pid", 1, "signal", "SIGKILL");
+	evs[0] = json_pack("{s:s, s:s, s:s, s:i, s:s}", "event", "kill", "pair", "chr07", "reason",
+	                   "rss", "pid", 1, "signal", "SIGKILL");
 	evs[1] = bloat_event("chr08");
-	evs[2] = json_pack("{s:s, s:s, s:s}", "event", "resolved", "kind", "bloat", "pair", "chr09");
+	evs[2] =
+		json_pack("{s:s, s:s, s:s}", "event", "resolved", "kind", "bloat", "pair", "chr09");
 	body = round_trip(WEBHOOK_MATTERMOST, evs, 3, "(2 more alerts were dropped)", &used);
 	assert_int_equal(used, 3);
 	snprintf(expect, sizeof expect, "%s\n%s\n%s\n(2 more alerts were dropped)",
-		 line_of(evs[0], l0, sizeof l0), line_of(evs[1], l1, sizeof l1),
-		 line_of(evs[2], l2, sizeof l2));
+	         line_of(evs[0], l0, sizeof l0), line_of(evs[1], l1, sizeof l1),
+	         line_of(evs[2], l2, sizeof l2));
 	assert_string_equal(json_string_value(json_object_get(body, "text")), expect);
 	json_decref(body);
 	body = round_trip(WEBHOOK_GENERIC, evs, 3, "(2 more alerts were dropped)", &used);
 	assert_int_equal(json_array_size(json_object_get(body, "alerts")), 3);
 	assert_string_equal(json_string_value(json_object_get(body, "status")), "firing");
 	assert_string_equal(json_string_value(json_object_get(body, "note")),
-			    "(2 more alerts were dropped)");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(
-	    json_object_get(body, "alerts"), 0), "labels"), "severity")), "critical");
+	                    "(2 more alerts were dropped)");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_array_get(json_object_get(body, "alerts"), 0),
+	                                "labels"),
+			"severity")),
+		"critical");
 	json_decref(body);
 	for (size_t i = 0; i < 3; i++)
 		json_decref(evs[i]);
@@ -293,7 +302,7 @@ static void test_limits_are_respected(void **state)
 			const char *text = json_string_value(json_object_get(body, fields[f]));
 
 			assert_true(strlen(text) <= limit);
-			assert_null(strstr(text, "…"));        /* whole lines only */
+			assert_null(strstr(text, "…")); /* whole lines only */
 			assert_non_null(strstr(text, "(note)"));
 		}
 		if (fmts[f] == WEBHOOK_DISCORD)
@@ -316,7 +325,7 @@ static void test_one_huge_alert_is_cut(void **state)
 	memset(pair, 'p', sizeof pair - 1);
 	pair[sizeof pair - 1] = '\0';
 	ev = json_pack("{s:s, s:s, s:s, s:s}", "event", "kill", "pair", pair, "reason", "rss",
-		       "signal", "SIGKILL");
+	               "signal", "SIGKILL");
 	body = round_trip(WEBHOOK_DISCORD, &ev, 1, NULL, &used);
 	assert_int_equal(used, 1);
 	text = json_string_value(json_object_get(body, "content"));

@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "../../runner/plan.h"
-#include "../../runner/plan_keys.h"
+#include "../../plan/plan.h"
+#include "../../plan/plan_keys.h"
 
 #define GiB (1024ULL * 1024 * 1024)
 
@@ -27,8 +27,7 @@ struct scratch {
 	char fixtures[PATH_MAX];
 };
 
-static int
-remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
@@ -36,8 +35,7 @@ remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return remove(path);
 }
 
-static int
-setup(void **state)
+static int setup(void **state)
 {
 	struct scratch *s = calloc(1, sizeof *s);
 	const char *env = getenv("MERGEWATCH_FIXTURES");
@@ -55,14 +53,13 @@ setup(void **state)
 	} else {
 		const char *unit = strstr(__FILE__, "unit/test_plan.c");
 		snprintf(s->fixtures, sizeof s->fixtures, "%.*sfixtures/plans",
-		    unit != NULL ? (int)(unit - __FILE__) : 0, __FILE__);
+		         unit != NULL ? (int)(unit - __FILE__) : 0, __FILE__);
 	}
 	*state = s;
 	return 0;
 }
 
-static int
-teardown(void **state)
+static int teardown(void **state)
 {
 	struct scratch *s = *state;
 
@@ -73,8 +70,7 @@ teardown(void **state)
 
 /* Sets $HOME to home and returns the old value, which restore_home puts
  * back. */
-static char *
-set_home(const char *home)
+static char *set_home(const char *home)
 {
 	const char *old = getenv("HOME");
 	char *saved = old != NULL ? strdup(old) : NULL;
@@ -83,8 +79,7 @@ set_home(const char *home)
 	return saved;
 }
 
-static void
-restore_home(char *saved)
+static void restore_home(char *saved)
 {
 	if (saved != NULL)
 		setenv("HOME", saved, 1);
@@ -94,8 +89,8 @@ restore_home(char *saved)
 }
 
 /* Writes text to DIR/name and returns the path in buf. */
-static const char *
-write_file(struct scratch *s, const char *name, const char *text, char *buf, size_t len)
+static const char *write_file(struct scratch *s, const char *name, const char *text, char *buf,
+                              size_t len)
 {
 	FILE *f;
 
@@ -107,16 +102,14 @@ write_file(struct scratch *s, const char *name, const char *text, char *buf, siz
 	return buf;
 }
 
-static struct plan *
-load_text(struct scratch *s, const char *text, struct plan_error *err)
+static struct plan *load_text(struct scratch *s, const char *text, struct plan_error *err)
 {
 	char path[PATH_MAX];
 
 	return plan_load(write_file(s, "plan.ini", text, path, sizeof path), err);
 }
 
-static struct plan *
-load_fixture(struct scratch *s, const char *name)
+static struct plan *load_fixture(struct scratch *s, const char *name)
 {
 	char path[PATH_MAX * 2];
 	struct plan_error err;
@@ -129,8 +122,7 @@ load_fixture(struct scratch *s, const char *name)
 	return plan;
 }
 
-static const struct pair_spec *
-find_pair(const struct plan *plan, const char *name)
+static const struct pair_spec *find_pair(const struct plan *plan, const char *name)
 {
 	for (int i = 0; i < plan->n_pairs; i++) {
 		if (strcmp(plan->pairs[i].name, name) == 0)
@@ -140,8 +132,7 @@ find_pair(const struct plan *plan, const char *name)
 	return NULL;
 }
 
-static void
-assert_size(const struct size_spec *s, int kind, uint64_t bytes, double percent)
+static void assert_size(const struct size_spec *s, int kind, uint64_t bytes, double percent)
 {
 	assert_int_equal(s->kind, kind);
 	if (kind == SIZE_BYTES)
@@ -150,8 +141,7 @@ assert_size(const struct size_spec *s, int kind, uint64_t bytes, double percent)
 		assert_true(s->percent == percent);
 }
 
-static void
-assert_default_limits(const struct limits *l)
+static void assert_default_limits(const struct limits *l)
 {
 	assert_size(&l->kill_rss, SIZE_PERCENT, 0, 90);
 	assert_true(l->warn_at == 0.8);
@@ -169,8 +159,7 @@ assert_default_limits(const struct limits *l)
 	assert_true(l->pressure_psi == 20);
 }
 
-static void
-test_full_example_sets_every_key(void **state)
+static void test_full_example_sets_every_key(void **state)
 {
 	struct scratch *s = *state;
 	char home[PATH_MAX], expect[PATH_MAX * 2], fixture[PATH_MAX * 2], *text, *saved;
@@ -254,8 +243,7 @@ test_full_example_sets_every_key(void **state)
 	plan_free(plan);
 }
 
-static void
-test_minimal_plan_gets_every_default(void **state)
+static void test_minimal_plan_gets_every_default(void **state)
 {
 	struct scratch *s = *state;
 	struct plan *plan = load_fixture(s, "minimal.ini");
@@ -294,8 +282,7 @@ test_minimal_plan_gets_every_default(void **state)
 	plan_free(plan);
 }
 
-static void
-test_pair_keys_override_limits_written_later(void **state)
+static void test_pair_keys_override_limits_written_later(void **state)
 {
 	struct scratch *s = *state;
 	struct plan *plan = load_fixture(s, "overrides.ini");
@@ -312,7 +299,7 @@ test_pair_keys_override_limits_written_later(void **state)
 	assert_true(big->limits.timeout_ms == 30 * 60 * 1000);
 	assert_true(big->limits.warn_at == 0.9);
 	assert_size(&big->limits.pressure_swap, SIZE_PERCENT, 0, 25);
-	assert_true(big->limits.kill_grace_ms == 10000);     /* default */
+	assert_true(big->limits.kill_grace_ms == 10000); /* default */
 	assert_int_equal(big->n_inputs, 2);
 	assert_string_equal(big->inputs[0], "in/big-*.parquet");
 	assert_string_equal(big->inputs[1], "in/extra.parquet");
@@ -329,8 +316,7 @@ test_pair_keys_override_limits_written_later(void **state)
 	plan_free(plan);
 }
 
-static void
-test_option_beats_pair_key(void **state)
+static void test_option_beats_pair_key(void **state)
 {
 	struct scratch *s = *state;
 	struct plan *plan = load_fixture(s, "overrides.ini");
@@ -357,8 +343,7 @@ test_option_beats_pair_key(void **state)
 	plan_free(plan);
 }
 
-static void
-test_option_errors_name_the_option(void **state)
+static void test_option_errors_name_the_option(void **state)
 {
 	static const struct {
 		const char *key, *value, *option;
@@ -383,8 +368,7 @@ test_option_errors_name_the_option(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char got[64];
 
-		assert_int_equal(plan_override(plan, cases[i].key, cases[i].value, &err),
-		    -EINVAL);
+		assert_int_equal(plan_override(plan, cases[i].key, cases[i].value, &err), -EINVAL);
 		if (strstr(err.msg, cases[i].option) != err.msg)
 			fail_msg("%s=%s: '%s'", cases[i].key, cases[i].value, err.msg);
 		snprintf(got, sizeof got, "(got '%s')", cases[i].value);
@@ -398,8 +382,7 @@ test_option_errors_name_the_option(void **state)
 	plan_free(plan);
 }
 
-static void
-test_option_webhook_url_file(void **state)
+static void test_option_webhook_url_file(void **state)
 {
 	struct scratch *s = *state;
 	struct plan *plan = load_fixture(s, "minimal.ini");
@@ -420,10 +403,10 @@ test_option_webhook_url_file(void **state)
 	plan_free(plan);
 }
 
-static void
-test_plan_new_command(void **state)
+static void test_plan_new_command(void **state)
 {
-	struct plan *plan = plan_new_command("job", "sleep 1 && echo done", "a.parquet  b/*.parquet");
+	struct plan *plan =
+		plan_new_command("job", "sleep 1 && echo done", "a.parquet  b/*.parquet");
 	char cwd[PATH_MAX], expect[PATH_MAX + 32];
 
 	(void)state;
@@ -453,138 +436,250 @@ test_plan_new_command(void **state)
 static const struct {
 	const char *what;
 	const char *text;
-	int line;             /* 0: the file only */
+	int line; /* 0: the file only */
 	const char *says[3];
 } bad_plans[] = {
-	{ "unknown key, suggestion", "[limits]\nkill_rs = 5G\n[pair a]\ncommand = x\n",
-	  2, { "unknown key 'kill_rs' in [limits]", "did you mean 'kill_rss'?" } },
-	{ "unknown key in a pair", "[pair a]\ncommand = x\nouptut = y\n",
-	  3, { "unknown key 'ouptut' in [pair a]", "'output'" } },
-	{ "unknown key, case", "[limits]\nKill_RSS = 5G\n[pair a]\ncommand = x\n",
-	  2, { "'Kill_RSS'", "did you mean 'kill_rss'?" } },
-	{ "unknown key, nothing close", "[run]\nzebra = 1\n[pair a]\ncommand = x\n",
-	  2, { "unknown key 'zebra' in [run]" } },
-	{ "key twice", "[limits]\nkill_rss = 5G\n\ntimeout = 1m\nkill_rss = 6G\n[pair a]\ncommand = x\n",
-	  5, { "key 'kill_rss' given twice in [limits]", "first on line 2" } },
-	{ "stacked repetitions", "[pair a]\ncommand = x\nprogress_regex = ([0-9]+) of ([0-9]++++)\n",
-	  3, { "progress_regex", "repeats a repetition" } },
-	{ "pressure in a pair", "[pair a]\ncommand = x\npressure_swap = 10%\n",
-	  3, { "key 'pressure_swap' is system-wide", "[limits]" } },
-	{ "key twice in a pair", "[pair a]\ncommand = x\ncommand = y\n",
-	  3, { "key 'command' given twice in [pair a]", "first on line 2" } },
-	{ "duplicate pair", "[pair a]\ncommand = x\n\n[pair a]\ncommand = y\n",
-	  4, { "[pair a] given twice", "first on line 1" } },
-	{ "pair without command", "[pair a]\ncommand = x\n[pair b]\ninputs = i\n[limits]\n",
-	  3, { "[pair b]", "'command'" } },
+	{ "unknown key, suggestion",
+	  "[limits]\nkill_rs = 5G\n[pair a]\ncommand = x\n",
+	  2,
+	  { "unknown key 'kill_rs' in [limits]", "did you mean 'kill_rss'?" } },
+	{ "unknown key in a pair",
+	  "[pair a]\ncommand = x\nouptut = y\n",
+	  3,
+	  { "unknown key 'ouptut' in [pair a]", "'output'" } },
+	{ "unknown key, case",
+	  "[limits]\nKill_RSS = 5G\n[pair a]\ncommand = x\n",
+	  2,
+	  { "'Kill_RSS'", "did you mean 'kill_rss'?" } },
+	{ "unknown key, nothing close",
+	  "[run]\nzebra = 1\n[pair a]\ncommand = x\n",
+	  2,
+	  { "unknown key 'zebra' in [run]" } },
+	{ "key twice",
+	  "[limits]\nkill_rss = 5G\n\ntimeout = 1m\nkill_rss = 6G\n[pair a]\ncommand = x\n",
+	  5,
+	  { "key 'kill_rss' given twice in [limits]", "first on line 2" } },
+	{ "stacked repetitions",
+	  "[pair a]\ncommand = x\nprogress_regex = ([0-9]+) of ([0-9]++++)\n",
+	  3,
+	  { "progress_regex", "repeats a repetition" } },
+	{ "pressure in a pair",
+	  "[pair a]\ncommand = x\npressure_swap = 10%\n",
+	  3,
+	  { "key 'pressure_swap' is system-wide", "[limits]" } },
+	{ "key twice in a pair",
+	  "[pair a]\ncommand = x\ncommand = y\n",
+	  3,
+	  { "key 'command' given twice in [pair a]", "first on line 2" } },
+	{ "duplicate pair",
+	  "[pair a]\ncommand = x\n\n[pair a]\ncommand = y\n",
+	  4,
+	  { "[pair a] given twice", "first on line 1" } },
+	{ "pair without command",
+	  "[pair a]\ncommand = x\n[pair b]\ninputs = i\n[limits]\n",
+	  3,
+	  { "[pair b]", "'command'" } },
 	{ "empty pair", "[pair a]\n", 1, { "[pair a]", "'command'" } },
 	{ "no pairs", "[limits]\nkill_rss = 5G\n", 0, { "no [pair NAME]" } },
 	{ "empty file", "", 0, { "no [pair NAME]" } },
-	{ "regex one group", "[pair a]\ncommand = x\nprogress_regex = done ([0-9]+)\n",
-	  3, { "key 'progress_regex'", "two capture groups", "(got 'done ([0-9]+)')" } },
-	{ "regex invalid", "[pair a]\ncommand = x\nprogress_regex = ([0-9]+\n",
-	  3, { "key 'progress_regex'", "regular expression" } },
-	{ "on_failure", "[run]\non_failure = maybe\n[pair a]\ncommand = x\n",
-	  2, { "key 'on_failure'", "continue, stop or retry", "(got 'maybe')" } },
-	{ "on_deadlock", "[limits]\non_deadlock = explode\n[pair a]\ncommand = x\n",
-	  2, { "key 'on_deadlock'", "alert, kill or restart", "(got 'explode')" } },
-	{ "on_deadlock in pair", "[pair a]\ncommand = x\non_deadlock = Kill\n",
-	  3, { "key 'on_deadlock'", "(got 'Kill')" } },
-	{ "format", "[alerts]\nformat = irc\n[pair a]\ncommand = x\n",
-	  2, { "key 'format'", "slack, discord, teams, mattermost or generic", "(got 'irc')" } },
-	{ "kill_rss junk", "[limits]\nkill_rss = 5X\n[pair a]\ncommand = x\n",
-	  2, { "key 'kill_rss'", "size", "(got '5X')" } },
-	{ "kill_rss unlimited", "[limits]\nkill_rss = unlimited\n[pair a]\ncommand = x\n",
-	  2, { "key 'kill_rss'", "(got 'unlimited')" } },
-	{ "kill_rss zero", "[pair a]\ncommand = x\nkill_rss = 0\n",
-	  3, { "key 'kill_rss'", "above 0", "(got '0')" } },
-	{ "kill_rss percent", "[limits]\nkill_rss = 101%\n[pair a]\ncommand = x\n",
-	  2, { "key 'kill_rss'", "(got '101%')" } },
-	{ "memory_max auto", "[limits]\nmemory_max = auto\n[pair a]\ncommand = x\n",
-	  2, { "key 'memory_max'", "(got 'auto')" } },
-	{ "swap_max auto", "[limits]\nswap_max = auto\n[pair a]\ncommand = x\n",
-	  2, { "key 'swap_max'", "(got 'auto')" } },
-	{ "start_min_available unlimited", "[run]\nstart_min_available = unlimited\n[pair a]\ncommand = x\n",
-	  2, { "key 'start_min_available'", "auto", "(got 'unlimited')" } },
-	{ "start_max_swap_used auto", "[run]\nstart_max_swap_used = auto\n[pair a]\ncommand = x\n",
-	  2, { "key 'start_max_swap_used'", "(got 'auto')" } },
-	{ "pressure_available", "[limits]\npressure_available = -1\n[pair a]\ncommand = x\n",
-	  2, { "key 'pressure_available'", "(got '-1')" } },
-	{ "pressure_swap", "[limits]\npressure_swap = unlimited\n[pair a]\ncommand = x\n",
-	  2, { "key 'pressure_swap'", "(got 'unlimited')" } },
-	{ "timeout", "[limits]\ntimeout = 5d\n[pair a]\ncommand = x\n",
-	  2, { "key 'timeout'", "duration", "(got '5d')" } },
-	{ "kill_grace", "[limits]\nkill_grace = -1s\n[pair a]\ncommand = x\n",
-	  2, { "key 'kill_grace'", "(got '-1s')" } },
-	{ "deadlock_window zero", "[limits]\ndeadlock_window = 0\n[pair a]\ncommand = x\n",
-	  2, { "key 'deadlock_window'", "above 0" } },
-	{ "gate_timeout", "[run]\ngate_timeout = soon\n[pair a]\ncommand = x\n",
-	  2, { "key 'gate_timeout'", "(got 'soon')" } },
-	{ "gate_timeout zero", "[run]\ngate_timeout = 0\n[pair a]\ncommand = x\n",
-	  2, { "key 'gate_timeout'", "above 0", "(got '0')" } },
-	{ "gate_timeout none", "[run]\ngate_timeout = none\n[pair a]\ncommand = x\n",
-	  2, { "key 'gate_timeout'", "(got 'none')" } },
-	{ "cooldown", "[alerts]\ncooldown = 1s2\n[pair a]\ncommand = x\n",
-	  2, { "key 'cooldown'", "(got '1s2')" } },
-	{ "warn_at zero", "[limits]\nwarn_at = 0\n[pair a]\ncommand = x\n",
-	  2, { "key 'warn_at'", "(got '0')" } },
-	{ "warn_at over", "[limits]\nwarn_at = 150%\n[pair a]\ncommand = x\n",
-	  2, { "key 'warn_at'", "(got '150%')" } },
-	{ "warn_at bare 80", "[limits]\nwarn_at = 80\n[pair a]\ncommand = x\n",
-	  2, { "key 'warn_at'", "(got '80')" } },
-	{ "bloat_ratio zero", "[limits]\nbloat_ratio = 0\n[pair a]\ncommand = x\n",
-	  2, { "key 'bloat_ratio'", "above 0", "(got '0')" } },
-	{ "expected_ratio junk", "[pair a]\ncommand = x\nexpected_ratio = 6x\n",
-	  3, { "key 'expected_ratio'", "(got '6x')" } },
-	{ "pressure_psi over", "[limits]\npressure_psi = 101\n[pair a]\ncommand = x\n",
-	  2, { "key 'pressure_psi'", "0 to 100", "(got '101')" } },
-	{ "pressure_psi junk", "[limits]\npressure_psi = lots\n[pair a]\ncommand = x\n",
-	  2, { "key 'pressure_psi'", "(got 'lots')" } },
-	{ "retries negative", "[run]\nretries = -1\n[pair a]\ncommand = x\n",
-	  2, { "key 'retries'", "0 to 100", "(got '-1')" } },
-	{ "retries over", "[run]\nretries = 101\n[pair a]\ncommand = x\n",
-	  2, { "key 'retries'", "(got '101')" } },
-	{ "retries decimal", "[run]\nretries = 1.5\n[pair a]\ncommand = x\n",
-	  2, { "key 'retries'", "(got '1.5')" } },
-	{ "run key in pair", "[pair a]\ncommand = x\nretries = 2\n",
-	  3, { "key 'retries' belongs in [run]", "not in [pair a]" } },
-	{ "alerts key in pair", "[pair a]\ncommand = x\ncooldown = 2m\n",
-	  3, { "key 'cooldown' belongs in [alerts]" } },
-	{ "pair key in limits", "[limits]\ncommand = x\n[pair a]\ncommand = x\n",
-	  2, { "key 'command' belongs in a [pair NAME] section", "not in [limits]" } },
-	{ "limits key in run", "[run]\nkill_rss = 5G\n[pair a]\ncommand = x\n",
-	  2, { "key 'kill_rss' belongs in [limits]" } },
-	{ "key before any section", "kill_rss = 5G\n[pair a]\ncommand = x\n",
-	  1, { "key 'kill_rss'", "outside any section" } },
-	{ "unknown section", "[pair a]\ncommand = x\n[extras]\n",
-	  3, { "unknown section [extras]" } },
-	{ "section suggestion", "[limit]\nkill_rss = 5G\n[pair a]\ncommand = x\n",
-	  1, { "unknown section [limit]", "did you mean [limits]?" } },
+	{ "regex one group",
+	  "[pair a]\ncommand = x\nprogress_regex = done ([0-9]+)\n",
+	  3,
+	  { "key 'progress_regex'", "two capture groups", "(got 'done ([0-9]+)')" } },
+	{ "regex invalid",
+	  "[pair a]\ncommand = x\nprogress_regex = ([0-9]+\n",
+	  3,
+	  { "key 'progress_regex'", "regular expression" } },
+	{ "on_failure",
+	  "[run]\non_failure = maybe\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'on_failure'", "continue, stop or retry", "(got 'maybe')" } },
+	{ "on_deadlock",
+	  "[limits]\non_deadlock = explode\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'on_deadlock'", "alert, kill or restart", "(got 'explode')" } },
+	{ "on_deadlock in pair",
+	  "[pair a]\ncommand = x\non_deadlock = Kill\n",
+	  3,
+	  { "key 'on_deadlock'", "(got 'Kill')" } },
+	{ "format",
+	  "[alerts]\nformat = irc\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'format'", "slack, discord, teams, mattermost or generic", "(got 'irc')" } },
+	{ "kill_rss junk",
+	  "[limits]\nkill_rss = 5X\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'kill_rss'", "size", "(got '5X')" } },
+	{ "kill_rss unlimited",
+	  "[limits]\nkill_rss = unlimited\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'kill_rss'", "(got 'unlimited')" } },
+	{ "kill_rss zero",
+	  "[pair a]\ncommand = x\nkill_rss = 0\n",
+	  3,
+	  { "key 'kill_rss'", "above 0", "(got '0')" } },
+	{ "kill_rss percent",
+	  "[limits]\nkill_rss = 101%\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'kill_rss'", "(got '101%')" } },
+	{ "memory_max auto",
+	  "[limits]\nmemory_max = auto\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'memory_max'", "(got 'auto')" } },
+	{ "swap_max auto",
+	  "[limits]\nswap_max = auto\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'swap_max'", "(got 'auto')" } },
+	{ "start_min_available unlimited",
+	  "[run]\nstart_min_available = unlimited\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'start_min_available'", "auto", "(got 'unlimited')" } },
+	{ "start_max_swap_used auto",
+	  "[run]\nstart_max_swap_used = auto\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'start_max_swap_used'", "(got 'auto')" } },
+	{ "pressure_available",
+	  "[limits]\npressure_available = -1\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'pressure_available'", "(got '-1')" } },
+	{ "pressure_swap",
+	  "[limits]\npressure_swap = unlimited\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'pressure_swap'", "(got 'unlimited')" } },
+	{ "timeout",
+	  "[limits]\ntimeout = 5d\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'timeout'", "duration", "(got '5d')" } },
+	{ "kill_grace",
+	  "[limits]\nkill_grace = -1s\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'kill_grace'", "(got '-1s')" } },
+	{ "deadlock_window zero",
+	  "[limits]\ndeadlock_window = 0\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'deadlock_window'", "above 0" } },
+	{ "gate_timeout",
+	  "[run]\ngate_timeout = soon\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'gate_timeout'", "(got 'soon')" } },
+	{ "gate_timeout zero",
+	  "[run]\ngate_timeout = 0\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'gate_timeout'", "above 0", "(got '0')" } },
+	{ "gate_timeout none",
+	  "[run]\ngate_timeout = none\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'gate_timeout'", "(got 'none')" } },
+	{ "cooldown",
+	  "[alerts]\ncooldown = 1s2\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'cooldown'", "(got '1s2')" } },
+	{ "warn_at zero",
+	  "[limits]\nwarn_at = 0\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'warn_at'", "(got '0')" } },
+	{ "warn_at over",
+	  "[limits]\nwarn_at = 150%\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'warn_at'", "(got '150%')" } },
+	{ "warn_at bare 80",
+	  "[limits]\nwarn_at = 80\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'warn_at'", "(got '80')" } },
+	{ "bloat_ratio zero",
+	  "[limits]\nbloat_ratio = 0\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'bloat_ratio'", "above 0", "(got '0')" } },
+	{ "expected_ratio junk",
+	  "[pair a]\ncommand = x\nexpected_ratio = 6x\n",
+	  3,
+	  { "key 'expected_ratio'", "(got '6x')" } },
+	{ "pressure_psi over",
+	  "[limits]\npressure_psi = 101\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'pressure_psi'", "0 to 100", "(got '101')" } },
+	{ "pressure_psi junk",
+	  "[limits]\npressure_psi = lots\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'pressure_psi'", "(got 'lots')" } },
+	{ "retries negative",
+	  "[run]\nretries = -1\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'retries'", "0 to 100", "(got '-1')" } },
+	{ "retries over",
+	  "[run]\nretries = 101\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'retries'", "(got '101')" } },
+	{ "retries decimal",
+	  "[run]\nretries = 1.5\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'retries'", "(got '1.5')" } },
+	{ "run key in pair",
+	  "[pair a]\ncommand = x\nretries = 2\n",
+	  3,
+	  { "key 'retries' belongs in [run]", "not in [pair a]" } },
+	{ "alerts key in pair",
+	  "[pair a]\ncommand = x\ncooldown = 2m\n",
+	  3,
+	  { "key 'cooldown' belongs in [alerts]" } },
+	{ "pair key in limits",
+	  "[limits]\ncommand = x\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'command' belongs in a [pair NAME] section", "not in [limits]" } },
+	{ "limits key in run",
+	  "[run]\nkill_rss = 5G\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'kill_rss' belongs in [limits]" } },
+	{ "key before any section",
+	  "kill_rss = 5G\n[pair a]\ncommand = x\n",
+	  1,
+	  { "key 'kill_rss'", "outside any section" } },
+	{ "unknown section",
+	  "[pair a]\ncommand = x\n[extras]\n",
+	  3,
+	  { "unknown section [extras]" } },
+	{ "section suggestion",
+	  "[limit]\nkill_rss = 5G\n[pair a]\ncommand = x\n",
+	  1,
+	  { "unknown section [limit]", "did you mean [limits]?" } },
 	{ "pair without name", "[pair]\ncommand = x\n", 1, { "[pair]", "needs a name" } },
 	{ "pair bad name", "[pair a/b]\ncommand = x\n", 1, { "pair name 'a/b'" } },
 	{ "pair name too long",
 	  "[pair aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\ncommand = x\n",
-	  1, { "1 to 64" } },
-	{ "section twice", "[limits]\nkill_rss = 5G\n[pair a]\ncommand = x\n[limits]\n",
-	  5, { "[limits] given twice", "first on line 1" } },
+	  1,
+	  { "1 to 64" } },
+	{ "section twice",
+	  "[limits]\nkill_rss = 5G\n[pair a]\ncommand = x\n[limits]\n",
+	  5,
+	  { "[limits] given twice", "first on line 1" } },
 	{ "header without ]", "[pair a\ncommand = x\n", 1, { "without ']'" } },
 	{ "text after ]", "[pair a] x\ncommand = x\n", 1, { "after ']'" } },
-	{ "not key = value", "[pair a]\ncommand = x\njust some words\n",
-	  3, { "expected 'key = value'", "just some words" } },
+	{ "not key = value",
+	  "[pair a]\ncommand = x\njust some words\n",
+	  3,
+	  { "expected 'key = value'", "just some words" } },
 	{ "empty command", "[pair a]\ncommand =\n", 2, { "key 'command'", "empty" } },
-	{ "empty log_dir", "[run]\nlog_dir =\n[pair a]\ncommand = x\n",
-	  2, { "key 'log_dir'", "empty" } },
-	{ "env bad name", "[pair a]\ncommand = x\nenv = A=1 1B=2\n",
-	  3, { "key 'env'", "'1B=2'", "(got 'A=1 1B=2')" } },
+	{ "empty log_dir",
+	  "[run]\nlog_dir =\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'log_dir'", "empty" } },
+	{ "env bad name",
+	  "[pair a]\ncommand = x\nenv = A=1 1B=2\n",
+	  3,
+	  { "key 'env'", "'1B=2'", "(got 'A=1 1B=2')" } },
 	{ "env no value", "[pair a]\ncommand = x\nenv = FOO\n", 3, { "key 'env'", "'FOO'" } },
-	{ "env webhook", "[pair a]\ncommand = x\nenv = MERGEWATCH_WEBHOOK_URL=http://x\n",
-	  3, { "key 'env'", "webhook" } },
+	{ "env webhook",
+	  "[pair a]\ncommand = x\nenv = MERGEWATCH_WEBHOOK_URL=http://x\n",
+	  3,
+	  { "key 'env'", "webhook" } },
 	{ "error after indented comment",
-	  "[run]\nretries = 1   ; retries\n     ; more comment\n  retries = 2\n[pair a]\ncommand = x\n",
-	  4, { "key 'retries' given twice", "first on line 2" } },
+	  "[run]\nretries = 1   ; retries\n     ; more comment\n  retries = 2\n[pair a]\ncommand = "
+	  "x\n",
+	  4,
+	  { "key 'retries' given twice", "first on line 2" } },
 };
 
-static void
-test_every_error_names_file_line_and_key(void **state)
+static void test_every_error_names_file_line_and_key(void **state)
 {
 	struct scratch *s = *state;
 
@@ -604,18 +699,17 @@ test_every_error_names_file_line_and_key(void **state)
 		else
 			snprintf(where, sizeof where, "%s: ", path);
 		if (strncmp(err.msg, where, strlen(where)) != 0)
-			fail_msg("%s: '%s' does not start with '%s'", bad_plans[i].what,
-			    err.msg, where);
+			fail_msg("%s: '%s' does not start with '%s'", bad_plans[i].what, err.msg,
+			         where);
 		for (int k = 0; k < 3 && bad_plans[i].says[k] != NULL; k++) {
 			if (strstr(err.msg, bad_plans[i].says[k]) == NULL)
-				fail_msg("%s: '%s' does not say '%s'", bad_plans[i].what,
-				    err.msg, bad_plans[i].says[k]);
+				fail_msg("%s: '%s' does not say '%s'", bad_plans[i].what, err.msg,
+				         bad_plans[i].says[k]);
 		}
 	}
 }
 
-static void
-test_bad_fixtures(void **state)
+static void test_bad_fixtures(void **state)
 {
 	static const struct {
 		const char *file;
@@ -640,8 +734,7 @@ test_bad_fixtures(void **state)
 	}
 }
 
-static void
-test_missing_file(void **state)
+static void test_missing_file(void **state)
 {
 	struct plan_error err;
 
@@ -650,8 +743,7 @@ test_missing_file(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/plan.ini: cannot open"));
 }
 
-static void
-test_file_syntax(void **state)
+static void test_file_syntax(void **state)
 {
 	struct scratch *s = *state;
 	struct plan_error err;
@@ -659,9 +751,12 @@ test_file_syntax(void **state)
 	char text[2048], command[600];
 
 	/* CRLF, '#' and ';' comments, indented keys, blank lines. */
-	plan = load_text(s, "# comment\r\n[pair a]\r\n  command = echo a ; not the command\r\n"
-	    "\toutput = out.txt\r\n\r\n; comment\r\n  [pair b]   ; trailing comment\r\n"
-	    "command=echo b;c\r\n", &err);
+	plan = load_text(
+		s,
+		"# comment\r\n[pair a]\r\n  command = echo a ; not the command\r\n"
+		"\toutput = out.txt\r\n\r\n; comment\r\n  [pair b]   ; trailing comment\r\n"
+		"command=echo b;c\r\n",
+		&err);
 	if (plan == NULL)
 		fail_msg("%s", err.msg);
 	assert_string_equal(plan->pairs[0].command, "echo a");
@@ -675,8 +770,10 @@ test_file_syntax(void **state)
 	memset(command, 'x', sizeof command - 1);
 	command[sizeof command - 1] = '\0';
 	memcpy(command, "echo ", 5);
-	snprintf(text, sizeof text, "[pair a]\ncommand = %s   ; comment\nkill_rss = 5G\n"
-	    "verify = %s\n", command, command);
+	snprintf(text, sizeof text,
+	         "[pair a]\ncommand = %s   ; comment\nkill_rss = 5G\n"
+	         "verify = %s\n",
+	         command, command);
 	plan = load_text(s, text, &err);
 	if (plan == NULL)
 		fail_msg("%s", err.msg);
@@ -691,32 +788,34 @@ test_file_syntax(void **state)
 	assert_non_null(strstr(err.msg, "plan.ini:4: key 'env'"));
 
 	/* A pair name of 64 characters, longer than libinih's section buffer. */
-	plan = load_text(s, "[pair a123456789b123456789c123456789d123456789e123456789f12345.-_]\n"
-	    "command = x\n", &err);
+	plan = load_text(s,
+	                 "[pair a123456789b123456789c123456789d123456789e123456789f12345.-_]\n"
+	                 "command = x\n",
+	                 &err);
 	if (plan == NULL)
 		fail_msg("%s", err.msg);
 	assert_string_equal(plan->pairs[0].name,
-	    "a123456789b123456789c123456789d123456789e123456789f12345.-_");
+	                    "a123456789b123456789c123456789d123456789e123456789f12345.-_");
 	plan_free(plan);
 }
 
-static void
-test_values(void **state)
+static void test_values(void **state)
 {
 	struct scratch *s = *state;
 	struct plan_error err;
 	struct plan *plan;
 	char expect[PATH_MAX];
 
-	plan = load_text(s,
-	    "[run]\non_failure = retry\nretries = 100\nstart_min_available = auto\n"
-	    "start_max_swap_used = 25%\ngate_timeout = 1.5h\nlog_dir = /var/log/mw\n"
-	    "[limits]\nwarn_at = 0.95\nswap_max = unlimited\ntimeout = none\n"
-	    "pressure_psi = 12.5%\nkill_grace = 0\nbloat_ratio = 2.5\n"
-	    "[alerts]\nwebhook_url_file = secret/hook\nformat = generic\ncooldown = 0\n"
-	    "[pair a.b-c_d]\ncommand = x\ninputs = none\noutput = none\nverify =\n"
-	    "progress_regex = ^([0-9]+)/([0-9]+)$\nenv = none\n",
-	    &err);
+	plan = load_text(
+		s,
+		"[run]\non_failure = retry\nretries = 100\nstart_min_available = auto\n"
+		"start_max_swap_used = 25%\ngate_timeout = 1.5h\nlog_dir = /var/log/mw\n"
+		"[limits]\nwarn_at = 0.95\nswap_max = unlimited\ntimeout = none\n"
+		"pressure_psi = 12.5%\nkill_grace = 0\nbloat_ratio = 2.5\n"
+		"[alerts]\nwebhook_url_file = secret/hook\nformat = generic\ncooldown = 0\n"
+		"[pair a.b-c_d]\ncommand = x\ninputs = none\noutput = none\nverify =\n"
+		"progress_regex = ^([0-9]+)/([0-9]+)$\nenv = none\n",
+		&err);
 	if (plan == NULL)
 		fail_msg("%s", err.msg);
 	assert_int_equal(plan->on_failure, ON_FAILURE_RETRY);
@@ -747,8 +846,7 @@ test_values(void **state)
 	plan_free(plan);
 }
 
-static void
-assert_same_string(const char *a, const char *b)
+static void assert_same_string(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
 		assert_ptr_equal(a, b);
@@ -756,16 +854,14 @@ assert_same_string(const char *a, const char *b)
 		assert_string_equal(a, b);
 }
 
-static void
-assert_same_size(const struct size_spec *a, const struct size_spec *b)
+static void assert_same_size(const struct size_spec *a, const struct size_spec *b)
 {
 	assert_int_equal(a->kind, b->kind);
 	assert_true(a->bytes == b->bytes);
 	assert_true(a->percent == b->percent);
 }
 
-static void
-assert_same_limits(const struct limits *a, const struct limits *b)
+static void assert_same_limits(const struct limits *a, const struct limits *b)
 {
 	assert_same_size(&a->kill_rss, &b->kill_rss);
 	assert_true(a->warn_at == b->warn_at);
@@ -783,8 +879,7 @@ assert_same_limits(const struct limits *a, const struct limits *b)
 	assert_true(a->pressure_psi == b->pressure_psi);
 }
 
-static void
-assert_same_plan(const struct plan *a, const struct plan *b)
+static void assert_same_plan(const struct plan *a, const struct plan *b)
 {
 	assert_int_equal(a->on_failure, b->on_failure);
 	assert_int_equal(a->retries, b->retries);
@@ -816,8 +911,7 @@ assert_same_plan(const struct plan *a, const struct plan *b)
 }
 
 /* Prints plan as `check` does and reads the output back. */
-static struct plan *
-print_and_reload(struct scratch *s, const struct plan *plan, char **printed)
+static struct plan *print_and_reload(struct scratch *s, const struct plan *plan, char **printed)
 {
 	char path[PATH_MAX];
 	struct plan_error err;
@@ -834,8 +928,7 @@ print_and_reload(struct scratch *s, const struct plan *plan, char **printed)
 	return back;
 }
 
-static void
-test_print_reads_back(void **state)
+static void test_print_reads_back(void **state)
 {
 	static const char *const fixtures[] = { "full.ini", "minimal.ini", "overrides.ini" };
 	struct scratch *s = *state;
@@ -861,8 +954,7 @@ test_print_reads_back(void **state)
 	}
 }
 
-static void
-test_print_shows_effective_settings(void **state)
+static void test_print_shows_effective_settings(void **state)
 {
 	struct scratch *s = *state;
 	char path[PATH_MAX], *printed = NULL;
@@ -870,8 +962,10 @@ test_print_shows_effective_settings(void **state)
 	struct plan *plan, *back;
 
 	write_file(s, "hook", "https://hooks.example.com/SECRET-TOKEN\n", path, sizeof path);
-	plan = load_text(s, "[alerts]\nwebhook_url_file = hook\n[pair a]\ncommand = x\n"
-	    "kill_rss = 20G\n[pair b]\ncommand = y\n", &err);
+	plan = load_text(s,
+	                 "[alerts]\nwebhook_url_file = hook\n[pair a]\ncommand = x\n"
+	                 "kill_rss = 20G\n[pair b]\ncommand = y\n",
+	                 &err);
 	if (plan == NULL)
 		fail_msg("%s", err.msg);
 	back = print_and_reload(s, plan, &printed);
@@ -904,7 +998,7 @@ test_print_shows_effective_settings(void **state)
 		enum plan_keys_section where = plan_keys_section((enum plan_keys_id)k);
 		/* pressure is system-wide: printed once, in [limits] */
 		bool pressure = k == PLAN_KEY_PRESSURE_AVAILABLE || k == PLAN_KEY_PRESSURE_SWAP ||
-		    k == PLAN_KEY_PRESSURE_PSI;
+		                k == PLAN_KEY_PRESSURE_PSI;
 		if ((where == PLAN_KEYS_LIMITS || where == PLAN_KEYS_PAIR) && !pressure &&
 		    strstr(after_b, line) == NULL)
 			fail_msg("%s not printed for pair b", plan_keys_name((enum plan_keys_id)k));
@@ -914,26 +1008,28 @@ test_print_shows_effective_settings(void **state)
 	plan_free(plan);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_full_example_sets_every_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_minimal_plan_gets_every_default, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_minimal_plan_gets_every_default, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_pair_keys_override_limits_written_later, setup,
-		    teardown),
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_option_beats_pair_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_option_errors_name_the_option, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_option_errors_name_the_option, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_option_webhook_url_file, setup, teardown),
 		cmocka_unit_test(test_plan_new_command),
 		cmocka_unit_test_setup_teardown(test_every_error_names_file_line_and_key, setup,
-		    teardown),
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_bad_fixtures, setup, teardown),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test_setup_teardown(test_file_syntax, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_reads_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_print_shows_effective_settings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_print_shows_effective_settings, setup,
+		                                teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

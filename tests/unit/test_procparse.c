@@ -15,13 +15,15 @@
 
 /* The tail of a stat line after "PID (COMM)": state S, ppid 77, utime 12,
  * stime 3, 4 threads, start 56789, rss 250 pages; negative priority/nice. */
-#define STAT_TAIL " S 77 1234 1234 34816 1234 4194560 100 0 0 0 12 3 0 0 -100 -20 4 0 56789 1000 250 18446744073709551615 1 1 0 0\n"
+#define STAT_TAIL                                                                                  \
+	" S 77 1234 1234 34816 1234 4194560 100 0 0 0 12 3 0 0 -100 -20 4 0 56789 1000 250 "       \
+	"18446744073709551615 1 1 0 0\n"
 
 struct stat_case {
 	const char *name;
 	const char *line;
-	size_t len;              /* 0: strlen(line) */
-	const char *comm;        /* NULL: -EINVAL expected */
+	size_t len;       /* 0: strlen(line) */
+	const char *comm; /* NULL: -EINVAL expected */
 };
 
 static const struct stat_case stat_cases[] = {
@@ -35,15 +37,14 @@ static const struct stat_case stat_cases[] = {
 	{ "escapes", "1234 (\x1b[31mred\t\xff)" STAT_TAIL, 0, "\x1b[31mred\t\xff" },
 	{ "15 chars", "1234 (abcdefghijklmno)" STAT_TAIL, 0, "abcdefghijklmno" },
 	{ "empty", "1234 ()" STAT_TAIL, 0, "" },
-	{ "no trailing newline",
-	  "1234 (x) S 77 1 1 0 1 0 0 0 0 0 12 3 0 0 20 0 4 0 56789 1 250", 0, "x" },
+	{ "no trailing newline", "1234 (x) S 77 1 1 0 1 0 0 0 0 0 12 3 0 0 20 0 4 0 56789 1 250", 0,
+	  "x" },
 	/* Garbage and truncation. */
 	{ "empty buffer", "", 0, NULL },
 	{ "pid only", "1234", 0, NULL },
 	{ "no close", "1234 (bash", 0, NULL },
 	{ "state only", "1234 (bash) S", 0, NULL },
-	{ "truncated at field 20",
-	  "1234 (bash) S 77 1 1 0 1 0 0 0 0 0 12 3 0 0 20 0 4", 0, NULL },
+	{ "truncated at field 20", "1234 (bash) S 77 1 1 0 1 0 0 0 0 0 12 3 0 0 20 0 4", 0, NULL },
 	{ "truncated at field 23",
 	  "1234 (bash) S 77 1 1 0 1 0 0 0 0 0 12 3 0 0 20 0 4 0 56789 1000", 0, NULL },
 	{ "cut by length", "1234 (bash)" STAT_TAIL, 40, NULL },
@@ -52,21 +53,20 @@ static const struct stat_case stat_cases[] = {
 	{ "pid zero", "0 (x)" STAT_TAIL, 0, NULL },
 	{ "no space before name", "1234(x)" STAT_TAIL, 0, NULL },
 	{ "two spaces before state", "1234 (x)  S 77", 0, NULL },
-	{ "state is a digit",
-	  "1234 (x) 5 77 1 1 0 1 0 0 0 0 0 12 3 0 0 20 0 4 0 56789 1 250", 0, NULL },
-	{ "ppid not a number",
-	  "1234 (x) S zz 1 1 0 1 0 0 0 0 0 12 3 0 0 20 0 4 0 56789 1 250", 0, NULL },
+	{ "state is a digit", "1234 (x) 5 77 1 1 0 1 0 0 0 0 0 12 3 0 0 20 0 4 0 56789 1 250", 0,
+	  NULL },
+	{ "ppid not a number", "1234 (x) S zz 1 1 0 1 0 0 0 0 0 12 3 0 0 20 0 4 0 56789 1 250", 0,
+	  NULL },
 	{ "utime overflows",
-	  "1234 (x) S 77 1 1 0 1 0 0 0 0 0 99999999999999999999999 3 0 0 20 0 4 0 56789 1 250", 0, NULL },
-	{ "negative start",
-	  "1234 (x) S 77 1 1 0 1 0 0 0 0 0 12 3 0 0 20 0 4 0 -5 1 250", 0, NULL },
-	{ "junk inside a number",
-	  "1234 (x) S 77 1 1 0 1 0 0 0 0 0 12x 3 0 0 20 0 4 0 56789 1 250", 0, NULL },
+	  "1234 (x) S 77 1 1 0 1 0 0 0 0 0 99999999999999999999999 3 0 0 20 0 4 0 56789 1 250", 0,
+	  NULL },
+	{ "negative start", "1234 (x) S 77 1 1 0 1 0 0 0 0 0 12 3 0 0 20 0 4 0 -5 1 250", 0, NULL },
+	{ "junk inside a number", "1234 (x) S 77 1 1 0 1 0 0 0 0 0 12x 3 0 0 20 0 4 0 56789 1 250",
+	  0, NULL },
 	{ "binary", "\x01\x02\x03\xff\xfe", 0, NULL },
 };
 
-static void
-test_stat_table(void **state)
+static void test_stat_table(void **state)
 {
 	size_t i;
 
@@ -104,8 +104,7 @@ test_stat_table(void **state)
 	}
 }
 
-static void
-test_stat_long_name_truncated(void **state)
+static void test_stat_long_name_truncated(void **state)
 {
 	char line[512], name[100];
 	struct stat_fields sf;
@@ -119,16 +118,15 @@ test_stat_long_name_truncated(void **state)
 	assert_int_equal(sf.start_ticks, 56789);
 }
 
-static void
-test_stat_real_kernel_line(void **state)
+static void test_stat_real_kernel_line(void **state)
 {
 	/* Copied from this machine's /proc/self/stat. */
 	static const char line[] =
-	    "5416 (cat) R 5407 5407 2212 0 -1 4194304 102 0 0 0 0 0 0 0 20 0 1 0 "
-	    "27158 3133440 393 18446744073709551615 94561234436096 94561234455977 "
-	    "140726157419488 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 94561234471984 "
-	    "94561234473600 94561395503104 140726157421194 140726157421214 "
-	    "140726157421214 140726157422571 0\n";
+		"5416 (cat) R 5407 5407 2212 0 -1 4194304 102 0 0 0 0 0 0 0 20 0 1 0 "
+		"27158 3133440 393 18446744073709551615 94561234436096 94561234455977 "
+		"140726157419488 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 94561234471984 "
+		"94561234473600 94561395503104 140726157421194 140726157421214 "
+		"140726157421214 140726157422571 0\n";
 	struct stat_fields sf;
 
 	(void)state;
@@ -148,13 +146,12 @@ struct u64_case {
 	uint64_t value;
 };
 
-static void
-test_statm_table(void **state)
+static void test_statm_table(void **state)
 {
 	static const struct u64_case cases[] = {
 		{ "1000 250 30 20 0 500 0\n", 0, 250 },
 		{ "1000 250", 0, 250 },
-		{ "0 0 0 0 0 0 0\n", 0, 0 },   /* a zombie */
+		{ "0 0 0 0 0 0 0\n", 0, 0 }, /* a zombie */
 		{ "1000", -EINVAL, 0 },
 		{ "", -EINVAL, 0 },
 		{ "a b c", -EINVAL, 0 },
@@ -176,17 +173,17 @@ test_statm_table(void **state)
 	}
 }
 
-static void
-test_io_table(void **state)
+static void test_io_table(void **state)
 {
 	static const struct u64_case cases[] = {
 		{ "rchar: 1000\nwchar: 24\nsyscr: 10\nsyscw: 5\nread_bytes: 0\n"
-		  "write_bytes: 4096\ncancelled_write_bytes: 0\n", 0, 1024 },
+		  "write_bytes: 4096\ncancelled_write_bytes: 0\n",
+		  0, 1024 },
 		{ "wchar: 5\nrchar: 7\n", 0, 12 },
 		{ "rchar:7\nwchar:\t5", 0, 12 },
 		{ "rchar: 18446744073709551615\nwchar: 0\n", 0, UINT64_MAX },
-		{ "rchar: 1000\nsyscr: 10\n", -EINVAL, 0 },       /* no wchar */
-		{ "wchar: 1000\n", -EINVAL, 0 },                   /* no rchar */
+		{ "rchar: 1000\nsyscr: 10\n", -EINVAL, 0 }, /* no wchar */
+		{ "wchar: 1000\n", -EINVAL, 0 },            /* no rchar */
 		{ "", -EINVAL, 0 },
 		{ "syscr: 1\nsyscw: 2\n", -EINVAL, 0 },
 		{ "rchar: x\nwchar: 1\n", -EINVAL, 0 },
@@ -207,16 +204,14 @@ test_io_table(void **state)
 	}
 }
 
-static void
-test_meminfo_full(void **state)
+static void test_meminfo_full(void **state)
 {
-	static const char text[] =
-	    "MemTotal:       16318796 kB\n"
-	    "MemFree:         1021220 kB\n"
-	    "MemAvailable:    8159398 kB\n"
-	    "SwapTotal:       2097148 kB\n"
-	    "SwapFree:        1048574 kB\n"
-	    "HugePages_Total:       0\n";
+	static const char text[] = "MemTotal:       16318796 kB\n"
+				   "MemFree:         1021220 kB\n"
+				   "MemAvailable:    8159398 kB\n"
+				   "SwapTotal:       2097148 kB\n"
+				   "SwapFree:        1048574 kB\n"
+				   "HugePages_Total:       0\n";
 	struct sys_sample s;
 
 	(void)state;
@@ -233,8 +228,7 @@ test_meminfo_full(void **state)
 	assert_true(s.psi_known);
 }
 
-static void
-test_meminfo_variants(void **state)
+static void test_meminfo_variants(void **state)
 {
 	static const struct {
 		const char *text;
@@ -246,17 +240,17 @@ test_meminfo_variants(void **state)
 		/* No trailing newline, no unit. */
 		{ "MemTotal: 2048 kB\nMemAvailable: 1024", 0, 1024 * 1024, 0 },
 		{ "MemTotal: 2048 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n"
-		  "MemAvailable: 8 kB\n", 0, 8 * 1024, 0 },
+		  "MemAvailable: 8 kB\n",
+		  0, 8 * 1024, 0 },
 		/* A kernel without MemAvailable (before 3.14). */
 		{ "MemTotal: 2048 kB\nMemFree: 1024 kB\n", -EINVAL, 0, 0 },
 		{ "MemAvailable: 1024 kB\n", -EINVAL, 0, 0 },
 		{ "", -EINVAL, 0, 0 },
 		{ "MemTotal: lots kB\nMemAvailable: 1 kB\n", -EINVAL, 0, 0 },
 		{ "MemTotalX: 5 kB\nMemAvailable: 1 kB\n", -EINVAL, 0, 0 },
-		{ "MemTotal: 99999999999999999999 kB\nMemAvailable: 1 kB\n",
-		  -EINVAL, 0, 0 },
-		{ "MemTotal: 18014398509481984 kB\nMemAvailable: 1 kB\n",
-		  -EINVAL, 0, 0 },   /* overflows as bytes */
+		{ "MemTotal: 99999999999999999999 kB\nMemAvailable: 1 kB\n", -EINVAL, 0, 0 },
+		{ "MemTotal: 18014398509481984 kB\nMemAvailable: 1 kB\n", -EINVAL, 0,
+		  0 }, /* overflows as bytes */
 	};
 	size_t i;
 
@@ -278,8 +272,7 @@ test_meminfo_variants(void **state)
 	}
 }
 
-static void
-test_psi_table(void **state)
+static void test_psi_table(void **state)
 {
 	static const struct {
 		const char *text;
@@ -287,9 +280,11 @@ test_psi_table(void **state)
 		double some, full;
 	} cases[] = {
 		{ "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
-		  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", 0, 0.0, 0.0 },
+		  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+		  0, 0.0, 0.0 },
 		{ "some avg10=12.50 avg60=8.00 avg300=2.10 total=123456\n"
-		  "full avg10=3.25 avg60=1.00 avg300=0.30 total=65432\n", 0, 12.5, 3.25 },
+		  "full avg10=3.25 avg60=1.00 avg300=0.30 total=65432\n",
+		  0, 12.5, 3.25 },
 		{ "some avg10=100.00 avg60=0 avg300=0 total=0\n", 0, 100.0, 0.0 },
 		/* A kernel without the full line. */
 		{ "some avg10=1.5 avg60=0.00 avg300=0.00 total=9\n", 0, 1.5, 0.0 },
@@ -322,16 +317,15 @@ test_psi_table(void **state)
 	}
 }
 
-static void
-test_wchan_is_futex(void **state)
+static void test_wchan_is_futex(void **state)
 {
 	static const struct {
 		const char *wchan;
 		bool futex;
 	} cases[] = {
-		{ "futex_wait_queue_me", true },        /* before 5.16 */
-		{ "futex_wait_queue", true },           /* 5.16+ */
-		{ "futex_do_wait", true },              /* 6.x */
+		{ "futex_wait_queue_me", true }, /* before 5.16 */
+		{ "futex_wait_queue", true },    /* 5.16+ */
+		{ "futex_do_wait", true },       /* 6.x */
 		{ "futex_wait", true },
 		{ "__futex_wait", true },
 		{ "futex_wait_multiple", true },
@@ -354,13 +348,12 @@ test_wchan_is_futex(void **state)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		if (procparse_wchan_is_futex(cases[i].wchan) != cases[i].futex)
 			fail_msg("wchan \"%s\": expected %s", cases[i].wchan,
-			    cases[i].futex ? "futex" : "not futex");
+			         cases[i].futex ? "futex" : "not futex");
 	}
 	assert_false(procparse_wchan_is_futex(NULL));
 }
 
-static void
-test_wchan_copy(void **state)
+static void test_wchan_copy(void **state)
 {
 	char out[SAMPLE_WCHAN_LEN], small[6];
 	char raw[13];
@@ -391,8 +384,7 @@ struct kids {
 	int n;
 };
 
-static void
-collect(pid_t pid, void *ctx)
+static void collect(pid_t pid, void *ctx)
 {
 	struct kids *k = ctx;
 
@@ -401,8 +393,7 @@ collect(pid_t pid, void *ctx)
 	k->n++;
 }
 
-static void
-test_children_table(void **state)
+static void test_children_table(void **state)
 {
 	static const struct {
 		const char *text;
@@ -429,8 +420,7 @@ test_children_table(void **state)
 		struct kids k = { .n = 0 };
 		int rc;
 
-		rc = procparse_children(cases[i].text, strlen(cases[i].text),
-		    collect, &k);
+		rc = procparse_children(cases[i].text, strlen(cases[i].text), collect, &k);
 		if (rc != cases[i].rc)
 			fail_msg("children \"%s\": rc %d", cases[i].text, rc);
 		if (rc < 0) {
@@ -447,8 +437,7 @@ test_children_table(void **state)
 	assert_int_equal(procparse_children("5 6", 3, NULL, NULL), 2);
 }
 
-static void
-test_stat_state_only(void **state)
+static void test_stat_state_only(void **state)
 {
 	static const struct {
 		const char *line;
@@ -456,7 +445,7 @@ test_stat_state_only(void **state)
 		char state;
 	} cases[] = {
 		{ "12 (python3) S 1 12 12 0", 0, 'S' },
-		{ "12 (a) R 1 (b) D 1 12 12 0", 0, 'D' },    /* the last ')' counts */
+		{ "12 (a) R 1 (b) D 1 12 12 0", 0, 'D' }, /* the last ')' counts */
 		{ "12 (x\n) T 1", 0, 'T' },
 		{ "12 (x) ", -EINVAL, 0 },
 		{ "12 (x)", -EINVAL, 0 },
@@ -467,14 +456,13 @@ test_stat_state_only(void **state)
 		char got = 0;
 
 		assert_int_equal(procparse_stat_state(cases[i].line, strlen(cases[i].line), &got),
-		    cases[i].rc);
+		                 cases[i].rc);
 		if (cases[i].rc == 0)
 			assert_int_equal(got, cases[i].state);
 	}
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stat_table),

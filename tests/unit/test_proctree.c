@@ -30,7 +30,7 @@
 
 enum {
 	POLL_STEP_MS = 20,
-	POLL_TRIES = 500,           /* 10 s: slow under valgrind */
+	POLL_TRIES = 500, /* 10 s: slow under valgrind */
 	MIB = 1024 * 1024,
 };
 
@@ -38,8 +38,7 @@ enum {
 
 /* <fixtures>/proc/<tree>: $MW_FIXTURES is the tests/fixtures directory;
  * without it, make test runs from the repository root. */
-static void
-fixture_root(char *out, size_t outlen, const char *tree)
+static void fixture_root(char *out, size_t outlen, const char *tree)
 {
 	const char *base = getenv("MW_FIXTURES");
 
@@ -48,17 +47,16 @@ fixture_root(char *out, size_t outlen, const char *tree)
 	snprintf(out, outlen, "%s/proc/%s", base, tree);
 	if (access(out, R_OK) != 0)
 		fail_msg("fixture %s not found (run from the repository root "
-		    "or set MW_FIXTURES)", out);
+		         "or set MW_FIXTURES)",
+		         out);
 }
 
-static uint64_t
-page_bytes(void)
+static uint64_t page_bytes(void)
 {
 	return (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-static void
-nap_ms(long ms)
+static void nap_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -66,8 +64,7 @@ nap_ms(long ms)
 		;
 }
 
-static const struct proc_sample *
-find_proc(const struct tree_sample *s, pid_t pid)
+static const struct proc_sample *find_proc(const struct tree_sample *s, pid_t pid)
 {
 	size_t i;
 
@@ -78,8 +75,8 @@ find_proc(const struct tree_sample *s, pid_t pid)
 	return NULL;
 }
 
-static const struct thread_sample *
-find_thread(const struct tree_sample *s, const struct proc_sample *p, pid_t tid)
+static const struct thread_sample *find_thread(const struct tree_sample *s,
+                                               const struct proc_sample *p, pid_t tid)
 {
 	size_t i;
 
@@ -93,8 +90,7 @@ find_thread(const struct tree_sample *s, const struct proc_sample *p, pid_t tid)
 }
 
 /* find_proc and find_thread for what must be there. */
-static const struct proc_sample *
-get_proc(const struct tree_sample *s, pid_t pid)
+static const struct proc_sample *get_proc(const struct tree_sample *s, pid_t pid)
 {
 	const struct proc_sample *p = find_proc(s, pid);
 
@@ -105,8 +101,8 @@ get_proc(const struct tree_sample *s, pid_t pid)
 	return p;
 }
 
-static const struct thread_sample *
-get_thread(const struct tree_sample *s, const struct proc_sample *p, pid_t tid)
+static const struct thread_sample *get_thread(const struct tree_sample *s,
+                                              const struct proc_sample *p, pid_t tid)
 {
 	const struct thread_sample *t = find_thread(s, p, tid);
 
@@ -117,10 +113,9 @@ get_thread(const struct tree_sample *s, const struct proc_sample *p, pid_t tid)
 	return t;
 }
 
-static void
-write_file(const char *path, const char *text)
+static void write_file(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");   /* truncates in place: same inode */
+	FILE *f = fopen(path, "w"); /* truncates in place: same inode */
 
 	if (f == NULL)
 		fail_msg("cannot write %s: %s", path, strerror(errno));
@@ -132,8 +127,7 @@ write_file(const char *path, const char *text)
 static char copy_src[PATH_MAX];
 static char copy_dst[PATH_MAX];
 
-static int
-copy_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+static int copy_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	char to[PATH_MAX * 2];
 	char buf[8192];
@@ -159,8 +153,7 @@ copy_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 	return 0;
 }
 
-static void
-copy_fixture(const char *tree, char *dst, size_t dstlen)
+static void copy_fixture(const char *tree, char *dst, size_t dstlen)
 {
 	char tmpl[] = "/tmp/mw-proctree-XXXXXX";
 
@@ -171,16 +164,14 @@ copy_fixture(const char *tree, char *dst, size_t dstlen)
 	assert_int_equal(nftw(copy_src, copy_one, 16, FTW_PHYS), 0);
 }
 
-static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	(void)sb;
 	(void)ftw;
 	return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-static void
-remove_copy(const char *dst)
+static void remove_copy(const char *dst)
 {
 	char top[PATH_MAX];
 	char *slash;
@@ -188,37 +179,33 @@ remove_copy(const char *dst)
 	snprintf(top, sizeof top, "%s", dst);
 	slash = strrchr(top, '/');
 	assert_non_null(slash);
-	*slash = '\0';          /* the mkdtemp directory */
+	*slash = '\0'; /* the mkdtemp directory */
 	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A fixture stat line, as tests/fixtures/proc/README.md describes them:
  * of the process when tid is 0, else of its thread tid. */
-static void
-write_stat_of(const char *root, pid_t pid, pid_t tid, char state,
-	      const char *comm, pid_t ppid, unsigned utime, unsigned stime,
-	      int threads, unsigned start)
+static void write_stat_of(const char *root, pid_t pid, pid_t tid, char state, const char *comm,
+                          pid_t ppid, unsigned utime, unsigned stime, int threads, unsigned start)
 {
 	char path[PATH_MAX + 64], line[512];
 
 	if (tid > 0)
-		snprintf(path, sizeof path, "%s/%d/task/%d/stat", root,
-		    (int)pid, (int)tid);
+		snprintf(path, sizeof path, "%s/%d/task/%d/stat", root, (int)pid, (int)tid);
 	else
 		snprintf(path, sizeof path, "%s/%d/stat", root, (int)pid);
-	snprintf(line, sizeof line, "%d (%s) %c %d %d %d 0 -1 4194560 1200 0 3 0 "
-	    "%u %u 0 0 20 0 %d 0 %u 123456789 100 18446744073709551615 1 1 0\n",
-	    (int)(tid > 0 ? tid : pid), comm, state, (int)ppid, (int)ppid,
-	    (int)ppid, utime, stime, threads, start);
+	snprintf(line, sizeof line,
+	         "%d (%s) %c %d %d %d 0 -1 4194560 1200 0 3 0 "
+	         "%u %u 0 0 20 0 %d 0 %u 123456789 100 18446744073709551615 1 1 0\n",
+	         (int)(tid > 0 ? tid : pid), comm, state, (int)ppid, (int)ppid, (int)ppid, utime,
+	         stime, threads, start);
 	write_file(path, line);
 }
 
-static void
-write_stat(const char *root, pid_t pid, const char *comm, pid_t ppid,
-	   unsigned utime, unsigned stime, int threads, unsigned start)
+static void write_stat(const char *root, pid_t pid, const char *comm, pid_t ppid, unsigned utime,
+                       unsigned stime, int threads, unsigned start)
 {
-	write_stat_of(root, pid, 0, 'S', comm, ppid, utime, stime, threads,
-	    start);
+	write_stat_of(root, pid, 0, 'S', comm, ppid, utime, stime, threads, start);
 }
 
 /* What a test leaves behind, ended by teardown even when it fails:
@@ -230,15 +217,13 @@ struct leftovers {
 	char copy[PATH_MAX];
 };
 
-static int
-setup(void **state)
+static int setup(void **state)
 {
 	*state = calloc(1, sizeof(struct leftovers));
 	return *state != NULL ? 0 : -1;
 }
 
-static void
-track(pid_t *slots, pid_t pid)
+static void track(pid_t *slots, pid_t pid)
 {
 	size_t i;
 
@@ -252,8 +237,7 @@ track(pid_t *slots, pid_t pid)
 }
 
 /* Forgets a tracked PID once it has been ended. */
-static void
-untrack(pid_t *slots, pid_t pid)
+static void untrack(pid_t *slots, pid_t pid)
 {
 	size_t i;
 
@@ -264,8 +248,7 @@ untrack(pid_t *slots, pid_t pid)
 }
 
 /* Kills a child started here and reaps it. */
-static void
-end_child(struct leftovers *lo, pid_t pid)
+static void end_child(struct leftovers *lo, pid_t pid)
 {
 	kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -275,8 +258,7 @@ end_child(struct leftovers *lo, pid_t pid)
 
 /* Kills a grandchild (not ours to reap: its parent ignores SIGCHLD) and
  * waits until it has gone. */
-static void
-end_grandchild(struct leftovers *lo, pid_t pid)
+static void end_grandchild(struct leftovers *lo, pid_t pid)
 {
 	int i;
 
@@ -286,8 +268,7 @@ end_grandchild(struct leftovers *lo, pid_t pid)
 	untrack(lo->grandchildren, pid);
 }
 
-static int
-teardown(void **state)
+static int teardown(void **state)
 {
 	struct leftovers *lo = *state;
 	size_t i;
@@ -306,8 +287,7 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-read_exact(int fd, void *buf, size_t len)
+static void read_exact(int fd, void *buf, size_t len)
 {
 	size_t got = 0;
 	ssize_t n;
@@ -324,8 +304,7 @@ read_exact(int fd, void *buf, size_t len)
 
 /* ---- fixtures ---------------------------------------------------------- */
 
-static void
-test_fixture_tree(void **state)
+static void test_fixture_tree(void **state)
 {
 	char root[PATH_MAX];
 	const struct tree_sample *s, *f;
@@ -410,7 +389,7 @@ test_fixture_tree(void **state)
 	assert_string_equal(sleeper->top_wchan, "hrtimer_nanosleep");
 	for (i = 0; i < s->n_procs; i++)
 		assert_true(s->procs[i].first_thread + s->procs[i].n_threads_scanned <=
-		    s->n_threads_v);
+		            s->n_threads_v);
 
 	/* Without the thread scan. */
 	s = proctree_sample(pt, 200, PROCTREE_THREADS_NEVER);
@@ -429,8 +408,7 @@ test_fixture_tree(void **state)
 	proctree_free(pt);
 }
 
-static void
-test_fixture_root_start(void **state)
+static void test_fixture_root_start(void **state)
 {
 	char root[PATH_MAX];
 	const struct tree_sample *s;
@@ -460,8 +438,7 @@ test_fixture_root_start(void **state)
 	proctree_free(pt);
 }
 
-static void
-test_fixture_missing_root(void **state)
+static void test_fixture_missing_root(void **state)
 {
 	char root[PATH_MAX];
 	const struct tree_sample *s;
@@ -489,8 +466,7 @@ test_fixture_missing_root(void **state)
 	proctree_free(pt);
 }
 
-static void
-test_fixture_nopsi_tree(void **state)
+static void test_fixture_nopsi_tree(void **state)
 {
 	char root[PATH_MAX];
 	const struct tree_sample *s;
@@ -527,8 +503,7 @@ test_fixture_nopsi_tree(void **state)
 /* Changing files in a copy: movement decides the WHEN_STILL scan, a
  * process that leaves its parent's children list leaves the tree, and one
  * whose statm reads empty is dropped from the fast read. */
-static void
-test_fixture_changes(void **state)
+static void test_fixture_changes(void **state)
 {
 	char root[PATH_MAX], path[PATH_MAX + 64];
 	const struct tree_sample *s;
@@ -614,8 +589,7 @@ test_fixture_changes(void **state)
 
 /* With few descriptors left, thread files are given back and read one at
  * a time: the sample is the same. Run in a child, whose table it fills. */
-static void
-test_fixture_out_of_fds(void **state)
+static void test_fixture_out_of_fds(void **state)
 {
 	char root[PATH_MAX];
 	pid_t pid;
@@ -651,8 +625,8 @@ test_fixture_out_of_fds(void **state)
 			_exit(3);
 		for (int round = 0; round < 3; round++) {
 			s = proctree_sample(pt, 1, PROCTREE_THREADS_ALWAYS);
-			if (s->n_procs != 4 || s->n_threads_v != 8 ||
-			    s->futex_threads != 4 || !s->procs[1].all_futex)
+			if (s->n_procs != 4 || s->n_threads_v != 8 || s->futex_threads != 4 ||
+			    !s->procs[1].all_futex)
 				_exit(10 + round);
 			s = proctree_sample_rss(pt, 2);
 			if (s->rss_bytes != (2560 + 25600 + 512 + 256) * page_bytes())
@@ -670,8 +644,7 @@ test_fixture_out_of_fds(void **state)
 
 /* ---- pidsrc ------------------------------------------------------------ */
 
-static void
-test_pidsrc_self(void **state)
+static void test_pidsrc_self(void **state)
 {
 	struct proc_sample out[3];
 	pid_t pids[3] = { getpid(), 0x3ffffff0, getppid() };
@@ -709,15 +682,13 @@ struct forker {
 	int report_fd;
 };
 
-static void
-pause_forever(void)
+static void pause_forever(void)
 {
 	for (;;)
 		pause();
 }
 
-static void *
-thread_that_forks(void *arg)
+static void *thread_that_forks(void *arg)
 {
 	struct forker *fk = arg;
 	pid_t pid = fork();
@@ -732,8 +703,7 @@ thread_that_forks(void *arg)
 
 /* The child: forks G1 from its main thread and G2 from a second thread,
  * reports both PIDs, and waits. Ignoring SIGCHLD reaps them at exit. */
-static void
-run_forker(int report_fd)
+static void run_forker(int report_fd)
 {
 	struct forker fk = { report_fd };
 	pthread_t th;
@@ -750,8 +720,7 @@ run_forker(int report_fd)
 	pause_forever();
 }
 
-static void
-assert_same_tree(const struct tree_sample *a, const struct tree_sample *b)
+static void assert_same_tree(const struct tree_sample *a, const struct tree_sample *b)
 {
 	size_t i;
 
@@ -769,8 +738,7 @@ assert_same_tree(const struct tree_sample *a, const struct tree_sample *b)
 	}
 }
 
-static void
-test_real_tree(void **state)
+static void test_real_tree(void **state)
 {
 	struct leftovers *lo = *state;
 	const struct tree_sample *s;
@@ -795,8 +763,8 @@ test_real_tree(void **state)
 	track(lo->grandchildren, g2);
 	close(fds[0]);
 
-	pt = proctree_new("/proc", child, 0);     /* through libproc2 */
-	raw = proctree_new("/proc/", child, 0);   /* the raw reader */
+	pt = proctree_new("/proc", child, 0);   /* through libproc2 */
+	raw = proctree_new("/proc/", child, 0); /* the raw reader */
 	assert_non_null(pt);
 	assert_non_null(raw);
 	s = proctree_sample(pt, 1, PROCTREE_THREADS_ALWAYS);
@@ -809,7 +777,7 @@ test_real_tree(void **state)
 	assert_int_equal(get_proc(s, g1)->ppid, child);
 	/* Forked by the second thread: listed under that thread. */
 	assert_int_equal(get_proc(s, g2)->ppid, child);
-	assert_true(s->io_known);   /* our own children: readable */
+	assert_true(s->io_known); /* our own children: readable */
 	assert_int_equal(proctree_root_start_ticks(pt), s->procs[0].start_ticks);
 	assert_same_tree(s, proctree_sample(raw, 1, PROCTREE_THREADS_ALWAYS));
 	s = proctree_sample(pt, 1, PROCTREE_THREADS_ALWAYS);
@@ -843,8 +811,7 @@ test_real_tree(void **state)
 }
 
 /* The child: allocates and touches 64 MiB when told, then says so. */
-static void
-run_grower(int go_fd, int ack_fd)
+static void run_grower(int go_fd, int ack_fd)
 {
 	volatile char *p;
 	size_t i;
@@ -863,8 +830,7 @@ run_grower(int go_fd, int ack_fd)
 	pause_forever();
 }
 
-static void
-test_real_rss_growth(void **state)
+static void test_real_rss_growth(void **state)
 {
 	struct leftovers *lo = *state;
 	const struct tree_sample *s;
@@ -906,7 +872,7 @@ test_real_rss_growth(void **state)
 	assert_true(s->root_alive);
 	if (s->rss_bytes < before + 50 * MIB)
 		fail_msg("fast RSS %llu, before %llu: expected 50 MiB more",
-		    (unsigned long long)s->rss_bytes, (unsigned long long)before);
+		         (unsigned long long)s->rss_bytes, (unsigned long long)before);
 	s = proctree_sample(pt, 4, PROCTREE_THREADS_NEVER);
 	assert_true(s->rss_bytes >= before + 50 * MIB);
 
@@ -921,8 +887,7 @@ struct deadlock {
 	pthread_barrier_t both_locked;
 };
 
-static void *
-lock_a_then_b(void *arg)
+static void *lock_a_then_b(void *arg)
 {
 	struct deadlock *d = arg;
 
@@ -932,8 +897,7 @@ lock_a_then_b(void *arg)
 	return NULL;
 }
 
-static void *
-lock_b_then_a(void *arg)
+static void *lock_b_then_a(void *arg)
 {
 	struct deadlock *d = arg;
 
@@ -947,8 +911,7 @@ enum waiter_kind { WAIT_DEADLOCK, WAIT_SLEEP, WAIT_PIPE };
 
 /* The child: deadlocks two threads crosswise (the main thread joins one),
  * or sleeps, or reads a pipe nobody writes; reports ready first. */
-static void
-run_waiter(enum waiter_kind kind, int ready_fd)
+static void run_waiter(enum waiter_kind kind, int ready_fd)
 {
 	struct deadlock d;
 	pthread_t t1, t2;
@@ -983,8 +946,7 @@ run_waiter(enum waiter_kind kind, int ready_fd)
 	_exit(0);
 }
 
-static pid_t
-start_waiter(struct leftovers *lo, enum waiter_kind kind)
+static pid_t start_waiter(struct leftovers *lo, enum waiter_kind kind)
 {
 	int fds[2];
 	pid_t child;
@@ -1006,8 +968,7 @@ start_waiter(struct leftovers *lo, enum waiter_kind kind)
 	return child;
 }
 
-static void
-test_real_deadlock(void **state)
+static void test_real_deadlock(void **state)
 {
 	struct leftovers *lo = *state;
 	const struct tree_sample *s = NULL;
@@ -1030,8 +991,8 @@ test_real_deadlock(void **state)
 	assert_non_null(p);
 	if (!p->all_futex)
 		fail_msg("deadlocked child %d never seen all-futex (top wchan "
-		    "\"%s\", %d of %zu threads)", (int)child, p->top_wchan,
-		    p->futex_threads, p->n_threads_scanned);
+		         "\"%s\", %d of %zu threads)",
+		         (int)child, p->top_wchan, p->futex_threads, p->n_threads_scanned);
 	assert_true(s->threads_scanned);
 	assert_int_equal(p->n_threads_scanned, 3);
 	assert_int_equal(p->futex_threads, 3);
@@ -1047,8 +1008,7 @@ test_real_deadlock(void **state)
 }
 
 /* A child idle in sleep() or a pipe read is waiting, not deadlocked. */
-static void
-test_real_idle_is_not_deadlock(void **state)
+static void test_real_idle_is_not_deadlock(void **state)
 {
 	const enum waiter_kind kinds[] = { WAIT_SLEEP, WAIT_PIPE };
 	struct leftovers *lo = *state;
@@ -1084,8 +1044,7 @@ test_real_idle_is_not_deadlock(void **state)
 	}
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixture_tree),

@@ -25,13 +25,13 @@
 #include "../../report/report.h"
 #include "../../report/rlog.h"
 #include "../../report/svg.h"
-#include "../../runner/samplelog.h"
-#include "../../runner/state.h"
+#include "../../logdir/samplelog.h"
+#include "../../logdir/state.h"
 
 #define GiB (1024ULL * 1024 * 1024)
 #define MiB (1024ULL * 1024)
 
-static const uint64_t T0 = 1795255200000ULL;     /* 2026-11-21T10:00:00Z */
+static const uint64_t T0 = 1795255200000ULL; /* 2026-11-21T10:00:00Z */
 static const char *const HOSTILE = "<script>alert(1)</script>\"'&\x1b[2J";
 
 struct fixture {
@@ -39,16 +39,14 @@ struct fixture {
 	FILE *events;
 };
 
-static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	(void)sb;
 	(void)ftw;
 	return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-static int
-setup(void **state)
+static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
@@ -61,8 +59,7 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
+static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
@@ -73,8 +70,7 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-path_of(const struct fixture *f, const char *name, char *buf, size_t len)
+static void path_of(const struct fixture *f, const char *name, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", f->dir, name);
 }
@@ -104,8 +100,7 @@ event(struct fixture *f, uint64_t t_ms, const char *name, const char *fields, ..
 	fflush(f->events);
 }
 
-static void
-append(const struct fixture *f, const char *name, const char *text)
+static void append(const struct fixture *f, const char *name, const char *text)
 {
 	char path[128];
 	FILE *fp;
@@ -117,8 +112,7 @@ append(const struct fixture *f, const char *name, const char *text)
 	fclose(fp);
 }
 
-static char *
-slurp(const char *path, size_t *len)
+static char *slurp(const char *path, size_t *len)
 {
 	FILE *fp = fopen(path, "r");
 	char *buf;
@@ -138,8 +132,7 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static int
-count(const char *hay, const char *needle)
+static int count(const char *hay, const char *needle)
 {
 	int n = 0;
 
@@ -152,14 +145,13 @@ count(const char *hay, const char *needle)
  * way the runner would: samples through samplelog_write, events by hand.
  * Pair kill_index (if >= 0) bloats past the kill line and is killed; pair
  * 1 is called HOSTILE. */
-static void
-make_run(struct fixture *f, int n_pairs, int seconds_each, int kill_index)
+static void make_run(struct fixture *f, int n_pairs, int seconds_each, int kill_index)
 {
 	char err[256];
 	struct samplelog *sl = samplelog_new(f->dir, err, sizeof(err));
 	struct model m;
 	struct model_pair *pairs = calloc((size_t)n_pairs, sizeof(*pairs));
-	char (*names)[16] = calloc((size_t)n_pairs, 16);
+	char(*names)[16] = calloc((size_t)n_pairs, 16);
 	const uint64_t kill = 2 * GiB, input = 256 * MiB;
 
 	assert_non_null(sl);
@@ -179,7 +171,8 @@ make_run(struct fixture *f, int n_pairs, int seconds_each, int kill_index)
 		pairs[i].kill_rss_bytes = kill;
 		pairs[i].input_bytes = input;
 	}
-	event(f, 0, "run_start", ",\"plan\":\"/data/plan.ini\",\"pairs\":%d,\"limit_mechanism\":\"none\"", n_pairs);
+	event(f, 0, "run_start",
+	      ",\"plan\":\"/data/plan.ini\",\"pairs\":%d,\"limit_mechanism\":\"none\"", n_pairs);
 	for (int i = 0; i < n_pairs; i++) {
 		struct model_pair *p = &pairs[i];
 		uint64_t start = (uint64_t)i * (uint64_t)seconds_each * 1000;
@@ -188,8 +181,10 @@ make_run(struct fixture *f, int n_pairs, int seconds_each, int kill_index)
 		char *quoted = json_dumps(name, JSON_ENCODE_ANY);
 
 		p->state = PAIR_RUNNING;
-		event(f, start, "pair_start", ",\"pair\":%s,\"pid\":%d,\"command\":\"echo \\\"a&b\\\" <x>\","
-		      "\"input_bytes\":%llu,\"attempt\":1", quoted, 100 + i, (unsigned long long)input);
+		event(f, start, "pair_start",
+		      ",\"pair\":%s,\"pid\":%d,\"command\":\"echo \\\"a&b\\\" <x>\","
+		      "\"input_bytes\":%llu,\"attempt\":1",
+		      quoted, 100 + i, (unsigned long long)input);
 		for (int s = 0; s < seconds_each; s++) {
 			uint64_t t = start + (uint64_t)s * 1000;
 			double frac = (double)s / (seconds_each * 0.8);
@@ -200,16 +195,20 @@ make_run(struct fixture *f, int n_pairs, int seconds_each, int kill_index)
 			if (i == kill_index && p->rss_bytes > kill) {
 				p->rss_bytes = p->peak_rss_bytes = kill + 20 * MiB;
 				p->state = PAIR_KILLED;
-				event(f, t, "kill", ",\"pair\":%s,\"pid\":%d,\"reason\":\"rss\",\"rss\":%llu,"
-				      "\"signal\":\"SIGKILL\",\"kill_rss\":%llu", quoted, 100 + i,
-				      (unsigned long long)p->rss_bytes, (unsigned long long)kill);
-				event(f, t + 20, "pair_end", ",\"pair\":%s,\"status\":\"killed\",\"signal\":\"SIGKILL\","
-				      "\"peak_rss\":%llu,\"elapsed_s\":%d,\"ratio\":%.3f,\"reason\":\"rss\",\"attempt\":1",
+				event(f, t, "kill",
+				      ",\"pair\":%s,\"pid\":%d,\"reason\":\"rss\",\"rss\":%llu,"
+				      "\"signal\":\"SIGKILL\",\"kill_rss\":%llu",
+				      quoted, 100 + i, (unsigned long long)p->rss_bytes,
+				      (unsigned long long)kill);
+				event(f, t + 20, "pair_end",
+				      ",\"pair\":%s,\"status\":\"killed\",\"signal\":\"SIGKILL\","
+				      "\"peak_rss\":%llu,\"elapsed_s\":%d,\"ratio\":%.3f,"
+				      "\"reason\":\"rss\",\"attempt\":1",
 				      quoted, (unsigned long long)p->peak_rss_bytes, s,
 				      (double)p->peak_rss_bytes / (double)input);
 			}
 			m.sys.mem_available_bytes = m.sys.mem_total_bytes - GiB -
-						    (p->state == PAIR_RUNNING ? p->rss_bytes : 0);
+			                            (p->state == PAIR_RUNNING ? p->rss_bytes : 0);
 			assert_int_equal(samplelog_write(sl, &m, T0 + t), 0);
 			if (p->state != PAIR_RUNNING)
 				break;
@@ -218,9 +217,10 @@ make_run(struct fixture *f, int n_pairs, int seconds_each, int kill_index)
 			uint64_t t = start + (uint64_t)seconds_each * 1000 - 500;
 
 			p->state = PAIR_DONE;
-			event(f, t, "pair_end", ",\"pair\":%s,\"status\":\"done\",\"exit_code\":0,\"peak_rss\":%llu,"
-			      "\"elapsed_s\":%d,\"ratio\":%.3f,\"reason\":null,\"attempt\":1", quoted,
-			      (unsigned long long)p->peak_rss_bytes, seconds_each,
+			event(f, t, "pair_end",
+			      ",\"pair\":%s,\"status\":\"done\",\"exit_code\":0,\"peak_rss\":%llu,"
+			      "\"elapsed_s\":%d,\"ratio\":%.3f,\"reason\":null,\"attempt\":1",
+			      quoted, (unsigned long long)p->peak_rss_bytes, seconds_each,
 			      (double)p->peak_rss_bytes / (double)input);
 			assert_int_equal(samplelog_write(sl, &m, T0 + t), 0);
 		}
@@ -235,8 +235,7 @@ make_run(struct fixture *f, int n_pairs, int seconds_each, int kill_index)
 	free(names);
 }
 
-static char *
-report(struct fixture *f, size_t *len)
+static char *report(struct fixture *f, size_t *len)
 {
 	char err[512] = "", path[128];
 
@@ -246,8 +245,7 @@ report(struct fixture *f, size_t *len)
 	return slurp(path, len);
 }
 
-static void
-test_page_has_the_charts_and_the_facts(void **state)
+static void test_page_has_the_charts_and_the_facts(void **state)
 {
 	struct fixture *f = *state;
 	char tmp[128];
@@ -261,7 +259,7 @@ test_page_has_the_charts_and_the_facts(void **state)
 	assert_int_equal(count(html, "input 256.0 MiB"), 3);
 	/* the RSS at the kill, drawn as a dot, and the kill marked */
 	assert_int_equal(count(html, "<circle class=\"d-kill\""), 1);
-	assert_true(count(html, "class=\"mk k-kill\"") >= 2);     /* pair chart and machine chart */
+	assert_true(count(html, "class=\"mk k-kill\"") >= 2); /* pair chart and machine chart */
 	assert_non_null(strstr(html, "3 pairs: 2 done, 0 failed, 1 killed, 0 skipped"));
 	assert_non_null(strstr(html, "vm-merge-1, 16.0 GiB memory, 2.0 GiB swap"));
 	assert_non_null(strstr(html, "/data/plan.ini"));
@@ -269,7 +267,8 @@ test_page_has_the_charts_and_the_facts(void **state)
 	assert_non_null(strstr(html, "MemTotal 16.0 GiB"));
 	/* bloat factors: 3x, 4x, and >= 8x for the killed one */
 	assert_non_null(strstr(html, ">3.0\xc3\x97</text>"));
-	assert_non_null(strstr(html, ">\xe2\x89\xa5" "8.1\xc3\x97 (killed)</text>"));
+	assert_non_null(strstr(html, ">\xe2\x89\xa5"
+	                             "8.1\xc3\x97 (killed)</text>"));
 	/* the alert list has the kill, in words */
 	assert_non_null(strstr(html, "killed — RSS 2.0 GiB over its 2.0 GiB kill line"));
 	snprintf(tmp, sizeof(tmp), "%s/report.html.tmp", f->dir);
@@ -278,8 +277,7 @@ test_page_has_the_charts_and_the_facts(void **state)
 }
 
 /* A pair name or command cannot open a tag, a script, or anything fetched. */
-static void
-test_page_is_inert_and_self_contained(void **state)
+static void test_page_is_inert_and_self_contained(void **state)
 {
 	struct fixture *f = *state;
 
@@ -295,15 +293,15 @@ test_page_is_inert_and_self_contained(void **state)
 	assert_null(strcasestr(html, "<link"));
 	/* the only http is the SVG namespace name, which is never fetched */
 	assert_int_equal(count(html, "http"), count(html, "xmlns=\"http://www.w3.org/2000/svg\""));
-	assert_non_null(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;\\x1b[2J"));
+	assert_non_null(
+		strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;\\x1b[2J"));
 	assert_non_null(strstr(html, "echo &quot;a&amp;b&quot; &lt;x&gt;"));
 	free(html);
 }
 
 /* A log being written can end in half a line: the page is made without
  * it. */
-static void
-test_truncated_last_lines_tolerated(void **state)
+static void test_truncated_last_lines_tolerated(void **state)
 {
 	struct fixture *f = *state;
 
@@ -316,8 +314,7 @@ test_truncated_last_lines_tolerated(void **state)
 	free(html);
 }
 
-static void
-test_damaged_line_names_file_and_line(void **state)
+static void test_damaged_line_names_file_and_line(void **state)
 {
 	struct fixture *f = *state;
 	char err[512] = "";
@@ -329,20 +326,19 @@ test_damaged_line_names_file_and_line(void **state)
 	assert_non_null(strstr(err, "/events.jsonl:2: "));
 }
 
-static void
-test_damaged_samples_line_names_file_and_line(void **state)
+static void test_damaged_samples_line_names_file_and_line(void **state)
 {
 	struct fixture *f = *state;
 	char err[512] = "";
 
 	event(f, 0, "run_start", ",\"plan\":null,\"pairs\":1");
-	append(f, "samples.txt", SAMPLELOG_MAGIC "\nr 1795255200000 1000 1024 0 h\ns 0 1 0 - 0R5\n");
+	append(f, "samples.txt",
+	       SAMPLELOG_MAGIC "\nr 1795255200000 1000 1024 0 h\ns 0 1 0 - 0R5\n");
 	assert_int_equal(report_write(f->dir, NULL, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "/samples.txt:3: pair 0 has no \"p\" line"));
 }
 
-static void
-test_event_without_ts_refused(void **state)
+static void test_event_without_ts_refused(void **state)
 {
 	struct fixture *f = *state;
 	char err[512] = "";
@@ -352,8 +348,7 @@ test_event_without_ts_refused(void **state)
 	assert_non_null(strstr(err, "events.jsonl:1: no RFC 3339 \"ts\""));
 }
 
-static void
-test_missing_events_is_a_clear_error(void **state)
+static void test_missing_events_is_a_clear_error(void **state)
 {
 	struct fixture *f = *state;
 	char err[512] = "", expect[128];
@@ -365,27 +360,28 @@ test_missing_events_is_a_clear_error(void **state)
 
 /* A log directory from before the samples file: events alone still make a
  * page, with the timelines drawn from the events' moments. */
-static void
-test_events_alone_make_a_page(void **state)
+static void test_events_alone_make_a_page(void **state)
 {
 	struct fixture *f = *state;
 
 	event(f, 0, "run_start", ",\"plan\":\"p.ini\",\"pairs\":1");
-	event(f, 0, "pair_start", ",\"pair\":\"a\",\"pid\":1,\"command\":\"x\",\"input_bytes\":1048576,\"attempt\":1");
-	event(f, 5000, "bloat", ",\"pair\":\"a\",\"pid\":1,\"rss\":8388608,\"input_bytes\":1048576,\"ratio\":8.0");
-	event(f, 9000, "pair_end", ",\"pair\":\"a\",\"status\":\"done\",\"exit_code\":0,\"peak_rss\":9437184,"
+	event(f, 0, "pair_start",
+	      ",\"pair\":\"a\",\"pid\":1,\"command\":\"x\",\"input_bytes\":1048576,\"attempt\":1");
+	event(f, 5000, "bloat",
+	      ",\"pair\":\"a\",\"pid\":1,\"rss\":8388608,\"input_bytes\":1048576,\"ratio\":8.0");
+	event(f, 9000, "pair_end",
+	      ",\"pair\":\"a\",\"status\":\"done\",\"exit_code\":0,\"peak_rss\":9437184,"
 	      "\"elapsed_s\":9.0,\"ratio\":9.0,\"reason\":null,\"attempt\":1");
 	char *html = report(f, NULL);
 
 	assert_non_null(strstr(html, "No samples"));
-	assert_int_equal(count(html, "<svg "), 2);          /* the pair's markers, the bloat bar */
+	assert_int_equal(count(html, "<svg "), 2); /* the pair's markers, the bloat bar */
 	assert_non_null(strstr(html, ">9.0\xc3\x97</text>"));
 	assert_non_null(strstr(html, "k-bloat"));
 	free(html);
 }
 
-static void
-test_state_gives_the_planning_ratio(void **state)
+static void test_state_gives_the_planning_ratio(void **state)
 {
 	struct fixture *f = *state;
 	char err[256];
@@ -412,8 +408,7 @@ test_state_gives_the_planning_ratio(void **state)
 
 /* 27 pairs over ten hours, sampled every second: the samples file and the
  * page stay small. */
-static void
-test_long_run_stays_small(void **state)
+static void test_long_run_stays_small(void **state)
 {
 	struct fixture *f = *state;
 	char path[128];
@@ -423,7 +418,7 @@ test_long_run_stays_small(void **state)
 	make_run(f, 27, 10 * 3600 / 27, 6);
 	path_of(f, SAMPLELOG_FILE, path, sizeof(path));
 	assert_int_equal(stat(path, &st), 0);
-	assert_true(st.st_size < 10 * 64 * 1024);           /* under 64 KiB an hour */
+	assert_true(st.st_size < 10 * 64 * 1024); /* under 64 KiB an hour */
 	char *html = report(f, &len);
 
 	assert_int_equal(count(html, "<svg "), 27 + 2);
@@ -431,8 +426,7 @@ test_long_run_stays_small(void **state)
 	free(html);
 }
 
-static void
-test_out_path_honoured(void **state)
+static void test_out_path_honoured(void **state)
 {
 	struct fixture *f = *state;
 	char err[512] = "", out[128], def[128];
@@ -448,8 +442,7 @@ test_out_path_honoured(void **state)
 	assert_non_null(strstr(err, "no-such-dir/r.html"));
 }
 
-static void
-test_parse_ts(void **state)
+static void test_parse_ts(void **state)
 {
 	(void)state;
 	assert_int_equal(rlog_parse_ts("2026-11-21T10:00:00.123Z"), 1795255200123LL);
@@ -461,27 +454,32 @@ test_parse_ts(void **state)
 	assert_int_equal(rlog_parse_ts(NULL), -1);
 }
 
-static void
-test_html_text_escapes(void **state)
+static void test_html_text_escapes(void **state)
 {
 	struct strbuf b = { 0 };
 
 	(void)state;
 	html_text(&b, "<a href='x'>\"&\"</a>\x1b\x7f\xff\xc3\xa9\xed\xa0\x80");
 	assert_string_equal(b.s, "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt;"
-			    "\\x1b\\x7f\\xff\xc3\xa9\\xed\\xa0\\x80");
+	                         "\\x1b\\x7f\\xff\xc3\xa9\\xed\\xa0\\x80");
 	strbuf_free(&b);
 }
 
 /* A million samples with one short spike: the path is as long as the
  * width allows, and the spike is in it. */
-static void
-test_series_thinned_keeping_the_peak(void **state)
+static void test_series_thinned_keeping_the_peak(void **state)
 {
 	enum { N = 1000000 };
 	struct svg_pt *pts = calloc(N, sizeof(*pts));
 	struct svg_chart c = {
-		.left = 0, .top = 0, .width = 600, .height = 100, .x0_ms = 0, .x1_ms = N, .y0 = 0, .y1 = 100,
+		.left = 0,
+		.top = 0,
+		.width = 600,
+		.height = 100,
+		.x0_ms = 0,
+		.x1_ms = N,
+		.y0 = 0,
+		.y1 = 100,
 	};
 	struct strbuf b = { 0 };
 
@@ -489,9 +487,9 @@ test_series_thinned_keeping_the_peak(void **state)
 	assert_non_null(pts);
 	for (int i = 0; i < N; i++)
 		pts[i] = (struct svg_pt){ i, 10, 10 };
-	pts[777777].hi = 100;           /* one sample's MAX at the top */
+	pts[777777].hi = 100; /* one sample's MAX at the top */
 	svg_series(&b, &c, pts, N, 10, "s-rss");
-	assert_non_null(strstr(b.s, " 0.0"));                /* y of 100 is the top edge */
+	assert_non_null(strstr(b.s, " 0.0")); /* y of 100 is the top edge */
 	assert_true(count(b.s, "L") <= 2 * 600 / SVG_BUCKET_PX + 2);
 	strbuf_free(&b);
 	/* a gap longer than gap_ms breaks the line */
@@ -504,19 +502,25 @@ test_series_thinned_keeping_the_peak(void **state)
 	free(pts);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_page_has_the_charts_and_the_facts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_page_is_inert_and_self_contained, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_last_lines_tolerated, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_damaged_line_names_file_and_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_damaged_samples_line_names_file_and_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_page_has_the_charts_and_the_facts, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_page_is_inert_and_self_contained, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_last_lines_tolerated, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_line_names_file_and_line, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_samples_line_names_file_and_line,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_without_ts_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_events_is_a_clear_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_events_is_a_clear_error, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_events_alone_make_a_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_state_gives_the_planning_ratio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_gives_the_planning_ratio, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_long_run_stays_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_path_honoured, setup, teardown),
 		cmocka_unit_test(test_parse_ts),

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "../../alerts/rules.h"
+#include "../../core/rules.h"
 
 #define MiB (1024ull * 1024ull)
 #define GiB (1024ull * MiB)
@@ -20,7 +20,7 @@ enum {
 	FIX_MAX_PROCS = 8,
 	FIX_MAX_THREADS = 64,
 	TICKS_PER_S = 100,
-	WINDOW_MS = 120000,       /* deadlock_window = 2m, the default */
+	WINDOW_MS = 120000, /* deadlock_window = 2m, the default */
 };
 
 /* A tree sample with room for its processes and threads. Build it in place
@@ -33,10 +33,16 @@ struct tree_fixture {
 
 /* Wait channels as a 6.x kernel names them. */
 static const char *const POOL_IDLE[] = {
-	"futex_wait_queue", "futex_wait_queue", "futex_wait_queue", "futex_wait_queue",
+	"futex_wait_queue",
+	"futex_wait_queue",
+	"futex_wait_queue",
+	"futex_wait_queue",
 };
 static const char *const POOL_WITH_POLLER[] = {
-	"ep_poll", "futex_wait_queue", "futex_wait_queue", "futex_wait_queue",
+	"ep_poll",
+	"futex_wait_queue",
+	"futex_wait_queue",
+	"futex_wait_queue",
 };
 static const char *const DEADLOCKED_PAIR[] = { "futex_do_wait", "futex_wait_queue_me" };
 static const char *const SHELL_WAITING[] = { "do_wait" };
@@ -45,8 +51,7 @@ static const char *const PIPE_READER[] = { "pipe_read" };
 static const char *const POLLER[] = { "do_sys_poll" };
 static const char *const RUNNING[] = { "" };
 
-static void
-assert_near(double got, double want, double eps)
+static void assert_near(double got, double want, double eps)
 {
 	if (fabs(got - want) > eps) {
 		print_error("got %.6f, want %.6f (+/- %.6f)\n", got, want, eps);
@@ -54,8 +59,7 @@ assert_near(double got, double want, double eps)
 	}
 }
 
-static struct rules_limits
-pair_limits(void)
+static struct rules_limits pair_limits(void)
 {
 	struct rules_limits lim = {
 		.kill_rss_bytes = 1000 * MiB,
@@ -68,8 +72,7 @@ pair_limits(void)
 }
 
 /* A fast, RSS-only sample. */
-static void
-tree_fast(struct tree_fixture *f, uint64_t t_ms, uint64_t rss_bytes)
+static void tree_fast(struct tree_fixture *f, uint64_t t_ms, uint64_t rss_bytes)
 {
 	memset(f, 0, sizeof *f);
 	f->s.t_ms = t_ms;
@@ -83,8 +86,7 @@ tree_fast(struct tree_fixture *f, uint64_t t_ms, uint64_t rss_bytes)
 }
 
 /* A full sample with thread states read; add processes with tree_proc. */
-static void
-tree_full(struct tree_fixture *f, uint64_t t_ms, uint64_t rss_bytes)
+static void tree_full(struct tree_fixture *f, uint64_t t_ms, uint64_t rss_bytes)
 {
 	tree_fast(f, t_ms, rss_bytes);
 	f->s.full = true;
@@ -92,17 +94,15 @@ tree_full(struct tree_fixture *f, uint64_t t_ms, uint64_t rss_bytes)
 	f->s.threads_scanned = true;
 }
 
-static bool
-wchan_is_futex(const char *wchan)
+static bool wchan_is_futex(const char *wchan)
 {
 	return strncmp(wchan, "futex", 5) == 0;
 }
 
 /* Adds a process whose threads wait in the given channels ("" = running),
  * filling the per-process and tree-wide counts the way the collector does. */
-static void
-tree_proc(struct tree_fixture *f, pid_t pid, pid_t ppid, uint64_t cpu_ticks,
-	  uint64_t io_bytes, const char *const *wchans, size_t n_threads)
+static void tree_proc(struct tree_fixture *f, pid_t pid, pid_t ppid, uint64_t cpu_ticks,
+                      uint64_t io_bytes, const char *const *wchans, size_t n_threads)
 {
 	struct proc_sample *p;
 	struct thread_sample *t;
@@ -141,8 +141,7 @@ tree_proc(struct tree_fixture *f, pid_t pid, pid_t ppid, uint64_t cpu_ticks,
 	f->s.futex_threads += p->futex_threads;
 }
 
-static size_t
-count_kind(const struct rule_event *ev, size_t n, enum rule_kind kind)
+static size_t count_kind(const struct rule_event *ev, size_t n, enum rule_kind kind)
 {
 	size_t i, c = 0;
 
@@ -153,9 +152,8 @@ count_kind(const struct rule_event *ev, size_t n, enum rule_kind kind)
 }
 
 /* Copies the first event of kind into *found; false when there is none. */
-static bool
-get_kind(const struct rule_event *ev, size_t n, enum rule_kind kind,
-	 struct rule_event *found)
+static bool get_kind(const struct rule_event *ev, size_t n, enum rule_kind kind,
+                     struct rule_event *found)
 {
 	size_t i;
 
@@ -169,9 +167,8 @@ get_kind(const struct rule_event *ev, size_t n, enum rule_kind kind,
 }
 
 /* Feeds a fast sample and returns how many events of kind it produced. */
-static size_t
-feed_rss(struct rules_pair_state *st, const struct rules_limits *lim,
-	 uint64_t t_ms, uint64_t rss_bytes, enum rule_kind kind)
+static size_t feed_rss(struct rules_pair_state *st, const struct rules_limits *lim, uint64_t t_ms,
+                       uint64_t rss_bytes, enum rule_kind kind)
 {
 	struct tree_fixture f;
 	struct rule_event ev[RULES_MAX_EVENTS];
@@ -185,8 +182,7 @@ feed_rss(struct rules_pair_state *st, const struct rules_limits *lim,
 
 /* ---- kill ---------------------------------------------------------------- */
 
-static void
-test_kill_strictly_above_line(void **state)
+static void test_kill_strictly_above_line(void **state)
 {
 	static const struct {
 		uint64_t rss_bytes;
@@ -194,7 +190,7 @@ test_kill_strictly_above_line(void **state)
 	} cases[] = {
 		{ 0, 0 },
 		{ 1000 * MiB - 1, 0 },
-		{ 1000 * MiB, 0 },       /* at the line is not over it */
+		{ 1000 * MiB, 0 }, /* at the line is not over it */
 		{ 1000 * MiB + 1, 1 },
 		{ 64 * GiB, 1 },
 	};
@@ -205,13 +201,12 @@ test_kill_strictly_above_line(void **state)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct rules_pair_state st = { 0 };
 
-		assert_int_equal(feed_rss(&st, &lim, 1000, cases[i].rss_bytes,
-		    RULE_KILL_RSS), cases[i].kills);
+		assert_int_equal(feed_rss(&st, &lim, 1000, cases[i].rss_bytes, RULE_KILL_RSS),
+		                 cases[i].kills);
 	}
 }
 
-static void
-test_kill_every_evaluation_while_over(void **state)
+static void test_kill_every_evaluation_while_over(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -223,8 +218,7 @@ test_kill_every_evaluation_while_over(void **state)
 	assert_int_equal(feed_rss(&st, &lim, 30, 999 * MiB, RULE_KILL_RSS), 0);
 }
 
-static void
-test_kill_no_line(void **state)
+static void test_kill_no_line(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -240,8 +234,7 @@ test_kill_no_line(void **state)
 
 /* ---- approach ------------------------------------------------------------ */
 
-static void
-test_approach_once_with_eta(void **state)
+static void test_approach_once_with_eta(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -275,8 +268,7 @@ test_approach_once_with_eta(void **state)
 	assert_int_equal(approaches, 0);
 }
 
-static void
-test_approach_eta_null_when_not_growing(void **state)
+static void test_approach_eta_null_when_not_growing(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -318,20 +310,16 @@ test_approach_eta_null_when_not_growing(void **state)
 	}
 }
 
-static void
-test_approach_rearms_below_95_percent(void **state)
+static void test_approach_rearms_below_95_percent(void **state)
 {
 	static const struct {
 		uint64_t rss_bytes;
 		size_t approaches;
 	} story[] = {
-		{ 700 * MiB, 0 },
-		{ 801 * MiB, 1 },
-		{ 770 * MiB, 0 },    /* 96% of warn: still approaching */
-		{ 801 * MiB, 0 },
-		{ 761 * MiB, 0 },    /* just above 95% */
-		{ 805 * MiB, 0 },
-		{ 759 * MiB, 0 },    /* below 95% (760 MiB): re-armed */
+		{ 700 * MiB, 0 }, { 801 * MiB, 1 },
+		{ 770 * MiB, 0 },                   /* 96% of warn: still approaching */
+		{ 801 * MiB, 0 }, { 761 * MiB, 0 }, /* just above 95% */
+		{ 805 * MiB, 0 }, { 759 * MiB, 0 }, /* below 95% (760 MiB): re-armed */
 		{ 801 * MiB, 1 },
 	};
 	struct rules_limits lim = pair_limits();
@@ -340,12 +328,11 @@ test_approach_rearms_below_95_percent(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof story / sizeof story[0]; i++)
-		assert_int_equal(feed_rss(&st, &lim, i * 1000, story[i].rss_bytes,
-		    RULE_APPROACH), story[i].approaches);
+		assert_int_equal(feed_rss(&st, &lim, i * 1000, story[i].rss_bytes, RULE_APPROACH),
+		                 story[i].approaches);
 }
 
-static void
-test_jump_over_kill_line_logs_approach_then_kill(void **state)
+static void test_jump_over_kill_line_logs_approach_then_kill(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -359,15 +346,14 @@ test_jump_over_kill_line_logs_approach_then_kill(void **state)
 	n = rules_pair_eval(&st, &lim, &f.s, ev);
 	assert_int_equal(n, 2);
 	assert_int_equal(ev[0].kind, RULE_APPROACH);
-	assert_near(ev[0].eta_s, 0, 1e-9);   /* already past it */
+	assert_near(ev[0].eta_s, 0, 1e-9); /* already past it */
 	assert_int_equal(ev[1].kind, RULE_KILL_RSS);
 	assert_int_equal(ev[1].rss_bytes, 1100 * MiB);
 }
 
 /* ---- growth -------------------------------------------------------------- */
 
-static void
-test_growth_uneven_intervals_agree(void **state)
+static void test_growth_uneven_intervals_agree(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state even = { 0 }, uneven = { 0 };
@@ -385,16 +371,14 @@ test_growth_uneven_intervals_agree(void **state)
 	feed_rss(&uneven, &lim, 4000, 140 * MiB, RULE_APPROACH);
 	feed_rss(&uneven, &lim, 7000, 170 * MiB, RULE_APPROACH);
 	assert_near(even.rate_bytes_per_ms, uneven.rate_bytes_per_ms,
-	    even.rate_bytes_per_ms * 1e-6);
+	            even.rate_bytes_per_ms * 1e-6);
 	/* 3.5 time constants in: 97% of the way to 10 MiB/s. */
-	assert_near(even.rate_bytes_per_ms, (1 - exp(-3.5)) * 10.0 * MiB / 1000,
-	    1e-6 * MiB);
+	assert_near(even.rate_bytes_per_ms, (1 - exp(-3.5)) * 10.0 * MiB / 1000, 1e-6 * MiB);
 	assert_near(even.max_rate_bytes_per_ms, 10.0 * MiB / 1000, 1.0);
 	assert_int_equal(even.peak_rss_bytes, 170 * MiB);
 }
 
-static void
-test_growth_shrinking_and_same_ms(void **state)
+static void test_growth_shrinking_and_same_ms(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -402,7 +386,7 @@ test_growth_shrinking_and_same_ms(void **state)
 	(void)state;
 	feed_rss(&st, &lim, 1000, 600 * MiB, RULE_APPROACH);
 	feed_rss(&st, &lim, 2000, 300 * MiB, RULE_APPROACH);
-	assert_true(st.rate_bytes_per_ms < 0);      /* shrinking shows */
+	assert_true(st.rate_bytes_per_ms < 0);       /* shrinking shows */
 	assert_near(st.max_rate_bytes_per_ms, 0, 0); /* but never as growth */
 	assert_int_equal(st.peak_rss_bytes, 600 * MiB);
 	/* A second sample in the same millisecond: no division by zero,
@@ -414,26 +398,20 @@ test_growth_shrinking_and_same_ms(void **state)
 
 /* ---- bloat --------------------------------------------------------------- */
 
-static void
-test_bloat_once_with_hysteresis(void **state)
+static void test_bloat_once_with_hysteresis(void **state)
 {
 	/* input 100 MiB, ratio 6: the line is 600 MiB. */
 	static const struct {
 		uint64_t rss_bytes;
 		size_t bloats, resolves;
 	} story[] = {
-		{ 300 * MiB, 0, 0 },
-		{ 570 * MiB, 0, 0 },  /* 0.95 x line */
-		{ 630 * MiB, 1, 0 },  /* 1.05 x line */
-		{ 570 * MiB, 0, 0 },
-		{ 630 * MiB, 0, 0 },
-		{ 570 * MiB, 0, 0 },
-		{ 630 * MiB, 0, 0 },
-		{ 541 * MiB, 0, 0 },  /* just above 0.9 x line */
-		{ 530 * MiB, 0, 1 },  /* under 0.9 x line */
-		{ 520 * MiB, 0, 0 },
-		{ 580 * MiB, 0, 0 },
-		{ 601 * MiB, 1, 0 },  /* re-armed after the resolution */
+		{ 300 * MiB, 0, 0 }, { 570 * MiB, 0, 0 }, /* 0.95 x line */
+		{ 630 * MiB, 1, 0 },                      /* 1.05 x line */
+		{ 570 * MiB, 0, 0 }, { 630 * MiB, 0, 0 }, { 570 * MiB, 0, 0 }, { 630 * MiB, 0, 0 },
+		{ 541 * MiB, 0, 0 }, /* just above 0.9 x line */
+		{ 530 * MiB, 0, 1 }, /* under 0.9 x line */
+		{ 520 * MiB, 0, 0 }, { 580 * MiB, 0, 0 }, { 601 * MiB, 1, 0 }, /* re-armed after the
+		                                                                  resolution */
 	};
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -458,8 +436,7 @@ test_bloat_once_with_hysteresis(void **state)
 	}
 }
 
-static void
-test_no_bloat_without_inputs(void **state)
+static void test_no_bloat_without_inputs(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -478,9 +455,8 @@ test_no_bloat_without_inputs(void **state)
 /* A still tree: the shell that started the job waits in do_wait, the job
  * (pid 101) is a thread pool whose threads wait as `pool` says. CPU and
  * I/O as given. */
-static void
-pool_tree(struct tree_fixture *f, uint64_t t_ms, uint64_t cpu_ticks, uint64_t io_bytes,
-	  const char *const *pool, size_t n_pool)
+static void pool_tree(struct tree_fixture *f, uint64_t t_ms, uint64_t cpu_ticks, uint64_t io_bytes,
+                      const char *const *pool, size_t n_pool)
 {
 	tree_full(f, t_ms, 300 * MiB);
 	tree_proc(f, 100, 1, 5, 1000, SHELL_WAITING, 1);
@@ -489,10 +465,9 @@ pool_tree(struct tree_fixture *f, uint64_t t_ms, uint64_t cpu_ticks, uint64_t io
 
 /* Feeds pool_tree samples every second over [from, to]; returns how many
  * deadlocks were declared and where the first one was. */
-static size_t
-feed_pool(struct rules_pair_state *st, const struct rules_limits *lim,
-	  uint64_t from_ms, uint64_t to_ms, uint64_t cpu_ticks, uint64_t io_bytes,
-	  const char *const *pool, size_t n_pool, uint64_t *first_ms)
+static size_t feed_pool(struct rules_pair_state *st, const struct rules_limits *lim,
+                        uint64_t from_ms, uint64_t to_ms, uint64_t cpu_ticks, uint64_t io_bytes,
+                        const char *const *pool, size_t n_pool, uint64_t *first_ms)
 {
 	struct tree_fixture f;
 	struct rule_event ev[RULES_MAX_EVENTS];
@@ -508,8 +483,7 @@ feed_pool(struct rules_pair_state *st, const struct rules_limits *lim,
 	return found;
 }
 
-static void
-test_deadlock_exactly_at_window(void **state)
+static void test_deadlock_exactly_at_window(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -521,7 +495,8 @@ test_deadlock_exactly_at_window(void **state)
 	(void)state;
 	/* Baseline at t = 10 s; nothing moves after it. */
 	assert_int_equal(feed_pool(&st, &lim, 10000, 10000 + WINDOW_MS - 1000, 500, 4096,
-	    DEADLOCKED_PAIR, 2, NULL), 0);
+	                           DEADLOCKED_PAIR, 2, NULL),
+	                 0);
 	assert_false(st.deadlocked);
 	/* One millisecond short of the window. */
 	pool_tree(&f, 10000 + WINDOW_MS - 1, 500, 4096, DEADLOCKED_PAIR, 2);
@@ -542,12 +517,12 @@ test_deadlock_exactly_at_window(void **state)
 	assert_true(st.deadlocked);
 
 	/* Declared once. */
-	assert_int_equal(feed_pool(&st, &lim, 11000 + WINDOW_MS, 10000 + 3 * WINDOW_MS,
-	    500, 4096, DEADLOCKED_PAIR, 2, NULL), 0);
+	assert_int_equal(feed_pool(&st, &lim, 11000 + WINDOW_MS, 10000 + 3 * WINDOW_MS, 500, 4096,
+	                           DEADLOCKED_PAIR, 2, NULL),
+	                 0);
 }
 
-static void
-test_still_sleepers_are_never_deadlocked(void **state)
+static void test_still_sleepers_are_never_deadlocked(void **state)
 {
 	static const struct {
 		const char *name;
@@ -575,8 +550,8 @@ test_still_sleepers_are_never_deadlocked(void **state)
 			tree_proc(&f, 101, 100, 3, 100, idle[i].wchans, 1);
 			tree_proc(&f, 102, 100, 3, 100, idle[i].wchans, 1);
 			assert_true(rules_tree_still(&st, &f.s));
-			deadlocks += count_kind(ev, rules_pair_eval(&st, &lim, &f.s, ev),
-			    RULE_DEADLOCK);
+			deadlocks +=
+				count_kind(ev, rules_pair_eval(&st, &lim, &f.s, ev), RULE_DEADLOCK);
 		}
 		if (deadlocks != 0)
 			print_error("%s: %zu deadlocks\n", idle[i].name, deadlocks);
@@ -584,8 +559,7 @@ test_still_sleepers_are_never_deadlocked(void **state)
 	}
 }
 
-static void
-test_busy_parent_beside_blocked_child_is_not_deadlocked(void **state)
+static void test_busy_parent_beside_blocked_child_is_not_deadlocked(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -600,14 +574,12 @@ test_busy_parent_beside_blocked_child_is_not_deadlocked(void **state)
 		tree_full(&f, t, 200 * MiB);
 		tree_proc(&f, 100, 1, t / 20, 0, RUNNING, 1);
 		tree_proc(&f, 101, 100, 7, 0, POOL_IDLE, 4);
-		deadlocks += count_kind(ev, rules_pair_eval(&st, &lim, &f.s, ev),
-		    RULE_DEADLOCK);
+		deadlocks += count_kind(ev, rules_pair_eval(&st, &lim, &f.s, ev), RULE_DEADLOCK);
 	}
 	assert_int_equal(deadlocks, 0);
 }
 
-static void
-test_idle_pool_beside_waiting_parent(void **state)
+static void test_idle_pool_beside_waiting_parent(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	uint64_t first = 0;
@@ -617,8 +589,8 @@ test_idle_pool_beside_waiting_parent(void **state)
 	{
 		struct rules_pair_state st = { 0 };
 
-		assert_int_equal(feed_pool(&st, &lim, 0, 2 * WINDOW_MS, 40, 0,
-		    POOL_IDLE, 4, &first), 1);
+		assert_int_equal(
+			feed_pool(&st, &lim, 0, 2 * WINDOW_MS, 40, 0, POOL_IDLE, 4, &first), 1);
 		assert_int_equal(first, WINDOW_MS);
 	}
 	/* Its main thread in epoll: idle workers around a live event loop,
@@ -626,14 +598,14 @@ test_idle_pool_beside_waiting_parent(void **state)
 	{
 		struct rules_pair_state st = { 0 };
 
-		assert_int_equal(feed_pool(&st, &lim, 0, 2 * WINDOW_MS, 40, 0,
-		    POOL_WITH_POLLER, 4, NULL), 0);
+		assert_int_equal(
+			feed_pool(&st, &lim, 0, 2 * WINDOW_MS, 40, 0, POOL_WITH_POLLER, 4, NULL),
+			0);
 		assert_false(st.deadlocked);
 	}
 }
 
-static void
-test_deadlock_cpu_allowance(void **state)
+static void test_deadlock_cpu_allowance(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct tree_fixture f;
@@ -650,8 +622,9 @@ test_deadlock_cpu_allowance(void **state)
 		first = 0;
 		for (t = 0; t <= WINDOW_MS; t += 1000) {
 			pool_tree(&f, t, 1000 + t / 2000, 0, DEADLOCKED_PAIR, 2);
-			if (count_kind(ev, rules_pair_eval(&st, &lim, &f.s, ev),
-			    RULE_DEADLOCK) > 0 && deadlocks++ == 0)
+			if (count_kind(ev, rules_pair_eval(&st, &lim, &f.s, ev), RULE_DEADLOCK) >
+			            0 &&
+			    deadlocks++ == 0)
 				first = t;
 		}
 		assert_int_equal(deadlocks, 1);
@@ -664,8 +637,8 @@ test_deadlock_cpu_allowance(void **state)
 		deadlocks = 0;
 		for (t = 0; t <= 3 * WINDOW_MS; t += 1000) {
 			pool_tree(&f, t, 1000 + t / 500, 0, DEADLOCKED_PAIR, 2);
-			deadlocks += count_kind(ev, rules_pair_eval(&st, &lim, &f.s, ev),
-			    RULE_DEADLOCK);
+			deadlocks +=
+				count_kind(ev, rules_pair_eval(&st, &lim, &f.s, ev), RULE_DEADLOCK);
 		}
 		assert_int_equal(deadlocks, 0);
 		assert_int_equal(st.still_since_ms, 3 * WINDOW_MS);
@@ -679,18 +652,17 @@ test_deadlock_cpu_allowance(void **state)
 		pool_tree(&f, 0, 1000, 0, DEADLOCKED_PAIR, 2);
 		rules_pair_eval(&st, &lim, &f.s, ev);
 		pool_tree(&f, 100000, 1000 + 90, 0, DEADLOCKED_PAIR, 2);
-		assert_true(rules_tree_still(&st, &f.s));     /* 90 <= 100 ticks */
+		assert_true(rules_tree_still(&st, &f.s)); /* 90 <= 100 ticks */
 		pool_tree(&f, 1000, 1000 + 90, 0, DEADLOCKED_PAIR, 2);
-		assert_false(rules_tree_still(&st, &f.s));    /* 90 > 1 tick */
+		assert_false(rules_tree_still(&st, &f.s)); /* 90 > 1 tick */
 		pool_tree(&f, 1000, 1000 + 1, 0, DEADLOCKED_PAIR, 2);
-		assert_true(rules_tree_still(&st, &f.s));     /* one tick of jitter */
+		assert_true(rules_tree_still(&st, &f.s)); /* one tick of jitter */
 		pool_tree(&f, 1000, 1000 + 2, 0, DEADLOCKED_PAIR, 2);
 		assert_false(rules_tree_still(&st, &f.s));
 	}
 }
 
-static void
-test_io_change_resets_stall(void **state)
+static void test_io_change_resets_stall(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -700,12 +672,12 @@ test_io_change_resets_stall(void **state)
 	assert_int_equal(feed_pool(&st, &lim, 0, 60000, 40, 4096, DEADLOCKED_PAIR, 2, NULL), 0);
 	/* One byte written at 61 s: progress. */
 	assert_int_equal(feed_pool(&st, &lim, 61000, 61000 + 2 * WINDOW_MS, 40, 4097,
-	    DEADLOCKED_PAIR, 2, &first), 1);
+	                           DEADLOCKED_PAIR, 2, &first),
+	                 1);
 	assert_int_equal(first, 61000 + WINDOW_MS);
 }
 
-static void
-test_unknown_io_relies_on_cpu(void **state)
+static void test_unknown_io_relies_on_cpu(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -736,8 +708,8 @@ test_unknown_io_relies_on_cpu(void **state)
 		pool_tree(&f, WINDOW_MS, 40, 0, DEADLOCKED_PAIR, 2);
 		f.s.io_known = false;
 		assert_true(rules_tree_still(&st2, &f.s));
-		assert_int_equal(count_kind(ev, rules_pair_eval(&st2, &lim, &f.s, ev),
-		    RULE_DEADLOCK), 1);
+		assert_int_equal(
+			count_kind(ev, rules_pair_eval(&st2, &lim, &f.s, ev), RULE_DEADLOCK), 1);
 	}
 	/* Unknown at the baseline, readable from then on: I/O progress
 	 * after it became readable counts. */
@@ -747,17 +719,17 @@ test_unknown_io_relies_on_cpu(void **state)
 		pool_tree(&f, 0, 40, 0, DEADLOCKED_PAIR, 2);
 		f.s.io_known = false;
 		rules_pair_eval(&st3, &lim, &f.s, ev);
-		assert_int_equal(feed_pool(&st3, &lim, 1000, 59000, 40, 4096,
-		    DEADLOCKED_PAIR, 2, NULL), 0);
+		assert_int_equal(
+			feed_pool(&st3, &lim, 1000, 59000, 40, 4096, DEADLOCKED_PAIR, 2, NULL), 0);
 		first = 0;
 		assert_int_equal(feed_pool(&st3, &lim, 60000, 60000 + WINDOW_MS, 40, 8192,
-		    DEADLOCKED_PAIR, 2, &first), 1);
+		                           DEADLOCKED_PAIR, 2, &first),
+		                 1);
 		assert_int_equal(first, 60000 + WINDOW_MS);
 	}
 }
 
-static void
-test_deadlock_resolves_when_cpu_moves(void **state)
+static void test_deadlock_resolves_when_cpu_moves(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -778,12 +750,12 @@ test_deadlock_resolves_when_cpu_moves(void **state)
 	assert_int_equal(rules_pair_eval(&st, &lim, &f.s, ev), 0);
 	/* Stuck again: a new deadlock one window after the movement. */
 	assert_int_equal(feed_pool(&st, &lim, t0 + 2000, t0 + 2 * WINDOW_MS, 540, 0,
-	    DEADLOCKED_PAIR, 2, &first), 1);
+	                           DEADLOCKED_PAIR, 2, &first),
+	                 1);
 	assert_int_equal(first, t0 + WINDOW_MS);
 }
 
-static void
-test_deadlock_resolves_when_nobody_blocked(void **state)
+static void test_deadlock_resolves_when_nobody_blocked(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -817,8 +789,7 @@ test_deadlock_resolves_when_nobody_blocked(void **state)
 	assert_false(st.deadlocked);
 }
 
-static void
-test_fast_samples_never_judge_deadlock(void **state)
+static void test_fast_samples_never_judge_deadlock(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -836,20 +807,18 @@ test_fast_samples_never_judge_deadlock(void **state)
 	assert_false(st.deadlocked);
 }
 
-static void
-test_zero_window_means_no_deadlock_rule(void **state)
+static void test_zero_window_means_no_deadlock_rule(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
 
 	(void)state;
 	lim.deadlock_window_ms = 0;
-	assert_int_equal(feed_pool(&st, &lim, 0, 3 * WINDOW_MS, 40, 0, DEADLOCKED_PAIR, 2,
-	    NULL), 0);
+	assert_int_equal(feed_pool(&st, &lim, 0, 3 * WINDOW_MS, 40, 0, DEADLOCKED_PAIR, 2, NULL),
+	                 0);
 }
 
-static void
-test_blocked_pids_are_capped(void **state)
+static void test_blocked_pids_are_capped(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -899,18 +868,20 @@ test_blocked_pids_are_capped(void **state)
 		assert_int_equal(d.n_blocked, RULES_MAX_BLOCKED);
 		assert_int_equal(d.n_blocked_total, RULES_MAX_BLOCKED + 4);
 		assert_int_equal(d.blocked_pids[RULES_MAX_BLOCKED - 1],
-		    300 + RULES_MAX_BLOCKED - 1);
+		                 300 + RULES_MAX_BLOCKED - 1);
 	}
 }
 
-static void
-test_root_gone(void **state)
+static void test_root_gone(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
-	struct tree_sample gone = { .t_ms = 5000, .root = 100, .root_alive = false,
-				    .full = true, .threads_scanned = true,
-				    .ticks_per_s = TICKS_PER_S };
+	struct tree_sample gone = { .t_ms = 5000,
+		                    .root = 100,
+		                    .root_alive = false,
+		                    .full = true,
+		                    .threads_scanned = true,
+		                    .ticks_per_s = TICKS_PER_S };
 	struct rule_event ev[RULES_MAX_EVENTS];
 	size_t n;
 
@@ -945,8 +916,7 @@ test_root_gone(void **state)
 	assert_int_equal(rules_pair_eval(&st, &lim, &gone, ev), 0);
 }
 
-static void
-test_tree_still_baseline(void **state)
+static void test_tree_still_baseline(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -955,20 +925,19 @@ test_tree_still_baseline(void **state)
 
 	(void)state;
 	pool_tree(&f, 0, 40, 100, DEADLOCKED_PAIR, 2);
-	assert_true(rules_tree_still(&st, &f.s));   /* no baseline yet */
+	assert_true(rules_tree_still(&st, &f.s)); /* no baseline yet */
 	rules_pair_eval(&st, &lim, &f.s, ev);
 	pool_tree(&f, 1000, 40, 100, DEADLOCKED_PAIR, 2);
 	assert_true(rules_tree_still(&st, &f.s));
 	pool_tree(&f, 1000, 40, 101, DEADLOCKED_PAIR, 2);
-	assert_false(rules_tree_still(&st, &f.s));  /* I/O moved */
+	assert_false(rules_tree_still(&st, &f.s)); /* I/O moved */
 	pool_tree(&f, 1000, 30, 100, DEADLOCKED_PAIR, 2);
-	assert_false(rules_tree_still(&st, &f.s));  /* a process left */
+	assert_false(rules_tree_still(&st, &f.s)); /* a process left */
 }
 
 /* ---- pressure ------------------------------------------------------------ */
 
-static struct rules_sys_limits
-sys_limits(void)
+static struct rules_sys_limits sys_limits(void)
 {
 	struct rules_sys_limits lim = {
 		.min_available_bytes = 1 * GiB,
@@ -978,8 +947,7 @@ sys_limits(void)
 	return lim;
 }
 
-static struct sys_sample
-sys_calm(void)
+static struct sys_sample sys_calm(void)
 {
 	struct sys_sample s = {
 		.t_ms = 1000,
@@ -994,8 +962,7 @@ sys_calm(void)
 	return s;
 }
 
-static void
-test_pressure_causes(void **state)
+static void test_pressure_causes(void **state)
 {
 	static const struct {
 		const char *name;
@@ -1006,8 +973,10 @@ test_pressure_causes(void **state)
 		bool low, swap, psi_flag;
 	} cases[] = {
 		{ "calm", 8 * GiB, 4 * GiB, 4 * GiB, true, 0.5, 0, false, false, false },
-		{ "low available", 1 * GiB - 1, 4 * GiB, 4 * GiB, true, 0.5, 1, true, false, false },
-		{ "at available line", 1 * GiB, 4 * GiB, 4 * GiB, true, 0.5, 0, false, false, false },
+		{ "low available", 1 * GiB - 1, 4 * GiB, 4 * GiB, true, 0.5, 1, true, false,
+		  false },
+		{ "at available line", 1 * GiB, 4 * GiB, 4 * GiB, true, 0.5, 0, false, false,
+		  false },
 		{ "swap used", 8 * GiB, 4 * GiB, 2 * GiB - 1, true, 0.5, 1, false, true, false },
 		{ "swap at line", 8 * GiB, 4 * GiB, 2 * GiB, true, 0.5, 0, false, false, false },
 		{ "psi", 8 * GiB, 4 * GiB, 4 * GiB, true, 20.5, 1, false, false, true },
@@ -1043,8 +1012,7 @@ test_pressure_causes(void **state)
 	}
 }
 
-static void
-test_pressure_no_swap_limit(void **state)
+static void test_pressure_no_swap_limit(void **state)
 {
 	struct rules_sys_limits lim = sys_limits();
 	struct rules_sys_state st = { 0 };
@@ -1053,7 +1021,7 @@ test_pressure_no_swap_limit(void **state)
 
 	(void)state;
 	lim.max_swap_used_bytes = UINT64_MAX;
-	s.swap_free_bytes = 0;                  /* all swap used */
+	s.swap_free_bytes = 0; /* all swap used */
 	assert_int_equal(rules_sys_eval(&st, &lim, &s, ev), 0);
 	/* No swap at all with a zero limit: never swap pressure either. */
 	lim.max_swap_used_bytes = 0;
@@ -1061,8 +1029,7 @@ test_pressure_no_swap_limit(void **state)
 	assert_int_equal(rules_sys_eval(&st, &lim, &s, ev), 0);
 }
 
-static void
-test_pressure_resolution_hysteresis(void **state)
+static void test_pressure_resolution_hysteresis(void **state)
 {
 	/* Each cause raises pressure, then wobbles just inside its margin
 	 * (no resolution), then clears its margin (one resolution). */
@@ -1075,11 +1042,11 @@ test_pressure_resolution_hysteresis(void **state)
 		enum rule_kind kind;
 	} story[] = {
 		{ "low", 900 * MiB, 4 * GiB, true, 1, 1, RULE_PRESSURE },
-		{ "back over line", 1100 * MiB, 4 * GiB, true, 1, 0, 0 },  /* < 1.1 GiB */
+		{ "back over line", 1100 * MiB, 4 * GiB, true, 1, 0, 0 }, /* < 1.1 GiB */
 		{ "low again", 900 * MiB, 4 * GiB, true, 1, 0, 0 },
 		{ "margin cleared", 1127 * MiB, 4 * GiB, true, 1, 1, RULE_PRESSURE_RESOLVED },
 		{ "calm", 8 * GiB, 4 * GiB, true, 1, 0, 0 },
-		{ "swap", 8 * GiB, 1 * GiB, true, 1, 1, RULE_PRESSURE },     /* 3 GiB used */
+		{ "swap", 8 * GiB, 1 * GiB, true, 1, 1, RULE_PRESSURE }, /* 3 GiB used */
 		{ "swap 95%", 8 * GiB, 4 * GiB - 1946 * MiB, true, 1, 0, 0 },
 		{ "swap 90%", 8 * GiB, 4 * GiB - 1843 * MiB, true, 1, 1, RULE_PRESSURE_RESOLVED },
 		{ "psi", 8 * GiB, 4 * GiB, true, 30, 1, RULE_PRESSURE },
@@ -1113,8 +1080,7 @@ test_pressure_resolution_hysteresis(void **state)
 
 /* ---- sampling interval --------------------------------------------------- */
 
-static void
-test_next_check(void **state)
+static void test_next_check(void **state)
 {
 	static const struct {
 		const char *name;
@@ -1151,14 +1117,12 @@ test_next_check(void **state)
 		st.max_rate_bytes_per_ms = cases[i].max_rate;
 		got = rules_next_check_ms(&st, &lim, 1000, 10, cases[i].assumed);
 		if (got != cases[i].want_ms)
-			print_error("case %s: %llu ms\n", cases[i].name,
-			    (unsigned long long)got);
+			print_error("case %s: %llu ms\n", cases[i].name, (unsigned long long)got);
 		assert_int_equal(got, cases[i].want_ms);
 	}
 }
 
-static void
-test_next_check_follows_growth(void **state)
+static void test_next_check_follows_growth(void **state)
 {
 	struct rules_limits lim = pair_limits();
 	struct rules_pair_state st = { 0 };
@@ -1175,20 +1139,18 @@ test_next_check_follows_growth(void **state)
 		assert_true(next >= 5);
 		prev = next;
 	}
-	assert_int_equal(prev, 50);  /* 100 MiB left at 1 MiB/ms, halved */
+	assert_int_equal(prev, 50); /* 100 MiB left at 1 MiB/ms, halved */
 	feed_rss(&st, &lim, 905, 995 * MiB, RULE_KILL_RSS);
 	assert_int_equal(rules_next_check_ms(&st, &lim, 1000, 5, 0), 5);
 }
 
 /* ---- names --------------------------------------------------------------- */
 
-static void
-test_kind_names(void **state)
+static void test_kind_names(void **state)
 {
 	static const enum rule_kind kinds[] = {
-		RULE_APPROACH, RULE_KILL_RSS, RULE_BLOAT, RULE_BLOAT_RESOLVED,
-		RULE_DEADLOCK, RULE_DEADLOCK_RESOLVED, RULE_PRESSURE,
-		RULE_PRESSURE_RESOLVED,
+		RULE_APPROACH, RULE_KILL_RSS,          RULE_BLOAT,    RULE_BLOAT_RESOLVED,
+		RULE_DEADLOCK, RULE_DEADLOCK_RESOLVED, RULE_PRESSURE, RULE_PRESSURE_RESOLVED,
 	};
 	size_t i, j;
 
@@ -1203,13 +1165,12 @@ test_kind_names(void **state)
 		assert_true(rules_kind_name(kinds[i])[0] != '\0');
 		for (j = 0; j < i; j++)
 			assert_string_not_equal(rules_kind_name(kinds[i]),
-			    rules_kind_name(kinds[j]));
+			                        rules_kind_name(kinds[j]));
 	}
 	assert_string_equal(rules_kind_name((enum rule_kind)99), "unknown");
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kill_strictly_above_line),

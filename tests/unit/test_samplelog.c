@@ -18,7 +18,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../../runner/samplelog.h"
+#include "../../logdir/samplelog.h"
 
 #define GiB (1024ULL * 1024 * 1024)
 #define MiB (1024ULL * 1024)
@@ -33,16 +33,14 @@ struct fixture {
 	struct samplelog *sl;
 };
 
-static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	(void)sb;
 	(void)ftw;
 	return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-static int
-setup(void **state)
+static int setup(void **state)
 {
 	static const char *const names[] = { "chr01", "chr02", "chr03" };
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -76,8 +74,7 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
+static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
@@ -97,13 +94,15 @@ struct readback {
 	struct samplelog_record pairs[8];
 	int n_pairs;
 	/* every entry of every sample, flattened */
-	struct { uint64_t dt_ms; struct samplelog_entry e; } entries[4096];
+	struct {
+		uint64_t dt_ms;
+		struct samplelog_entry e;
+	} entries[4096];
 	int n_entries;
 	uint64_t sample_dt[4096];
 };
 
-static struct readback *
-read_back(const char *path)
+static struct readback *read_back(const char *path)
 {
 	struct readback *r = calloc(1, sizeof(*r));
 	FILE *fp = fopen(path, "r");
@@ -118,7 +117,7 @@ read_back(const char *path)
 		struct samplelog_record rec;
 
 		r->bytes += n;
-		assert_int_equal(line[n - 1], '\n');      /* never a half line */
+		assert_int_equal(line[n - 1], '\n'); /* never a half line */
 		line[n - 1] = '\0';
 		if (samplelog_parse_line(line, &rec, &entries, &ecap) != 0)
 			fail_msg("unreadable line %d: %s", r->lines + 1, line);
@@ -144,14 +143,12 @@ read_back(const char *path)
 	return r;
 }
 
-static void
-tick(struct fixture *f, uint64_t t_ms)
+static void tick(struct fixture *f, uint64_t t_ms)
 {
 	assert_int_equal(samplelog_write(f->sl, &f->m, T0 + t_ms), 0);
 }
 
-static void
-set_rss(struct model_pair *p, uint64_t rss)
+static void set_rss(struct model_pair *p, uint64_t rss)
 {
 	p->rss_bytes = rss;
 	if (rss > p->peak_rss_bytes)
@@ -159,8 +156,7 @@ set_rss(struct model_pair *p, uint64_t rss)
 }
 
 /* Nothing moves for an hour: one sample every 5 s, a small file. */
-static void
-test_calm_hour_keeps_one_sample_per_5s(void **state)
+static void test_calm_hour_keeps_one_sample_per_5s(void **state)
 {
 	struct fixture *f = *state;
 
@@ -188,8 +184,7 @@ test_calm_hour_keeps_one_sample_per_5s(void **state)
 
 /* A one-tick spike between kept samples, and a peak only a fast check saw,
  * both reach the file as MAX. */
-static void
-test_peaks_between_samples_are_kept(void **state)
+static void test_peaks_between_samples_are_kept(void **state)
 {
 	struct fixture *f = *state;
 	struct model_pair *p = &f->pairs[0];
@@ -231,8 +226,7 @@ test_peaks_between_samples_are_kept(void **state)
 
 /* Below an earlier peak, a short rise between kept samples still shows:
  * the ticks in between fold into MAX. */
-static void
-test_spike_below_the_peak_is_kept(void **state)
+static void test_spike_below_the_peak_is_kept(void **state)
 {
 	struct fixture *f = *state;
 	struct model_pair *p = &f->pairs[2];
@@ -243,7 +237,7 @@ test_spike_below_the_peak_is_kept(void **state)
 	tick(f, 0);
 	p->rss_bytes = 10 * GiB;
 	tick(f, 1000);
-	p->rss_bytes = 10 * GiB + 400 * MiB;   /* 4%: not worth a sample of its own */
+	p->rss_bytes = 10 * GiB + 400 * MiB; /* 4%: not worth a sample of its own */
 	tick(f, 2000);
 	p->rss_bytes = 10 * GiB;
 	for (uint64_t t = 3000; t <= 10000; t += 1000)
@@ -254,7 +248,8 @@ test_spike_below_the_peak_is_kept(void **state)
 		const struct samplelog_entry *e = &r->entries[i].e;
 
 		assert_true(r->entries[i].dt_ms != 2000);
-		if (e->index == 2 && e->rss_bytes == 10 * GiB && e->max_rss_bytes == 10 * GiB + 400 * MiB)
+		if (e->index == 2 && e->rss_bytes == 10 * GiB &&
+		    e->max_rss_bytes == 10 * GiB + 400 * MiB)
 			found = true;
 	}
 	assert_true(found);
@@ -263,8 +258,7 @@ test_spike_below_the_peak_is_kept(void **state)
 
 /* Every state change is written at the tick it is seen, with the RSS of
  * that moment: the kill shows above the line. */
-static void
-test_state_changes_written_at_once(void **state)
+static void test_state_changes_written_at_once(void **state)
 {
 	struct fixture *f = *state;
 	struct model_pair *p = &f->pairs[1];
@@ -310,8 +304,7 @@ test_state_changes_written_at_once(void **state)
 }
 
 /* A clock stepped back never makes the samples run backwards. */
-static void
-test_clock_step_back_keeps_time_monotonic(void **state)
+static void test_clock_step_back_keeps_time_monotonic(void **state)
 {
 	struct fixture *f = *state;
 
@@ -329,11 +322,11 @@ test_clock_step_back_keeps_time_monotonic(void **state)
 	free(r);
 }
 
-static void
-test_names_round_trip(void **state)
+static void test_names_round_trip(void **state)
 {
 	static const char *const hostile[] = {
-		"two words", "per%cent", "-dash", "-", "", "nl\nin", "\x1b[2J", "caf\xc3\xa9", "\xff\xfe",
+		"two words", "per%cent", "-dash",       "-",        "",
+		"nl\nin",    "\x1b[2J",  "caf\xc3\xa9", "\xff\xfe",
 	};
 	struct fixture *f = *state;
 
@@ -361,12 +354,22 @@ test_names_round_trip(void **state)
 	}
 }
 
-static void
-test_parse_refuses_junk(void **state)
+static void test_parse_refuses_junk(void **state)
 {
 	static const char *const bad[] = {
-		"", "x 1", "s", "s 1 2 3", "s 1 2 3 - 0Q5", "s 1 2 3 - 0R5/4", "s 1 2 3 - 0R", "s 1 2 3 -  0R5",
-		"p 0 1 2", "p 0 1 2 %zz", "r 1 2 3 4", "s 99999999999999999999999 1 1 -", "s 1 1 1 1001",
+		"",
+		"x 1",
+		"s",
+		"s 1 2 3",
+		"s 1 2 3 - 0Q5",
+		"s 1 2 3 - 0R5/4",
+		"s 1 2 3 - 0R",
+		"s 1 2 3 -  0R5",
+		"p 0 1 2",
+		"p 0 1 2 %zz",
+		"r 1 2 3 4",
+		"s 99999999999999999999999 1 1 -",
+		"s 1 1 1 1001",
 		"mergewatch-samples 2",
 	};
 	struct samplelog_record rec;
@@ -378,7 +381,8 @@ test_parse_refuses_junk(void **state)
 		if (samplelog_parse_line(bad[i], &rec, &entries, &cap) != -EINVAL)
 			fail_msg("accepted \"%s\"", bad[i]);
 	}
-	assert_int_equal(samplelog_parse_line("s 5000 1024 0 125 2R4/8 0D1", &rec, &entries, &cap), 0);
+	assert_int_equal(samplelog_parse_line("s 5000 1024 0 125 2R4/8 0D1", &rec, &entries, &cap),
+	                 0);
 	assert_int_equal(rec.kind, SAMPLELOG_SAMPLE);
 	assert_int_equal(rec.dt_ms, 5000);
 	assert_int_equal(rec.mem_used_bytes, 1024 * 1024);
@@ -397,8 +401,7 @@ test_parse_refuses_junk(void **state)
 
 /* The file size limit stands in for a full disk: the write is cut short,
  * the half line is taken back, and the next write goes on cleanly. */
-static void
-test_failed_write_leaves_no_half_line(void **state)
+static void test_failed_write_leaves_no_half_line(void **state)
 {
 	struct fixture *f = *state;
 	struct rlimit old, lim;
@@ -424,15 +427,14 @@ test_failed_write_leaves_no_half_line(void **state)
 	assert_int_equal(stat(f->path, &after), 0);
 	assert_int_equal(after.st_size, st.st_size);
 	tick(f, 2000);
-	struct readback *r = read_back(f->path);   /* fails on a half line */
+	struct readback *r = read_back(f->path); /* fails on a half line */
 
 	assert_int_equal(r->samples, 2);
 	assert_int_equal(r->entries[r->n_entries - 1].e.state, 'D');
 	free(r);
 }
 
-static void
-test_new_names_the_path_on_failure(void **state)
+static void test_new_names_the_path_on_failure(void **state)
 {
 	char err[256] = "";
 
@@ -442,8 +444,7 @@ test_new_names_the_path_on_failure(void **state)
 }
 
 /* A second run appends its own "r" line; the magic line stays single. */
-static void
-test_second_run_appends(void **state)
+static void test_second_run_appends(void **state)
 {
 	struct fixture *f = *state;
 	char err[256];
@@ -461,27 +462,31 @@ test_second_run_appends(void **state)
 	free(r);
 }
 
-static void
-test_state_letters_round_trip(void **state)
+static void test_state_letters_round_trip(void **state)
 {
 	(void)state;
 	for (int s = PAIR_PENDING; s <= PAIR_SKIPPED; s++)
-		assert_int_equal(samplelog_letter_state(samplelog_state_letter((enum pair_state)s)), s);
+		assert_int_equal(samplelog_letter_state(samplelog_state_letter((enum pair_state)s)),
+		                 s);
 	assert_int_equal(samplelog_letter_state('Q'), -1);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_calm_hour_keeps_one_sample_per_5s, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_peaks_between_samples_are_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_calm_hour_keeps_one_sample_per_5s, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_peaks_between_samples_are_kept, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_spike_below_the_peak_is_kept, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_state_changes_written_at_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clock_step_back_keeps_time_monotonic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_changes_written_at_once, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_clock_step_back_keeps_time_monotonic, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_names_round_trip, setup, teardown),
 		cmocka_unit_test(test_parse_refuses_junk),
-		cmocka_unit_test_setup_teardown(test_failed_write_leaves_no_half_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_write_leaves_no_half_line, setup,
+		                                teardown),
 		cmocka_unit_test(test_new_names_the_path_on_failure),
 		cmocka_unit_test_setup_teardown(test_second_run_appends, setup, teardown),
 		cmocka_unit_test(test_state_letters_round_trip),

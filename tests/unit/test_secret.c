@@ -69,8 +69,9 @@ static void test_env_wins_over_file(void **state)
 	char *url = NULL, err[256] = "";
 
 	write_file(t->path, "https://file.example/" SECRET "\n", 0600);
-	assert_int_equal(secret_read_url("  https://env.example/" SECRET "\n", t->path, &url,
-					 err, sizeof err), 0);
+	assert_int_equal(secret_read_url("  https://env.example/" SECRET "\n", t->path, &url, err,
+	                                 sizeof err),
+	                 0);
 	assert_string_equal(url, "https://env.example/" SECRET);
 	secret_free(url);
 	/* an empty variable counts as unset */
@@ -78,8 +79,9 @@ static void test_env_wins_over_file(void **state)
 	assert_string_equal(url, "https://file.example/" SECRET);
 	secret_free(url);
 	/* the variable wins even when the file is missing */
-	assert_int_equal(secret_read_url("http://env.example/x", "/nonexistent/webhook", &url,
-					 err, sizeof err), 0);
+	assert_int_equal(secret_read_url("http://env.example/x", "/nonexistent/webhook", &url, err,
+	                                 sizeof err),
+	                 0);
 	secret_free(url);
 }
 
@@ -112,7 +114,7 @@ static void test_file_readable_by_others_is_refused(void **state)
 	assert_int_equal(secret_read_url(NULL, t->path, &url, err, sizeof err), -EPERM);
 	assert_null(url);
 	snprintf(expect, sizeof expect,
-		 "webhook_url_file %s is readable by others (mode 0644); chmod 600 it", t->path);
+	         "webhook_url_file %s is readable by others (mode 0644); chmod 600 it", t->path);
 	assert_string_equal(err, expect);
 	write_file(t->path, "https://hooks.slack.com/services/" SECRET "\n", 0640);
 	assert_int_equal(secret_read_url(NULL, t->path, &url, err, sizeof err), -EPERM);
@@ -153,7 +155,8 @@ static void test_bad_contents_refused_without_echo(void **state)
 		/* the same text in the variable */
 		err[0] = '\0';
 		if (bad[i][0] != '\0') {
-			assert_int_equal(secret_read_url(bad[i], NULL, &url, err, sizeof err), -EINVAL);
+			assert_int_equal(secret_read_url(bad[i], NULL, &url, err, sizeof err),
+			                 -EINVAL);
 			assert_non_null(strstr(err, "MERGEWATCH_WEBHOOK_URL"));
 			assert_null(strstr(err, SECRET));
 		}
@@ -173,11 +176,14 @@ static void test_directory_is_refused(void **state)
 
 static void test_url_host(void **state)
 {
-	static const struct { const char *url, *host; } cases[] = {
+	static const struct {
+		const char *url, *host;
+	} cases[] = {
 		{ "https://hooks.slack.com/services/T0/B0/" SECRET, "hooks.slack.com" },
 		{ "https://discord.com/api/webhooks/1/" SECRET, "discord.com" },
 		{ "https://prod-12.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/"
-		  "invoke?api-version=2016-06-01&sig=" SECRET, "prod-12.westus.logic.azure.com" },
+		  "invoke?api-version=2016-06-01&sig=" SECRET,
+		  "prod-12.westus.logic.azure.com" },
 		{ "http://user:" SECRET "@alerts.example:8080/hook", "alerts.example" },
 		{ "http://[::1]:9093/api", "[::1]" },
 		{ "HTTP://127.0.0.1?sig=" SECRET, "127.0.0.1" },
@@ -202,11 +208,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_env_wins_over_file, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_nothing_configured_is_no_url),
 		cmocka_unit_test_setup_teardown(test_file_is_stripped, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_file_readable_by_others_is_refused,
-						tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_missing_file_names_path, tmp_setup, tmp_teardown),
-		cmocka_unit_test_setup_teardown(test_bad_contents_refused_without_echo,
-						tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_file_readable_by_others_is_refused, tmp_setup,
+		                                tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_missing_file_names_path, tmp_setup,
+		                                tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_contents_refused_without_echo, tmp_setup,
+		                                tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_directory_is_refused, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_url_host),
 	};

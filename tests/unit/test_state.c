@@ -15,22 +15,20 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../../runner/state.h"
+#include "../../logdir/state.h"
 
 struct dir {
-	char path[64];	/* a mkdtemp name under /tmp */
+	char path[64]; /* a mkdtemp name under /tmp */
 };
 
-static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	(void)sb;
 	(void)ftw;
 	return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-static int
-dir_setup(void **state)
+static int dir_setup(void **state)
 {
 	struct dir *d = calloc(1, sizeof *d);
 
@@ -45,8 +43,7 @@ dir_setup(void **state)
 	return 0;
 }
 
-static int
-dir_teardown(void **state)
+static int dir_teardown(void **state)
 {
 	struct dir *d = *state;
 
@@ -55,14 +52,12 @@ dir_teardown(void **state)
 	return 0;
 }
 
-static void
-file_path(const struct dir *d, const char *name, char *buf, size_t len)
+static void file_path(const struct dir *d, const char *name, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", d->path, name);
 }
 
-static void
-write_file(const struct dir *d, const char *name, const char *text)
+static void write_file(const struct dir *d, const char *name, const char *text)
 {
 	char path[PATH_MAX];
 	FILE *f;
@@ -75,8 +70,7 @@ write_file(const struct dir *d, const char *name, const char *text)
 }
 
 /* The file's text; caller frees. */
-static char *
-read_file(const struct dir *d, const char *name)
+static char *read_file(const struct dir *d, const char *name)
 {
 	char path[PATH_MAX], *buf;
 	long len;
@@ -95,8 +89,7 @@ read_file(const struct dir *d, const char *name)
 	return buf;
 }
 
-static bool
-file_exists(const struct dir *d, const char *name)
+static bool file_exists(const struct dir *d, const char *name)
 {
 	char path[PATH_MAX];
 
@@ -104,8 +97,7 @@ file_exists(const struct dir *d, const char *name)
 	return access(path, F_OK) == 0;
 }
 
-static struct state *
-load_ok(const struct dir *d)
+static struct state *load_ok(const struct dir *d)
 {
 	char err[1024] = "";
 	struct state *st = state_load(d->path, err, sizeof err);
@@ -115,8 +107,7 @@ load_ok(const struct dir *d)
 	return st;
 }
 
-static void
-save_ok(struct state *st)
+static void save_ok(struct state *st)
 {
 	char err[1024] = "";
 
@@ -124,8 +115,7 @@ save_ok(struct state *st)
 		fail_msg("state_save: %s", err);
 }
 
-static struct state_pair
-pair(const char *name, enum state_status status, double ratio)
+static struct state_pair pair(const char *name, enum state_status status, double ratio)
 {
 	struct state_pair p;
 
@@ -136,8 +126,7 @@ pair(const char *name, enum state_status status, double ratio)
 	return p;
 }
 
-static void
-test_missing_file_is_empty_state(void **state)
+static void test_missing_file_is_empty_state(void **state)
 {
 	struct dir *d = *state;
 	struct state *st = load_ok(d);
@@ -145,11 +134,10 @@ test_missing_file_is_empty_state(void **state)
 	assert_null(state_find(st, "chr01"));
 	assert_true(state_max_ratio(st) == 0);
 	state_free(st);
-	assert_false(file_exists(d, "state"));	/* loading writes nothing */
+	assert_false(file_exists(d, "state")); /* loading writes nothing */
 }
 
-static void
-test_round_trip_keeps_every_field(void **state)
+static void test_round_trip_keeps_every_field(void **state)
 {
 	struct dir *d = *state;
 	struct state *st = load_ok(d);
@@ -165,8 +153,7 @@ test_round_trip_keeps_every_field(void **state)
 	b.attempt = 1;
 	b.pid = 4242;
 	b.start_ticks = 123456789ull;
-	snprintf(b.cgroup, sizeof b.cgroup,
-	    "/sys/fs/cgroup/memory/mergewatch/chr02");
+	snprintf(b.cgroup, sizeof b.cgroup, "/sys/fs/cgroup/memory/mergewatch/chr02");
 	assert_int_equal(state_put(st, &a), 0);
 	assert_int_equal(state_put(st, &b), 0);
 	save_ok(st);
@@ -191,15 +178,13 @@ test_round_trip_keeps_every_field(void **state)
 	assert_int_equal(got->status, STATE_RUNNING);
 	assert_int_equal(got->pid, 4242);
 	assert_int_equal(got->start_ticks, 123456789ull);
-	assert_string_equal(got->cgroup,
-	    "/sys/fs/cgroup/memory/mergewatch/chr02");
+	assert_string_equal(got->cgroup, "/sys/fs/cgroup/memory/mergewatch/chr02");
 	assert_null(state_find(st, "chr03"));
 	state_free(st);
 }
 
 /* A human reads it: version first-level key, indented, sorted pairs. */
-static void
-test_file_is_readable_json(void **state)
+static void test_file_is_readable_json(void **state)
 {
 	struct dir *d = *state;
 	struct state *st = load_ok(d);
@@ -225,8 +210,7 @@ test_file_is_readable_json(void **state)
 	free(text);
 }
 
-static void
-test_put_replaces_entry(void **state)
+static void test_put_replaces_entry(void **state)
 {
 	struct dir *d = *state;
 	struct state *st = load_ok(d);
@@ -246,8 +230,7 @@ test_put_replaces_entry(void **state)
 	free(text);
 }
 
-static void
-test_put_refuses_empty_name(void **state)
+static void test_put_refuses_empty_name(void **state)
 {
 	struct dir *d = *state;
 	struct state *st = load_ok(d);
@@ -257,22 +240,21 @@ test_put_refuses_empty_name(void **state)
 	state_free(st);
 }
 
-static void
-test_corrupt_file_names_path_and_line(void **state)
+static void test_corrupt_file_names_path_and_line(void **state)
 {
 	struct dir *d = *state;
 	char err[1024] = "", path[PATH_MAX];
 
-	write_file(d, "state", "{\n  \"version\": 1,\n  \"pairs\": {\n"
-	    "    \"chr01\": {\"status\": \"done\",,\n");
+	write_file(d, "state",
+	           "{\n  \"version\": 1,\n  \"pairs\": {\n"
+	           "    \"chr01\": {\"status\": \"done\",,\n");
 	file_path(d, "state", path, sizeof path);
 	assert_null(state_load(d->path, err, sizeof err));
 	assert_non_null(strstr(err, path));
 	assert_non_null(strstr(err, "line 4"));
 }
 
-static void
-test_empty_file_is_corrupt(void **state)
+static void test_empty_file_is_corrupt(void **state)
 {
 	struct dir *d = *state;
 	char err[1024] = "";
@@ -282,8 +264,7 @@ test_empty_file_is_corrupt(void **state)
 	assert_non_null(strstr(err, "/state"));
 }
 
-static void
-test_wrong_shape_is_refused_with_key(void **state)
+static void test_wrong_shape_is_refused_with_key(void **state)
 {
 	struct dir *d = *state;
 	char err[1024];
@@ -298,37 +279,40 @@ test_wrong_shape_is_refused_with_key(void **state)
 	assert_null(state_load(d->path, err, sizeof err));
 	assert_non_null(strstr(err, "'version'"));
 
-	write_file(d, "state", "{\"version\": 1, \"pairs\": "
-	    "{\"chr07\": {\"status\": \"finished\"}}}\n");
+	write_file(d, "state",
+	           "{\"version\": 1, \"pairs\": "
+	           "{\"chr07\": {\"status\": \"finished\"}}}\n");
 	err[0] = '\0';
 	assert_null(state_load(d->path, err, sizeof err));
 	assert_non_null(strstr(err, "chr07"));
 	assert_non_null(strstr(err, "'status'"));
 
-	write_file(d, "state", "{\"version\": 1, \"pairs\": "
-	    "{\"chr07\": {\"status\": \"done\", \"input_bytes\": \"9G\"}}}\n");
+	write_file(d, "state",
+	           "{\"version\": 1, \"pairs\": "
+	           "{\"chr07\": {\"status\": \"done\", \"input_bytes\": \"9G\"}}}\n");
 	err[0] = '\0';
 	assert_null(state_load(d->path, err, sizeof err));
 	assert_non_null(strstr(err, "chr07"));
 	assert_non_null(strstr(err, "'input_bytes'"));
 
-	write_file(d, "state", "{\"version\": 1, \"pairs\": "
-	    "{\"chr07\": {\"status\": \"done\"}, \"chr07\": {}}}\n");
+	write_file(d, "state",
+	           "{\"version\": 1, \"pairs\": "
+	           "{\"chr07\": {\"status\": \"done\"}, \"chr07\": {}}}\n");
 	err[0] = '\0';
 	assert_null(state_load(d->path, err, sizeof err));
 	assert_non_null(strstr(err, "chr07"));
 }
 
-static void
-test_unknown_fields_ignored(void **state)
+static void test_unknown_fields_ignored(void **state)
 {
 	struct dir *d = *state;
 	struct state *st;
 	const struct state_pair *p;
 
-	write_file(d, "state", "{\"version\": 1, \"written_by\": \"0.9\", "
-	    "\"pairs\": {\"chr01\": {\"status\": \"done\", \"ratio\": 4, "
-	    "\"colour\": \"blue\"}}}\n");
+	write_file(d, "state",
+	           "{\"version\": 1, \"written_by\": \"0.9\", "
+	           "\"pairs\": {\"chr01\": {\"status\": \"done\", \"ratio\": 4, "
+	           "\"colour\": \"blue\"}}}\n");
 	st = load_ok(d);
 	p = state_find(st, "chr01");
 	assert_non_null(p);
@@ -337,8 +321,7 @@ test_unknown_fields_ignored(void **state)
 	state_free(st);
 }
 
-static void
-test_save_into_missing_dir_fails_with_path(void **state)
+static void test_save_into_missing_dir_fails_with_path(void **state)
 {
 	struct dir *d = *state;
 	struct state *st = load_ok(d);
@@ -346,16 +329,15 @@ test_save_into_missing_dir_fails_with_path(void **state)
 	char err[1024] = "";
 
 	assert_int_equal(state_put(st, &p), 0);
-	assert_int_equal(rmdir(d->path), 0);	/* log_dir vanished */
+	assert_int_equal(rmdir(d->path), 0); /* log_dir vanished */
 	assert_int_equal(state_save(st, err, sizeof err), -ENOENT);
 	assert_non_null(strstr(err, d->path));
 	assert_non_null(strstr(err, "state.tmp"));
 	state_free(st);
-	assert_int_equal(mkdir(d->path, 0700), 0);	/* for the teardown */
+	assert_int_equal(mkdir(d->path, 0700), 0); /* for the teardown */
 }
 
-static void
-test_load_under_a_file_fails_with_path(void **state)
+static void test_load_under_a_file_fails_with_path(void **state)
 {
 	char err[1024] = "";
 
@@ -367,8 +349,7 @@ test_load_under_a_file_fails_with_path(void **state)
 
 /* The save fails midway (state.tmp cannot be made, here because a directory
  * holds its name: as root, modes do not stop us): the old state stays. */
-static void
-test_failed_save_leaves_old_file(void **state)
+static void test_failed_save_leaves_old_file(void **state)
 {
 	struct dir *d = *state;
 	struct state *st = load_ok(d);
@@ -392,8 +373,7 @@ test_failed_save_leaves_old_file(void **state)
 	state_free(st);
 }
 
-static void
-test_save_leaves_no_tmp_and_replaces(void **state)
+static void test_save_leaves_no_tmp_and_replaces(void **state)
 {
 	struct dir *d = *state;
 	struct state *st = load_ok(d);
@@ -415,8 +395,7 @@ test_save_leaves_no_tmp_and_replaces(void **state)
 	free(text);
 }
 
-static void
-test_max_ratio_over_done_pairs(void **state)
+static void test_max_ratio_over_done_pairs(void **state)
 {
 	struct dir *d = *state;
 	struct state *st = load_ok(d);
@@ -427,7 +406,7 @@ test_max_ratio_over_done_pairs(void **state)
 	assert_int_equal(state_put(st, &p), 0);
 	p = pair("b", STATE_DONE, 6.1);
 	assert_int_equal(state_put(st, &p), 0);
-	p = pair("c", STATE_KILLED, 9.0);	/* killed: its peak is not the job's */
+	p = pair("c", STATE_KILLED, 9.0); /* killed: its peak is not the job's */
 	assert_int_equal(state_put(st, &p), 0);
 	p = pair("d", STATE_FAILED, 12.0);
 	assert_int_equal(state_put(st, &p), 0);
@@ -439,8 +418,7 @@ test_max_ratio_over_done_pairs(void **state)
 	state_free(st);
 }
 
-static void
-test_status_names(void **state)
+static void test_status_names(void **state)
 {
 	(void)state;
 	assert_string_equal(state_status_name(STATE_PENDING), "pending");
@@ -451,8 +429,7 @@ test_status_names(void **state)
 	assert_string_equal(state_status_name(STATE_SKIPPED), "skipped");
 }
 
-static void
-test_many_pairs(void **state)
+static void test_many_pairs(void **state)
 {
 	struct dir *d = *state;
 	struct state *st = load_ok(d);
@@ -474,8 +451,7 @@ test_many_pairs(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, dir_setup, dir_teardown)
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_missing_file_is_empty_state),

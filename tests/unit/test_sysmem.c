@@ -18,8 +18,7 @@
 
 /* <fixtures>/proc/<tree>: $MW_FIXTURES is the tests/fixtures directory;
  * without it, make test runs from the repository root. */
-static void
-fixture_root(char *out, size_t outlen, const char *tree)
+static void fixture_root(char *out, size_t outlen, const char *tree)
 {
 	const char *base = getenv("MW_FIXTURES");
 
@@ -28,21 +27,20 @@ fixture_root(char *out, size_t outlen, const char *tree)
 	snprintf(out, outlen, "%s/proc/%s", base, tree);
 	if (access(out, R_OK) != 0)
 		fail_msg("fixture %s not found (run from the repository root "
-		    "or set MW_FIXTURES)", out);
+		         "or set MW_FIXTURES)",
+		         out);
 }
 
-static void
-write_file(const char *path, const char *text)
+static void write_file(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");   /* truncates in place: same inode */
+	FILE *f = fopen(path, "w"); /* truncates in place: same inode */
 
 	assert_non_null(f);
 	assert_int_equal(fputs(text, f) >= 0, 1);
 	assert_int_equal(fclose(f), 0);
 }
 
-static void
-test_fixture_with_psi(void **state)
+static void test_fixture_with_psi(void **state)
 {
 	char root[4096];
 	struct sysmem *sm;
@@ -69,8 +67,7 @@ test_fixture_with_psi(void **state)
 	sysmem_free(sm);
 }
 
-static void
-test_fixture_without_psi(void **state)
+static void test_fixture_without_psi(void **state)
 {
 	char root[4096];
 	struct sysmem *sm;
@@ -90,8 +87,7 @@ test_fixture_without_psi(void **state)
 	sysmem_free(sm);
 }
 
-static void
-test_fixture_garbage_psi(void **state)
+static void test_fixture_garbage_psi(void **state)
 {
 	char root[4096];
 	struct sysmem *sm;
@@ -108,8 +104,7 @@ test_fixture_garbage_psi(void **state)
 	sysmem_free(sm);
 }
 
-static void
-test_missing_root(void **state)
+static void test_missing_root(void **state)
 {
 	(void)state;
 	errno = 0;
@@ -119,8 +114,7 @@ test_missing_root(void **state)
 }
 
 /* The kept-open files see new content, and bad content is an error. */
-static void
-test_rereads_changed_files(void **state)
+static void test_rereads_changed_files(void **state)
 {
 	char dir[] = "/tmp/mw-sysmem-XXXXXX";
 	char meminfo[64], pressure_dir[64], pressure[96];
@@ -135,7 +129,7 @@ test_rereads_changed_files(void **state)
 	assert_int_equal(mkdir(pressure_dir, 0755), 0);
 	write_file(meminfo, "MemTotal: 1000 kB\nMemAvailable: 900 kB\n");
 	write_file(pressure, "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
-	    "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+	                     "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
 
 	sm = sysmem_new(dir);
 	assert_non_null(sm);
@@ -145,9 +139,9 @@ test_rereads_changed_files(void **state)
 	assert_float_equal(s.psi_some_avg10, 0.0, 1e-9);
 
 	write_file(meminfo, "MemTotal: 1000 kB\nMemAvailable: 100 kB\n"
-	    "SwapTotal: 50 kB\nSwapFree: 10 kB\n");
+	                    "SwapTotal: 50 kB\nSwapFree: 10 kB\n");
 	write_file(pressure, "some avg10=42.00 avg60=1.00 avg300=0.00 total=5\n"
-	    "full avg10=40.10 avg60=1.00 avg300=0.00 total=5\n");
+	                     "full avg10=40.10 avg60=1.00 avg300=0.00 total=5\n");
 	assert_int_equal(sysmem_read(sm, 2, &s), 0);
 	assert_int_equal(s.mem_available_bytes, 100 * 1024);
 	assert_int_equal(s.swap_total_bytes, 50 * 1024);
@@ -168,8 +162,7 @@ test_rereads_changed_files(void **state)
 }
 
 /* MemTotal of this machine straight from /proc/meminfo. */
-static uint64_t
-raw_mem_total(void)
+static uint64_t raw_mem_total(void)
 {
 	char buf[16384];
 	struct sys_sample s;
@@ -187,8 +180,7 @@ raw_mem_total(void)
 
 /* "/proc" goes through libproc2, "/proc/" through the raw parser: both
  * must agree with the file. */
-static void
-test_real_proc(void **state)
+static void test_real_proc(void **state)
 {
 	const char *roots[] = { "/proc", "/proc/" };
 	uint64_t total = raw_mem_total();
@@ -217,8 +209,7 @@ test_real_proc(void **state)
 	}
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixture_with_psi),

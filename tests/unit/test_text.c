@@ -12,9 +12,9 @@
 
 #include <jansson.h>
 
-#include "../../alerts/text.h"
+#include "../../core/text.h"
 
-#define GiB(x) ((json_int_t)((x) * 1073741824.0))
+#define GiB(x) ((json_int_t)((x)*1073741824.0))
 
 /* The sentence for an event packed from fmt, with host vm-merge-1. */
 static const char *say(char *buf, size_t len, const char *fmt, ...)
@@ -51,8 +51,11 @@ static bool valid_utf8(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p != '\0') {
-		int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2
-			: (*p & 0xF8) == 0xF0 ? 3 : -1;
+		int n = *p < 0x80             ? 0
+		        : (*p & 0xE0) == 0xC0 ? 1
+		        : (*p & 0xF0) == 0xE0 ? 2
+		        : (*p & 0xF8) == 0xF0 ? 3
+		                              : -1;
 
 		if (n < 0 || (n == 0 && *p < 0x20))
 			return false;
@@ -72,8 +75,9 @@ static void test_bloat_reads_as_in_spec(void **state)
 	(void)state;
 	say(buf, sizeof buf, "{s:s, s:s, s:i, s:I, s:I, s:f}", "event", "bloat", "pair", "chr07",
 	    "pid", 4242, "rss", GiB(56.0), "input_bytes", GiB(9.3), "ratio", 6.0);
-	assert_string_equal(buf,
-	    "mergewatch@vm-merge-1: pair chr07 bloat — RSS 56.0 GiB = 6.0× its 9.3 GiB input");
+	assert_string_equal(
+		buf,
+		"mergewatch@vm-merge-1: pair chr07 bloat — RSS 56.0 GiB = 6.0× its 9.3 GiB input");
 }
 
 static void test_bloat_without_ratio_computes_it(void **state)
@@ -81,8 +85,8 @@ static void test_bloat_without_ratio_computes_it(void **state)
 	char buf[256];
 
 	(void)state;
-	say(buf, sizeof buf, "{s:s, s:s, s:I, s:I}", "event", "bloat", "pair", "chr07",
-	    "rss", GiB(20.0), "input_bytes", GiB(2.5));
+	say(buf, sizeof buf, "{s:s, s:s, s:I, s:I}", "event", "bloat", "pair", "chr07", "rss",
+	    GiB(20.0), "input_bytes", GiB(2.5));
 	assert_contains(buf, "RSS 20.0 GiB = 8.0× its 2.5 GiB input");
 }
 
@@ -91,10 +95,11 @@ static void test_approach_gives_time_left(void **state)
 	char buf[256];
 
 	(void)state;
-	say(buf, sizeof buf, "{s:s, s:s, s:i, s:I, s:I, s:f}", "event", "approach",
-	    "pair", "chr07", "pid", 4242, "rss", GiB(41.0), "kill_rss", GiB(50.0), "eta_s", 130.0);
-	assert_string_equal(buf, "mergewatch@vm-merge-1: pair chr07 approaching the kill line — "
-	    "RSS 41.0 GiB of 50.0 GiB, about 2m10s left at the current growth");
+	say(buf, sizeof buf, "{s:s, s:s, s:i, s:I, s:I, s:f}", "event", "approach", "pair", "chr07",
+	    "pid", 4242, "rss", GiB(41.0), "kill_rss", GiB(50.0), "eta_s", 130.0);
+	assert_string_equal(buf,
+	                    "mergewatch@vm-merge-1: pair chr07 approaching the kill line — "
+	                    "RSS 41.0 GiB of 50.0 GiB, about 2m10s left at the current growth");
 	say(buf, sizeof buf, "{s:s, s:s, s:I, s:I, s:n}", "event", "approach", "pair", "chr07",
 	    "rss", GiB(41.0), "kill_rss", GiB(50.0), "eta_s");
 	assert_contains(buf, "not growing now");
@@ -106,24 +111,24 @@ static void test_kill_names_reason_and_line(void **state)
 	char buf[256];
 
 	(void)state;
-	say(buf, sizeof buf, "{s:s, s:s, s:i, s:s, s:I, s:I, s:s}", "event", "kill",
-	    "pair", "chr07", "pid", 4242, "reason", "rss", "rss", GiB(50.2),
-	    "kill_rss", GiB(50.0), "signal", "SIGKILL");
+	say(buf, sizeof buf, "{s:s, s:s, s:i, s:s, s:I, s:I, s:s}", "event", "kill", "pair",
+	    "chr07", "pid", 4242, "reason", "rss", "rss", GiB(50.2), "kill_rss", GiB(50.0),
+	    "signal", "SIGKILL");
 	assert_string_equal(buf, "mergewatch@vm-merge-1: pair chr07 killed — RSS 50.2 GiB over "
-	    "its 50.0 GiB kill line; SIGKILL to PID 4242");
+	                         "its 50.0 GiB kill line; SIGKILL to PID 4242");
 	/* SPEC's kill event has no kill_rss: still a sentence, no invention. */
-	say(buf, sizeof buf, "{s:s, s:s, s:i, s:s, s:I, s:s}", "event", "kill",
-	    "pair", "chr07", "pid", 4242, "reason", "rss", "rss", GiB(50.2), "signal", "SIGKILL");
+	say(buf, sizeof buf, "{s:s, s:s, s:i, s:s, s:I, s:s}", "event", "kill", "pair", "chr07",
+	    "pid", 4242, "reason", "rss", "rss", GiB(50.2), "signal", "SIGKILL");
 	assert_contains(buf, "RSS 50.2 GiB over its kill line; SIGKILL to PID 4242");
-	say(buf, sizeof buf, "{s:s, s:s, s:i, s:s, s:I, s:s}", "event", "kill",
-	    "pair", "chr09", "pid", 77, "reason", "timeout", "rss", GiB(3.0), "signal", "SIGTERM");
+	say(buf, sizeof buf, "{s:s, s:s, s:i, s:s, s:I, s:s}", "event", "kill", "pair", "chr09",
+	    "pid", 77, "reason", "timeout", "rss", GiB(3.0), "signal", "SIGTERM");
 	assert_string_equal(buf, "mergewatch@vm-merge-1: pair chr09 killed — ran past its "
-	    "timeout; SIGTERM to PID 77 at RSS 3.0 GiB");
-	say(buf, sizeof buf, "{s:s, s:s, s:i, s:s, s:s}", "event", "kill", "pair", "chr09",
-	    "pid", 77, "reason", "operator", "signal", "SIGKILL");
+	                         "timeout; SIGTERM to PID 77 at RSS 3.0 GiB");
+	say(buf, sizeof buf, "{s:s, s:s, s:i, s:s, s:s}", "event", "kill", "pair", "chr09", "pid",
+	    77, "reason", "operator", "signal", "SIGKILL");
 	assert_contains(buf, "stopped by the operator; SIGKILL to PID 77");
-	say(buf, sizeof buf, "{s:s, s:s, s:i, s:s, s:s}", "event", "kill", "pair", "chr09",
-	    "pid", 77, "reason", "deadlock", "signal", "SIGKILL");
+	say(buf, sizeof buf, "{s:s, s:s, s:i, s:s, s:s}", "event", "kill", "pair", "chr09", "pid",
+	    77, "reason", "deadlock", "signal", "SIGKILL");
 	assert_contains(buf, "killed — deadlocked");
 }
 
@@ -135,11 +140,12 @@ static void test_deadlock_names_pids_time_and_capture(void **state)
 	say(buf, sizeof buf, "{s:s, s:s, s:i, s:[i,i], s:i, s:i, s:f, s:s}", "event", "deadlock",
 	    "pair", "chr07", "pid", 4242, "blocked_pids", 4242, 4250, "threads", 12,
 	    "futex_threads", 12, "stalled_s", 120.0, "capture", "/data/logs/chr07.deadlock.txt");
-	assert_string_equal(buf, "mergewatch@vm-merge-1: pair chr07 deadlock — PIDs 4242, 4250 "
-	    "blocked on futexes, 12 of 12 threads futex-waiting, no progress for 2m00s; "
-	    "stacks in /data/logs/chr07.deadlock.txt");
-	say(buf, sizeof buf, "{s:s, s:s, s:[i,i,i,i,i,i,i,i]}", "event", "deadlock",
-	    "pair", "chr07", "blocked_pids", 1, 2, 3, 4, 5, 6, 7, 8);
+	assert_string_equal(
+		buf, "mergewatch@vm-merge-1: pair chr07 deadlock — PIDs 4242, 4250 "
+		     "blocked on futexes, 12 of 12 threads futex-waiting, no progress for 2m00s; "
+		     "stacks in /data/logs/chr07.deadlock.txt");
+	say(buf, sizeof buf, "{s:s, s:s, s:[i,i,i,i,i,i,i,i]}", "event", "deadlock", "pair",
+	    "chr07", "blocked_pids", 1, 2, 3, 4, 5, 6, 7, 8);
 	assert_contains(buf, "PIDs 1, 2, 3, 4, 5, 6 and 2 more blocked");
 	say(buf, sizeof buf, "{s:s, s:s, s:[i]}", "event", "deadlock", "pair", "chr07",
 	    "blocked_pids", 99);
@@ -152,16 +158,17 @@ static void test_pressure_gives_figures(void **state)
 
 	(void)state;
 	say(buf, sizeof buf, "{s:s, s:I, s:I, s:I, s:I, s:f, s:f}", "event", "pressure",
-	    "mem_available", GiB(3.1), "mem_total", GiB(62.8), "swap_used", GiB(4.0),
-	    "swap_total", GiB(8.0), "psi_some_avg10", 23.5, "psi_full_avg10", 10.25);
-	assert_string_equal(buf, "mergewatch@vm-merge-1: memory pressure — 3.1 GiB available of "
-	    "62.8 GiB, swap 4.0 GiB of 8.0 GiB used, PSI some 23.5% full 10.2%");
+	    "mem_available", GiB(3.1), "mem_total", GiB(62.8), "swap_used", GiB(4.0), "swap_total",
+	    GiB(8.0), "psi_some_avg10", 23.5, "psi_full_avg10", 10.25);
+	assert_string_equal(buf,
+	                    "mergewatch@vm-merge-1: memory pressure — 3.1 GiB available of "
+	                    "62.8 GiB, swap 4.0 GiB of 8.0 GiB used, PSI some 23.5% full 10.2%");
 	/* No swap and no PSI on this kernel: left out, not shown as zero. */
 	say(buf, sizeof buf, "{s:s, s:I, s:I, s:i, s:i, s:n, s:n}", "event", "pressure",
 	    "mem_available", GiB(1.0), "mem_total", GiB(16.0), "swap_used", 0, "swap_total", 0,
 	    "psi_some_avg10", "psi_full_avg10");
 	assert_string_equal(buf, "mergewatch@vm-merge-1: memory pressure — 1.0 GiB available of "
-	    "16.0 GiB");
+	                         "16.0 GiB");
 }
 
 static void test_pair_end_says_how_and_why(void **state)
@@ -170,28 +177,29 @@ static void test_pair_end_says_how_and_why(void **state)
 
 	(void)state;
 	say(buf, sizeof buf, "{s:s, s:s, s:s, s:i, s:I, s:f, s:f, s:s}", "event", "pair_end",
-	    "pair", "chr07", "status", "failed", "exit_code", 1, "peak_rss", GiB(12.0),
-	    "elapsed_s", 182.0, "ratio", 1.25, "reason", "exit");
+	    "pair", "chr07", "status", "failed", "exit_code", 1, "peak_rss", GiB(12.0), "elapsed_s",
+	    182.0, "ratio", 1.25, "reason", "exit");
 	assert_string_equal(buf, "mergewatch@vm-merge-1: pair chr07 failed — exit code 1, after "
-	    "3m02s, peak RSS 12.0 GiB (1.2× input)");
-	say(buf, sizeof buf, "{s:s, s:s, s:s, s:s, s:I, s:f, s:s}", "event", "pair_end",
-	    "pair", "chr07", "status", "killed", "signal", "SIGKILL", "peak_rss", GiB(50.1),
-	    "elapsed_s", 600.0, "reason", "rss");
+	                         "3m02s, peak RSS 12.0 GiB (1.2× input)");
+	say(buf, sizeof buf, "{s:s, s:s, s:s, s:s, s:I, s:f, s:s}", "event", "pair_end", "pair",
+	    "chr07", "status", "killed", "signal", "SIGKILL", "peak_rss", GiB(50.1), "elapsed_s",
+	    600.0, "reason", "rss");
 	assert_contains(buf, "pair chr07 killed — RSS over the kill line, after 10m00s, "
-	    "peak RSS 50.1 GiB");
+	                     "peak RSS 50.1 GiB");
 	say(buf, sizeof buf, "{s:s, s:s, s:s, s:s, s:f}", "event", "pair_end", "pair", "chr08",
 	    "status", "failed", "reason", "gate", "elapsed_s", 900.0);
-	assert_contains(buf, "pair chr08 failed — gave up waiting for the health gate, after 15m00s");
-	say(buf, sizeof buf, "{s:s, s:s, s:s, s:i, s:I, s:f, s:f}", "event", "pair_end",
-	    "pair", "chr01", "status", "done", "exit_code", 0, "peak_rss", GiB(40.1),
-	    "elapsed_s", 725.0, "ratio", 4.3);
+	assert_contains(buf,
+	                "pair chr08 failed — gave up waiting for the health gate, after 15m00s");
+	say(buf, sizeof buf, "{s:s, s:s, s:s, s:i, s:I, s:f, s:f}", "event", "pair_end", "pair",
+	    "chr01", "status", "done", "exit_code", 0, "peak_rss", GiB(40.1), "elapsed_s", 725.0,
+	    "ratio", 4.3);
 	assert_string_equal(buf, "mergewatch@vm-merge-1: pair chr01 done in 12m05s, peak RSS "
-	    "40.1 GiB (4.3× input)");
-	say(buf, sizeof buf, "{s:s, s:s, s:s, s:b}", "event", "pair_end", "pair", "chr01",
-	    "status", "done", "resumed", 1);
+	                         "40.1 GiB (4.3× input)");
+	say(buf, sizeof buf, "{s:s, s:s, s:s, s:b}", "event", "pair_end", "pair", "chr01", "status",
+	    "done", "resumed", 1);
 	assert_contains(buf, "pair chr01 done (in an earlier run)");
-	say(buf, sizeof buf, "{s:s, s:s, s:s, s:s}", "event", "pair_end", "pair", "chr02",
-	    "status", "failed", "reason", "some_new_reason");
+	say(buf, sizeof buf, "{s:s, s:s, s:s, s:s}", "event", "pair_end", "pair", "chr02", "status",
+	    "failed", "reason", "some_new_reason");
 	assert_contains(buf, "failed — some_new_reason");
 }
 
@@ -200,14 +208,15 @@ static void test_resolved_and_run_end(void **state)
 	char buf[256];
 
 	(void)state;
-	say(buf, sizeof buf, "{s:s, s:s, s:s}", "event", "resolved", "kind", "bloat", "pair", "chr07");
+	say(buf, sizeof buf, "{s:s, s:s, s:s}", "event", "resolved", "kind", "bloat", "pair",
+	    "chr07");
 	assert_string_equal(buf, "mergewatch@vm-merge-1: pair chr07 bloat resolved");
 	say(buf, sizeof buf, "{s:s, s:s}", "event", "resolved", "kind", "pressure");
 	assert_string_equal(buf, "mergewatch@vm-merge-1: memory pressure resolved");
 	say(buf, sizeof buf, "{s:s, s:i, s:i, s:i, s:i, s:f}", "event", "run_end", "done", 25,
 	    "failed", 1, "killed", 1, "skipped", 0, "elapsed_s", 8040.0);
 	assert_string_equal(buf, "mergewatch@vm-merge-1: run finished in 2h14m — 25 done, "
-	    "1 failed, 1 killed, 0 skipped");
+	                         "1 failed, 1 killed, 0 skipped");
 }
 
 static void test_other_events(void **state)
@@ -218,28 +227,30 @@ static void test_other_events(void **state)
 	say(buf, sizeof buf, "{s:s, s:s, s:I, s:I, s:I}", "event", "gate_wait", "pair", "chr03",
 	    "mem_available", GiB(12.0), "swap_used", GiB(1.2), "needed_available", GiB(20.0));
 	assert_string_equal(buf, "mergewatch@vm-merge-1: pair chr03 waiting for memory — 12.0 GiB "
-	    "available, needs 20.0 GiB; swap used 1.2 GiB");
-	say(buf, sizeof buf, "{s:s, s:s, s:i, s:s, s:I, s:i}", "event", "pair_start", "pair", "chr03",
-	    "pid", 5150, "command", "python3 merge.py", "input_bytes", GiB(9.3), "attempt", 2);
+	                         "available, needs 20.0 GiB; swap used 1.2 GiB");
+	say(buf, sizeof buf, "{s:s, s:s, s:i, s:s, s:I, s:i}", "event", "pair_start", "pair",
+	    "chr03", "pid", 5150, "command", "python3 merge.py", "input_bytes", GiB(9.3), "attempt",
+	    2);
 	assert_string_equal(buf, "mergewatch@vm-merge-1: pair chr03 started — PID 5150, attempt 2, "
-	    "9.3 GiB input");
-	say(buf, sizeof buf, "{s:s, s:s, s:i, s:i}", "event", "progress", "pair", "chr03",
-	    "done", 12, "total", 40);
+	                         "9.3 GiB input");
+	say(buf, sizeof buf, "{s:s, s:s, s:i, s:i}", "event", "progress", "pair", "chr03", "done",
+	    12, "total", 40);
 	assert_contains(buf, "pair chr03 progress 12/40 (30%)");
-	say(buf, sizeof buf, "{s:s, s:s, s:s, s:I}", "event", "cleanup", "pair", "chr03",
-	    "path", "/data/checkpoints/pair03", "bytes_freed", GiB(9.3));
-	assert_contains(buf, "pair chr03 cleanup — deleted /data/checkpoints/pair03, freed 9.3 GiB");
+	say(buf, sizeof buf, "{s:s, s:s, s:s, s:I}", "event", "cleanup", "pair", "chr03", "path",
+	    "/data/checkpoints/pair03", "bytes_freed", GiB(9.3));
+	assert_contains(buf,
+	                "pair chr03 cleanup — deleted /data/checkpoints/pair03, freed 9.3 GiB");
 	say(buf, sizeof buf, "{s:s, s:s, s:i, s:s}", "event", "run_start", "plan", "merge.ini",
 	    "pairs", 27, "limit_mechanism", "cgroup2");
 	assert_contains(buf, "run started — plan merge.ini, 27 pairs; kernel memory cap: cgroup2");
 	say(buf, sizeof buf, "{s:s, s:s, s:s, s:i, s:i}", "event", "alert_sent", "kind", "bloat",
 	    "pair", "chr07", "attempts", 2, "http_status", 200);
 	assert_contains(buf, "alert bloat for pair chr07 sent after 2 attempts (HTTP 200)");
-	say(buf, sizeof buf, "{s:s, s:s, s:s, s:i, s:i, s:s}", "event", "alert_failed",
-	    "kind", "kill", "pair", "chr07", "attempts", 1, "http_status", 404,
-	    "error", "destination broken");
-	assert_contains(buf, "alert kill for pair chr07 failed after 1 attempt — HTTP 404: "
+	say(buf, sizeof buf, "{s:s, s:s, s:s, s:i, s:i, s:s}", "event", "alert_failed", "kind",
+	    "kill", "pair", "chr07", "attempts", 1, "http_status", 404, "error",
 	    "destination broken");
+	assert_contains(buf, "alert kill for pair chr07 failed after 1 attempt — HTTP 404: "
+	                     "destination broken");
 	say(buf, sizeof buf, "{s:s, s:s}", "event", "brand_new_event", "pair", "chr07");
 	assert_string_equal(buf, "mergewatch@vm-merge-1: pair chr07 brand_new_event");
 }
@@ -249,9 +260,9 @@ static void test_other_events(void **state)
 static void test_every_event_without_fields(void **state)
 {
 	static const char *const names[] = {
-		"run_start", "gate_wait", "pair_start", "progress", "approach", "bloat",
-		"deadlock", "pressure", "kill", "resolved", "pair_end", "cleanup",
-		"alert_sent", "alert_failed", "run_end",
+		"run_start", "gate_wait", "pair_start", "progress",     "approach",
+		"bloat",     "deadlock",  "pressure",   "kill",         "resolved",
+		"pair_end",  "cleanup",   "alert_sent", "alert_failed", "run_end",
 	};
 	char buf[256];
 
@@ -279,19 +290,20 @@ static void test_short_buffer_cuts_at_character(void **state)
 	(void)state;
 	for (size_t len = 1; len < 90; len++) {
 		char small[96];
-		json_t *ev = json_pack("{s:s, s:s, s:I, s:I, s:f}", "event", "bloat", "pair", "chr07",
-				       "rss", GiB(56.0), "input_bytes", GiB(9.3), "ratio", 6.0);
+		json_t *ev =
+			json_pack("{s:s, s:s, s:I, s:I, s:f}", "event", "bloat", "pair", "chr07",
+		                  "rss", GiB(56.0), "input_bytes", GiB(9.3), "ratio", 6.0);
 
 		memset(small, 'x', sizeof small);
 		text_event(ev, "vm-merge-1", small, len);
 		json_decref(ev);
 		assert_true(strlen(small) < len);
-		assert_int_equal(small[len], 'x');     /* nothing written past len */
+		assert_int_equal(small[len], 'x'); /* nothing written past len */
 		assert_true(valid_utf8(small));
 		if (len > 4 && len < 80)
 			assert_non_null(strstr(small, "…"));
 	}
-	snprintf(buf, sizeof buf, "ab×cd");   /* × is 2 bytes: a b [× ×] c d */
+	snprintf(buf, sizeof buf, "ab×cd"); /* × is 2 bytes: a b [× ×] c d */
 	assert_string_equal(text_truncate(buf, 10), "ab×cd");
 	assert_string_equal(text_truncate(buf, 5), "ab…");
 	snprintf(buf, sizeof buf, "abc—def");
@@ -301,14 +313,18 @@ static void test_short_buffer_cuts_at_character(void **state)
 
 static void test_alert_kinds(void **state)
 {
-	static const struct { const char *json, *kind, *name; } cases[] = {
+	static const struct {
+		const char *json, *kind, *name;
+	} cases[] = {
 		{ "{\"event\":\"bloat\",\"pair\":\"a\"}", "bloat", "bloat" },
 		{ "{\"event\":\"approach\"}", "approach", "approach" },
 		{ "{\"event\":\"deadlock\"}", "deadlock", "deadlock" },
 		{ "{\"event\":\"pressure\"}", "pressure", "pressure" },
 		{ "{\"event\":\"kill\",\"reason\":\"rss\"}", "kill", "kill" },
-		{ "{\"event\":\"pair_end\",\"status\":\"failed\",\"reason\":\"exit\"}", "pair_failed", "pair_failed" },
-		{ "{\"event\":\"pair_end\",\"status\":\"failed\",\"reason\":\"gate\"}", "gate_timeout", "gate_timeout" },
+		{ "{\"event\":\"pair_end\",\"status\":\"failed\",\"reason\":\"exit\"}",
+		  "pair_failed", "pair_failed" },
+		{ "{\"event\":\"pair_end\",\"status\":\"failed\",\"reason\":\"gate\"}",
+		  "gate_timeout", "gate_timeout" },
 		{ "{\"event\":\"pair_end\",\"status\":\"killed\"}", "pair_killed", "pair_killed" },
 		{ "{\"event\":\"pair_end\",\"status\":\"done\"}", NULL, NULL },
 		{ "{\"event\":\"pair_end\",\"status\":\"skipped\"}", NULL, NULL },

@@ -14,8 +14,7 @@
 #define HALF "\xe2\x96\x8c"
 #define SHADE "\xe2\x96\x91"
 
-static int
-count(const char *s, const char *glyph)
+static int count(const char *s, const char *glyph)
 {
 	int n = 0;
 
@@ -24,60 +23,47 @@ count(const char *s, const char *glyph)
 	return n;
 }
 
-static void
-test_bar_fills_its_share(void **state)
+static void test_bar_fills_its_share(void **state)
 {
 	char fill[256], empty[256];
 
 	(void)state;
-	assert_int_equal(bar_render(0.5, 10, false, fill, sizeof fill, empty,
-	    sizeof empty), 5);
+	assert_int_equal(bar_render(0.5, 10, false, fill, sizeof fill, empty, sizeof empty), 5);
 	assert_string_equal(fill, "#####");
 	assert_string_equal(empty, ".....");
-	assert_int_equal(bar_render(1.0, 4, false, fill, sizeof fill, empty,
-	    sizeof empty), 4);
+	assert_int_equal(bar_render(1.0, 4, false, fill, sizeof fill, empty, sizeof empty), 4);
 	assert_string_equal(fill, "####");
 	assert_string_equal(empty, "");
-	assert_int_equal(bar_render(0, 4, false, fill, sizeof fill, empty,
-	    sizeof empty), 0);
+	assert_int_equal(bar_render(0, 4, false, fill, sizeof fill, empty, sizeof empty), 0);
 	assert_string_equal(fill, "");
 	assert_string_equal(empty, "....");
 }
 
-static void
-test_bar_clamps_and_shows_small_shares(void **state)
+static void test_bar_clamps_and_shows_small_shares(void **state)
 {
 	char fill[256], empty[256];
 
 	(void)state;
-	assert_int_equal(bar_render(7.0, 3, false, fill, sizeof fill, empty,
-	    sizeof empty), 3);
-	assert_int_equal(bar_render(-1.0, 3, false, fill, sizeof fill, empty,
-	    sizeof empty), 0);
-	assert_int_equal(bar_render(NAN, 3, true, fill, sizeof fill, empty,
-	    sizeof empty), 0);
+	assert_int_equal(bar_render(7.0, 3, false, fill, sizeof fill, empty, sizeof empty), 3);
+	assert_int_equal(bar_render(-1.0, 3, false, fill, sizeof fill, empty, sizeof empty), 0);
+	assert_int_equal(bar_render(NAN, 3, true, fill, sizeof fill, empty, sizeof empty), 0);
 	/* 0.1% of a 10-cell bar is not "nothing". */
-	assert_int_equal(bar_render(0.001, 10, false, fill, sizeof fill, empty,
-	    sizeof empty), 1);
-	assert_int_equal(bar_render(0.001, 10, true, fill, sizeof fill, empty,
-	    sizeof empty), 1);
+	assert_int_equal(bar_render(0.001, 10, false, fill, sizeof fill, empty, sizeof empty), 1);
+	assert_int_equal(bar_render(0.001, 10, true, fill, sizeof fill, empty, sizeof empty), 1);
 }
 
-static void
-test_bar_utf8_uses_eighths(void **state)
+static void test_bar_utf8_uses_eighths(void **state)
 {
 	char fill[256], empty[256];
 
 	(void)state;
 	/* 0.25 of 10 cells: two full cells and a half. */
-	assert_int_equal(bar_render(0.25, 10, true, fill, sizeof fill, empty,
-	    sizeof empty), 3);
+	assert_int_equal(bar_render(0.25, 10, true, fill, sizeof fill, empty, sizeof empty), 3);
 	assert_string_equal(fill, FULL FULL HALF);
 	assert_int_equal(count(empty, SHADE), 7);
 }
 
-static void
-test_bar_never_overflows_its_buffers(void **state)
+static void test_bar_never_overflows_its_buffers(void **state)
 {
 	char fill[8], empty[8];
 
@@ -88,8 +74,7 @@ test_bar_never_overflows_its_buffers(void **state)
 	assert_int_equal(count(fill, FULL), 2);
 }
 
-static void
-test_spark_shows_newest_values_right_aligned(void **state)
+static void test_spark_shows_newest_values_right_aligned(void **state)
 {
 	uint64_t ring[8] = { 0 };
 	char out[64];
@@ -98,14 +83,12 @@ test_spark_shows_newest_values_right_aligned(void **state)
 	ring[0] = 100;
 	ring[1] = 50;
 	ring[2] = 0;
-	assert_int_equal(spark_render(ring, 3, 0, 8, 100, 5, 0, 1, false, out,
-	    sizeof out), 5);
+	assert_int_equal(spark_render(ring, 3, 0, 8, 100, 5, 0, 1, false, out, sizeof out), 5);
 	/* Two blanks, then full, half, empty. */
 	assert_string_equal(out, "  #~ ");
 }
 
-static void
-test_spark_reads_the_ring_oldest_first(void **state)
+static void test_spark_reads_the_ring_oldest_first(void **state)
 {
 	/* Capacity 4, oldest at index 2: order is 30, 40, 10, 20. */
 	uint64_t ring[4] = { 10, 20, 30, 40 };
@@ -119,8 +102,7 @@ test_spark_reads_the_ring_oldest_first(void **state)
 	assert_string_equal(out, "_~");
 }
 
-static void
-test_spark_rows_stack(void **state)
+static void test_spark_rows_stack(void **state)
 {
 	uint64_t ring[2] = { 100, 25 };
 	char top[64], bottom[64];
@@ -135,8 +117,7 @@ test_spark_rows_stack(void **state)
 	assert_string_equal(bottom, FULL "\xe2\x96\x84");
 }
 
-static void
-test_spark_tiny_and_zero_values(void **state)
+static void test_spark_tiny_and_zero_values(void **state)
 {
 	uint64_t ring[3] = { 0, 1, 1000 };
 	char out[64];
@@ -147,13 +128,11 @@ test_spark_tiny_and_zero_values(void **state)
 	assert_string_equal(out, " ..");
 	spark_render(ring, 3, 0, 3, 0, 3, 0, 1, false, out, sizeof out);
 	assert_string_equal(out, "   ");
-	assert_int_equal(spark_render(ring, 3, 0, 3, 10, 3, 5, 1, false, out,
-	    sizeof out), 0);
+	assert_int_equal(spark_render(ring, 3, 0, 3, 10, 3, 5, 1, false, out, sizeof out), 0);
 	assert_string_equal(out, "");
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bar_fills_its_share),

@@ -22,11 +22,10 @@ struct fixture {
 	int calls;
 	enum model_action action[MAX_CALLS];
 	int pair[MAX_CALLS];
-	int rc;				/* what act answers */
+	int rc; /* what act answers */
 };
 
-static int
-record(void *ctx, enum model_action action, int pair)
+static int record(void *ctx, enum model_action action, int pair)
 {
 	struct fixture *f = ctx;
 
@@ -38,8 +37,7 @@ record(void *ctx, enum model_action action, int pair)
 	return f->rc;
 }
 
-static int
-setup(void **state)
+static int setup(void **state)
 {
 	static const char *const names[N_PAIRS] = { "a", "b", "c", "d", "e" };
 	static struct fixture f;
@@ -47,8 +45,7 @@ setup(void **state)
 	memset(&f, 0, sizeof f);
 	for (int i = 0; i < N_PAIRS; i++) {
 		f.pairs[i].name = names[i];
-		f.pairs[i].state = i < 2 ? PAIR_DONE : i == 2 ? PAIR_RUNNING :
-		    PAIR_PENDING;
+		f.pairs[i].state = i < 2 ? PAIR_DONE : i == 2 ? PAIR_RUNNING : PAIR_PENDING;
 		f.pairs[i].exit_code = -1;
 	}
 	f.pairs[2].pid = 4242;
@@ -65,14 +62,12 @@ setup(void **state)
 	return 0;
 }
 
-static enum keys_result
-key(struct fixture *f, int k)
+static enum keys_result key(struct fixture *f, int k)
 {
 	return keys_handle(&f->v, k, &f->m, &f->actions);
 }
 
-static void
-test_selection_follows_running_pair_until_moved(void **state)
+static void test_selection_follows_running_pair_until_moved(void **state)
 {
 	struct fixture *f = *state;
 
@@ -94,8 +89,7 @@ test_selection_follows_running_pair_until_moved(void **state)
 	assert_int_equal(f->calls, 0);
 }
 
-static void
-test_movement_keys_stay_inside_the_list(void **state)
+static void test_movement_keys_stay_inside_the_list(void **state)
 {
 	struct fixture *f = *state;
 
@@ -114,8 +108,7 @@ test_movement_keys_stay_inside_the_list(void **state)
 	assert_int_equal(f->v.selected, 4);
 }
 
-static void
-test_kill_asks_and_acts_only_on_y(void **state)
+static void test_kill_asks_and_acts_only_on_y(void **state)
 {
 	struct fixture *f = *state;
 
@@ -136,8 +129,7 @@ test_kill_asks_and_acts_only_on_y(void **state)
 	assert_string_equal(f->v.flash, "kill c: ok");
 }
 
-static void
-test_kill_of_a_pair_without_processes_is_refused_here(void **state)
+static void test_kill_of_a_pair_without_processes_is_refused_here(void **state)
 {
 	struct fixture *f = *state;
 
@@ -148,8 +140,7 @@ test_kill_of_a_pair_without_processes_is_refused_here(void **state)
 	assert_string_equal(f->v.flash, "a is done: nothing to kill");
 }
 
-static void
-test_restart_and_skip_ask_first(void **state)
+static void test_restart_and_skip_ask_first(void **state)
 {
 	struct fixture *f = *state;
 
@@ -167,8 +158,7 @@ test_restart_and_skip_ask_first(void **state)
 	assert_int_equal(f->pair[1], 4);
 }
 
-static void
-test_refused_action_shows_the_reason(void **state)
+static void test_refused_action_shows_the_reason(void **state)
 {
 	struct fixture *f = *state;
 
@@ -184,13 +174,12 @@ test_refused_action_shows_the_reason(void **state)
 	assert_int_equal(f->calls, 1);
 }
 
-static void
-test_ack_needs_no_dialog(void **state)
+static void test_ack_needs_no_dialog(void **state)
 {
 	struct fixture *f = *state;
 
 	key(f, 'a');
-	assert_int_equal(f->calls, 0);	/* no alert yet */
+	assert_int_equal(f->calls, 0); /* no alert yet */
 	f->m.alerts_len = 1;
 	f->m.alerts_head = 1;
 	key(f, 'a');
@@ -199,8 +188,7 @@ test_ack_needs_no_dialog(void **state)
 	assert_int_equal(f->pair[0], -1);
 }
 
-static void
-test_quit_while_running_y_stops_it(void **state)
+static void test_quit_while_running_y_stops_it(void **state)
 {
 	struct fixture *f = *state;
 
@@ -212,8 +200,7 @@ test_quit_while_running_y_stops_it(void **state)
 	assert_int_equal(f->pair[0], 2);
 }
 
-static void
-test_quit_while_running_n_leaves_it_and_esc_stays(void **state)
+static void test_quit_while_running_n_leaves_it_and_esc_stays(void **state)
 {
 	struct fixture *f = *state;
 
@@ -227,8 +214,7 @@ test_quit_while_running_n_leaves_it_and_esc_stays(void **state)
 	assert_int_equal(f->pair[0], 2);
 }
 
-static void
-test_quit_refused_by_the_runner_stays(void **state)
+static void test_quit_refused_by_the_runner_stays(void **state)
 {
 	struct fixture *f = *state;
 
@@ -238,8 +224,7 @@ test_quit_refused_by_the_runner_stays(void **state)
 	assert_int_equal(f->v.dialog, VIEW_DIALOG_NONE);
 }
 
-static void
-test_quit_with_nothing_running_asks_without_acting(void **state)
+static void test_quit_with_nothing_running_asks_without_acting(void **state)
 {
 	struct fixture *f = *state;
 
@@ -253,8 +238,7 @@ test_quit_with_nothing_running_asks_without_acting(void **state)
 	assert_int_equal(f->calls, 0);
 }
 
-static void
-test_run_over_q_quits_at_once_and_actions_are_off(void **state)
+static void test_run_over_q_quits_at_once_and_actions_are_off(void **state)
 {
 	struct fixture *f = *state;
 
@@ -268,8 +252,7 @@ test_run_over_q_quits_at_once_and_actions_are_off(void **state)
 	assert_int_equal(f->calls, 0);
 }
 
-static void
-test_help_closes_on_any_key(void **state)
+static void test_help_closes_on_any_key(void **state)
 {
 	struct fixture *f = *state;
 
@@ -285,8 +268,7 @@ test_help_closes_on_any_key(void **state)
 	assert_int_equal(key(f, 'Z'), KEYS_IGNORED);
 }
 
-static void
-test_flash_expires(void **state)
+static void test_flash_expires(void **state)
 {
 	struct fixture *f = *state;
 
@@ -297,8 +279,7 @@ test_flash_expires(void **state)
 	assert_string_equal(f->v.flash, "");
 }
 
-static void
-test_scroll_keeps_the_selection_visible(void **state)
+static void test_scroll_keeps_the_selection_visible(void **state)
 {
 	struct fixture *f = *state;
 
@@ -314,8 +295,7 @@ test_scroll_keeps_the_selection_visible(void **state)
 	assert_int_equal(f->v.pairs_top, 0);
 }
 
-int
-main(void)
+int main(void)
 {
 #define T(name) cmocka_unit_test_setup(name, setup)
 	const struct CMUnitTest tests[] = {

@@ -9,8 +9,7 @@
 
 #include "../../tui/layout.h"
 
-static void
-check_inside(const struct layout_rect *r, int rows, int cols)
+static void check_inside(const struct layout_rect *r, int rows, int cols)
 {
 	assert_true(r->h > 0);
 	assert_true(r->w > 0);
@@ -19,15 +18,12 @@ check_inside(const struct layout_rect *r, int rows, int cols)
 	assert_true(r->x + r->w <= cols);
 }
 
-static bool
-overlap(const struct layout_rect *a, const struct layout_rect *b)
+static bool overlap(const struct layout_rect *a, const struct layout_rect *b)
 {
-	return a->x < b->x + b->w && b->x < a->x + a->w &&
-	    a->y < b->y + b->h && b->y < a->y + a->h;
+	return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
 }
 
-static void
-check_layout(int rows, int cols, int n_pairs)
+static void check_layout(int rows, int cols, int n_pairs)
 {
 	struct layout l;
 	const struct layout_rect *all[7];
@@ -58,8 +54,7 @@ check_layout(int rows, int cols, int n_pairs)
 	assert_true(l.alerts.h >= 3);
 }
 
-static void
-test_every_size_from_the_minimum_up(void **state)
+static void test_every_size_from_the_minimum_up(void **state)
 {
 	(void)state;
 	for (int rows = LAYOUT_MIN_ROWS; rows <= 80; rows++)
@@ -68,8 +63,7 @@ test_every_size_from_the_minimum_up(void **state)
 				check_layout(rows, cols, n);
 }
 
-static void
-test_80x24_gives_each_pane_useful_room(void **state)
+static void test_80x24_gives_each_pane_useful_room(void **state)
 {
 	struct layout l;
 
@@ -83,8 +77,7 @@ test_80x24_gives_each_pane_useful_room(void **state)
 	assert_true(l.alerts.h >= 4);
 }
 
-static void
-test_space_goes_to_what_has_more_to_show(void **state)
+static void test_space_goes_to_what_has_more_to_show(void **state)
 {
 	struct layout small, big;
 
@@ -103,8 +96,7 @@ test_space_goes_to_what_has_more_to_show(void **state)
 	assert_int_equal(small.pairs.h, 4);
 }
 
-static void
-test_too_small_terminals_are_said_so(void **state)
+static void test_too_small_terminals_are_said_so(void **state)
 {
 	struct layout l;
 
@@ -117,8 +109,7 @@ test_too_small_terminals_are_said_so(void **state)
 	assert_true(l.too_small);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_size_from_the_minimum_up),

@@ -11,8 +11,7 @@
 
 #include "../../tui/procrows.h"
 
-static struct proc_sample
-proc(pid_t pid, pid_t ppid, uint64_t cpu_ticks)
+static struct proc_sample proc(pid_t pid, pid_t ppid, uint64_t cpu_ticks)
 {
 	struct proc_sample p;
 
@@ -27,8 +26,7 @@ proc(pid_t pid, pid_t ppid, uint64_t cpu_ticks)
 	return p;
 }
 
-static struct tree_sample
-tree(pid_t root, uint64_t t_ms, struct proc_sample *procs, size_t n)
+static struct tree_sample tree(pid_t root, uint64_t t_ms, struct proc_sample *procs, size_t n)
 {
 	struct tree_sample ts;
 
@@ -45,14 +43,12 @@ tree(pid_t root, uint64_t t_ms, struct proc_sample *procs, size_t n)
 	return ts;
 }
 
-static void
-test_rows_come_in_tree_order_with_depth(void **state)
+static void test_rows_come_in_tree_order_with_depth(void **state)
 {
 	/* Sampled in PID order; the tree is 10 -> {12 -> 11, 13}, and a
 	 * process whose parent is not in the sample (orphan 5). */
 	struct proc_sample procs[] = {
-		proc(5, 999, 0), proc(10, 1, 0), proc(11, 12, 0),
-		proc(12, 10, 0), proc(13, 10, 0),
+		proc(5, 999, 0), proc(10, 1, 0), proc(11, 12, 0), proc(12, 10, 0), proc(13, 10, 0),
 	};
 	struct tree_sample ts = tree(10, 1000, procs, 5);
 	struct procrows *pr = procrows_new();
@@ -71,8 +67,7 @@ test_rows_come_in_tree_order_with_depth(void **state)
 	procrows_free(pr);
 }
 
-static void
-test_cpu_percent_from_the_previous_sample(void **state)
+static void test_cpu_percent_from_the_previous_sample(void **state)
 {
 	struct proc_sample a[] = { proc(10, 1, 100), proc(11, 10, 0) };
 	struct proc_sample b[] = { proc(10, 1, 150), proc(11, 10, 200) };
@@ -94,11 +89,9 @@ test_cpu_percent_from_the_previous_sample(void **state)
 	procrows_free(pr);
 }
 
-static void
-test_vanished_and_recycled_processes(void **state)
+static void test_vanished_and_recycled_processes(void **state)
 {
-	struct proc_sample a[] = { proc(10, 1, 100), proc(11, 10, 50),
-	    proc(12, 10, 50) };
+	struct proc_sample a[] = { proc(10, 1, 100), proc(11, 10, 50), proc(12, 10, 50) };
 	struct proc_sample b[] = { proc(10, 1, 100), proc(12, 10, 60) };
 	struct tree_sample ts;
 	struct procrows *pr = procrows_new();
@@ -118,8 +111,7 @@ test_vanished_and_recycled_processes(void **state)
 	procrows_free(pr);
 }
 
-static void
-test_fast_and_repeated_samples_change_nothing(void **state)
+static void test_fast_and_repeated_samples_change_nothing(void **state)
 {
 	struct proc_sample a[] = { proc(10, 1, 100) };
 	struct proc_sample b[] = { proc(10, 1, 300) };
@@ -130,10 +122,10 @@ test_fast_and_repeated_samples_change_nothing(void **state)
 	ts = tree(10, 1000, a, 1);
 	procrows_update(pr, &ts);
 	ts = tree(10, 2000, b, 1);
-	ts.full = false;	/* an RSS-only read */
+	ts.full = false; /* an RSS-only read */
 	procrows_update(pr, &ts);
 	assert_int_equal(procrows_get(pr, 0)->cpu_ticks, 100);
-	ts = tree(10, 1000, b, 1);	/* the same sample again */
+	ts = tree(10, 1000, b, 1); /* the same sample again */
 	procrows_update(pr, &ts);
 	assert_int_equal(procrows_get(pr, 0)->cpu_ticks, 100);
 	procrows_clear(pr);
@@ -141,8 +133,7 @@ test_fast_and_repeated_samples_change_nothing(void **state)
 	procrows_free(pr);
 }
 
-static void
-test_thread_details_only_when_scanned(void **state)
+static void test_thread_details_only_when_scanned(void **state)
 {
 	struct proc_sample a[] = { proc(10, 1, 0) };
 	struct tree_sample ts;
@@ -167,12 +158,10 @@ test_thread_details_only_when_scanned(void **state)
 	procrows_free(pr);
 }
 
-static void
-test_a_pid_cycle_still_ends(void **state)
+static void test_a_pid_cycle_still_ends(void **state)
 {
 	/* Impossible from the kernel, but a sample is data: 20 <-> 21. */
-	struct proc_sample a[] = { proc(10, 1, 0), proc(20, 21, 0),
-	    proc(21, 20, 0) };
+	struct proc_sample a[] = { proc(10, 1, 0), proc(20, 21, 0), proc(21, 20, 0) };
 	struct tree_sample ts = tree(10, 1000, a, 3);
 	struct procrows *pr = procrows_new();
 
@@ -183,8 +172,7 @@ test_a_pid_cycle_still_ends(void **state)
 	procrows_free(pr);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows_come_in_tree_order_with_depth),

@@ -40,8 +40,7 @@ struct fixture {
 	char screen[64 * 1024];
 };
 
-static int
-record(void *ctx, enum model_action action, int pair)
+static int record(void *ctx, enum model_action action, int pair)
 {
 	struct fixture *f = ctx;
 
@@ -53,18 +52,15 @@ record(void *ctx, enum model_action action, int pair)
 	return 0;
 }
 
-static void
-set_size(struct fixture *f, int rows, int cols)
+static void set_size(struct fixture *f, int rows, int cols)
 {
-	struct winsize ws = { .ws_row = (unsigned short)rows,
-	    .ws_col = (unsigned short)cols };
+	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
 
 	assert_int_equal(ioctl(f->slave, TIOCSWINSZ, &ws), 0);
 }
 
 /* Reads what curses wrote, so the terminal never blocks it. */
-static void
-drain(struct fixture *f)
+static void drain(struct fixture *f)
 {
 	char buf[4096];
 
@@ -72,8 +68,7 @@ drain(struct fixture *f)
 		;
 }
 
-static void
-model_fill(struct fixture *f)
+static void model_fill(struct fixture *f)
 {
 	static const char *const names[N_PAIRS] = { "chr01", "chr02", "chr03" };
 	struct model *m = &f->m;
@@ -95,8 +90,7 @@ model_fill(struct fixture *f)
 	for (int i = 0; i < N_PAIRS; i++) {
 		f->pairs[i].name = names[i];
 		f->pairs[i].exit_code = -1;
-		f->pairs[i].state = i == 0 ? PAIR_DONE : i == 1 ? PAIR_RUNNING :
-		    PAIR_PENDING;
+		f->pairs[i].state = i == 0 ? PAIR_DONE : i == 1 ? PAIR_RUNNING : PAIR_PENDING;
 	}
 	f->pairs[1].pid = 777;
 	f->pairs[1].started_ms = 40000;
@@ -129,8 +123,7 @@ model_fill(struct fixture *f)
 	snprintf(m->alerts[0].text, sizeof m->alerts[0].text, "pair chr02 bloat");
 }
 
-static int
-setup(void **state)
+static int setup(void **state)
 {
 	static struct fixture f;
 
@@ -158,8 +151,7 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
+static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
@@ -175,8 +167,7 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-start(struct fixture *f)
+static void start(struct fixture *f)
 {
 	char err[256] = "";
 
@@ -187,8 +178,7 @@ start(struct fixture *f)
 }
 
 /* The whole screen as text, one line per row. */
-static const char *
-screen(struct fixture *f)
+static const char *screen(struct fixture *f)
 {
 	size_t o = 0;
 
@@ -205,29 +195,25 @@ screen(struct fixture *f)
 	return f->screen;
 }
 
-static void
-type(struct fixture *f, const char *keys)
+static void type(struct fixture *f, const char *keys)
 {
 	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 
-	assert_int_equal(write(f->master, keys, strlen(keys)),
-	    (ssize_t)strlen(keys));
+	assert_int_equal(write(f->master, keys, strlen(keys)), (ssize_t)strlen(keys));
 	assert_int_equal(poll(&p, 1, 2000), 1);
 }
 
-static void
-assert_has(const char *text, const char *what)
+static void assert_has(const char *text, const char *what)
 {
 	size_t len = strlen(text);
 
 	/* cmocka cuts long messages: show the end of the screen. */
 	if (strstr(text, what) == NULL)
 		fail_msg("\"%s\" not on the screen, which ends:\n%s", what,
-		    text + (len > 400 ? len - 400 : 0));
+		         text + (len > 400 ? len - 400 : 0));
 }
 
-static void
-test_all_panes_at_80x24(void **state)
+static void test_all_panes_at_80x24(void **state)
 {
 	struct fixture *f = *state;
 	const char *s;
@@ -248,8 +234,7 @@ test_all_panes_at_80x24(void **state)
 	assert_has(s, "q quit");
 }
 
-static void
-test_hostile_name_is_shown_escaped(void **state)
+static void test_hostile_name_is_shown_escaped(void **state)
 {
 	struct fixture *f = *state;
 
@@ -257,8 +242,7 @@ test_hostile_name_is_shown_escaped(void **state)
 	assert_has(screen(f), "\\x1b[2J\\x0aevil");
 }
 
-static void
-test_resize_to_200x50_and_back(void **state)
+static void test_resize_to_200x50_and_back(void **state)
 {
 	struct fixture *f = *state;
 	const char *s;
@@ -289,16 +273,14 @@ test_resize_to_200x50_and_back(void **state)
 	assert_has(s, " Alerts ");
 }
 
-static void
-test_keys_typed_on_the_terminal(void **state)
+static void test_keys_typed_on_the_terminal(void **state)
 {
 	struct fixture *f = *state;
 
 	start(f);
 	screen(f);
 	type(f, "k");
-	assert_int_equal(tui_handle_input(f->t, &f->m, &f->actions),
-	    TUI_CONTINUE);
+	assert_int_equal(tui_handle_input(f->t, &f->m, &f->actions), TUI_CONTINUE);
 	assert_has(screen(f), "Kill pair chr02 (PID 777)");
 	type(f, "y");
 	tui_handle_input(f->t, &f->m, &f->actions);
@@ -328,8 +310,7 @@ test_keys_typed_on_the_terminal(void **state)
 	assert_int_equal(f->action[1], ACTION_QUIT_LEAVE);
 }
 
-static bool
-any_colour(void)
+static bool any_colour(void)
 {
 	for (int y = 0; y < LINES; y++)
 		for (int x = 0; x < COLS; x++) {
@@ -341,15 +322,13 @@ any_colour(void)
 			/* The wide-character cell: winch cannot tell a colour
 			 * from the high bits of a box-drawing character. */
 			if (mvwin_wch(stdscr, y, x, &cell) == OK &&
-			    getcchar(&cell, wch, &attrs, &pair, NULL) == OK &&
-			    pair != 0)
+			    getcchar(&cell, wch, &attrs, &pair, NULL) == OK && pair != 0)
 				return true;
 		}
 	return false;
 }
 
-static void
-test_no_color_means_no_colour(void **state)
+static void test_no_color_means_no_colour(void **state)
 {
 	struct fixture *f = *state;
 
@@ -363,8 +342,7 @@ test_no_color_means_no_colour(void **state)
 	assert_false(any_colour());
 }
 
-static void
-test_ascii_drawing_outside_utf8(void **state)
+static void test_ascii_drawing_outside_utf8(void **state)
 {
 	struct fixture *f = *state;
 	const char *s;
@@ -379,8 +357,7 @@ test_ascii_drawing_outside_utf8(void **state)
 		assert_true((unsigned char)*p < 0x80);
 }
 
-static void
-test_not_a_terminal_fails_cleanly(void **state)
+static void test_not_a_terminal_fails_cleanly(void **state)
 {
 	struct fixture *f = *state;
 	char err[256] = "";
@@ -400,8 +377,7 @@ test_not_a_terminal_fails_cleanly(void **state)
 	tui_emergency_restore();
 }
 
-static void
-test_run_over_shows_the_outcome(void **state)
+static void test_run_over_shows_the_outcome(void **state)
 {
 	struct fixture *f = *state;
 
@@ -417,8 +393,7 @@ test_run_over_shows_the_outcome(void **state)
 
 /* Runs a child that opens the dashboard, draws and then goes the way
  * how says; returns its wait status and what it sent to the terminal. */
-static int
-child_output(struct fixture *f, int how, char *out, size_t len, size_t *n)
+static int child_output(struct fixture *f, int how, char *out, size_t len, size_t *n)
 {
 	char err[256];
 	int status = 0;
@@ -437,7 +412,7 @@ child_output(struct fixture *f, int how, char *out, size_t len, size_t *n)
 			_exit(99);
 		tui_render(t, &f->m);
 		if (how == 0)
-			exit(3);		/* without tui_free */
+			exit(3); /* without tui_free */
 		raise(how);
 		_exit(98);
 	}
@@ -463,22 +438,20 @@ child_output(struct fixture *f, int how, char *out, size_t len, size_t *n)
 }
 
 /* xterm's rmcup ends the alternate screen: the shell's screen is back. */
-static void
-assert_restored_after_drawing(const char *out, size_t n)
+static void assert_restored_after_drawing(const char *out, size_t n)
 {
 	const char *drawn = memmem(out, n, "Alerts", 6);
 	const char *restored = NULL;
 
 	assert_non_null(drawn);
-	for (const char *p = out; (p = memmem(p, n - (size_t)(p - out),
-	    "\033[?1049l", 8)) != NULL; p++)
+	for (const char *p = out; (p = memmem(p, n - (size_t)(p - out), "\033[?1049l", 8)) != NULL;
+	     p++)
 		restored = p;
 	assert_non_null(restored);
 	assert_true(restored > drawn);
 }
 
-static void
-test_crash_restores_the_terminal(void **state)
+static void test_crash_restores_the_terminal(void **state)
 {
 	struct fixture *f = *state;
 	static char out[256 * 1024];
@@ -490,8 +463,7 @@ test_crash_restores_the_terminal(void **state)
 	assert_restored_after_drawing(out, n);
 }
 
-static void
-test_exit_without_free_restores_the_terminal(void **state)
+static void test_exit_without_free_restores_the_terminal(void **state)
 {
 	struct fixture *f = *state;
 	static char out[256 * 1024];
@@ -505,8 +477,7 @@ test_exit_without_free_restores_the_terminal(void **state)
 	assert_restored_after_drawing(out, n);
 }
 
-int
-main(void)
+int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../../runner/units.h"
+#include "../../lib/units.h"
 
 #define KiB 1024ULL
 #define MiB (1024ULL * KiB)
@@ -35,7 +35,7 @@ static const struct {
 	{ "1.5gib", SIZE_BYTES, 1536 * MiB, 0 },
 	{ "20GB", SIZE_BYTES, 20 * GiB, 0 },
 	{ "7B", SIZE_BYTES, 7, 0 },
-	{ "9.3 GiB", SIZE_BYTES, 9985798963ULL, 0 },   /* as units_format_size writes */
+	{ "9.3 GiB", SIZE_BYTES, 9985798963ULL, 0 }, /* as units_format_size writes */
 	{ "0.5K", SIZE_BYTES, 512, 0 },
 	{ "  64M  ", SIZE_BYTES, 64 * MiB, 0 },
 	{ "16777215T", SIZE_BYTES, 16777215ULL * TiB, 0 },
@@ -52,16 +52,37 @@ static const struct {
 };
 
 static const char *const bad_sizes[] = {
-	"", "   ", "-1", "+1", "5X", "1e3", "G", "1.2.3", "101%", "100.5%", "-5%",
-	"1.", ".5G", "50 G B", "5KK", "5Ki", "5P", "50G%", "%",
-	"18446744073709551616",      /* 2^64 */
-	"16777216T",                 /* 2^64 bytes */
+	"",
+	"   ",
+	"-1",
+	"+1",
+	"5X",
+	"1e3",
+	"G",
+	"1.2.3",
+	"101%",
+	"100.5%",
+	"-5%",
+	"1.",
+	".5G",
+	"50 G B",
+	"5KK",
+	"5Ki",
+	"5P",
+	"50G%",
+	"%",
+	"18446744073709551616", /* 2^64 */
+	"16777216T",            /* 2^64 bytes */
 	"99999999999999999999999",
-	"nan", "inf", "0x10", "1,5G", "unlimitedx", "five",
+	"nan",
+	"inf",
+	"0x10",
+	"1,5G",
+	"unlimitedx",
+	"five",
 };
 
-static void
-test_size_accepts_every_form(void **state)
+static void test_size_accepts_every_form(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof good_sizes / sizeof good_sizes[0]; i++) {
@@ -72,15 +93,14 @@ test_size_accepts_every_form(void **state)
 		assert_int_equal(s.kind, good_sizes[i].kind);
 		if (s.kind == SIZE_BYTES && s.bytes != good_sizes[i].bytes)
 			fail_msg("'%s' gave %llu bytes, expected %llu", good_sizes[i].text,
-			    (unsigned long long)s.bytes,
-			    (unsigned long long)good_sizes[i].bytes);
+			         (unsigned long long)s.bytes,
+			         (unsigned long long)good_sizes[i].bytes);
 		if (s.kind == SIZE_PERCENT)
 			assert_true(s.percent == good_sizes[i].percent);
 	}
 }
 
-static void
-test_size_refuses_malformed(void **state)
+static void test_size_refuses_malformed(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof bad_sizes / sizeof bad_sizes[0]; i++) {
@@ -92,8 +112,7 @@ test_size_refuses_malformed(void **state)
 	assert_int_equal(units_parse_size(NULL, &(struct size_spec){ 0 }), -EINVAL);
 }
 
-static void
-test_size_resolve(void **state)
+static void test_size_resolve(void **state)
 {
 	struct size_spec s;
 
@@ -116,19 +135,36 @@ static const struct {
 	const char *text;
 	uint64_t ms;
 } good_durations[] = {
-	{ "0", 0 }, { "90", 90000 }, { "1s", 1000 }, { "250ms", 250 }, { "30m", 1800000 },
-	{ "1.5h", 5400000 }, { "2h", 7200000 }, { "0.5s", 500 }, { " 10s ", 10000 },
-	{ "10 s", 10000 }, { "1.5", 1500 }, { "0ms", 0 }, { "15m", 900000 },
+	{ "0", 0 },         { "90", 90000 },     { "1s", 1000 },    { "250ms", 250 },
+	{ "30m", 1800000 }, { "1.5h", 5400000 }, { "2h", 7200000 }, { "0.5s", 500 },
+	{ " 10s ", 10000 }, { "10 s", 10000 },   { "1.5", 1500 },   { "0ms", 0 },
+	{ "15m", 900000 },
 };
 
 static const char *const bad_durations[] = {
-	"", " ", "-1s", "5d", "1s2", "ms", "s", "1.s", "1S", "1H", "1 min", "1sec",
-	"1e3", "1h30m", "+5s", "10 ss", "99999999999999999999h", "6000000000000h",
-	"abc", "1,5s",
+	"",
+	" ",
+	"-1s",
+	"5d",
+	"1s2",
+	"ms",
+	"s",
+	"1.s",
+	"1S",
+	"1H",
+	"1 min",
+	"1sec",
+	"1e3",
+	"1h30m",
+	"+5s",
+	"10 ss",
+	"99999999999999999999h",
+	"6000000000000h",
+	"abc",
+	"1,5s",
 };
 
-static void
-test_duration_accepts_every_form(void **state)
+static void test_duration_accepts_every_form(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof good_durations / sizeof good_durations[0]; i++) {
@@ -138,12 +174,11 @@ test_duration_accepts_every_form(void **state)
 			fail_msg("'%s' was refused", good_durations[i].text);
 		if (ms != good_durations[i].ms)
 			fail_msg("'%s' gave %llu ms", good_durations[i].text,
-			    (unsigned long long)ms);
+			         (unsigned long long)ms);
 	}
 }
 
-static void
-test_duration_refuses_malformed(void **state)
+static void test_duration_refuses_malformed(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof bad_durations / sizeof bad_durations[0]; i++) {
@@ -154,8 +189,7 @@ test_duration_refuses_malformed(void **state)
 	}
 }
 
-static void
-test_number(void **state)
+static void test_number(void **state)
 {
 	double x;
 
@@ -182,16 +216,21 @@ test_number(void **state)
 	assert_int_equal(units_parse_number("nan", false, &x), -EINVAL);
 }
 
-static void
-test_format_size(void **state)
+static void test_format_size(void **state)
 {
 	static const struct {
 		uint64_t bytes;
 		const char *text;
 	} cases[] = {
-		{ 0, "0 B" }, { 512, "512 B" }, { 1023, "1023 B" }, { 1024, "1.0 KiB" },
-		{ 1536, "1.5 KiB" }, { 9986287616ULL, "9.3 GiB" }, { 56 * GiB, "56.0 GiB" },
-		{ 1024 * MiB - 1, "1.0 GiB" }, { 3 * TiB, "3.0 TiB" },
+		{ 0, "0 B" },
+		{ 512, "512 B" },
+		{ 1023, "1023 B" },
+		{ 1024, "1.0 KiB" },
+		{ 1536, "1.5 KiB" },
+		{ 9986287616ULL, "9.3 GiB" },
+		{ 56 * GiB, "56.0 GiB" },
+		{ 1024 * MiB - 1, "1.0 GiB" },
+		{ 3 * TiB, "3.0 TiB" },
 		{ UINT64_MAX, "16.0 EiB" },
 	};
 	char buf[32];
@@ -199,21 +238,28 @@ test_format_size(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		assert_string_equal(units_format_size(cases[i].bytes, buf, sizeof buf),
-		    cases[i].text);
+		                    cases[i].text);
 	/* A short buffer is cut, never overrun. */
 	assert_string_equal(units_format_size(56 * GiB, buf, 4), "56.");
 }
 
-static void
-test_format_size_spec_reads_back(void **state)
+static void test_format_size_spec_reads_back(void **state)
 {
 	static const struct {
 		const char *in;
 		const char *out;
 	} cases[] = {
-		{ "50G", "50G" }, { "1.5G", "1536M" }, { "4096", "4K" }, { "4097", "4097" },
-		{ "0", "0" }, { "1T", "1T" }, { "1.3G", "1395864371" }, { "90%", "90%" },
-		{ "12.5%", "12.5%" }, { "max", "unlimited" }, { "auto", "auto" },
+		{ "50G", "50G" },
+		{ "1.5G", "1536M" },
+		{ "4096", "4K" },
+		{ "4097", "4097" },
+		{ "0", "0" },
+		{ "1T", "1T" },
+		{ "1.3G", "1395864371" },
+		{ "90%", "90%" },
+		{ "12.5%", "12.5%" },
+		{ "max", "unlimited" },
+		{ "auto", "auto" },
 		{ "18446744073709551615", "18446744073709551615" },
 	};
 	char buf[48];
@@ -231,15 +277,14 @@ test_format_size_spec_reads_back(void **state)
 	}
 }
 
-static void
-test_format_duration_reads_back(void **state)
+static void test_format_duration_reads_back(void **state)
 {
 	static const struct {
 		uint64_t ms;
 		const char *text;
 	} cases[] = {
-		{ 0, "0" }, { 250, "250ms" }, { 1500, "1500ms" }, { 10000, "10s" },
-		{ 90000, "90s" }, { 1800000, "30m" }, { 3600000, "1h" }, { 5400000, "90m" },
+		{ 0, "0" },          { 250, "250ms" },     { 1500, "1500ms" }, { 10000, "10s" },
+		{ 90000, "90s" },    { 1800000, "30m" },   { 3600000, "1h" },  { 5400000, "90m" },
 		{ 86400000, "24h" }, { 3601000, "3601s" },
 	};
 	char buf[32];
@@ -249,33 +294,33 @@ test_format_duration_reads_back(void **state)
 		uint64_t back;
 
 		assert_string_equal(units_format_duration(cases[i].ms, buf, sizeof buf),
-		    cases[i].text);
+		                    cases[i].text);
 		assert_int_equal(units_parse_duration_ms(buf, &back), 0);
 		assert_true(back == cases[i].ms);
 	}
 }
 
-static void
-test_format_elapsed(void **state)
+static void test_format_elapsed(void **state)
 {
 	static const struct {
 		uint64_t ms;
 		const char *text;
 	} cases[] = {
-		{ 0, "0s" }, { 999, "0s" }, { 42000, "42s" }, { 59999, "59s" },
-		{ 60000, "1m00s" }, { 185000, "3m05s" }, { 3599000, "59m59s" },
-		{ 3600000, "1h00m" }, { 8040000, "2h14m" }, { 360000000, "100h00m" },
+		{ 0, "0s" },           { 999, "0s" },
+		{ 42000, "42s" },      { 59999, "59s" },
+		{ 60000, "1m00s" },    { 185000, "3m05s" },
+		{ 3599000, "59m59s" }, { 3600000, "1h00m" },
+		{ 8040000, "2h14m" },  { 360000000, "100h00m" },
 	};
 	char buf[32];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		assert_string_equal(units_format_elapsed(cases[i].ms, buf, sizeof buf),
-		    cases[i].text);
+		                    cases[i].text);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_size_accepts_every_form),

@@ -1,0 +1,132 @@
+/* The snapshot the dashboard renders: plain data the runner keeps up to date
+ * on the loop's thread. The TUI only reads it, and acts only through the
+ * model_actions callbacks, which are the same runner functions the policies
+ * use. */
+#ifndef MW_MODEL_H
+#define MW_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../collectors/sample.h"
+
+enum pair_state {
+	PAIR_PENDING,
+	PAIR_GATE, /* waiting for the health gate */
+	PAIR_RUNNING,
+	PAIR_STOPPING, /* signalled, waiting for the tree to go */
+	PAIR_VERIFYING,
+	PAIR_DONE,
+	PAIR_FAILED,
+	PAIR_KILLED,
+	PAIR_SKIPPED,
+};
+
+enum {
+	MODEL_HISTORY = 240, /* samples of memory history kept (one per base interval) */
+	MODEL_ALERTS = 64,   /* latest alert lines kept */
+	MODEL_TEXT = 160,
+};
+
+struct model_pair {
+	const char *name; /* borrowed from the plan */
+	enum pair_state state;
+	bool paused;
+	bool resumed;                           /* done in an earlier run */
+	int attempt;                            /* 1-based */
+	pid_t pid;                              /* root process while running, else 0 */
+	uint64_t progress_done, progress_total; /* total 0: no progress seen */
+	uint64_t started_ms, ended_ms;          /* monotonic; ended 0 while running */
+	uint64_t rss_bytes, peak_rss_bytes;
+	uint64_t input_bytes;
+	uint64_t kill_rss_bytes;
+	uint64_t predicted_peak_bytes; /* 0: no prediction */
+	double ratio;                  /* rss / input, 0 without inputs */
+	int exit_code;                 /* -1: none */
+	int signal;                    /* 0: none */
+	char reason[32];               /* how it ended: "rss", "timeout", "gate", ... */
+	bool bloated, deadlocked, approaching;
+	uint64_t stalled_ms; /* time the tree has made no progress */
+};
+
+struct model_alert {
+	uint64_t wall_ms;      /* realtime, ms since the epoch */
+	char kind[16];         /* "bloat", "kill", "deadlock", ... */
+	char text[MODEL_TEXT]; /* raw; the TUI escapes it */
+	bool acked;
+	bool resolved;
+};
+
+struct model {
+	char host[64];
+	const char *limit_mechanism; /* "cgroup2", "cgroup1", "none" */
+	const char *limit_note;
+	uint64_t interval_ms; /* base sampling interval */
+	uint64_t now_ms;      /* monotonic, at the last update */
+	uint64_t wall_ms;     /* realtime at the last update */
+
+	struct sys_sample sys;
+	struct model_pressure {
+		uint64_t min_available_bytes;
+		uint64_t max_swap_used_bytes;
+		double max_psi_some;
+	} pressure;
+	/* ring of used memory and used swap, oldest at history_head */
+	uint64_t mem_used_history[MODEL_HISTORY];
+	uint64_t swap_used_history[MODEL_HISTORY];
+	int history_len, history_head;
+
+	struct model_pair *pairs;
+	int n_pairs;
+	int running;      /* index of the running pair, -1 none */
+	bool can_restart; /* false for watch: processes not ours */
+
+	/* the latest full sample of each running pair's tree, NULL when none;
+	 * borrowed until the next sample */
+	const struct tree_sample **trees;
+
+	struct model_alert alerts[MODEL_ALERTS]; /* ring, newest at alerts_head - 1 */
+	int alerts_len, alerts_head;
+
+	const char *alerts_broken; /* why the webhook refuses our posts, NULL when fine */
+	bool run_over;
+	char outcome[MODEL_TEXT]; /* "3 done, 1 killed, ..." once run_over */
+	bool headless_after_hup;
+};
+
+enum model_action {
+	ACTION_KILL,       /* kill the pair's tree (reason operator) */
+	ACTION_RESTART,    /* kill if running, then run it again */
+	ACTION_SKIP,       /* pending: skip it; running: stop it and go on */
+	ACTION_PAUSE,      /* SIGSTOP / SIGCONT the tree */
+	ACTION_ACK,        /* acknowledge the latest alert */
+	ACTION_QUIT_STOP,  /* quit, stopping the running pair */
+	ACTION_QUIT_LEAVE, /* quit, leaving the running pair running unwatched */
+};
+
+/* What the dashboard may ask of the runner. act returns 0, or -errno with a
+ * reason the TUI shows (e.g. -EPERM: restart unavailable under watch). */
+struct model_actions {
+	void *ctx;
+	int (*act)(void *ctx, enum model_action action, int pair_index);
+};
+
+/* A front end that renders the model and turns keys into model_actions:
+ * the dashboard. main.c hands the runner one (tui/ sits above the runner,
+ * so the runner knows it only through these calls). open returns the view,
+ * or NULL with why in err (the run then goes on headless); handle_input
+ * returns true once the operator has chosen to quit. */
+struct model_view {
+	void *(*open)(char *err, size_t errlen);
+	void (*close)(void *view);
+	int (*input_fd)(const void *view);
+	bool (*handle_input)(void *view, const struct model *m,
+	                     const struct model_actions *actions);
+	void (*resize)(void *view);
+	void (*render)(void *view, const struct model *m);
+	void (*flash)(void *view, const char *msg, uint64_t now_ms);
+};
+
+#endif

@@ -1,0 +1,152 @@
+#include "eventlog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/clock.h"
+
+/* Standard output goes through stdio; the file through write(2), one call a
+ * line, so a full disk can never leave half a line for the next run to
+ * append to (a short write is cut back off). */
+struct eventlog_sink {
+	FILE *fp; /* standard output, borrowed */
+	int fd;   /* the file, owned; -1 for standard output */
+	char *name;
+};
+
+struct eventlog {
+	struct eventlog_sink sinks[2];
+	int n_sinks;
+};
+
+struct eventlog *eventlog_new(FILE *out, const char *path, char *err, size_t errlen)
+{
+	struct eventlog *log = calloc(1, sizeof(*log));
+
+	if (log == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (out != NULL)
+		log->sinks[log->n_sinks++] =
+			(struct eventlog_sink){ out, -1, strdup("standard output") };
+	if (path != NULL) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+		if (fd < 0) {
+			snprintf(err, errlen, "cannot open event log %s: %s", path,
+			         strerror(errno));
+			eventlog_free(log);
+			return NULL;
+		}
+		log->sinks[log->n_sinks++] = (struct eventlog_sink){ NULL, fd, strdup(path) };
+	}
+	return log;
+}
+
+static void eventlog_drop(struct eventlog_sink *sink)
+{
+	if (sink->fd >= 0)
+		close(sink->fd);
+	sink->fd = -1;
+	sink->fp = NULL;
+}
+
+static bool eventlog_live(const struct eventlog_sink *sink)
+{
+	return sink->fp != NULL || sink->fd >= 0;
+}
+
+/* Appends one whole line to the file, or nothing: 0 or -errno. */
+static int eventlog_append(int fd, const char *line, size_t len)
+{
+	off_t before = lseek(fd, 0, SEEK_END);
+	ssize_t n = write(fd, line, len);
+
+	if (n == (ssize_t)len)
+		return 0;
+	int e = n < 0 ? errno : ENOSPC;
+
+	if (n > 0 && before >= 0 && ftruncate(fd, before) < 0) {
+		/* The half line stays; nothing more can be done. */
+	}
+	return -e;
+}
+
+void eventlog_free(struct eventlog *log)
+{
+	if (log == NULL)
+		return;
+	for (int i = 0; i < log->n_sinks; i++) {
+		eventlog_drop(&log->sinks[i]);
+		free(log->sinks[i].name);
+	}
+	free(log);
+}
+
+void eventlog_mute_stdout(struct eventlog *log)
+{
+	for (int i = 0; i < log->n_sinks; i++) {
+		if (log->sinks[i].fd < 0)
+			eventlog_drop(&log->sinks[i]);
+	}
+}
+
+int eventlog_write(struct eventlog *log, json_t *ev, uint64_t wall_ms, char *err, size_t errlen)
+{
+	char ts[32];
+	int rc = 0;
+
+	/* "ts" and "event" lead the line so people can read a log with less;
+	 * jansson keeps insertion order, so rebuild the object in that order. */
+	json_t *line = json_object();
+	const char *key;
+	json_t *value;
+
+	if (line == NULL)
+		return -ENOMEM;
+	json_object_set_new(line, "ts", json_string(clock_format_rfc3339(wall_ms, ts, sizeof(ts))));
+	json_object_set(line, "event", json_object_get(ev, "event"));
+	json_object_foreach(ev, key, value)
+	{
+		if (strcmp(key, "ts") != 0 && strcmp(key, "event") != 0)
+			json_object_set(line, key, value);
+	}
+	json_object_set_new(ev, "ts", json_string(ts));
+
+	char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
+	                                      JSON_REAL_PRECISION(10));
+
+	json_decref(line);
+	if (text == NULL)
+		return -ENOMEM;
+	size_t len = strlen(text);
+
+	text[len] = '\n'; /* json_dumps' NUL becomes the newline */
+	for (int i = 0; i < log->n_sinks; i++) {
+		struct eventlog_sink *sink = &log->sinks[i];
+		int e = 0;
+
+		if (!eventlog_live(sink))
+			continue;
+		if (sink->fd >= 0)
+			e = -eventlog_append(sink->fd, text, len + 1);
+		else if (fwrite(text, 1, len + 1, sink->fp) != len + 1 || fflush(sink->fp) != 0)
+			e = errno ? errno : EIO;
+		if (e != 0) {
+			if (rc == 0) {
+				snprintf(err, errlen,
+				         "cannot write the event log to %s: %s; "
+				         "enforcement goes on without it",
+				         sink->name, strerror(e));
+				rc = -e;
+			}
+			eventlog_drop(sink);
+		}
+	}
+	free(text);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/* The run state in <log_dir>/state: what became of each pair, so a second
+ * run of the same plan skips the pairs done, finds a pair left running by a
+ * mergewatch that died, and predicts peaks from the ratios seen. JSON (a
+ * human may read it), replaced atomically as each pair ends. */
+#ifndef MW_STATE_H
+#define MW_STATE_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum state_status {
+	STATE_PENDING,
+	STATE_RUNNING,
+	STATE_DONE,
+	STATE_FAILED,
+	STATE_KILLED,
+	STATE_SKIPPED,
+};
+
+enum { STATE_NAME_MAX = 64 };
+
+struct state_pair {
+	char name[STATE_NAME_MAX + 1];
+	enum state_status status;
+	int attempt;
+	pid_t pid;            /* root process while RUNNING, else 0 */
+	uint64_t start_ticks; /* its start time (stat field 22) while
+	                       * RUNNING: tells an orphan left by a dead
+	                       * mergewatch from a recycled PID */
+	uint64_t input_bytes;
+	uint64_t peak_rss_bytes;
+	double ratio;          /* peak / input, 0 if no input */
+	char output[PATH_MAX]; /* as resolved, "" none */
+	char cgroup[PATH_MAX]; /* the pair's cgroup while running, "" none */
+	int64_t ended_wall_s;  /* seconds since the epoch, 0 not ended */
+	char reason[32];       /* how it ended: "rss", "gate", ... "" none */
+};
+
+struct state;
+
+/* Loads log_dir/state. A missing file is an empty state. A file that is not
+ * valid JSON, or not a state (unknown version, a pair without a name or
+ * with a field of the wrong type, an unknown status), is an error naming
+ * the path and the JSON line/column or the pair and key: never silently
+ * discarded, the caller stops. Fields it does not know are ignored (and
+ * not written back). Returns a state the caller frees with state_free, or
+ * NULL with err. */
+struct state *state_load(const char *log_dir, char *err, size_t errlen);
+
+void state_free(struct state *st);
+
+/* The recorded entry of pair name, NULL if none. Borrowed until the next
+ * state_put or state_free. */
+const struct state_pair *state_find(const struct state *st, const char *name);
+
+/* Records p, replacing any entry of the same name (copied). Returns 0,
+ * -EINVAL for an empty name, or -ENOMEM. */
+int state_put(struct state *st, const struct state_pair *p);
+
+/* Writes the state to log_dir/state atomically: state.tmp is written,
+ * fsynced and renamed over it, then the directory is fsynced, so a crash
+ * leaves either the old or the new file. Returns 0, or -errno with err
+ * naming the path: on error the previous file is untouched and no
+ * state.tmp is left, except when only the final directory fsync fails (the
+ * new file is then in place, but may not survive a crash). -EINVAL when a
+ * string is not UTF-8 (JSON cannot hold it). */
+int state_save(struct state *st, char *err, size_t errlen);
+
+/* The highest peak/input ratio over the pairs recorded done, for planning;
+ * 0 if none. */
+double state_max_ratio(const struct state *st);
+
+/* "pending", "running", "done", "failed", "killed", "skipped". Static. */
+const char *state_status_name(enum state_status s);
+
+#endif
