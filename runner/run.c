@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/jsonstr.h"
@@ -223,7 +224,11 @@ void run_check_over(struct run *run)
 		alerts_abandon(run->alerts);
 		alerts_done = true;
 	}
-	if (alerts_done && run->tui == NULL)
+	/* Every pair's group goes before mergewatch does (within the grace). */
+	bool groups_done =
+		run->n_pending_cgroups == 0 || loop_now_ms(run->loop) >= run->exit_deadline_ms;
+
+	if (alerts_done && groups_done && run->tui == NULL)
 		loop_stop(run->loop);
 }
 
@@ -430,7 +435,7 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 	}
 	if (!cfg->watch) {
 		snprintf(path, sizeof(path), "%s/self/cgroup", cfg->proc_root);
-		cgroup_probe(cfg->cgroup_root, path, &run->cgroup);
+		cgroup_probe(cfg->cgroup_root, path, CGROUP_PROBE_RUN, &run->cgroup);
 		run_sweep_cgroups(&run->cgroup);
 	} else {
 		run->cgroup.mechanism = CGROUP_NONE;
@@ -501,8 +506,7 @@ int run_execute(struct run *run)
 	               "limit_mechanism", cgroup_mechanism_name(run->cgroup.mechanism));
 	if (run->plan->path == NULL)
 		json_object_set_new(ev, "plan", json_null());
-	if (run->cgroup.mechanism == CGROUP_NONE)
-		json_object_set_new(ev, "limit_note", json_string(run->cgroup.note));
+	json_object_set_new(ev, "limit_note", jsonstr_new(run->cgroup.note));
 	run_emit(run, ev);
 	run->tick_timer = loop_add_timer(run->loop, now + run->cfg.interval_ms, run_on_tick, run);
 	if (run->cfg.watch) {
@@ -546,6 +550,8 @@ static void run_on_cgroup_retry(void *ctx, uint64_t now_ms)
 	if (kept > 0 && ++run->cgroup_tries < 50)
 		run->cgroup_timer =
 			loop_add_timer(run->loop, now_ms + 200, run_on_cgroup_retry, run);
+	if (run->over)
+		run_check_over(run);
 }
 
 void run_release_cgroup(struct run *run, struct cgroup *cg)
@@ -580,10 +586,25 @@ void run_free(struct run *run)
 		if (p->cg != NULL)
 			cgroup_free(p->cg);
 	}
+	/* Last tries for groups the kernel still held: their processes were
+	 * killed, so they empty within moments. */
 	for (int i = 0; i < run->n_pending_cgroups; i++) {
-		if (cgroup_remove(run->pending_cgroups[i]) < 0)
-			cgroup_free(run->pending_cgroups[i]);
+		struct cgroup *cg = run->pending_cgroups[i];
+		struct timespec pause = { 0, 20 * 1000 * 1000 };
+		int rc = cgroup_remove(cg);
+
+		for (int tries = 0; rc == -EBUSY && tries < 100; tries++) {
+			(void)cgroup_kill(cg);
+			nanosleep(&pause, NULL);
+			rc = cgroup_remove(cg);
+		}
+		if (rc < 0) {
+			fprintf(stderr, "mergewatch: cannot remove %s: %s\n", cgroup_path(cg),
+			        strerror(-rc));
+			cgroup_free(cg);
+		}
 	}
+	cgroup_probe_release(&run->cgroup);
 	free(run->pairs);
 	free(run->model.pairs);
 	free(run->model.trees);

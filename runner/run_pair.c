@@ -192,6 +192,9 @@ static void run_pair_watch(struct run *run, struct pair_rt *p)
 	memset(&p->rules, 0, sizeof(p->rules));
 	memset(&p->stop, 0, sizeof(p->stop));
 	p->tree = proctree_new(run->cfg.proc_root, p->job.pid, p->job.start_ticks);
+	/* its group's members are the pair's too, wherever they went */
+	if (p->tree != NULL)
+		(void)proctree_set_group(p->tree, p->cg ? cgroup_path(p->cg) : p->adopted_cgroup);
 	p->active = true;
 	p->started_ms = now;
 	p->mp->state = PAIR_RUNNING;
@@ -207,6 +210,17 @@ static void run_pair_watch(struct run *run, struct pair_rt *p)
 		p->timeout_timer = loop_add_timer(run->loop, now + p->spec->limits.timeout_ms,
 		                                  run_on_timeout, p);
 	run_sample_pair_full(run, p, now);
+}
+
+/* A systemd scope is asked for once the pair's first process exists, while
+ * it waits before exec. */
+static void run_pair_place(void *ctx, pid_t pid)
+{
+	struct pair_rt *p = ctx;
+	char err[512];
+
+	if (cgroup_place(p->cg, pid, err, sizeof(err)) < 0)
+		run_note(p->run, "pair %s: no kernel cap: %s", p->name, err);
 }
 
 static void run_pair_launch(struct run *run, struct pair_rt *p)
@@ -242,6 +256,8 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 		.pair_name = p->name,
 		.output_path = p->log_path,
 		.cgroup_procs = p->cg ? cgroup_procs_path(p->cg) : NULL,
+		.place = p->cg && !cgroup_procs_path(p->cg) ? run_pair_place : NULL,
+		.place_ctx = p,
 		/* If the kernel must kill, it should take the job, not sshd
 		 * or the watchdog. */
 		.oom_score_adj = 500,
@@ -433,6 +449,8 @@ void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int s
 	int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
 
 	job_signal_tree(&p->job, run->cfg.proc_root, sig, p->last_full, pids, n, run_pair_group(p));
+	if (sig == SIGKILL && p->cg != NULL)
+		(void)cgroup_kill(p->cg); /* v2: every member at once, forks included */
 	if (p->paused && sig != SIGKILL) {
 		/* A stopped process acts on SIGTERM only once continued. */
 		job_signal_tree(&p->job, run->cfg.proc_root, SIGCONT, p->last_full, pids, n,
@@ -559,7 +577,12 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 
 		job_signal_tree(&p->job, run->cfg.proc_root, SIGKILL, p->last_full, pids, n,
 		                run_pair_group(p));
+		if (p->cg != NULL)
+			(void)cgroup_kill(p->cg);
 	}
+	/* The group's own record catches a burst between two samples. */
+	if (p->cg != NULL && cgroup_memory_peak(p->cg) > p->mp->peak_rss_bytes)
+		p->mp->peak_rss_bytes = cgroup_memory_peak(p->cg);
 	/* The last figure always reaches the log, whatever its age. */
 	run_sample_progress(run, p, loop_now_ms(run->loop), true);
 	p->active = false;
