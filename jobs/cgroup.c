@@ -861,6 +861,32 @@ long cgroup_oom_kills(struct cgroup *cg)
 	return (long)n;
 }
 
+int cgroup_events_open(struct cgroup *cg)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (cg->mechanism == CGROUP_V1 || cg->path[0] == '\0' ||
+	    cg_join(path, sizeof path, cg->path, "memory.events") != 0)
+		return -ENOTSUP;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+long cgroup_events_oom_kills(int fd)
+{
+	char buf[CG_SMALL_FILE], *line;
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (line = buf; line != NULL; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (strncmp(line, "oom_kill ", 9) == 0)
+			return strtol(line + 9, NULL, 10);
+	return -1;
+}
+
 /* A number file of the group (memory.current, memory.peak, ...). 0 when
  * unreadable. */
 static uint64_t cg_read_u64(const struct cgroup *cg, const char *file)

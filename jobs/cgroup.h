@@ -112,6 +112,18 @@ int cgroup_read_pids_at(const char *dir, pid_t *pids, size_t max);
  * oom_kill (kernels from 4.13). -1 when unknown (no such line or file). */
 long cgroup_oom_kills(struct cgroup *cg);
 
+/* Opens the group's memory.events to be polled: POLLPRI comes when it
+ * changes (an OOM kill, memory.max reached), so an OOM kill is seen even
+ * where the group is gone by the time the pair's end is judged (systemd
+ * removes an empty scope at once). Returns the fd (the caller closes it)
+ * or -errno (v1 has no such file). */
+int cgroup_events_open(struct cgroup *cg);
+
+/* Reads an fd from cgroup_events_open again (which re-arms its POLLPRI):
+ * the oom_kill count, -1 when the line is missing, or -errno (-ENODEV once
+ * the group is gone: stop polling it). */
+long cgroup_events_oom_kills(int fd);
+
 /* Memory charged to the group now: v2 memory.current, v1
  * memory.usage_in_bytes. 0 if unreadable. */
 uint64_t cgroup_memory_current(struct cgroup *cg);

@@ -113,7 +113,10 @@ static int scope_append_props(sd_bus_message *m, const char *unit, pid_t pid, ui
 	    (r = sd_bus_message_append(m, "(sv)", "Description", "s",
 	                               "mergewatch pair (kernel cap)")) < 0 ||
 	    (r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t)pid)) < 0 ||
-	    (r = sd_bus_message_append(m, "(sv)", "CollectMode", "s", "inactive-or-failed")) < 0)
+	    (r = sd_bus_message_append(m, "(sv)", "CollectMode", "s", "inactive-or-failed")) < 0 ||
+	    /* the kernel's OOM kill, then mergewatch's: the manager must not
+	     * stop the scope (and remove its record) on its own */
+	    (r = sd_bus_message_append(m, "(sv)", "OOMPolicy", "s", "continue")) < 0)
 		return r;
 	if (memory_max != UINT64_MAX &&
 	    (r = sd_bus_message_append(m, "(sv)", "MemoryMax", "t", memory_max)) < 0)

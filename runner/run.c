@@ -337,6 +337,7 @@ static void run_init_pairs(struct run *run)
 
 		p->run = run;
 		p->index = i;
+		p->group_events_fd = -1;
 		p->spec = &plan->pairs[i];
 		p->mp = &run->model.pairs[i];
 		p->job.pidfd = p->verify.pidfd = p->capture.pidfd = -1;
@@ -585,6 +586,8 @@ void run_free(struct run *run)
 		progress_free(p->progress);
 		if (p->cg != NULL)
 			cgroup_free(p->cg);
+		if (p->group_events_fd >= 0)
+			close(p->group_events_fd);
 	}
 	/* Last tries for groups the kernel still held: their processes were
 	 * killed, so they empty within moments. */

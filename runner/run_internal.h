@@ -53,6 +53,8 @@ struct pair_rt {
 	struct cgroup *cg;
 	char adopted_cgroup[4096]; /* the group a dead mergewatch made for an adopted pair */
 	long oom_kills_at_start;
+	long oom_kills_seen; /* the most memory.events showed while the pair ran */
+	int group_events_fd; /* its memory.events, polled; -1: none */
 	struct progress *progress;
 	uint64_t progress_done, progress_total;
 	uint64_t progress_logged_ms;

@@ -184,6 +184,34 @@ static void run_pair_resolve_limits(struct run *run, struct pair_rt *p)
 	p->mp->kill_rss_bytes = p->lim.kill_rss_bytes;
 }
 
+/* The pair's group changed: an OOM kill or the cap reached. Read now, as
+ * the group may be gone when the pair's end is judged. */
+static void run_on_group_events(void *ctx, int fd, short revents)
+{
+	struct pair_rt *p = ctx;
+	long kills = cgroup_events_oom_kills(fd);
+
+	(void)revents;
+	if (kills > p->oom_kills_seen)
+		p->oom_kills_seen = kills;
+	if (p->cg != NULL && cgroup_memory_peak(p->cg) > p->mp->peak_rss_bytes)
+		p->mp->peak_rss_bytes = cgroup_memory_peak(p->cg);
+	if (kills < -1) { /* gone: it would poll ready for ever */
+		loop_del_fd(p->run->loop, fd);
+		close(fd);
+		p->group_events_fd = -1;
+	}
+}
+
+static void run_pair_unwatch_group(struct run *run, struct pair_rt *p)
+{
+	if (p->group_events_fd < 0)
+		return;
+	loop_del_fd(run->loop, p->group_events_fd);
+	close(p->group_events_fd);
+	p->group_events_fd = -1;
+}
+
 /* Starts watching p's tree (a started, adopted or attached root). */
 static void run_pair_watch(struct run *run, struct pair_rt *p)
 {
@@ -195,6 +223,10 @@ static void run_pair_watch(struct run *run, struct pair_rt *p)
 	/* its group's members are the pair's too, wherever they went */
 	if (p->tree != NULL)
 		(void)proctree_set_group(p->tree, p->cg ? cgroup_path(p->cg) : p->adopted_cgroup);
+	p->oom_kills_seen = p->oom_kills_at_start;
+	p->group_events_fd = p->cg != NULL ? cgroup_events_open(p->cg) : -1;
+	if (p->group_events_fd >= 0)
+		loop_add_fd(run->loop, p->group_events_fd, POLLPRI, run_on_group_events, p);
 	p->active = true;
 	p->started_ms = now;
 	p->mp->state = PAIR_RUNNING;
@@ -221,6 +253,8 @@ static void run_pair_place(void *ctx, pid_t pid)
 
 	if (cgroup_place(p->cg, pid, err, sizeof(err)) < 0)
 		run_note(p->run, "pair %s: no kernel cap: %s", p->name, err);
+	else
+		p->oom_kills_at_start = cgroup_oom_kills(p->cg); /* its group exists now */
 }
 
 static void run_pair_launch(struct run *run, struct pair_rt *p)
@@ -502,8 +536,10 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 		run_pair_finish(run, p, p->stop.status, p->stop.reason);
 		return;
 	}
+	long kills = p->cg != NULL ? cgroup_oom_kills(p->cg) : -1;
+
 	if (p->cg != NULL && p->oom_kills_at_start >= 0 &&
-	    cgroup_oom_kills(p->cg) > p->oom_kills_at_start) {
+	    (kills > p->oom_kills_at_start || p->oom_kills_seen > p->oom_kills_at_start)) {
 		run_pair_finish(run, p, PAIR_KILLED, "memory_max");
 		return;
 	}
@@ -596,6 +632,7 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 	if (run->model.running == p->index)
 		run->model.running = -1;
 	run_pair_judge(run, p);
+	run_pair_unwatch_group(run, p);
 	if (p->adopted_cgroup[0] != '\0') {
 		/* Its cap stayed in force while no mergewatch watched; now
 		 * the group is empty and can go (an error only means it has

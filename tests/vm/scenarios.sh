@@ -5,75 +5,7 @@
 # line, cap by the kernel, escapees counted and killed, no group left).
 # Prints cmocka-shaped lines ("[       OK ] vm.NAME", "[  FAILED  ] ...",
 # and the two summary lines) and FIGURE lines with what was measured.
-MW=/bin/mergewatch
-SIM=/bin/mergewatch-sim
-CG=/sys/fs/cgroup
-MiB=1048576
-passed=0
-failed=0
-n=0
-
-# json EVENTS EVENT KEY: KEY of the first EVENT line, quotes dropped
-json() {
-	line=$(grep "\"event\":\"$2\"" "$1" | head -n 1)
-	v=$(printf '%s\n' "$line" | sed -n "s/.*\"$3\":\"\([^\"]*\)\".*/\1/p")
-	[ -n "$v" ] || v=$(printf '%s\n' "$line" | sed -n "s/.*\"$3\":\([^,}]*\).*/\1/p")
-	printf '%s\n' "$v"
-}
-
-# A scenario's result: check NAME CONDITION-TEXT (from the last expect calls)
-begin() {
-	name=$1
-	why=""
-	n=$((n + 1))
-	dir=/tmp/s$n
-	mkdir -p "$dir"
-	chmod 777 "$dir"
-	echo "[ RUN      ] vm.$name"
-}
-expect() { # expect WHAT VALUE WANT: VALUE must equal WANT
-	[ "$2" = "$3" ] || why="$why; $1 is '$2', not '$3'"
-}
-expect_in() { # expect_in WHAT TEXT PART: TEXT must contain PART
-	case "$2" in *"$3"*) ;; *) why="$why; $1 '$2' lacks '$3'" ;; esac
-}
-expect_not() { # expect_not WHAT VALUE UNWANTED
-	[ "$2" != "$3" ] || why="$why; $1 is '$2'"
-}
-finish() {
-	[ -s "$dir/ev" ] && echo "LAYOUT $name: $(json "$dir/ev" run_start limit_mechanism):" \
-		"$(json "$dir/ev" run_start limit_note)"
-	left=$(find $CG -mindepth 1 -type d -name '[0-9]*-*' 2>/dev/null | tr '\n' ' ')
-	[ -z "$left" ] || why="$why; groups left behind: $left"
-	if [ -z "$why" ]; then
-		echo "[       OK ] vm.$name"
-		passed=$((passed + 1))
-	else
-		echo "[  FAILED  ] vm.$name:${why#;}"
-		failed=$((failed + 1))
-		sed 's/^/    | /' "$dir/ev" "$dir/err" 2>/dev/null | head -n 40
-	fi
-}
-figure() { # the kill and cap figures of a scenario's events
-	ev=$dir/ev
-	echo "FIGURE $name mechanism=$(json "$ev" run_start limit_mechanism)" \
-		"status=$(json "$ev" pair_end status) reason=$(json "$ev" pair_end reason)" \
-		"kill_rss=$(json "$ev" kill kill_rss) rss_at_kill=$(json "$ev" kill rss)" \
-		"peak_rss=$(json "$ev" pair_end peak_rss) elapsed_s=$(json "$ev" pair_end elapsed_s)"
-}
-# mw [run ARGS]: mergewatch in the scenario's directory, events in ev
-mw() {
-	(cd "$dir" && "$@" >"$dir/ev" 2>"$dir/err")
-}
-no_process() { # no_process COMM: none of that name is left (zombies aside)
-	for d in /proc/[0-9]*; do
-		[ "$(cat "$d/comm" 2>/dev/null)" = "$1" ] || continue
-		case "$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "$d/status" 2>/dev/null)" in
-		Z | "") ;;
-		*) why="$why; '$1' (${d#/proc/}) outlived its pair" ;;
-		esac
-	done
-}
+. /vmlib.sh
 
 # --- check: side-effect free -------------------------------------------
 begin check_changes_nothing
@@ -194,6 +126,4 @@ expect_in limit_note "$(json "$dir/ev" run_start limit_note)" "holds other proce
 expect reason "$(json "$dir/ev" kill reason)" rss
 finish
 
-echo "[==========] vm: $n test(s) run."
-echo "[  PASSED  ] $passed test(s)."
-[ "$failed" = 0 ] || echo "[  FAILED  ] $failed test(s)."
+summary
