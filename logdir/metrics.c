@@ -178,8 +178,8 @@ static uint64_t metrics_parse_ts(const char *ts)
 
 	memset(&tm, 0, sizeof(tm));
 	/* Fixed-width fields of our own timestamps; the count is checked. */
-	if (ts == NULL || sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%3d", &tm.tm_year,
-	                         &tm.tm_mon, /* NOLINT(cert-err34-c) */
+	/* NOLINTNEXTLINE(cert-err34-c) */
+	if (ts == NULL || sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%3d", &tm.tm_year, &tm.tm_mon,
 	                         &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
 		return 0;
 	tm.tm_year -= 1900;
