@@ -128,7 +128,6 @@ int rlog_samples_load(struct rlog *log, const char *path, char *err, size_t errl
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	log->have_samples = true;
 	while ((got = rlog_next_line(fp, &line, &cap)) > 0) {
 		lineno++;
 		if (lineno == 1 && strcmp(line, SAMPLELOG_MAGIC) != 0) {
