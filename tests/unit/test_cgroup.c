@@ -590,6 +590,39 @@ static void test_real_leftover_group_reused_when_empty(void **state)
 	assert_int_equal(real_remove(again), 0);
 }
 
+/* Several pairs at once move a running pair's cap with the budget: lowered
+ * it holds (the child is killed past it), raised it lets go again. */
+static void test_real_cap_changed_while_running(void **state)
+{
+	struct real *r = *state;
+	struct cgroup *cg;
+	char name[64], err[512];
+	const char *file = r->probe.mechanism == CGROUP_V2 ? "memory.max" : "memory.limit_in_bytes";
+	pid_t pid;
+	int status;
+
+	real_skip_without_cgroups(r);
+	real_group_name(name, sizeof name, "move");
+	cg = cgroup_create(&r->probe, name, 512ull << 20, 0, err, sizeof err);
+	if (cg == NULL)
+		fail_msg("cgroup_create: %s", err);
+	real_note_group(r, cg);
+	assert_int_equal(cgroup_set_memory_max(cg, 64ull << 20, err, sizeof err), 0);
+	assert_int_equal(real_read_u64(cg, file), 64ull << 20);
+	pid = real_spawn(r, cg, 256u << 20);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	real_reaped(r, pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(cgroup_set_memory_max(cg, 512ull << 20, err, sizeof err), 0);
+	assert_int_equal(real_read_u64(cg, file), 512ull << 20);
+	pid = real_spawn(r, cg, 128u << 20);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	real_reaped(r, pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(cgroup_set_memory_max(cg, UINT64_MAX, err, sizeof err), -EINVAL);
+	assert_int_equal(real_remove(cg), 0);
+}
+
 static int real_group_teardown(void **state)
 {
 	struct cgroup_probe p;
@@ -633,6 +666,8 @@ int main(void)
 		                                real_teardown),
 		cmocka_unit_test_setup_teardown(test_real_leftover_group_reused_when_empty,
 		                                real_setup, real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_cap_changed_while_running, real_setup,
+		                                real_teardown),
 	};
 	int failed;
 
