@@ -17,13 +17,13 @@
 
 struct cgroup {
 	enum cgroup_mechanism mechanism;
-	char path[PATH_MAX];  /* "" for a scope not placed yet */
-	char procs[PATH_MAX]; /* "" for a scope: the manager places the child */
+	char path[PATH_MAX];           /* "" for a scope not placed yet */
+	char procs[PATH_MAX];          /* "" for a scope: the manager places the child */
+	uint64_t memory_max, swap_max; /* as set; UINT64_MAX: none */
 	/* systemd: */
 	struct scope_bus *bus; /* the probe's, borrowed */
 	char unit[128];
 	char mount[PATH_MAX];
-	uint64_t memory_max, swap_max;
 };
 
 /* Enough for cgroup.controllers, subtree_control, memory.events and the
@@ -748,10 +748,10 @@ struct cgroup *cgroup_create(const struct cgroup_probe *probe, const char *name,
 		return NULL;
 	}
 	cg->mechanism = probe->mechanism;
+	cg->memory_max = memory_max;
+	cg->swap_max = swap_max;
 	if (cg->mechanism == CGROUP_SYSTEMD) {
 		cg->bus = probe->bus;
-		cg->memory_max = memory_max;
-		cg->swap_max = swap_max;
 		snprintf(cg->mount, sizeof cg->mount, "%s", probe->mount);
 		cg_unit_name(cg->unit, sizeof cg->unit, name);
 		return cg;
@@ -796,6 +796,44 @@ int cgroup_place(struct cgroup *cg, pid_t pid, char *err, size_t errlen)
 		return -ENAMETOOLONG;
 	}
 	return 0;
+}
+
+int cgroup_set_memory_max(struct cgroup *cg, uint64_t memory_max, char *err, size_t errlen)
+{
+	int rc;
+
+	if (memory_max == cg->memory_max)
+		return 0;
+	if (memory_max == UINT64_MAX || cg->memory_max == UINT64_MAX) {
+		/* a group made without a cap stays without one */
+		snprintf(err, errlen, "cgroup %s: no cap to change", cg->path);
+		return -EINVAL;
+	}
+	if (cg->mechanism != CGROUP_V1) {
+		/* v2, and a scope (its group is the user's, delegated to their
+		 * manager) */
+		rc = cg_write_u64(cg->path, "memory.max", memory_max, err, errlen);
+	} else {
+		bool memsw = cg->swap_max != UINT64_MAX &&
+		             cg->swap_max <= UINT64_MAX - memory_max &&
+		             cg_exists(cg->path, "memory.memsw.limit_in_bytes");
+
+		/* memsw may never be below limit_in_bytes: raise it first,
+		 * lower it last. */
+		rc = 0;
+		if (memsw && memory_max > cg->memory_max)
+			rc = cg_write_u64(cg->path, "memory.memsw.limit_in_bytes",
+			                  memory_max + cg->swap_max, err, errlen);
+		if (rc == 0)
+			rc = cg_write_u64(cg->path, "memory.limit_in_bytes", memory_max, err,
+			                  errlen);
+		if (rc == 0 && memsw && memory_max < cg->memory_max)
+			rc = cg_write_u64(cg->path, "memory.memsw.limit_in_bytes",
+			                  memory_max + cg->swap_max, err, errlen);
+	}
+	if (rc == 0)
+		cg->memory_max = memory_max;
+	return rc;
 }
 
 const char *cgroup_procs_path(const struct cgroup *cg)
