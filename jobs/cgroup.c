@@ -349,7 +349,7 @@ static int cg_prove(const char *dir, const char *cap_file, const char *cap_value
 	char probe[PATH_MAX], name[64], file[PATH_MAX], werr[PATH_MAX + 64];
 	int rc = 0;
 
-	snprintf(name, sizeof name, "%d-mergewatch-probe", (int)getpid());
+	snprintf(name, sizeof name, "mergewatch-%d-probe", (int)getpid());
 	if (cg_join(probe, sizeof probe, dir, name) != 0) {
 		cg_say(reason, rlen, "%s: %s", dir, strerror(ENAMETOOLONG));
 		return -ENAMETOOLONG;
@@ -714,14 +714,14 @@ static bool cg_name_ok(const char *name)
 	       strcmp(name, "..") != 0;
 }
 
-/* The scope unit for a pair group: "mergewatch-<name>.scope", with bytes
- * a unit name cannot hold as '_' (pair names never have them). */
+/* The scope unit for a pair group: "<name>.scope", with bytes a unit name
+ * cannot hold as '_' (pair names never have them). */
 static void cg_unit_name(char *buf, size_t len, const char *name)
 {
 	size_t n;
 
-	snprintf(buf, len, "mergewatch-%s", name);
-	for (n = strlen("mergewatch-"); buf[n] != '\0'; n++)
+	snprintf(buf, len, "%s", name);
+	for (n = 0; buf[n] != '\0'; n++)
 		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_.-",
 		           buf[n]) == NULL)
 			buf[n] = '_';

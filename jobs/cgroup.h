@@ -69,7 +69,7 @@ struct cgroup;
  * takes the whole tree. v1: memory.limit_in_bytes, then (it must not be
  * below that) memory.memsw.limit_in_bytes = memory_max + swap_max when
  * swap_max != UINT64_MAX and the file exists. systemd: nothing yet; the
- * scope "mergewatch-<name>.scope" is asked for by cgroup_place once the
+ * scope "<name>.scope" is asked for by cgroup_place once the
  * pair's first process exists. memory_max UINT64_MAX: no cap, the group
  * still serves to find the pair's processes and count OOM kills. name is
  * one path component (no '/', not "." or ".."). A group of that name left

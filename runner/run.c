@@ -339,9 +339,10 @@ static void run_init_pairs(struct run *run)
 	}
 }
 
-/* Groups named "<pid>-<pair>" whose mergewatch is dead and that are empty
- * are leftovers of a crash: remove them (rmdir refuses a group that still
- * holds a process, such as an orphan about to be adopted). */
+/* Groups named "mergewatch-<pid>-<pair>" whose mergewatch is dead and that
+ * are empty are leftovers of a crash: remove them (rmdir refuses a group
+ * that still holds a process, such as an orphan about to be adopted). The
+ * prefix keeps other tools' groups in a shared parent out of it. */
 static void run_sweep_cgroups(const struct cgroup_probe *probe)
 {
 	DIR *dir = probe->mechanism == CGROUP_NONE ? NULL : opendir(probe->parent);
@@ -352,7 +353,9 @@ static void run_sweep_cgroups(const struct cgroup_probe *probe)
 		return;
 	while ((e = readdir(dir)) != NULL) {
 		char *end;
-		long pid = strtol(e->d_name, &end, 10);
+		long pid = strncmp(e->d_name, "mergewatch-", 11) == 0
+		                   ? strtol(e->d_name + 11, &end, 10)
+		                   : 0;
 
 		if (pid <= 0 || *end != '-' || pid == getpid() || kill((pid_t)pid, 0) == 0 ||
 		    errno != ESRCH)

@@ -278,7 +278,7 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 		char name[128];
 		const struct limits *l = &p->spec->limits;
 
-		snprintf(name, sizeof(name), "%d-%s", (int)getpid(), p->name);
+		snprintf(name, sizeof(name), "mergewatch-%d-%s", (int)getpid(), p->name);
 		p->cg = cgroup_create(&run->cgroup, name,
 		                      units_size_resolve(&l->memory_max, run->sys.mem_total_bytes),
 		                      units_size_resolve(&l->swap_max, run->sys.swap_total_bytes),

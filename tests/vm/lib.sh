@@ -41,8 +41,7 @@ finish() {
 	[ -s "$dir/ev" ] && echo "LAYOUT $name: $(json "$dir/ev" run_start limit_mechanism):" \
 		"$(json "$dir/ev" run_start limit_note)"
 	sleep 0.2 # a scope's manager removes it a moment after it empties
-	left=$(find $CG -mindepth 1 -type d \( -name '[0-9]*-*' -o -name 'mergewatch-*.scope' \) \
-		2>/dev/null | tr '\n' ' ')
+	left=$(find $CG -mindepth 1 -type d -name 'mergewatch-[0-9]*' 2>/dev/null | tr '\n' ' ')
 	[ -z "$left" ] || why="$why; groups left behind: $left"
 	echo "TIME $name $(awk -v t0="$t0" '{ printf "%.1f s", $1 - t0 }' /proc/uptime)"
 	if [ -z "$why" ]; then
