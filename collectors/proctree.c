@@ -82,7 +82,9 @@ struct pt_visit {
 
 struct proctree {
 	char *proc_root;
-	char *group_procs;  /* the pair's group's cgroup.procs; NULL: the tree only */
+	char *group_procs; /* the pair's group's cgroup.procs; NULL: the tree only */
+	pid_t *extra;      /* more roots of the pair's (its orphans mergewatch adopted) */
+	size_t n_extra;
 	struct pidsrc *src; /* NULL: raw reads */
 	pid_t root;
 	uint64_t expect_start; /* given, or read at the first sample */
@@ -435,8 +437,10 @@ struct proctree *proctree_new(const char *proc_root, pid_t root, uint64_t start_
 
 void proctree_free(struct proctree *pt)
 {
-	if (pt != NULL)
+	if (pt != NULL) {
 		free(pt->group_procs);
+		free(pt->extra);
+	}
 	if (pt == NULL)
 		return;
 	pt_forget_all(pt);
@@ -584,14 +588,18 @@ static bool pt_visit(struct proctree *pt, size_t *n_visits, pid_t pid, size_t pa
 	return true;
 }
 
-/* Every member of the pair's group, wherever its parent is (a process that
- * double-forked or called setsid is still the pair's), found as a root of
- * its own: PT_NO_PARENT. A group that cannot be read adds nothing. */
+/* The extra roots, then every member of the pair's group, wherever their
+ * parent is (a process that double-forked or called setsid is still the
+ * pair's), each found as a root of its own: PT_NO_PARENT. A group that
+ * cannot be read adds nothing. */
 static void pt_visit_group(struct proctree *pt, size_t *n_visits)
 {
 	FILE *f = pt->group_procs ? fopen(pt->group_procs, "re") : NULL;
 	long pid;
 
+	for (size_t i = 0; i < pt->n_extra; i++)
+		if (!pt_visit(pt, n_visits, pt->extra[i], PT_NO_PARENT))
+			break;
 	if (f == NULL)
 		return;
 	/* The kernel writes one decimal PID a line. */
@@ -1109,5 +1117,19 @@ int proctree_set_group(struct proctree *pt, const char *group_dir)
 		return -ENOMEM;
 	free(pt->group_procs);
 	pt->group_procs = procs;
+	return 0;
+}
+
+int proctree_set_extra(struct proctree *pt, const pid_t *pids, size_t n)
+{
+	pid_t *copy = NULL;
+
+	if (n > 0 && (copy = malloc(n * sizeof(*copy))) == NULL)
+		return -ENOMEM;
+	if (n > 0)
+		memcpy(copy, pids, n * sizeof(*copy));
+	free(pt->extra);
+	pt->extra = copy;
+	pt->n_extra = n;
 	return 0;
 }

@@ -36,6 +36,12 @@ void proctree_free(struct proctree *pt);
  * -ENOMEM. */
 int proctree_set_group(struct proctree *pt, const char *group_dir);
 
+/* More roots of the pair's, counted with their descendants at every full
+ * sample from now on: its orphans that mergewatch adopted as their
+ * subreaper (collectors/orphans.h). The list is copied; n 0 clears it.
+ * 0 or -ENOMEM. */
+int proctree_set_extra(struct proctree *pt, const pid_t *pids, size_t n);
+
 /* A full sample at monotonic time t_ms: rediscovers the tree, reads every
  * process's stat, status (its memory: RssAnon + RssShmem) and io, and per-thread state and wait
  * channel as threads says. Returns the sample, owned by pt and valid until the next call of

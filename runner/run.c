@@ -7,10 +7,13 @@
 #include <string.h>
 #include <dirent.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../collectors/orphans.h"
 #include "../core/text.h"
 #include "../lib/clock.h"
 #include "../logdir/lock.h"
@@ -420,6 +423,10 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 			fprintf(stderr, "mergewatch: %s; the report will lack samples\n", why);
 	}
 	if (!cfg->watch) {
+		/* A pair's process whose parent dies is adopted by mergewatch,
+		 * not init: still found (by its MERGEWATCH_PAIR) where no
+		 * group holds the pair, and killed with it. */
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
 		snprintf(path, sizeof(path), "%s/self/cgroup", cfg->proc_root);
 		cgroup_probe(cfg->cgroup_root, path, CGROUP_PROBE_RUN, &run->cgroup);
 		run_sweep_cgroups(&run->cgroup);
@@ -538,6 +545,30 @@ static void run_on_cgroup_retry(void *ctx, uint64_t now_ms)
 			loop_add_timer(run->loop, now_ms + 200, run_on_cgroup_retry, run);
 	if (run->over)
 		run_check_over(run);
+}
+
+void run_reap_orphans(struct run *run)
+{
+	pid_t kids[RUN_MAX_CGROUP_PIDS];
+	int n = run->cfg.watch ? 0
+	                       : orphans_list(run->cfg.proc_root, getpid(), NULL, kids,
+	                                      RUN_MAX_CGROUP_PIDS);
+
+	for (int i = 0; i < n; i++) {
+		bool ours = false;
+		siginfo_t info;
+
+		/* every process mergewatch forks and waits for is a job of a
+		 * pair: those are reaped through their pidfds */
+		for (int k = 0; k < run->n_pairs && !ours; k++) {
+			const struct pair_rt *p = &run->pairs[k];
+
+			ours = kids[i] == p->job.pid || kids[i] == p->verify.pid ||
+			       kids[i] == p->capture.pid;
+		}
+		if (!ours)
+			(void)waitid(P_PID, (id_t)kids[i], &info, WEXITED | WNOHANG);
+	}
 }
 
 void run_release_cgroup(struct run *run, struct cgroup *cg)

@@ -130,6 +130,10 @@ void run_note(struct run *run, const char *fmt, ...) __attribute__((format(print
 /* Ends the run once every pair has ended; stops the loop when done. */
 void run_check_over(struct run *run);
 
+/* Reaps the orphans of pairs that mergewatch adopted as their subreaper
+ * once they have exited (never a pair's own job: their pidfds reap them). */
+void run_reap_orphans(struct run *run);
+
 /* Removes a finished pair's cgroup, now or (while the kernel still holds
  * it) from a timer; never blocks. */
 void run_release_cgroup(struct run *run, struct cgroup *cg);
@@ -142,6 +146,10 @@ void run_pair_kill(struct run *run, struct pair_rt *p, enum event_reason reason,
 void run_pair_on_exit(struct run *run, struct pair_rt *p);
 void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms);
 int run_pair_act(void *ctx, enum model_action action, int index);
+
+/* Hands p's tree the orphans of p that mergewatch adopted (before a full
+ * sample). */
+void run_pair_note_orphans(struct run *run, struct pair_rt *p);
 
 /* run_sample.c */
 void run_sample_tick(struct run *run, uint64_t now_ms);

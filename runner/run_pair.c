@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../lib/fsutil.h"
+#include "../collectors/orphans.h"
 #include "planning.h"
 
 static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
@@ -210,6 +211,30 @@ static void run_pair_unwatch_group(struct run *run, struct pair_rt *p)
 	loop_del_fd(run->loop, p->group_events_fd);
 	close(p->group_events_fd);
 	p->group_events_fd = -1;
+}
+
+/* Pair p's orphans that mergewatch adopted as their subreaper: children
+ * naming the pair that are none of its own jobs. How many, into out. */
+static int run_pair_orphans(struct run *run, const struct pair_rt *p, pid_t *out, int max)
+{
+	int n = run->cfg.watch
+	                ? 0
+	                : orphans_list(run->cfg.proc_root, getpid(), p->name, out, (size_t)max);
+	int kept = 0;
+
+	for (int i = 0; i < n; i++)
+		if (out[i] != p->job.pid && out[i] != p->verify.pid && out[i] != p->capture.pid)
+			out[kept++] = out[i];
+	return kept;
+}
+
+void run_pair_note_orphans(struct run *run, struct pair_rt *p)
+{
+	pid_t pids[RUN_MAX_CGROUP_PIDS];
+	int n = p->tree != NULL ? run_pair_orphans(run, p, pids, RUN_MAX_CGROUP_PIDS) : 0;
+
+	if (p->tree != NULL)
+		(void)proctree_set_extra(p->tree, pids, (size_t)n);
 }
 
 /* Starts watching p's tree (a started, adopted or attached root). */
@@ -628,6 +653,11 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 		                run_pair_group(p));
 		if (p->cg != NULL)
 			(void)cgroup_kill(p->cg);
+		/* Orphans it left to mergewatch: our children until reaped,
+		 * so their PIDs cannot have been reused. */
+		n = run_pair_orphans(run, p, pids, RUN_MAX_CGROUP_PIDS);
+		for (int i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
 	}
 	/* The group's own record catches a burst between two samples. */
 	if (p->cg != NULL && cgroup_memory_peak(p->cg) > p->mp->peak_rss_bytes)

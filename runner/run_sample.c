@@ -305,6 +305,7 @@ static enum proctree_threads run_threads_wanted(struct run *run, struct pair_rt 
 
 void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms)
 {
+	run_pair_note_orphans(run, p);
 	const struct tree_sample *s =
 		proctree_sample(p->tree, now_ms, run_threads_wanted(run, p, now_ms));
 
@@ -382,6 +383,7 @@ static void run_sample_system(struct run *run, uint64_t now_ms)
 void run_sample_tick(struct run *run, uint64_t now_ms)
 {
 	run_sample_system(run, now_ms);
+	run_reap_orphans(run);
 	for (int i = 0; i < run->n_pairs; i++) {
 		struct pair_rt *p = &run->pairs[i];
 

@@ -229,3 +229,29 @@ def test_file_backed_pages_do_not_count():
         assert of(ev, "kill") == [], ev
         end = one(ev, "pair_end")
         assert end["status"] == "done", end
+
+
+def test_without_a_group_escapees_are_still_counted_and_killed():
+    """Issue 12 case 5 where no group can be made (non-root, mechanism
+    none): mergewatch is the subreaper of what it starts, so an escapee is
+    adopted by it, found by its MERGEWATCH_PAIR, counted, killed at the line;
+    and one left behind by a pair that ended does not outlive it."""
+    if os.geteuid() != 0:
+        return skip("needs root to run a pair as nobody")
+    grower, idler = f"mw-g{os.getpid() % 100000}", f"mw-i{os.getpid() % 100000}"
+    with Dir() as d:
+        os.chmod(d.path, 0o777)
+        rc, out, err = as_nobody(["run", "--headless", "--kill-rss", "150M", "--", "sh", "-c",
+                                  f"(setsid {SIM} --name {grower} --peak 600M --rate 200M "
+                                  "--hold 60s &); sleep 60"], d.path)
+        ev = [json.loads(x) for x in out.splitlines() if x.strip()]
+        assert one(ev, "run_start")["limit_mechanism"] == "none", ev
+        assert one(ev, "kill")["reason"] == "rss", ev
+        assert one(ev, "pair_end")["peak_rss"] >= 150 * MiB
+        rc, out, err = as_nobody(["run", "--headless", "--", "sh", "-c",
+                                  f"({SIM} --name {idler} --hold 60s &); sleep 0.5"], d.path)
+        ev = [json.loads(x) for x in out.splitlines() if x.strip()]
+        assert one(ev, "pair_end")["status"] == "done", ev
+    time.sleep(0.5)
+    assert not _comm_alive(grower)
+    assert not _comm_alive(idler)

@@ -96,11 +96,13 @@ finish
 begin session_scope_non_root_is_none_with_why
 mkdir -p $CG/user.slice/user-1000.slice/session-1.scope $CG/user.slice/user-1000.slice/mergewatch
 mw sh -c "echo \$\$ > $CG/user.slice/user-1000.slice/session-1.scope/cgroup.procs; \
-	exec $as_user $MW run --headless --kill-rss 100M -- $SIM --peak 400M --rate 100M --hold 5s"
+	exec $as_user $MW run --headless --kill-rss 100M -- sh -c \
+	'($SIM --name mw-orphan --peak 400M --rate 100M --hold 60s &); setsid sleep 60 & sleep 60'"
 expect mechanism "$(json "$dir/ev" run_start limit_mechanism)" none
 expect_in limit_note "$(json "$dir/ev" run_start limit_note)" "cannot make a group in $CG/user.slice/user-1000.slice/session-1.scope: Permission denied"
 expect_in limit_note "$(json "$dir/ev" run_start limit_note)" "systemd: no user session bus"
 expect reason "$(json "$dir/ev" kill reason)" rss
+no_process mw-orphan # no group: found as mergewatch's adopted orphan
 figure
 finish
 
