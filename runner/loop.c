@@ -214,7 +214,8 @@ int loop_run_once(struct loop *loop, int max_wait_ms)
 		return -errno;
 	loop_refresh_now(loop);
 	if (rc > 0) {
-		/* Dispatch from the copy: a callback may remove fds. */
+		/* Dispatch from the copy, each fd looked up again: a callback
+		 * may have removed it. */
 		for (int i = 0; i < n_own && !loop->stop; i++) {
 			if (loop->pfds[i].revents == 0)
 				continue;
