@@ -207,13 +207,30 @@ static void run_on_key(void *ctx, int fd, short revents)
 	}
 }
 
+/* A base tick: the machine, every watched tree (its verdicts to its
+ * lifecycle), every pair at the gate. */
+static void run_tick(struct run *run, uint64_t now_ms)
+{
+	struct rule_event evs[RULES_MAX_EVENTS];
+
+	run_sample_system(run, now_ms);
+	for (int i = 0; i < run->n_pairs; i++) {
+		struct pair_rt *p = &run->pairs[i];
+
+		if (lifecycle_watched(p->phase))
+			run_pair_verdicts(p, evs, run_sample_pair(run, p, now_ms, true, evs),
+			                  now_ms);
+		else
+			run_pair_post(p, LE_GATE_TICK); /* only a pair at the gate hears it */
+	}
+}
+
 static void run_on_tick(void *ctx, uint64_t now_ms)
 {
 	struct run *run = ctx;
 
 	loop_add_timer(run->loop, now_ms + run->cfg.interval_ms, run_on_tick, run);
-	run_sample_system(run, now_ms);
-	run_pair_tick(run, now_ms);
+	run_tick(run, now_ms);
 	run_record(run);
 }
 
@@ -429,8 +446,7 @@ int run_execute(struct run *run)
 	run_emit(run, &ev);
 	loop_add_timer(run->loop, now + run->cfg.interval_ms, run_on_tick, run);
 	run_pair_next(run);
-	run_sample_system(run, now);
-	run_pair_tick(run, now);
+	run_tick(run, now);
 	/* Setting up (the plan, the state, libproc2, curses) leaves freed
 	 * heap behind: give it back before the long watch, so the watchdog
 	 * stays the smallest process on the machine. */

@@ -152,8 +152,9 @@ void run_pair_post(struct pair_rt *p, enum lc_event event);
 /* Gives the next pairs of the plan their turn (watch: every pair at once);
  * never from inside the code that ended a pair (a timer calls it). */
 void run_pair_next(struct run *run);
-/* A base tick: every watched tree sampled, every gate checked. */
-void run_pair_tick(struct run *run, uint64_t now_ms);
+/* Hands the rules' verdicts on p's sample (run_sample_pair) to its
+ * lifecycle, in order, and schedules its next RSS check. */
+void run_pair_verdicts(struct pair_rt *p, const struct rule_event *evs, size_t n, uint64_t now_ms);
 int run_pair_act(void *ctx, enum model_action action, int index);
 void run_pair_free(struct pair_rt *p);
 

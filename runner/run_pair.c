@@ -195,18 +195,24 @@ static void run_pair_schedule_fast(struct pair_rt *p, uint64_t now_ms)
 		p->fast_timer = loop_add_timer(run->loop, now_ms + wait, run_pair_on_fast, p);
 }
 
-/* Samples p and hands the rules' verdicts to its lifecycle, in order. */
-static void run_pair_sample(struct pair_rt *p, uint64_t now_ms, bool full)
+void run_pair_verdicts(struct pair_rt *p, const struct rule_event *evs, size_t n, uint64_t now_ms)
 {
-	struct rule_event evs[RULES_MAX_EVENTS];
 	struct lc_input in;
-	size_t n = run_sample_pair(p->run, p, now_ms, full, evs);
 
 	for (size_t i = 0; i < n && lifecycle_watched(p->phase); i++) {
 		if (run_sample_verdict(p->run, p, &evs[i], &in))
 			run_pair_send(p, &in);
 	}
 	run_pair_schedule_fast(p, now_ms);
+}
+
+/* Samples p and hands the rules' verdicts to its lifecycle, in order. */
+static void run_pair_sample(struct pair_rt *p, uint64_t now_ms, bool full)
+{
+	struct rule_event evs[RULES_MAX_EVENTS];
+	size_t n = run_sample_pair(p->run, p, now_ms, full, evs);
+
+	run_pair_verdicts(p, evs, n, now_ms);
 }
 
 static void run_pair_on_fast(void *ctx, uint64_t now_ms)
@@ -217,18 +223,6 @@ static void run_pair_on_fast(void *ctx, uint64_t now_ms)
 	p->fast_timer = 0;
 	if (lifecycle_watched(p->phase))
 		run_pair_sample(p, loop_refresh_now(p->run->loop), false);
-}
-
-void run_pair_tick(struct run *run, uint64_t now_ms)
-{
-	for (int i = 0; i < run->n_pairs; i++) {
-		struct pair_rt *p = &run->pairs[i];
-
-		if (lifecycle_watched(p->phase))
-			run_pair_sample(p, now_ms, true);
-		else
-			run_pair_post(p, LE_GATE_TICK); /* only a pair at the gate hears it */
-	}
 }
 
 /* ---- the loop's callbacks: what happened, as a lifecycle event ---- */
