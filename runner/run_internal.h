@@ -72,11 +72,15 @@ struct pair_rt {
 	int exit_code, term_signal;
 	struct job verify;
 	bool verifying;
-	/* deadlock evidence */
-	struct job capture;
+	/* deadlock and stall evidence (run_evidence.c) */
+	struct job capture; /* the helper, then the capture command */
 	bool capturing;
 	uint64_t capture_timer;
 	bool deadlock_action_pending;
+	bool evidence_deadlock;
+	int evidence_step; /* 1 helper, 2 capture command, 3 done */
+	pid_t evidence_target;
+	char evidence_path[4096];
 };
 
 struct run {
@@ -140,6 +144,10 @@ void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int s
 void run_pair_on_exit(struct run *run, struct pair_rt *p);
 void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms);
 int run_pair_act(void *ctx, enum model_action action, int index);
+
+/* run_evidence.c: a deadlock or stall verdict's event, evidence, action */
+void run_evidence_on_verdict(struct run *run, struct pair_rt *p, const struct rule_event *e);
+void run_evidence_stop(struct run *run, struct pair_rt *p);
 
 /* run_sample.c */
 void run_sample_tick(struct run *run, uint64_t now_ms);

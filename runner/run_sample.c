@@ -6,8 +6,6 @@
 #include <string.h>
 
 #include "../lib/jsonstr.h"
-#include "../jobs/capture.h"
-#include "planning.h"
 #include "../lib/clock.h"
 
 /* A worst-case fill rate assumed before any growth is seen: a little above
@@ -30,135 +28,6 @@ static json_t *run_pair_event(struct pair_rt *p, const char *name)
 	json_object_set_new(ev, "pair", json_string(p->name));
 	json_object_set_new(ev, "pid", json_integer(p->job.pid));
 	return ev;
-}
-
-static void run_do_deadlock_action(struct run *run, struct pair_rt *p)
-{
-	p->deadlock_action_pending = false;
-	switch (p->spec->limits.on_deadlock) {
-	case ON_DEADLOCK_ALERT:
-		break;
-	case ON_DEADLOCK_KILL:
-		run_pair_kill(run, p, "deadlock", SIGKILL, PAIR_KILLED);
-		break;
-	case ON_DEADLOCK_RESTART:
-		/* A job that deadlocks every time must not restart forever:
-		 * restarts share the retries budget (at least one). */
-		run_pair_kill(run, p, "deadlock", SIGKILL, PAIR_KILLED);
-		p->stop.restart = p->attempt <= (run->plan->retries > 0 ? run->plan->retries : 1);
-		break;
-	}
-}
-
-/* Stops waiting for the capture command and takes the deadlock action (if
- * the pair still runs). A command still running is killed; its pidfd stays
- * in the loop and it is reaped when it has gone, never waited for here. */
-static void run_capture_done(struct run *run, struct pair_rt *p)
-{
-	if (!p->capturing)
-		return;
-	p->capturing = false;
-	loop_del_timer(run->loop, p->capture_timer);
-	p->capture_timer = 0;
-	if (p->capture.pidfd >= 0 && !p->capture.reaped)
-		job_signal_tree(&p->capture, run->cfg.proc_root, SIGKILL, NULL, NULL, 0, NULL);
-	if (p->deadlock_action_pending && p->active)
-		run_do_deadlock_action(run, p);
-}
-
-static void run_capture_exited(void *ctx, int fd, short revents)
-{
-	struct run *run = ctx;
-
-	(void)revents;
-	for (int i = 0; i < run->n_pairs; i++) {
-		struct pair_rt *p = &run->pairs[i];
-		int code, sig;
-
-		if (p->capture.pidfd != fd || job_reap(&p->capture, &code, &sig) == 0)
-			continue;
-		loop_del_fd(run->loop, fd);
-		job_close(&p->capture);
-		run_capture_done(run, p);
-	}
-}
-
-static void run_capture_timeout(void *ctx, uint64_t now_ms)
-{
-	struct pair_rt *p = ctx;
-
-	(void)now_ms;
-	p->capture_timer = 0;
-	run_note(p->run, "pair %s: capture command still running after 30 s; stopped it", p->name);
-	run_capture_done(p->run, p);
-}
-
-/* Saves the evidence, then acts: the action waits for the capture command
- * (bounded to 30 s) so the stacks are taken from the living process. */
-static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rule_event *e)
-{
-	char path[4096], err[512], when[32];
-	json_t *ev = run_pair_event(p, "deadlock");
-	json_t *blocked = json_array();
-
-	snprintf(path, sizeof(path), "%s/%s.deadlock.txt", run->plan->log_dir, p->name);
-	clock_format_rfc3339(clock_wall_ms(), when, sizeof(when));
-	if (capture_write_threads(path, run->cfg.proc_root, p->name, p->last_full, when, err,
-	                          sizeof(err)) < 0) {
-		run_note(run, "%s", err);
-		path[0] = '\0';
-	}
-	for (int i = 0; i < e->n_blocked; i++)
-		json_array_append_new(blocked, json_integer(e->blocked_pids[i]));
-	json_object_set_new(ev, "blocked_pids", blocked);
-	json_object_set_new(ev, "threads", json_integer(e->threads));
-	json_object_set_new(ev, "futex_threads", json_integer(e->futex_threads));
-	json_object_set_new(ev, "stalled_s", json_real((double)e->stalled_ms / 1000.0));
-	json_object_set_new(ev, "capture", path[0] ? jsonstr_new(path) : json_null());
-	run_emit(run, ev);
-	p->mp->deadlocked = true;
-	p->deadlock_action_pending = true;
-
-	const char *command = p->spec->limits.capture;
-
-	/* No command, or the last one is still being reaped: act now. */
-	if (command == NULL || path[0] == '\0' || p->capture.pidfd >= 0) {
-		run_do_deadlock_action(run, p);
-		return;
-	}
-	pid_t target = e->n_blocked > 0 ? e->blocked_pids[0] : p->job.pid;
-	char *expanded = capture_expand(command, target);
-	char *cwd = planning_pair_dir(run->plan, p->spec);
-	struct job_spec spec = {
-		.command = expanded,
-		.cwd = cwd,
-		.env = p->spec->env,
-		.n_env = p->spec->n_env,
-		.pair_name = p->name,
-		.output_path = path,
-		.sigmask = &run->orig_mask,
-	};
-	FILE *fp = fopen(path, "ae");
-
-	if (fp != NULL) {
-		fprintf(fp, "capture command: %s\n", expanded ? expanded : "?");
-		fclose(fp);
-	}
-	if (expanded == NULL || cwd == NULL ||
-	    job_spawn(&spec, &p->capture, err, sizeof(err)) < 0) {
-		run_note(run, "pair %s: capture command: %s", p->name,
-		         expanded && cwd ? err : "out of memory");
-		free(expanded);
-		free(cwd);
-		run_do_deadlock_action(run, p);
-		return;
-	}
-	free(expanded);
-	free(cwd);
-	p->capturing = true;
-	loop_add_fd(run->loop, p->capture.pidfd, POLLIN, run_capture_exited, run);
-	p->capture_timer = loop_add_timer(run->loop, loop_now_ms(run->loop) + RUN_CAPTURE_LIMIT_MS,
-	                                  run_capture_timeout, p);
 }
 
 static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule_event *e,
@@ -192,18 +61,22 @@ static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule
 		return;
 	case RULE_BLOAT_RESOLVED:
 	case RULE_DEADLOCK_RESOLVED:
+	case RULE_STALL_RESOLVED:
 		ev = json_pack("{s:s, s:s, s:s}", "event", "resolved", "kind",
-		               e->kind == RULE_BLOAT_RESOLVED ? "bloat" : "deadlock", "pair",
-		               p->name);
+		               e->kind == RULE_BLOAT_RESOLVED      ? "bloat"
+		               : e->kind == RULE_DEADLOCK_RESOLVED ? "deadlock"
+		                                                   : "stall",
+		               "pair", p->name);
 		if (e->kind == RULE_BLOAT_RESOLVED)
 			p->mp->bloated = false;
-		else
+		else if (e->kind == RULE_DEADLOCK_RESOLVED)
 			p->mp->deadlocked = false;
 		run_emit(run, ev);
 		return;
 	case RULE_DEADLOCK:
+	case RULE_STALL:
 		(void)s;
-		run_on_deadlock(run, p, e);
+		run_evidence_on_verdict(run, p, e);
 		return;
 	case RULE_PRESSURE:
 	case RULE_PRESSURE_RESOLVED:
@@ -214,7 +87,12 @@ static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule
 static void run_eval_pair(struct run *run, struct pair_rt *p, const struct tree_sample *s)
 {
 	struct rule_event evs[RULES_MAX_EVENTS];
-	size_t n = rules_pair_eval(&p->rules, &p->lim, s, evs);
+	size_t n;
+
+	/* While evidence is taken its ptrace wakes the threads: not the job. */
+	if (p->capturing && s->full)
+		p->rules.rebase = true;
+	n = rules_pair_eval(&p->rules, &p->lim, s, evs);
 
 	p->mp->rss_bytes = s->rss_bytes;
 	if (s->rss_bytes > p->mp->peak_rss_bytes)
@@ -390,8 +268,7 @@ void run_sample_stop_pair(struct run *run, struct pair_rt *p)
 {
 	loop_del_timer(run->loop, p->fast_timer);
 	p->fast_timer = 0;
-	if (p->capturing)
-		run_capture_done(run, p);
+	run_evidence_stop(run, p);
 	run->model.trees[p->index] = NULL;
 	p->last_full = NULL;
 	proctree_free(p->tree);
