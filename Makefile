@@ -82,7 +82,7 @@ demo: deps
 unit: $(UNIT_BIN)
 
 test: deps
-	$(MAKE) all unit promtool
+	$(MAKE) all unit promtool corpus
 	@PATH="$(CURDIR)/$(BUILD)/promtool:$$PATH" tests/run-all.sh $(UNIT_BIN)
 
 # promtool checks the metrics file. Debian's prometheus package would also

@@ -278,7 +278,9 @@ static void text_body(struct textout *t, const char *name, const json_t *ev)
 		textout_add(t, "approaching the kill line —");
 		textout_add_size(t, " RSS ", ev, "rss", "");
 		textout_add_size(t, " of ", ev, "kill_rss", "");
-		if (textout_num(ev, "eta_s", &d) && d >= 0)
+		if (textout_num(ev, "eta_s", &d) && d >= 0 && d < 1)
+			textout_add(t, ", under 1s left at the current growth");
+		else if (textout_num(ev, "eta_s", &d) && d >= 0)
 			textout_add(t, ", about %s left at the current growth",
 			            textout_secs(d, b1));
 		else if (json_is_null(json_object_get(ev, "eta_s")))
@@ -299,6 +301,14 @@ static void text_body(struct textout *t, const char *name, const json_t *ev)
 		textout_add_size(t, have_ratio ? " its " : " for ", ev, "input_bytes", " input");
 	} else if (strcmp(name, "deadlock") == 0) {
 		text_deadlock(t, ev);
+	} else if (strcmp(name, "stall") == 0) {
+		const json_t *w = json_array_get(json_object_get(ev, "waiting_on"), 0);
+
+		textout_add(t, "stalled, waiting outside (not a deadlock)");
+		if (textout_str(w, "what") != NULL)
+			textout_add(t, " — on %s", textout_str(w, "what"));
+		if (textout_num(ev, "stalled_s", &d))
+			textout_add(t, ", no progress for %s", textout_secs(d, b1));
 	} else if (strcmp(name, "pressure") == 0) {
 		text_pressure(t, ev);
 	} else if (strcmp(name, "kill") == 0) {
@@ -360,7 +370,7 @@ char *text_event(const json_t *event, const char *host, char *buf, size_t len)
 const char *text_alert_kind(const json_t *event, char *buf, size_t len)
 {
 	static const char *const plain[] = {
-		"approach", "bloat", "deadlock", "pressure", "kill", "run_end", "test",
+		"approach", "bloat", "deadlock", "stall", "pressure", "kill", "run_end", "test",
 	};
 	const char *name = textout_str(event, "event");
 

@@ -365,6 +365,9 @@ void run_pair_begin_watch(struct run *run, struct pair_rt *p)
 
 	p->attempt = 1;
 	run_pair_resolve_limits(run, p);
+	/* watch --inputs: the bloat baseline of a merge already running. */
+	if (!run_pair_inputs(run, p))
+		return;
 	if (job_attach(run->cfg.watch_pids[p->index], run->cfg.proc_root, &p->job, err,
 	               sizeof(err)) < 0) {
 		run_note(run, "%s", err);
@@ -373,7 +376,7 @@ void run_pair_begin_watch(struct run *run, struct pair_rt *p)
 	}
 	json_t *ev = json_pack("{s:s, s:s, s:i, s:n, s:I, s:i}", "event", "pair_start", "pair",
 	                       p->name, "pid", (int)p->job.pid, "command", "input_bytes",
-	                       (json_int_t)0, "attempt", 1);
+	                       (json_int_t)p->lim.input_bytes, "attempt", 1);
 	run_emit(run, ev);
 	run_pair_watch(run, p);
 }

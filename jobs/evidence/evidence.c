@@ -252,6 +252,31 @@ static void comm_of(struct ev *e, pid_t pid, char *out, size_t len)
 	snprintf(out, len, "%s", n > 0 ? buf : "?");
 }
 
+/* A wait for any child (or a signal): names the children of pid among the
+ * pair's processes. */
+static void children_note(struct ev *e, pid_t pid, struct ev_thread *t)
+{
+	char path[PATH_MAX], buf[1024], esc[128];
+	struct stat_fields sf;
+	size_t used;
+	int n = 0;
+
+	used = (size_t)snprintf(t->note, sizeof t->note, "%s:", t->ts.wait_what);
+	for (size_t i = 0; i < e->n_pids && used < sizeof t->note; i++) {
+		ssize_t len;
+
+		snprintf(path, sizeof path, "%s/%d/stat", e->proc_root, (int)e->pids[i]);
+		len = slurp(path, buf, sizeof buf);
+		if (len <= 0 || procparse_stat(buf, (size_t)len, &sf) != 0 || sf.ppid != pid)
+			continue;
+		used += (size_t)snprintf(t->note + used, sizeof t->note - used,
+		                         "%s child PID %d (%s)", n++ > 0 ? "," : "", (int)sf.pid,
+		                         escaped(sf.comm, esc, sizeof esc));
+	}
+	if (n == 0 && used < sizeof t->note)
+		snprintf(t->note + used, sizeof t->note - used, " no child in the pair");
+}
+
 static void wait_note(struct ev *e, pid_t pid, struct ev_thread *t, const struct ev_thread *all,
                       size_t n)
 {
@@ -262,6 +287,10 @@ static void wait_note(struct ev *e, pid_t pid, struct ev_thread *t, const struct
 		lock_note(pid, t, all, n);
 		return;
 	case WAIT_INSIDE:
+		if (t->ts.wait_pid < 0) {
+			children_note(e, pid, t);
+			return;
+		}
 		if (strncmp(t->ts.wait_what, "child PID", 9) == 0 && t->ts.wait_pid > 0) {
 			comm_of(e, t->ts.wait_pid, comm, sizeof comm);
 			snprintf(t->note, sizeof t->note, "its child PID %d (%s)",
