@@ -10,6 +10,14 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "../../collectors/waits.h"
 
 static const struct {
@@ -90,11 +98,154 @@ static void test_kind_names(void **state)
 	assert_string_equal(waits_kind_name((enum wait_kind)99), "unknown");
 }
 
+/* ---- real threads of this test process, judged through the real /proc ---- */
+
+static pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
+static int pipe_fds[2], sock_fds[2], event_fd;
+
+static void *blocks_on_mutex(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&held);
+	pthread_mutex_unlock(&held);
+	return NULL;
+}
+
+static void *reads_own_pipe(void *arg)
+{
+	char c;
+
+	(void)arg;
+	return read(pipe_fds[0], &c, 1) < 0 ? NULL : NULL;
+}
+
+static void *reads_socket(void *arg)
+{
+	char c;
+
+	(void)arg;
+	return read(sock_fds[0], &c, 1) < 0 ? NULL : NULL;
+}
+
+static void *sleeps(void *arg)
+{
+	struct timespec t = { 30, 0 };
+
+	(void)arg;
+	nanosleep(&t, NULL);
+	return NULL;
+}
+
+static void *polls_eventfd(void *arg)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+
+	(void)arg;
+	epoll_ctl(ep, EPOLL_CTL_ADD, event_fd, &ev);
+	epoll_wait(ep, &out, 1, -1);
+	close(ep);
+	return NULL;
+}
+
+struct waiter {
+	void *(*fn)(void *);
+	enum wait_kind want;
+	const char *what; /* a part of wait_what */
+	pid_t tid;
+};
+
+static void *with_tid(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->tid = gettid();
+	return w->fn(NULL);
+}
+
+/* The kernel's state of a thread of this process ('S' once it sleeps). */
+static char thread_state(pid_t tid)
+{
+	char path[64], buf[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+	if ((f = fopen(path, "r")) == NULL)
+		return '?';
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *paren = strrchr(buf, ')');
+
+	return paren != NULL && paren[1] == ' ' ? paren[2] : '?';
+}
+
+static void test_judges_real_threads(void **state)
+{
+	struct waiter ws[] = {
+		{ blocks_on_mutex, WAIT_LOCK, "futex", 0 },
+		{ reads_own_pipe, WAIT_INSIDE, "pipe from PID", 0 },
+		{ reads_socket, WAIT_OUTSIDE, "socket", 0 },
+		{ sleeps, WAIT_TIMED, "timed", 0 },
+		{ polls_eventfd, WAIT_INSIDE, "epoll set", 0 },
+	};
+	enum { N = sizeof ws / sizeof ws[0] };
+	pthread_t th[N];
+	pid_t self = getpid();
+	struct waits *w = waits_new("/proc");
+
+	(void)state;
+	assert_non_null(w);
+	assert_int_equal(pipe(pipe_fds), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sock_fds), 0);
+	event_fd = eventfd(0, EFD_CLOEXEC);
+	pthread_mutex_lock(&held);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, with_tid, &ws[i]), 0);
+	for (int i = 0; i < N; i++) {
+		struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+		for (int k = 0; k < 300 && (ws[i].tid == 0 || thread_state(ws[i].tid) != 'S'); k++)
+			nanosleep(&tick, NULL);
+	}
+	/* One more tick: a thread in S may still be on its way into the call. */
+	{
+		struct timespec tick = { 0, 50 * 1000 * 1000 };
+
+		nanosleep(&tick, NULL);
+	}
+	waits_begin(w, &self, 1);
+	for (int i = 0; i < N; i++) {
+		struct thread_sample ts = { .tid = ws[i].tid, .state = thread_state(ws[i].tid) };
+
+		waits_judge(w, self, &ts);
+		if (ts.wait != ws[i].want || strstr(ts.wait_what, ws[i].what) == NULL) {
+			print_error("thread %d: %s '%s', want %s '%s'\n", i,
+			            waits_kind_name((enum wait_kind)ts.wait), ts.wait_what,
+			            waits_kind_name(ws[i].want), ws[i].what);
+			fail();
+		}
+		if (ws[i].want == WAIT_LOCK)
+			assert_int_equal(ts.wait_addr, (uint64_t)(uintptr_t)&held);
+	}
+	/* Let every thread go. */
+	pthread_mutex_unlock(&held);
+	assert_int_equal(write(pipe_fds[1], "x", 1), 1);
+	assert_int_equal(write(sock_fds[1], "x", 1), 1);
+	assert_int_equal(eventfd_write(event_fd, 1), 0);
+	pthread_cancel(th[3]);
+	for (int i = 0; i < N; i++)
+		pthread_join(th[i], NULL);
+	waits_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syscall_lines),
 		cmocka_unit_test(test_kind_names),
+		cmocka_unit_test(test_judges_real_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
