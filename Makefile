@@ -36,6 +36,8 @@ LIB_SRC  = $(wildcard $(addsuffix /*.c,$(LAYERS)))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# What the suites share (scratch directories, file writers, fake proc roots).
+UNIT_HELPERS = $(BUILD)/tests/unit/helpers.o
 
 .PHONY: all deps demo test unit e2e asan install uninstall clean bench check-deps promtool
 
@@ -59,7 +61,7 @@ EVIDENCE_OBJ = $(EVIDENCE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/collectors/waits.o \
 mergewatch-evidence: $(EVIDENCE_OBJ)
 	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $^ $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 

@@ -836,8 +836,8 @@ static bool pt_read_switches(struct proctree *pt, struct pt_proc *p, uint64_t *s
 			continue;
 		}
 		pt->buf[n < (ssize_t)pt->cap_buf ? n : n - 1] = '\0';
-		if (sscanf(pt->buf, "%llu %llu %llu", &on_cpu, &waited, &runs) !=
-		    3) { /* NOLINT(cert-err34-c) */
+		/* NOLINTNEXTLINE(cert-err34-c): the count is checked, any value is fine */
+		if (sscanf(pt->buf, "%llu %llu %llu", &on_cpu, &waited, &runs) != 3) {
 			complete = false;
 			continue;
 		}

@@ -10,7 +10,6 @@
 
 #include "../jobs/capture.h"
 #include "../lib/clock.h"
-#include "../lib/jsonstr.h"
 #include "planning.h"
 
 enum {
@@ -27,12 +26,12 @@ static void run_do_deadlock_action(struct run *run, struct pair_rt *p)
 	case ON_DEADLOCK_ALERT:
 		break;
 	case ON_DEADLOCK_KILL:
-		run_pair_kill(run, p, "deadlock", SIGKILL, PAIR_KILLED);
+		run_pair_kill(run, p, REASON_DEADLOCK, SIGKILL, PAIR_KILLED);
 		break;
 	case ON_DEADLOCK_RESTART:
 		/* A job that deadlocks every time must not restart forever:
 		 * restarts share the retries budget (at least one). */
-		run_pair_kill(run, p, "deadlock", SIGKILL, PAIR_KILLED);
+		run_pair_kill(run, p, REASON_DEADLOCK, SIGKILL, PAIR_KILLED);
 		p->stop.restart = p->attempt <= (run->plan->retries > 0 ? run->plan->retries : 1);
 		break;
 	}
@@ -170,28 +169,12 @@ static void run_evidence_next(struct run *run, struct pair_rt *p)
 		run_do_deadlock_action(run, p);
 }
 
-/* The event's waiting_on list. */
-static json_t *run_waiting_on(const struct rule_event *e)
-{
-	json_t *list = json_array();
-
-	for (int i = 0; i < e->n_waiting; i++) {
-		json_t *w = json_object();
-
-		json_object_set_new(w, "pid", json_integer(e->waiting_on[i].pid));
-		json_object_set_new(w, "tid", json_integer(e->waiting_on[i].tid));
-		json_object_set_new(w, "what", jsonstr_new(e->waiting_on[i].what));
-		json_array_append_new(list, w);
-	}
-	return list;
-}
-
 void run_evidence_on_verdict(struct run *run, struct pair_rt *p, const struct rule_event *e)
 {
 	bool deadlock = e->kind == RULE_DEADLOCK;
 	const char *verdict = deadlock ? "deadlock" : "stall";
 	char err[512], when[32];
-	json_t *ev = json_object();
+	struct event ev = event_init(deadlock ? EVENT_DEADLOCK : EVENT_STALL);
 
 	snprintf(p->evidence_path, sizeof p->evidence_path, "%s/%s.deadlock.txt",
 	         run->plan->log_dir, p->name);
@@ -200,24 +183,33 @@ void run_evidence_on_verdict(struct run *run, struct pair_rt *p, const struct ru
 		run_note(run, "%s", err);
 		p->evidence_path[0] = '\0';
 	}
-	json_object_set_new(ev, "event", json_string(verdict));
-	json_object_set_new(ev, "pair", json_string(p->name));
-	json_object_set_new(ev, "pid", json_integer(p->job.pid));
+	_Static_assert((int)RULES_MAX_BLOCKED <= (int)EVENT_MAX_PIDS,
+	               "every blocked PID fits the event");
+	_Static_assert((int)VERDICT_MAX_WAITING <= (int)EVENT_MAX_WAITS &&
+	                       (int)SAMPLE_WHAT_LEN <= (int)EVENT_WAIT_LEN,
+	               "every outside wait fits the event");
+	ev.pair = p->name;
+	ev.pid = p->job.pid;
+	ev.stalled_s = (double)e->stalled_ms / 1000.0;
+	ev.capture = p->evidence_path;
+	if (p->evidence_path[0] == '\0')
+		event_clear(&ev, EF_CAPTURE);
 	if (deadlock) {
-		json_t *blocked = json_array();
-
 		for (int i = 0; i < e->n_blocked; i++)
-			json_array_append_new(blocked, json_integer(e->blocked_pids[i]));
-		json_object_set_new(ev, "blocked_pids", blocked);
-		json_object_set_new(ev, "threads", json_integer(e->threads));
-		json_object_set_new(ev, "futex_threads", json_integer(e->futex_threads));
+			ev.blocked_pids[i] = e->blocked_pids[i];
+		ev.n_blocked = e->n_blocked;
+		ev.threads = e->threads;
+		ev.futex_threads = e->futex_threads;
+	} else {
+		for (int i = 0; i < e->n_waiting; i++) {
+			ev.waiting_on[i].pid = e->waiting_on[i].pid;
+			ev.waiting_on[i].tid = e->waiting_on[i].tid;
+			snprintf(ev.waiting_on[i].what, sizeof ev.waiting_on[i].what, "%s",
+			         e->waiting_on[i].what);
+		}
+		ev.n_waiting_on = e->n_waiting;
 	}
-	json_object_set_new(ev, "stalled_s", json_real((double)e->stalled_ms / 1000.0));
-	if (!deadlock)
-		json_object_set_new(ev, "waiting_on", run_waiting_on(e));
-	json_object_set_new(ev, "capture",
-	                    p->evidence_path[0] ? jsonstr_new(p->evidence_path) : json_null());
-	run_emit(run, ev);
+	run_emit(run, &ev);
 	if (deadlock) {
 		p->mp->deadlocked = true;
 		p->deadlock_action_pending = true;

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/jsonstr.h"
 #include "../lib/clock.h"
 
 /* A worst-case fill rate assumed before any growth is seen: a little above
@@ -20,58 +19,58 @@ double run_sample_assumed_rate(void)
 	return per_core * (double)(cores > 0 ? cores : 1);
 }
 
-static json_t *run_pair_event(struct pair_rt *p, const char *name)
+static struct event run_pair_event(const struct pair_rt *p, enum event_kind kind)
 {
-	json_t *ev = json_object();
+	struct event ev = event_init(kind);
 
-	json_object_set_new(ev, "event", json_string(name));
-	json_object_set_new(ev, "pair", json_string(p->name));
-	json_object_set_new(ev, "pid", json_integer(p->job.pid));
+	ev.pair = p->name;
+	ev.pid = p->job.pid;
 	return ev;
 }
 
 static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule_event *e,
                            const struct tree_sample *s)
 {
-	json_t *ev;
+	struct event ev;
 
 	switch (e->kind) {
 	case RULE_KILL_RSS:
-		if (p->stop.requested && strcmp(p->stop.reason, "rss") == 0)
+		if (p->stop.requested && p->stop.reason == REASON_RSS)
 			return;
-		run_pair_kill(run, p, "rss", SIGKILL, PAIR_KILLED);
+		run_pair_kill(run, p, REASON_RSS, SIGKILL, PAIR_KILLED);
 		return;
 	case RULE_APPROACH:
-		ev = run_pair_event(p, "approach");
-		json_object_set_new(ev, "rss", json_integer((json_int_t)e->rss_bytes));
-		json_object_set_new(ev, "kill_rss",
-		                    json_integer((json_int_t)p->lim.kill_rss_bytes));
-		json_object_set_new(ev, "eta_s", e->eta_s < 0 ? json_null() : json_real(e->eta_s));
+		ev = run_pair_event(p, EVENT_APPROACH);
+		ev.rss = e->rss_bytes;
+		ev.kill_rss = p->lim.kill_rss_bytes;
+		ev.eta_s = e->eta_s;
+		if (e->eta_s < 0)
+			event_clear(&ev, EF_ETA_S);
 		p->mp->approaching = true;
-		run_emit(run, ev);
+		run_emit(run, &ev);
 		return;
 	case RULE_BLOAT:
-		ev = run_pair_event(p, "bloat");
-		json_object_set_new(ev, "rss", json_integer((json_int_t)e->rss_bytes));
-		json_object_set_new(ev, "input_bytes",
-		                    json_integer((json_int_t)p->lim.input_bytes));
-		json_object_set_new(ev, "ratio", json_real(e->ratio));
+		ev = run_pair_event(p, EVENT_BLOAT);
+		ev.rss = e->rss_bytes;
+		ev.input_bytes = p->lim.input_bytes;
+		ev.ratio = e->ratio;
 		p->mp->bloated = true;
-		run_emit(run, ev);
+		run_emit(run, &ev);
 		return;
 	case RULE_BLOAT_RESOLVED:
 	case RULE_DEADLOCK_RESOLVED:
 	case RULE_STALL_RESOLVED:
-		ev = json_pack("{s:s, s:s, s:s}", "event", "resolved", "kind",
-		               e->kind == RULE_BLOAT_RESOLVED      ? "bloat"
-		               : e->kind == RULE_DEADLOCK_RESOLVED ? "deadlock"
-		                                                   : "stall",
-		               "pair", p->name);
+		ev = event_init(EVENT_RESOLVED);
+		ev.condition = e->kind == RULE_BLOAT_RESOLVED      ? CONDITION_BLOAT
+		               : e->kind == RULE_DEADLOCK_RESOLVED ? CONDITION_DEADLOCK
+		                                                   : CONDITION_STALL;
+		ev.pair = p->name;
+		event_set(&ev, EF_PAIR);
 		if (e->kind == RULE_BLOAT_RESOLVED)
 			p->mp->bloated = false;
 		else if (e->kind == RULE_DEADLOCK_RESOLVED)
 			p->mp->deadlocked = false;
-		run_emit(run, ev);
+		run_emit(run, &ev);
 		return;
 	case RULE_DEADLOCK:
 	case RULE_STALL:
@@ -204,13 +203,14 @@ void run_sample_progress(struct run *run, struct pair_rt *p, uint64_t now_ms, bo
 	/* At most one progress event a second per pair (SPEC). */
 	if (!p->progress_unlogged || (!final && now_ms - p->progress_logged_ms < 1000))
 		return;
-	json_t *ev =
-		json_pack("{s:s, s:s, s:I, s:I}", "event", "progress", "pair", p->name, "done",
-	                  (json_int_t)p->progress_done, "total", (json_int_t)p->progress_total);
+	struct event ev = event_init(EVENT_PROGRESS);
 
+	ev.pair = p->name;
+	ev.progress_done = p->progress_done;
+	ev.progress_total = p->progress_total;
 	p->progress_unlogged = false;
 	p->progress_logged_ms = now_ms;
-	run_emit(run, ev);
+	run_emit(run, &ev);
 }
 
 static void run_sample_system(struct run *run, uint64_t now_ms)
@@ -230,24 +230,27 @@ static void run_sample_system(struct run *run, uint64_t now_ms)
 		m->history_len++;
 	if (rules_sys_eval(&run->sys_rules, &run->sys_lim, &run->sys, &e) == 0)
 		return;
-	json_t *ev;
+	struct event ev;
 
 	if (e.kind == RULE_PRESSURE_RESOLVED) {
-		ev = json_pack("{s:s, s:s}", "event", "resolved", "kind", "pressure");
+		ev = event_init(EVENT_RESOLVED);
+		ev.condition = CONDITION_PRESSURE;
 	} else {
 		const struct sys_sample *s = &run->sys;
 
-		ev = json_pack("{s:s, s:I, s:I, s:I, s:I}", "event", "pressure", "mem_available",
-		               (json_int_t)s->mem_available_bytes, "mem_total",
-		               (json_int_t)s->mem_total_bytes, "swap_used",
-		               (json_int_t)(s->swap_total_bytes - s->swap_free_bytes), "swap_total",
-		               (json_int_t)s->swap_total_bytes);
-		json_object_set_new(ev, "psi_some_avg10",
-		                    s->psi_known ? json_real(s->psi_some_avg10) : json_null());
-		json_object_set_new(ev, "psi_full_avg10",
-		                    s->psi_known ? json_real(s->psi_full_avg10) : json_null());
+		ev = event_init(EVENT_PRESSURE);
+		ev.mem_available = s->mem_available_bytes;
+		ev.mem_total = s->mem_total_bytes;
+		ev.swap_used = s->swap_total_bytes - s->swap_free_bytes;
+		ev.swap_total = s->swap_total_bytes;
+		ev.psi_some_avg10 = s->psi_some_avg10;
+		ev.psi_full_avg10 = s->psi_full_avg10;
+		if (!s->psi_known) {
+			event_clear(&ev, EF_PSI_SOME);
+			event_clear(&ev, EF_PSI_FULL);
+		}
 	}
-	run_emit(run, ev);
+	run_emit(run, &ev);
 }
 
 void run_sample_tick(struct run *run, uint64_t now_ms)
@@ -261,7 +264,6 @@ void run_sample_tick(struct run *run, uint64_t now_ms)
 		else if (p->mp->state == PAIR_GATE)
 			run_pair_gate_check(run, p, now_ms);
 	}
-	run->dirty = true;
 }
 
 void run_sample_stop_pair(struct run *run, struct pair_rt *p)
