@@ -81,6 +81,7 @@ struct pt_visit {
 struct proctree {
 	char *proc_root;
 	struct waits *waits; /* judges blocked threads; NULL: out of memory */
+	bool judge;          /* judge them at the next scan of a still tree */
 	struct pidsrc *src;  /* NULL: raw reads */
 	pid_t root;
 	uint64_t expect_start; /* given, or read at the first sample */
@@ -408,6 +409,7 @@ struct proctree *proctree_new(const char *proc_root, pid_t root, uint64_t start_
 	}
 	pt->cap_buf = PT_BUF_INIT;
 	pt->waits = waits_new(proc_root);
+	pt->judge = true;
 	pt->root = root;
 	pt->expect_start = start_ticks;
 	pt->root_gone = root <= 0;
@@ -454,6 +456,11 @@ void proctree_free(struct proctree *pt)
 	free(pt->out_threads);
 	free(pt->proc_root);
 	free(pt);
+}
+
+void proctree_set_judge(struct proctree *pt, bool judge)
+{
+	pt->judge = judge;
 }
 
 uint64_t proctree_root_start_ticks(const struct proctree *pt)
@@ -1042,7 +1049,7 @@ const struct tree_sample *proctree_sample(struct proctree *pt, uint64_t t_ms,
 	}
 	if (pt_want_threads(pt, s, threads)) {
 		size_t k = 0;
-		bool judge = still && pt->waits != NULL;
+		bool judge = still && pt->judge && pt->waits != NULL;
 
 		s->threads_scanned = true;
 		if (judge) {

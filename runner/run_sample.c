@@ -140,21 +140,19 @@ static void run_on_fast(void *ctx, uint64_t now_ms)
 	run_sample_schedule_fast(run, p, now_ms);
 }
 
-/* Thread states and wait channels only matter for a deadlock verdict, and a
- * tree can only be deadlocked once it has stood still for deadlock_window:
- * read them every tick around that moment, then back off (every 2, 4, 8
- * ticks) while the same stall goes on. A deadlock forms with a burst of
- * lock traffic, which restarts the stall and the back-off, so detection
- * stays within the window plus a tick. The dashboard shows every thread,
- * so with it they are read at every tick. */
-static enum proctree_threads run_threads_wanted(struct run *run, struct pair_rt *p, uint64_t now_ms)
+/* Thread states and waits only matter for a verdict, and a tree can only
+ * be judged once it has stood still for deadlock_window: the rules read
+ * them every tick around that moment, then back off (every 2, 4, 8 ticks)
+ * while the same stall goes on. A deadlock forms with a burst of lock
+ * traffic, which restarts the stall and the back-off, so detection stays
+ * within the window plus a tick. */
+static enum proctree_threads run_threads_for_rules(struct run *run, struct pair_rt *p,
+                                                   uint64_t now_ms)
 {
 	const struct rules_pair_state *r = &p->rules;
 	uint64_t lead = 2 * run->cfg.interval_ms;
 	uint64_t window = p->lim.deadlock_window_ms;
 
-	if (run->tui != NULL)
-		return PROCTREE_THREADS_ALWAYS;
 	if (!r->have_baseline || window == 0)
 		return PROCTREE_THREADS_WHEN_STILL;
 	uint64_t still_ms = now_ms > r->still_since_ms ? now_ms - r->still_since_ms : 0;
@@ -175,6 +173,22 @@ static enum proctree_threads run_threads_wanted(struct run *run, struct pair_rt 
 	p->scan_gap = p->scan_gap >= 8 ? 8 : p->scan_gap * 2;
 	p->scan_skip = p->scan_gap - 1;
 	return PROCTREE_THREADS_WHEN_STILL;
+}
+
+/* What each blocked thread waits for is judged only when the rules would
+ * scan (near a verdict, with the same back-off); the dashboard shows every
+ * thread's state at every tick, without that cost. */
+static enum proctree_threads run_threads_wanted(struct run *run, struct pair_rt *p, uint64_t now_ms)
+{
+	enum proctree_threads rules = run_threads_for_rules(run, p, now_ms);
+	const struct rules_pair_state *r = &p->rules;
+	uint64_t window = p->lim.deadlock_window_ms;
+	uint64_t still_ms =
+		r->have_baseline && now_ms > r->still_since_ms ? now_ms - r->still_since_ms : 0;
+
+	proctree_set_judge(p->tree, rules != PROCTREE_THREADS_NEVER && window > 0 &&
+	                                    still_ms + 2 * run->cfg.interval_ms >= window);
+	return run->tui != NULL ? PROCTREE_THREADS_ALWAYS : rules;
 }
 
 void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms)

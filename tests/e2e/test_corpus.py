@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from mwlib import MW, ROOT, SIM, MiB, Dir, of, parse_events
+from mwlib import MW, ROOT, SIM, MiB, Dir, Tmux, of, parse_events, read_events, wait_for
 
 CORPUS = ROOT / "tests/corpus"
 BUILT = ROOT / "build/corpus"
@@ -222,3 +222,33 @@ def test_watch_inputs_gives_a_running_merge_its_bloat_baseline():
         finally:
             job.kill()
             job.wait()
+
+
+def test_with_the_dashboard_a_deadlock_is_caught_and_a_stall_reported():
+    # The dashboard reads every thread at every tick; the waits are judged
+    # only near a verdict, and the verdicts are the same as headless.
+    with Dir() as d:
+        d.write("plan.ini", f"""
+[limits]
+deadlock_window = 2s
+timeout = 8s
+kill_grace = 1s
+on_deadlock = kill
+[pair server]
+command = {q(PY, CORPUS / "py_accept_pool.py")}
+[pair locked]
+command = {q(BUILT / "c_deadlock", "--epoll")}
+""")
+        log = d.path / "mergewatch-logs/events.jsonl"
+        with Tmux(f"{MW} run --interval 500ms {d.path / 'plan.ini'}", 120, 40, cwd=d.path) as t:
+            t.wait_text("Processes")
+            wait_for(lambda: of(read_events(log), "run_end"), timeout=60)
+            t.keys("q")
+        ev = read_events(log)
+        stall = of(ev, "stall", pair="server")
+        assert stall and any(w["what"] == "socket" for w in stall[0]["waiting_on"]), ev
+        assert not of(ev, "deadlock", pair="server")
+        dl = of(ev, "deadlock", pair="locked")
+        assert dl and 2.0 <= dl[0]["stalled_s"] <= 2.0 + 0.5 + 0.5, dl
+        assert of(ev, "kill", pair="locked", reason="deadlock")
+        assert "transfer_ba" in pathlib.Path(dl[0]["capture"]).read_text()
