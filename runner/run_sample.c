@@ -1,5 +1,8 @@
-/* Sampling: the base tick (system memory, pressure, every watched tree) and
- * the fast RSS checks that tighten as a tree nears its kill line. */
+/* Sampling: system memory and pressure, a pair's tree (in full, or just its
+ * RSS for the fast checks near the kill line), the rules on what was read,
+ * and a deadlock's evidence. Verdicts that concern a pair's lifecycle (a
+ * kill, a deadlock) are returned to the caller, which posts them; this
+ * file calls nothing in run_pair.c or run.c. Evidence: run_evidence.c. */
 #include "run_internal.h"
 
 #include <stdlib.h>
@@ -28,17 +31,31 @@ static struct event run_pair_event(const struct pair_rt *p, enum event_kind kind
 	return ev;
 }
 
-static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule_event *e,
-                           const struct tree_sample *s)
+bool run_sample_deadlock(struct run *run, struct pair_rt *p, const struct rule_event *e,
+                         void (*done)(struct pair_rt *p))
+{
+	return run_evidence_begin(run, p, e, done);
+}
+
+bool run_sample_verdict(struct run *run, struct pair_rt *p, const struct rule_event *e,
+                        struct lc_input *in)
 {
 	struct event ev;
 
+	memset(in, 0, sizeof(*in));
 	switch (e->kind) {
 	case RULE_KILL_RSS:
-		if (p->stop.requested && p->stop.reason == REASON_RSS)
-			return;
-		run_pair_kill(run, p, REASON_RSS, SIGKILL, PAIR_KILLED);
-		return;
+		/* at every evaluation over the line: one kill is enough */
+		if (p->phase == PHASE_STOPPING && p->stop.reason == REASON_RSS)
+			return false;
+		*in = (struct lc_input){ .event = LE_STOP,
+			                 .reason = REASON_RSS,
+			                 .sig = SIGKILL,
+			                 .stop_as = PHASE_KILLED };
+		return true;
+	case RULE_DEADLOCK:
+		*in = (struct lc_input){ .event = LE_DEADLOCK, .rule = e };
+		return true;
 	case RULE_APPROACH:
 		ev = run_pair_event(p, EVENT_APPROACH);
 		ev.rss = e->rss_bytes;
@@ -48,7 +65,7 @@ static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule
 			event_clear(&ev, EF_ETA_S);
 		p->mp->approaching = true;
 		run_emit(run, &ev);
-		return;
+		return false;
 	case RULE_BLOAT:
 		ev = run_pair_event(p, EVENT_BLOAT);
 		ev.rss = e->rss_bytes;
@@ -56,7 +73,11 @@ static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule
 		ev.ratio = e->ratio;
 		p->mp->bloated = true;
 		run_emit(run, &ev);
-		return;
+		return false;
+	case RULE_STALL:
+		/* reported with its evidence, never acted on */
+		run_evidence_begin(run, p, e, NULL);
+		return false;
 	case RULE_BLOAT_RESOLVED:
 	case RULE_DEADLOCK_RESOLVED:
 	case RULE_STALL_RESOLVED:
@@ -71,73 +92,40 @@ static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule
 		else if (e->kind == RULE_DEADLOCK_RESOLVED)
 			p->mp->deadlocked = false;
 		run_emit(run, &ev);
-		return;
-	case RULE_DEADLOCK:
-	case RULE_STALL:
-		(void)s;
-		run_evidence_on_verdict(run, p, e);
-		return;
+		return false;
 	case RULE_PRESSURE:
 	case RULE_PRESSURE_RESOLVED:
-		return;
+		break;
 	}
+	return false;
 }
 
-static void run_eval_pair(struct run *run, struct pair_rt *p, const struct tree_sample *s)
+/* The figures of a new sample, kept and published. */
+static size_t run_eval_pair(struct pair_rt *p, const struct tree_sample *s, struct rule_event *out)
 {
-	struct rule_event evs[RULES_MAX_EVENTS];
-	size_t n;
-
-	/* While evidence is taken its ptrace wakes the threads: not the job. */
-	if (p->capturing && s->full)
-		p->rules.rebase = true;
-	n = rules_pair_eval(&p->rules, &p->lim, s, evs);
-
-	p->mp->rss_bytes = s->rss_bytes;
-	if (s->rss_bytes > p->mp->peak_rss_bytes)
-		p->mp->peak_rss_bytes = s->rss_bytes;
+	p->rss_bytes = s->rss_bytes;
+	if (s->rss_bytes > p->peak_rss_bytes)
+		p->peak_rss_bytes = s->rss_bytes;
+	p->mp->rss_bytes = p->rss_bytes;
+	p->mp->peak_rss_bytes = p->peak_rss_bytes;
 	if (p->lim.input_bytes > 0)
 		p->mp->ratio = (double)s->rss_bytes / (double)p->lim.input_bytes;
-	for (size_t i = 0; i < n && p->active; i++)
-		run_apply_rule(run, p, &evs[i], s);
+	/* While evidence is taken its ptrace wakes the threads: not the job. */
+	if (p->evidence_running && s->full)
+		p->rules.rebase = true;
+	return rules_pair_eval(&p->rules, &p->lim, s, out);
 }
 
-static void run_on_fast(void *ctx, uint64_t now_ms);
-
-void run_sample_schedule_fast(struct run *run, struct pair_rt *p, uint64_t now_ms)
+uint64_t run_sample_next_check_ms(struct run *run, struct pair_rt *p)
 {
-	loop_del_timer(run->loop, p->fast_timer);
-	p->fast_timer = 0;
-	if (!p->active || p->lim.kill_rss_bytes == UINT64_MAX || p->paused)
-		return;
+	if (p->lim.kill_rss_bytes == UINT64_MAX || p->paused)
+		return 0;
 	uint64_t wait = rules_next_check_ms(&p->rules, &p->lim, run->cfg.interval_ms,
 	                                    RUN_MIN_CHECK_MS, run->assumed_rate_bytes_per_ms);
 
 	/* The base tick samples everything anyway: no extra timer far from
 	 * the line, so watching a calm tree costs nothing more. */
-	if (wait < run->cfg.interval_ms)
-		p->fast_timer = loop_add_timer(run->loop, now_ms + wait, run_on_fast, p);
-}
-
-static void run_on_fast(void *ctx, uint64_t now_ms)
-{
-	struct pair_rt *p = ctx;
-	struct run *run = p->run;
-
-	p->fast_timer = 0;
-	if (!p->active)
-		return;
-	now_ms = loop_refresh_now(run->loop);
-	/* The fast read sees only the processes the last full sample found.
-	 * A child forked since (the job under a shell that does not exec)
-	 * could fill memory unseen until the next tick: near the line, look
-	 * for new processes ten times a second. */
-	if (p->last_full == NULL || now_ms - p->last_full->t_ms >= RUN_DISCOVER_MS) {
-		run_sample_pair_full(run, p, now_ms);
-		return;
-	}
-	run_eval_pair(run, p, proctree_sample_rss(p->tree, now_ms));
-	run_sample_schedule_fast(run, p, now_ms);
+	return wait < run->cfg.interval_ms ? wait : 0;
 }
 
 /* Thread states and waits only matter for a verdict, and a tree can only
@@ -191,8 +179,18 @@ static enum proctree_threads run_threads_wanted(struct run *run, struct pair_rt 
 	return run->tui != NULL ? PROCTREE_THREADS_ALWAYS : rules;
 }
 
-void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms)
+size_t run_sample_pair(struct run *run, struct pair_rt *p, uint64_t now_ms, bool full,
+                       struct rule_event *out)
 {
+	/* The fast read sees only the processes the last full sample found.
+	 * A child forked since (the job under a shell that does not exec)
+	 * could fill memory unseen until the next tick: near the line, look
+	 * for new processes ten times a second. */
+	if (!full && (p->last_full == NULL || now_ms - p->last_full->t_ms >= RUN_DISCOVER_MS))
+		full = true;
+	if (!full)
+		return run_eval_pair(p, proctree_sample_rss(p->tree, now_ms), out);
+
 	const struct tree_sample *s =
 		proctree_sample(p->tree, now_ms, run_threads_wanted(run, p, now_ms));
 
@@ -201,9 +199,11 @@ void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms)
 	p->mp->stalled_ms = p->rules.have_baseline && now_ms > p->rules.still_since_ms
 	                            ? now_ms - p->rules.still_since_ms
 	                            : 0;
-	run_eval_pair(run, p, s);
+
+	size_t n = run_eval_pair(p, s, out);
+
 	run_sample_progress(run, p, now_ms, false);
-	run_sample_schedule_fast(run, p, now_ms);
+	return n;
 }
 
 void run_sample_progress(struct run *run, struct pair_rt *p, uint64_t now_ms, bool final)
@@ -227,7 +227,7 @@ void run_sample_progress(struct run *run, struct pair_rt *p, uint64_t now_ms, bo
 	run_emit(run, &ev);
 }
 
-static void run_sample_system(struct run *run, uint64_t now_ms)
+void run_sample_system(struct run *run, uint64_t now_ms)
 {
 	struct rule_event e;
 	struct model *m = &run->model;
@@ -265,19 +265,6 @@ static void run_sample_system(struct run *run, uint64_t now_ms)
 		}
 	}
 	run_emit(run, &ev);
-}
-
-void run_sample_tick(struct run *run, uint64_t now_ms)
-{
-	run_sample_system(run, now_ms);
-	for (int i = 0; i < run->n_pairs; i++) {
-		struct pair_rt *p = &run->pairs[i];
-
-		if (p->active)
-			run_sample_pair_full(run, p, now_ms);
-		else if (p->mp->state == PAIR_GATE)
-			run_pair_gate_check(run, p, now_ms);
-	}
 }
 
 void run_sample_stop_pair(struct run *run, struct pair_rt *p)
