@@ -315,14 +315,6 @@ static void user_stacks(struct ev *e, pid_t pid, char pstate, struct ev_thread *
 		snprintf(why, whylen, "the process is stopped");
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].ts.state == 'D') {
-			snprintf(why, whylen,
-			         "thread %d is in uninterruptible sleep (D): ptrace cannot stop it",
-			         (int)v[i].ts.tid);
-			return;
-		}
-	}
 	if (!budget_left(e)) {
 		snprintf(why, whylen, "the time budget of %llu ms was spent on earlier processes",
 		         (unsigned long long)e->budget_ms);
@@ -360,6 +352,11 @@ static void user_stacks(struct ev *e, pid_t pid, char pstate, struct ev_thread *
 			         "(not unwound: the time budget of %llu ms is spent)\n",
 			         (unsigned long long)e->budget_ms);
 			v[i].ustack = strdup(twhy);
+			continue;
+		}
+		if (v[i].ts.state == 'D') {
+			v[i].ustack = strdup("(not unwound: in uninterruptible sleep (D), ptrace "
+			                     "cannot stop it)\n");
 			continue;
 		}
 		v[i].ustack = unwind_thread(u, v[i].ts.tid, EV_MAX_FRAMES, twhy, sizeof twhy);

@@ -1,5 +1,9 @@
-/* Native stacks with libdwfl: the same calls eu-stack makes (proc report,
- * proc attach, getthread_frames), written down for one thread at a time. */
+/* Native stacks with libdwfl: the calls eu-stack makes (proc report, proc
+ * attach, getthread_frames), one thread at a time. Threads are stopped here,
+ * not by libdwfl: PTRACE_SEIZE and PTRACE_INTERRUPT send no SIGSTOP, so a
+ * thread that cannot stop (it sleeps uninterruptibly) is given up after a
+ * bound, and if this helper is killed meanwhile the kernel lets its threads
+ * go on -- no stray SIGSTOP is left to stop the job later. */
 #include "unwind.h"
 
 #include <elfutils/libdwfl.h>
@@ -7,6 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+
+enum {
+	UNWIND_STOP_WAIT_MS = 1000, /* a thread that has not stopped by then is left */
+};
 
 #include <dwarf.h>
 
@@ -48,13 +59,10 @@ struct unwind *unwind_open(pid_t pid, char *why, size_t whylen)
 		free(u);
 		return NULL;
 	}
-	r = dwfl_linux_proc_attach(u->dwfl, pid, false);
+	r = dwfl_linux_proc_attach(u->dwfl, pid, true); /* threads stopped by unwind_thread */
 	if (r != 0) {
-		snprintf(why, whylen, "cannot attach to PID %d: %s%s", (int)pid,
-		         r > 0 ? strerror(r) : dwfl_errmsg(-1),
-		         r == EPERM ? " (ptrace not permitted: kernel.yama.ptrace_scope, or "
-		                      "another user's process)"
-		                    : "");
+		snprintf(why, whylen, "cannot set up unwinding of PID %d: %s", (int)pid,
+		         r > 0 ? strerror(r) : dwfl_errmsg(-1));
 		dwfl_end(u->dwfl);
 		free(u);
 		return NULL;
@@ -133,17 +141,57 @@ static int unwind_frame(Dwfl_Frame *state, void *arg)
 	return ++f->depth < f->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
+/* Stops thread tid for reading: true once it is in a ptrace stop. */
+static bool unwind_stop(pid_t tid, char *why, size_t whylen)
+{
+	struct timespec tick = { 0, 1000 * 1000 };
+	int status;
+
+	if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) != 0) {
+		int e = errno;
+
+		snprintf(why, whylen, "ptrace: %s%s", strerror(e),
+		         e == EPERM ? " (ptrace not permitted: kernel.yama.ptrace_scope, or "
+		                      "another user's process)"
+		                    : "");
+		return false;
+	}
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) != 0) {
+		snprintf(why, whylen, "ptrace interrupt: %s", strerror(errno));
+		ptrace(PTRACE_DETACH, tid, NULL, NULL);
+		return false;
+	}
+	for (int waited = 0; waited < UNWIND_STOP_WAIT_MS; waited++) {
+		pid_t r = waitpid(tid, &status, __WALL | WNOHANG);
+
+		if (r == tid && WIFSTOPPED(status))
+			return true;
+		if (r == tid || (r < 0 && errno != EINTR)) {
+			snprintf(why, whylen, "the thread ended");
+			return false;
+		}
+		nanosleep(&tick, NULL);
+	}
+	/* Still seized: the kernel lets it go when this helper exits. */
+	snprintf(why, whylen, "did not stop within %d ms (uninterruptible sleep?)",
+	         UNWIND_STOP_WAIT_MS);
+	return false;
+}
+
 char *unwind_thread(struct unwind *u, pid_t tid, int max_frames, char *why, size_t whylen)
 {
 	struct frames f = { .max = max_frames, .dwfl = u->dwfl };
 
+	if (!unwind_stop(tid, why, whylen))
+		return NULL;
 	if (dwfl_getthread_frames(u->dwfl, tid, unwind_frame, &f) != 0 && f.depth == 0) {
 		snprintf(why, whylen, "%s", dwfl_errmsg(-1));
 		free(f.text);
-		return NULL;
-	}
-	if (f.text == NULL)
+		f.text = NULL;
+	} else if (f.text == NULL) {
 		snprintf(why, whylen, "no frame");
+	}
+	ptrace(PTRACE_DETACH, tid, NULL, NULL);
 	return f.text;
 }
 
