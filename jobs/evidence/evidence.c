@@ -117,12 +117,10 @@ static const char *escaped(const char *raw, char *buf, size_t len)
 	return buf;
 }
 
-#define slurp waits_slurp
-
 static char *slurp_dup(const char *path, char *why, size_t whylen)
 {
 	char buf[16384];
-	ssize_t n = slurp(path, buf, sizeof buf);
+	ssize_t n = waits_slurp(path, buf, sizeof buf);
 
 	if (n < 0) {
 		snprintf(why, whylen, "%s", strerror((int)-n));
@@ -170,16 +168,16 @@ static void read_thread(struct ev *e, pid_t pid, struct ev_thread *t)
 	ssize_t n;
 
 	snprintf(path, sizeof path, "%s/%d/task/%d/stat", e->proc_root, (int)pid, (int)t->ts.tid);
-	n = slurp(path, buf, sizeof buf);
+	n = waits_slurp(path, buf, sizeof buf);
 	t->ts.state = '?';
 	if (n > 0)
 		procparse_stat_state(buf, (size_t)n, &t->ts.state);
 	snprintf(path, sizeof path, "%s/%d/task/%d/wchan", e->proc_root, (int)pid, (int)t->ts.tid);
-	n = slurp(path, buf, sizeof buf);
+	n = waits_slurp(path, buf, sizeof buf);
 	if (n > 0)
 		procparse_wchan(buf, (size_t)n, t->ts.wchan, sizeof t->ts.wchan);
 	snprintf(path, sizeof path, "%s/%d/task/%d/comm", e->proc_root, (int)pid, (int)t->ts.tid);
-	n = slurp(path, buf, sizeof buf);
+	n = waits_slurp(path, buf, sizeof buf);
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	snprintf(t->comm, sizeof t->comm, "%.31s", n > 0 ? buf : "?");
@@ -246,7 +244,7 @@ static void comm_of(struct ev *e, pid_t pid, char *out, size_t len)
 	ssize_t n;
 
 	snprintf(path, sizeof path, "%s/%d/comm", e->proc_root, (int)pid);
-	n = slurp(path, buf, sizeof buf);
+	n = waits_slurp(path, buf, sizeof buf);
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	snprintf(out, len, "%s", n > 0 ? buf : "?");
@@ -266,7 +264,7 @@ static void children_note(struct ev *e, pid_t pid, struct ev_thread *t)
 		ssize_t len;
 
 		snprintf(path, sizeof path, "%s/%d/stat", e->proc_root, (int)e->pids[i]);
-		len = slurp(path, buf, sizeof buf);
+		len = waits_slurp(path, buf, sizeof buf);
 		if (len <= 0 || procparse_stat(buf, (size_t)len, &sf) != 0 || sf.ppid != pid)
 			continue;
 		used += (size_t)snprintf(t->note + used, sizeof t->note - used,
@@ -411,7 +409,7 @@ static void one_process(struct ev *e, pid_t pid)
 	int lock_threads = 0;
 
 	snprintf(path, sizeof path, "%s/%d/stat", e->proc_root, (int)pid);
-	len = slurp(path, buf, sizeof buf);
+	len = waits_slurp(path, buf, sizeof buf);
 	if (len <= 0 || procparse_stat(buf, (size_t)len, &sf) != 0) {
 		out(e, "process %d: gone before it could be read\n\n", (int)pid);
 		return;
@@ -434,7 +432,7 @@ static void one_process(struct ev *e, pid_t pid)
 	out(e, "process %d (ppid %d) %s state %c, %zu threads, %d in untimed lock waits\n",
 	    (int)pid, (int)sf.ppid, escaped(sf.comm, esc, sizeof esc), sf.state, n, lock_threads);
 	snprintf(path, sizeof path, "%s/%d/cmdline", e->proc_root, (int)pid);
-	len = slurp(path, buf, 512);
+	len = waits_slurp(path, buf, 512);
 	for (ssize_t i = 0; i < len - 1; i++)
 		if (buf[i] == '\0')
 			buf[i] = ' ';
