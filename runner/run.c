@@ -181,9 +181,8 @@ static void run_finish(struct run *run)
 	run_emit(run, ev);
 	run->model.run_over = true;
 	snprintf(run->model.outcome, sizeof(run->model.outcome),
-	         "run over: %d done, %d failed, %d killed, %d skipped%s", c[PAIR_DONE],
-	         c[PAIR_FAILED], c[PAIR_KILLED], c[PAIR_SKIPPED],
-	         run->tui ? " — press q to quit" : "");
+	         "%d done, %d failed, %d killed, %d skipped", c[PAIR_DONE], c[PAIR_FAILED],
+	         c[PAIR_KILLED], c[PAIR_SKIPPED]);
 	run->exit_deadline_ms = loop_now_ms(run->loop) + RUN_ALERT_GRACE_MS;
 	run_record(run);
 }
@@ -341,6 +340,10 @@ static void run_init_pairs(struct run *run)
 		p->mp->exit_code = -1;
 		p->mp->kill_rss_bytes =
 			units_size_resolve(&p->spec->limits.kill_rss, run->sys.mem_total_bytes);
+		p->mp->timeout_ms = p->spec->limits.timeout_ms;
+		p->mp->deadlock_window_ms = p->spec->limits.deadlock_window_ms;
+		p->mp->on_deadlock = plan_on_deadlock_name(p->spec->limits.on_deadlock);
+		p->mp->log_path = p->log_path;
 		if (!run->cfg.watch) {
 			struct prediction pred;
 
@@ -390,6 +393,7 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 	run->signal_fd = -1;
 	run->model.running = -1;
 	run->model.can_restart = !cfg->watch;
+	run->model.log_dir = cfg->plan->log_dir;
 	run->model.interval_ms = cfg->interval_ms;
 	run->assumed_rate_bytes_per_ms = run_sample_assumed_rate();
 	snprintf(run->model.host, sizeof(run->model.host), "%s", cfg->host);

@@ -7,13 +7,15 @@
 #include "../lib/units.h"
 #include "bar.h"
 #include "panes.h"
+#include "whatnext.h"
 
 enum {
-	PANE_PAIRS_STATE_W = 9,
+	PANE_PAIRS_STATE_W = 10, /* "running #2" */
 	PANE_PAIRS_ELAPSED_W = 7,
-	PANE_PAIRS_SIZE_W = 9,
+	PANE_PAIRS_SIZE_W = 10, /* "~567.2 MiB" */
 	PANE_PAIRS_RATIO_W = 6,
-	PANE_PAIRS_WIDE = 120, /* from here an "ended" column */
+	PANE_PAIRS_WIDE = 120,  /* from here a "next / ended" column */
+	PANE_PAIRS_WIDER = 180, /* from here wider names and bars */
 	PANE_PAIRS_BUF = 512,
 };
 
@@ -36,8 +38,10 @@ static void pane_pairs_columns(const struct model *m, int w, struct pane_pairs_c
 	fixed = 2 + PANE_PAIRS_STATE_W + 1 + PANE_PAIRS_ELAPSED_W + 1 +
 	        2 * (PANE_PAIRS_SIZE_W + 1) + PANE_PAIRS_RATIO_W + 2;
 	if (w >= PANE_PAIRS_WIDE) {
-		c->name_w = longest < 24 ? longest : 24;
-		c->progress_w = 32;
+		int most = w >= PANE_PAIRS_WIDER ? 32 : 24;
+
+		c->name_w = longest < most ? longest : most;
+		c->progress_w = w >= PANE_PAIRS_WIDER ? 40 : 32;
 		c->ended_w = w - fixed - c->name_w - c->progress_w - 1;
 	} else {
 		c->name_w = longest < 12 ? longest : 12;
@@ -119,10 +123,11 @@ static void pane_pairs_progress(const struct draw *d, int y, int x, int w,
 	         (unsigned long long)p->progress_total, frac > 1 ? 100.0 : frac * 100);
 	bar_w = w - (int)strlen(text) - 1;
 	if (bar_w >= 3) {
+		/* The bar keeps its own colours on the selected row too: in
+		 * reverse video a full bar of blocks would read as empty. */
 		bar_render(frac, bar_w, d->utf8, fill, sizeof fill, empty, sizeof empty);
-		used = draw_glyphs(d, y, x, bar_w, selected ? DRAW_SELECTED : a, fill);
-		draw_glyphs(d, y, x + used, bar_w - used, selected ? DRAW_SELECTED : DRAW_DIM,
-		            empty);
+		used = draw_glyphs(d, y, x, bar_w, a == DRAW_NORMAL ? DRAW_OK : a, fill);
+		draw_glyphs(d, y, x + used, bar_w - used, DRAW_DIM, empty);
 		x += bar_w + 1;
 		w -= bar_w + 1;
 	}
@@ -206,8 +211,11 @@ static void pane_pairs_row(const struct draw *d, const struct layout_rect *r, in
 		           SEL(p->bloated ? DRAW_CRIT : DRAW_NORMAL), "%*s", PANE_PAIRS_RATIO_W,
 		           buf);
 	}
-	if (c->ended_w > 0 && (ended || p->reason[0] != '\0'))
+	if (c->ended_w > 0 && ended)
 		draw_text(d, y, x + c->ended, c->ended_w, SEL(state_a), ending);
+	else if (c->ended_w > 0 &&
+	         whatnext_describe(p, m->now_ms, "; ", buf, sizeof buf) > 0)
+		draw_text(d, y, x + c->ended, c->ended_w, SEL(DRAW_NORMAL), buf);
 #undef SEL
 }
 
@@ -259,7 +267,7 @@ void pane_pairs_draw(const struct draw *d, const struct layout_rect *r, const st
 		draw_textf(d, y, r->x + c.ratio, PANE_PAIRS_RATIO_W, DRAW_HEADING, "%*s",
 		           PANE_PAIRS_RATIO_W, "RATIO");
 		if (c.ended_w > 0)
-			draw_text(d, y, r->x + c.ended, c.ended_w, DRAW_HEADING, "ENDED");
+			draw_text(d, y, r->x + c.ended, c.ended_w, DRAW_HEADING, "NEXT / ENDED");
 		y++;
 	}
 	for (int i = v->pairs_top; i < m->n_pairs && y < r->y + r->h; i++, y++)
