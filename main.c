@@ -302,7 +302,7 @@ static char *shell_join(char **argv, int argc)
 }
 
 static int execute(struct plan *plan, const struct options *o, bool watch, bool resume,
-                   const pid_t *pids, int n_pids)
+                   bool command_status, const pid_t *pids, int n_pids)
 {
 	char host[64] = "localhost";
 	char err[1024];
@@ -335,6 +335,7 @@ static int execute(struct plan *plan, const struct options *o, bool watch, bool 
 		.webhook_url = url,
 		.view = dashboard ? tui_view() : NULL,
 		.host = host,
+		.command_status = command_status,
 	};
 	/* The watchdog must stay responsive when the machine is deep in
 	 * swap: keep its pages in memory and let the kernel take others
@@ -408,7 +409,7 @@ static int cmd_run(int argc, char **argv, const struct options *o, bool dashdash
 	}
 	rc = apply_overrides(plan, o);
 	if (rc == 0)
-		rc = execute(plan, o, false, !dashdash, NULL, 0);
+		rc = execute(plan, o, false, !dashdash, dashdash, NULL, 0);
 	plan_free(plan);
 	return rc;
 }
@@ -440,7 +441,7 @@ static int cmd_watch(int argc, char **argv, const struct options *o)
 	if (rc == 0)
 		rc = apply_overrides(plan, o);
 	if (rc == 0) {
-		rc = execute(plan, o, true, false, pids, argc);
+		rc = execute(plan, o, true, false, false, pids, argc);
 		/* watch: 0 once every watched process has gone, and on
 		 * SIGINT/SIGTERM; only a usage error is not. */
 		if (rc != EXIT_USAGE)
@@ -556,7 +557,7 @@ static int cmd_demo(const struct options *o)
 	int rc = apply_overrides(plan, o);
 
 	if (rc == 0)
-		rc = execute(plan, o, false, true, NULL, 0);
+		rc = execute(plan, o, false, true, false, NULL, 0);
 	plan_free(plan);
 	fprintf(stderr, "mergewatch: demo over; the plan, logs and event log are in %s\n", dir);
 	/* Some pairs fail on purpose: the demo itself succeeded. */

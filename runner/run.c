@@ -1,4 +1,5 @@
 #include "run_internal.h"
+#include "../core/exitstatus.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -529,6 +530,8 @@ int run_execute(struct run *run)
 		return 130;
 	if (run->stop_signal == SIGTERM)
 		return 143;
+	if (run->cfg.command_status && run->n_pairs == 1)
+		return exit_status_of_command(&run->model.pairs[0]);
 	int c_bad = run->counts[PAIR_FAILED] + run->counts[PAIR_KILLED] + run->counts[PAIR_SKIPPED];
 
 	return c_bad > 0 || run->counts[PAIR_DONE] < run->n_pairs ? 1 : 0;
