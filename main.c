@@ -476,7 +476,22 @@ static int cmd_check(int argc, char **argv, const struct options *o)
 	sysmem_free(sm);
 	snprintf(path, sizeof(path), "%s/self/cgroup", o->proc_root);
 	cgroup_probe(o->cgroup_root, path, &probe);
+	/* Whatever run would refuse, check refuses: the webhook file's
+	 * owner and mode included. */
+	if (rc == 0 && !o->test_alert) {
+		char *url = NULL;
+
+		rc = read_webhook(plan, &url);
+		secret_free(url);
+	}
 	if (rc == 0) {
+		char warnings[4096];
+
+		if (plan_warnings(plan, sys.mem_total_bytes, warnings, sizeof(warnings)) > 0) {
+			for (char *line = strtok(warnings, "\n"); line != NULL;
+			     line = strtok(NULL, "\n"))
+				fprintf(stderr, "mergewatch: warning: %s: %s\n", argv[0], line);
+		}
 		printf("; plan %s is valid\n", argv[0]);
 		printf("; limit_mechanism = %s (%s)\n", cgroup_mechanism_name(probe.mechanism),
 		       probe.note);
