@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/text.h"
 #include "../lib/clock.h"
+#include "systemd.h"
 
 /* Standard output goes through stdio; the file through write(2), one call a
  * line, so a full disk can never leave half a line for the next run to
@@ -20,7 +22,34 @@ struct eventlog_sink {
 struct eventlog {
 	struct eventlog_sink sinks[2];
 	int n_sinks;
+	struct journal *journal; /* NULL: stderr is not the journal */
+	char run_id[40];
 };
+
+bool eventlog_enable_journal(struct eventlog *log, const char *run_id)
+{
+	if (log->journal == NULL)
+		log->journal = journal_open("mergewatch");
+	snprintf(log->run_id, sizeof log->run_id, "%s", run_id != NULL ? run_id : "");
+	return log->journal != NULL;
+}
+
+/* The event as a journal entry: the sentence people read, the priority
+ * journalctl -p filters on, the pair and event to match on. Lost entries
+ * are not retried: the event log file has them all. */
+static void eventlog_journal(struct eventlog *log, const json_t *ev)
+{
+	char text[1024];
+
+	if (log->journal == NULL)
+		return;
+	/* No "mergewatch@host:" prefix: the journal records both itself. */
+	text_event(ev, NULL, text, sizeof text);
+	journal_send(log->journal, journal_priority_of(ev), text,
+	             json_string_value(json_object_get(ev, "event")),
+	             json_string_value(json_object_get(ev, "pair")),
+	             log->run_id[0] != '\0' ? log->run_id : NULL);
+}
 
 struct eventlog *eventlog_new(FILE *out, const char *path, char *err, size_t errlen)
 {
@@ -84,6 +113,7 @@ void eventlog_free(struct eventlog *log)
 		eventlog_drop(&log->sinks[i]);
 		free(log->sinks[i].name);
 	}
+	journal_free(log->journal);
 	free(log);
 }
 
@@ -123,6 +153,7 @@ int eventlog_write(struct eventlog *log, json_t *ev, uint64_t wall_ms, char *err
 	json_decref(line);
 	if (text == NULL)
 		return -ENOMEM;
+	eventlog_journal(log, ev);
 	size_t len = strlen(text);
 
 	text[len] = '\n'; /* json_dumps' NUL becomes the newline */

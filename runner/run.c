@@ -8,6 +8,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -249,7 +250,10 @@ static void run_on_signal(void *ctx, int fd, short revents)
 				run_drop_tui(run);
 				run->model.headless_after_hup = true;
 			}
-			eventlog_mute_stdout(run->log);
+			/* Only a terminal went away with the line: a file or a
+			 * pipe on stdout keeps the headless events. */
+			if (run->stdout_is_tty)
+				eventlog_mute_stdout(run->log);
 			break;
 		case SIGWINCH:
 			if (run->tui != NULL)
@@ -379,6 +383,22 @@ static void run_sweep_cgroups(const struct cgroup_probe *probe)
 	closedir(dir);
 }
 
+/* A run's identity in events.jsonl, which collects every run of a plan:
+ * 128 random bits in hex, as systemd's invocation IDs. */
+static void run_make_id(char *buf, size_t len)
+{
+	unsigned char b[16] = { 0 };
+	size_t o = 0;
+
+	if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
+		uint64_t t = clock_wall_ms() ^ ((uint64_t)getpid() << 40);
+
+		memcpy(b, &t, sizeof(t));
+	}
+	for (size_t i = 0; i < sizeof(b) && o + 2 < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%02x", b[i]);
+}
+
 struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 {
 	struct run *run = calloc(1, sizeof(*run));
@@ -423,6 +443,10 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 	run->log = eventlog_new(cfg->event_out, cfg->log_path, err, errlen);
 	if (run->log == NULL)
 		goto fail;
+	run_make_id(run->run_id, sizeof(run->run_id));
+	/* Asked now: once the line hangs up, isatty fails on the dead tty. */
+	run->stdout_is_tty = isatty(STDOUT_FILENO);
+	eventlog_enable_journal(run->log, run->run_id);
 	if (cfg->metrics_path != NULL &&
 	    (run->metrics = metrics_new(cfg->metrics_path, err, errlen)) == NULL)
 		goto fail;
@@ -493,6 +517,17 @@ fail:
 	return NULL;
 }
 
+/* systemd's watchdog (WatchdogSec=): pinged from the loop at half its
+ * interval, so a stuck loop is noticed and the service restarted. */
+static void run_on_watchdog(void *ctx, uint64_t now_ms)
+{
+	struct run *run = ctx;
+
+	sd_notify_send("WATCHDOG=1");
+	run->watchdog_timer =
+		loop_add_timer(run->loop, now_ms + run->watchdog_ms / 2, run_on_watchdog, run);
+}
+
 int run_execute(struct run *run)
 {
 	json_t *ev;
@@ -501,14 +536,20 @@ int run_execute(struct run *run)
 	run->started_ms = now;
 	/* Paths and commands are bytes a user chose: jsonstr keeps them
 	 * valid JSON whatever they hold (json_pack's "s" would give NULL). */
-	ev = json_pack("{s:s, s:o?, s:i, s:s}", "event", "run_start", "plan",
+	ev = json_pack("{s:s, s:o?, s:i, s:s, s:s, s:s, s:s}", "event", "run_start", "plan",
 	               run->plan->path ? jsonstr_new(run->plan->path) : NULL, "pairs", run->n_pairs,
-	               "limit_mechanism", cgroup_mechanism_name(run->cgroup.mechanism));
+	               "run_id", run->run_id, "host", run->cfg.host ? run->cfg.host : "localhost",
+	               "version", MW_VERSION, "limit_mechanism",
+	               cgroup_mechanism_name(run->cgroup.mechanism));
 	if (run->plan->path == NULL)
 		json_object_set_new(ev, "plan", json_null());
 	if (run->cgroup.mechanism == CGROUP_NONE)
 		json_object_set_new(ev, "limit_note", json_string(run->cgroup.note));
 	run_emit(run, ev);
+	sd_notify_send("READY=1");
+	run->watchdog_ms = sd_watchdog_ms();
+	if (run->watchdog_ms > 0)
+		run_on_watchdog(run, now);
 	run->tick_timer = loop_add_timer(run->loop, now + run->cfg.interval_ms, run_on_tick, run);
 	if (run->cfg.watch) {
 		for (int i = 0; i < run->n_pairs; i++)
@@ -523,6 +564,8 @@ int run_execute(struct run *run)
 	 * stays the smallest process on the machine. */
 	malloc_trim(0);
 	int rc = loop_run(run->loop);
+
+	sd_notify_send("STOPPING=1");
 
 	if (rc < 0)
 		fprintf(stderr, "mergewatch: poll: %s\n", strerror(-rc));
