@@ -33,6 +33,7 @@ struct options {
 	const char *log_path;
 	const char *metrics_path;
 	const char *out_path;
+	const char *log_dir; /* --log-dir: run -- and watch */
 	uint64_t interval_ms;
 	const char *inputs;
 	const char *proc_root;
@@ -59,6 +60,8 @@ static const char usage_text[] =
 	"options:\n"
 	"  --headless               never start the dashboard; print the event log (JSON lines)\n"
 	"  --log FILE               also append the event log to FILE\n"
+	"  --log-dir DIR            run -- and watch: where the logs and state go (watch:\n"
+	"                           $XDG_STATE_HOME/mergewatch or ~/.local/state/mergewatch)\n"
 	"  --metrics-file PATH      keep a Prometheus textfile (node_exporter) up to date\n"
 	"  --interval DUR           base sampling interval (default 1s)\n"
 	"  --kill-rss SIZE          SIGKILL a pair's tree above this total RSS\n"
@@ -105,6 +108,7 @@ enum {
 	OPT_VERSION,
 	OPT_PLAN_KEY,
 	OPT_METRICS_FILE,
+	OPT_LOG_DIR,
 };
 
 /* Options named after plan keys map straight onto plan_override. */
@@ -112,6 +116,7 @@ static const struct option long_options[] = {
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "log-dir", required_argument, NULL, OPT_LOG_DIR },
 	{ "output", required_argument, NULL, 'o' },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "inputs", required_argument, NULL, OPT_INPUTS },
@@ -150,6 +155,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_METRICS_FILE:
 			o->metrics_path = optarg;
+			break;
+		case OPT_LOG_DIR:
+			o->log_dir = optarg;
 			break;
 		case 'o':
 			o->out_path = optarg;
@@ -316,7 +324,7 @@ static int execute(struct plan *plan, const struct options *o, bool watch, bool 
 	bool dashboard = !o->headless && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	const char *log = o->log_path;
 
-	if (log == NULL && !watch) {
+	if (log == NULL) {
 		snprintf(log_path, sizeof(log_path), "%s/events.jsonl", plan->log_dir);
 		log = log_path;
 	}
@@ -408,10 +416,33 @@ static int cmd_run(int argc, char **argv, const struct options *o, bool dashdash
 		}
 	}
 	rc = apply_overrides(plan, o);
+	if (rc == 0 && o->log_dir != NULL) {
+		if (!dashdash)
+			rc = usage_error("%s", "--log-dir goes with run -- COMMAND or watch; "
+			                       "a plan sets log_dir in [run]");
+		else if (plan_set_log_dir(plan, o->log_dir) < 0)
+			rc = 1;
+	}
 	if (rc == 0)
 		rc = execute(plan, o, false, !dashdash, dashdash, NULL, 0);
 	plan_free(plan);
 	return rc;
+}
+
+/* $XDG_STATE_HOME/mergewatch, else ~/.local/state/mergewatch (XDG Base
+ * Directory: state that should persist, but is not worth backing up). */
+static int watch_state_dir(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	int n;
+
+	if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(buf, len, "%s/mergewatch", xdg);
+	else if (home != NULL && home[0] == '/')
+		n = snprintf(buf, len, "%s/.local/state/mergewatch", home);
+	else
+		return -ENOENT;
+	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
 static int cmd_watch(int argc, char **argv, const struct options *o)
@@ -435,8 +466,16 @@ static int cmd_watch(int argc, char **argv, const struct options *o)
 		pids[i] = (pid_t)v;
 	}
 	struct plan *plan = rc == 0 ? plan_new_watch(pids, argc) : NULL;
+	char state_dir[PATH_MAX];
 
 	if (rc == 0 && plan == NULL)
+		rc = 1;
+	/* watch keeps its files in the user's state directory, not in
+	 * whatever directory it was started from. */
+	if (rc == 0 && o->log_dir == NULL && watch_state_dir(state_dir, sizeof(state_dir)) < 0)
+		rc = usage_error("%s", "watch: neither XDG_STATE_HOME nor HOME is set: "
+		                       "give --log-dir DIR");
+	if (rc == 0 && plan_set_log_dir(plan, o->log_dir != NULL ? o->log_dir : state_dir) < 0)
 		rc = 1;
 	if (rc == 0)
 		rc = apply_overrides(plan, o);

@@ -54,6 +54,7 @@ struct model_pair {
 	uint64_t deadlock_window_ms; /* stalled this long: the deadlock verdict */
 	const char *on_deadlock;     /* "alert", "kill", "restart"; borrowed */
 	const char *log_path;        /* the pair's output log; borrowed, NULL: none */
+	bool status_unknown;         /* watch: it ended, but how is its parent's to know */
 };
 
 struct model_alert {

@@ -498,6 +498,8 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 		return;
 	}
 	if (run->cfg.watch) {
+		/* Not our child: its parent reaped it, and with it the status. */
+		p->mp->status_unknown = p->exit_code < 0;
 		run_pair_finish(run, p, PAIR_DONE, NULL);
 		return;
 	}

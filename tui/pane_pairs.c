@@ -68,6 +68,10 @@ static void pane_pairs_ending(const struct model_pair *p, char *buf, size_t len)
 		snprintf(buf, len, "done in an earlier run");
 		return;
 	}
+	if (p->status_unknown) {
+		snprintf(buf, len, "exit status unknown (not started by mergewatch)");
+		return;
+	}
 	if (p->signal > 0) {
 		const char *abbrev = sigabbrev_np(p->signal);
 
@@ -87,6 +91,8 @@ static enum draw_attr pane_pairs_state_attr(const struct model_pair *p)
 {
 	if (p->deadlocked)
 		return DRAW_CRIT;
+	if (p->status_unknown)
+		return DRAW_NORMAL; /* not green: it may have been killed */
 	switch (p->state) {
 	case PAIR_RUNNING:
 		return p->paused ? DRAW_WARN : DRAW_RUNNING;
@@ -156,6 +162,8 @@ static void pane_pairs_row(const struct draw *d, const struct layout_rect *r, in
 
 	if (p->deadlocked)
 		snprintf(buf, sizeof buf, "deadlock");
+	else if (p->status_unknown)
+		snprintf(buf, sizeof buf, "exited");
 	else if (p->paused)
 		snprintf(buf, sizeof buf, "paused");
 	else if (p->attempt > 1 && !ended)
@@ -165,7 +173,7 @@ static void pane_pairs_row(const struct draw *d, const struct layout_rect *r, in
 	draw_text(d, y, x + c->state, PANE_PAIRS_STATE_W, SEL(state_a), buf);
 
 	pane_pairs_ending(p, ending, sizeof ending);
-	if (ended && p->state != PAIR_DONE && c->ended_w <= 0)
+	if (ended && (p->state != PAIR_DONE || p->status_unknown) && c->ended_w <= 0)
 		/* Narrow: why it ended matters more than how far it got. */
 		draw_text(d, y, x + c->progress, c->progress_w, SEL(state_a), ending);
 	else

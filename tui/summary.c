@@ -43,6 +43,8 @@ static void summary_pair(FILE *out, const struct model *m, const struct model_pa
 		snprintf(how, sizeof how, "left running, unwatched (PID %d)", (int)p->pid);
 	else if (view_state_live(p->state))
 		snprintf(how, sizeof how, "stopped as mergewatch quit");
+	else if (p->status_unknown)
+		snprintf(how, sizeof how, "exited, status unknown (not our child)");
 	else if (p->state == PAIR_PENDING || p->state == PAIR_GATE)
 		snprintf(how, sizeof how, "not run");
 	else if (p->signal > 0 && sigabbrev_np(p->signal) != NULL)
