@@ -18,6 +18,7 @@ enum {
 	PANE_PROCS_CPU_W = 6,
 	PANE_PROCS_MAX_INDENT = 5,
 	PANE_PROCS_NEXT = 320,
+	PANE_PROCS_NEXT_LINES = 2, /* at 80 columns a stall, the kill line and timeout */
 };
 
 struct pane_procs_cols {
@@ -146,9 +147,28 @@ static int pane_procs_next(const struct draw *d, const struct layout_rect *r, in
 	else if (p->approaching || timeout_left < 60000 ||
 	         p->stalled_ms >= WHATNEXT_STALL_SHOWN_MS)
 		a = DRAW_WARN;
-	draw_text(d, y, r->x, 6, DRAW_HEADING, "next:");
-	draw_text(d, y, r->x + 6, r->w - 6, a, next);
-	return 1;
+	{
+		int starts[PANE_PROCS_NEXT_LINES], lens[PANE_PROCS_NEXT_LINES];
+		int n = whatnext_wrap(next, "; ", r->w - 6, PANE_PROCS_NEXT_LINES, starts, lens);
+
+		for (int i = 0; i < n && y + i < r->y + r->h; i++) {
+			next[starts[i] + lens[i]] = '\0';
+			if (i == 0)
+				draw_text(d, y, r->x, 6, DRAW_HEADING, "next:");
+			draw_text(d, y + i, r->x + 6, r->w - 6, a, next + starts[i]);
+		}
+		return n;
+	}
+}
+
+int pane_procs_next_lines(const struct model_pair *p, uint64_t now_ms, int width)
+{
+	char next[PANE_PROCS_NEXT];
+	int starts[PANE_PROCS_NEXT_LINES], lens[PANE_PROCS_NEXT_LINES];
+
+	if (whatnext_describe(p, now_ms, "; ", next, sizeof next) == 0)
+		return 0;
+	return whatnext_wrap(next, "; ", width - 6, PANE_PROCS_NEXT_LINES, starts, lens);
 }
 
 void pane_procs_draw(const struct draw *d, const struct layout_rect *r, const struct model *m,

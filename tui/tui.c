@@ -15,7 +15,6 @@
 #include "summary.h"
 #include "tui.h"
 #include "view.h"
-#include "whatnext.h"
 
 struct tui {
 	struct screen *screen;
@@ -237,14 +236,16 @@ static uint64_t tui_signature(const struct model *m, const struct view *v)
  * the heading and one per process. */
 static int tui_procs_lines(const struct tui *t, const struct model *m, int sel)
 {
-	char next[8];
 	size_t n;
+	/* Processes is full width when narrow, about 110 columns when wide */
+	int width = COLS >= LAYOUT_WIDE_COLS && COLS * 3 / 5 > LAYOUT_PROCS_COLS ? LAYOUT_PROCS_COLS
+	            : COLS >= LAYOUT_WIDE_COLS                                 ? COLS * 3 / 5
+	                                                                       : COLS;
 
 	if (sel < 0 || sel >= m->n_pairs)
 		return 1;
 	n = sel < t->n_rows && t->rows[sel] != NULL ? procrows_count(t->rows[sel]) : 0;
-	return (whatnext_describe(&m->pairs[sel], m->now_ms, "", next, sizeof next) > 0) + 1 +
-	       (int)n;
+	return pane_procs_next_lines(&m->pairs[sel], m->now_ms, width) + 1 + (int)n;
 }
 
 void tui_render(struct tui *t, const struct model *m)

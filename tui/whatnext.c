@@ -77,7 +77,7 @@ uint64_t whatnext_eta_ms(const struct model_pair *p, uint64_t now_ms)
 static const char *whatnext_deadlock_action(const char *on_deadlock)
 {
 	if (on_deadlock == NULL || strcmp(on_deadlock, "alert") == 0)
-		return "then an alert (no kill)";
+		return "then an alert only";
 	if (strcmp(on_deadlock, "kill") == 0)
 		return "then SIGKILL";
 	if (strcmp(on_deadlock, "restart") == 0)
@@ -109,8 +109,8 @@ int whatnext_describe(const struct model_pair *p, uint64_t now_ms, const char *s
 			whatnext_put(&w, "no progress %s: deadlock verdict due now", a);
 		else {
 			units_format_elapsed(p->deadlock_window_ms - p->stalled_ms, b, sizeof b);
-			whatnext_put(&w, "no progress %s: deadlock verdict in %s if still stalled, %s",
-			             a, b, whatnext_deadlock_action(p->on_deadlock));
+			whatnext_put(&w, "no progress %s: deadlock verdict in %s, %s", a, b,
+			             whatnext_deadlock_action(p->on_deadlock));
 		}
 	}
 	if (p->kill_rss_bytes > 0 && p->kill_rss_bytes != UINT64_MAX &&
@@ -129,9 +129,41 @@ int whatnext_describe(const struct model_pair *p, uint64_t now_ms, const char *s
 		whatnext_put(&w, "timeout in %s", a);
 	}
 	left = whatnext_eta_ms(p, now_ms);
-	if (left != UINT64_MAX && p->state == PAIR_RUNNING && !p->paused) {
+	/* A stalled pair has no ETA worth showing. */
+	if (left != UINT64_MAX && p->state == PAIR_RUNNING && !p->paused && !p->deadlocked &&
+	    p->stalled_ms < WHATNEXT_STALL_SHOWN_MS) {
 		units_format_elapsed(left, a, sizeof a);
 		whatnext_put(&w, "ETA %s", a);
 	}
 	return w.parts;
+}
+
+int whatnext_wrap(const char *text, const char *sep, int width, int max_lines, int *starts,
+                  int *lens)
+{
+	int n = 0, start = 0, len = (int)strlen(text), seplen = (int)strlen(sep);
+
+	while (start < len && n < max_lines) {
+		int end = start, fit = -1;
+
+		/* the longest run of whole parts from start that fits */
+		for (;;) {
+			const char *next = strstr(text + end, sep);
+			int part_end = next != NULL ? (int)(next - text) : len;
+
+			if (part_end - start > width && fit >= 0)
+				break;
+			fit = part_end;
+			if (next == NULL || part_end - start > width)
+				break;
+			end = part_end + seplen;
+		}
+		if (n == max_lines - 1)
+			fit = len; /* the last line takes the rest, cut when drawn */
+		starts[n] = start;
+		lens[n] = fit - start;
+		n++;
+		start = fit + seplen;
+	}
+	return n;
 }

@@ -22,6 +22,13 @@ enum {
 int whatnext_describe(const struct model_pair *p, uint64_t now_ms, const char *sep, char *buf,
                       size_t len);
 
+/* Breaks text (parts joined by sep) into at most max_lines lines of width
+ * columns at part boundaries, writing the byte offset where each line
+ * starts into starts and its length into lens. A part wider than width
+ * stays whole (the drawing cuts it). Returns the number of lines. */
+int whatnext_wrap(const char *text, const char *sep, int width, int max_lines, int *starts,
+                  int *lens);
+
 /* The time left before timeout (0 when it has passed), or UINT64_MAX when
  * the pair has no timeout or is not running. */
 uint64_t whatnext_timeout_left_ms(const struct model_pair *p, uint64_t now_ms);
