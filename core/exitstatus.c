@@ -1,25 +1,23 @@
-/* One table from the runner's kill reasons to the status a script sees. */
-#include <string.h>
-
+/* From the runner's kill reasons to the status a script sees. */
+#include "event.h"
 #include "exitstatus.h"
-
-static const struct {
-	const char *reason;
-	int status;
-} exit_status_reasons[] = {
-	{ "timeout", EXIT_STATUS_TIMEOUT },   { "rss", EXIT_STATUS_KILLED },
-	{ "deadlock", EXIT_STATUS_KILLED },   { "memory_max", EXIT_STATUS_KILLED },
-	{ "operator", EXIT_STATUS_KILLED },   { "budget", EXIT_STATUS_KILLED },
-	{ "shutdown", EXIT_STATUS_KILLED },
-};
 
 int exit_status_of_command(const struct model_pair *p)
 {
 	if (p->state == PAIR_KILLED || p->state == PAIR_SKIPPED) {
-		for (size_t i = 0; i < sizeof exit_status_reasons / sizeof exit_status_reasons[0];
-		     i++)
-			if (strcmp(p->reason, exit_status_reasons[i].reason) == 0)
-				return exit_status_reasons[i].status;
+		switch (event_reason_parse(p->reason)) {
+		case REASON_TIMEOUT:
+			return EXIT_STATUS_TIMEOUT;
+		case REASON_RSS:
+		case REASON_DEADLOCK:
+		case REASON_MEMORY_MAX:
+		case REASON_OPERATOR:
+		case REASON_BUDGET:
+		case REASON_SHUTDOWN:
+			return EXIT_STATUS_KILLED;
+		default:
+			break;
+		}
 	}
 	if (p->signal > 0 && p->signal < 128)
 		return 128 + p->signal;

@@ -6,8 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/event.h"
 #include "../core/text.h"
 #include "../lib/clock.h"
+#include "eventjson.h"
 #include "systemd.h"
 
 /* Standard output goes through stdio; the file through write(2), one call a
@@ -37,17 +39,23 @@ bool eventlog_enable_journal(struct eventlog *log, const char *run_id)
 /* The event as a journal entry: the sentence people read, the priority
  * journalctl -p filters on, the pair and event to match on. Lost entries
  * are not retried: the event log file has them all. */
-static void eventlog_journal(struct eventlog *log, const json_t *ev)
+static void eventlog_journal(struct eventlog *log, const struct event *ev)
 {
 	char text[1024];
+	enum event_priority pri = event_priority(ev->kind);
+	enum alert_kind alert = event_alert_kind(ev);
 
 	if (log->journal == NULL)
 		return;
+	/* A pair that failed or was killed alerts: warning, as the alerts. */
+	if (pri > EVENT_PRI_WARNING &&
+	    (alert == ALERT_PAIR_FAILED || alert == ALERT_PAIR_KILLED || alert == ALERT_GATE_TIMEOUT))
+		pri = EVENT_PRI_WARNING;
 	/* No "mergewatch@host:" prefix: the journal records both itself. */
 	text_event(ev, NULL, text, sizeof text);
-	journal_send(log->journal, journal_priority_of(ev), text,
-	             json_string_value(json_object_get(ev, "event")),
-	             json_string_value(json_object_get(ev, "pair")),
+	journal_send(log->journal, (int)pri, text,
+	             ev->kind == EVENT_OTHER ? ev->other : event_kind_name(ev->kind),
+	             event_has(ev, EF_PAIR) ? ev->pair : NULL,
 	             log->run_id[0] != '\0' ? log->run_id : NULL);
 }
 
@@ -125,28 +133,15 @@ void eventlog_mute_stdout(struct eventlog *log)
 	}
 }
 
-int eventlog_write(struct eventlog *log, json_t *ev, uint64_t wall_ms, char *err, size_t errlen)
+int eventlog_write(struct eventlog *log, const struct event *ev, char *err, size_t errlen)
 {
 	char ts[32];
 	int rc = 0;
-
-	/* "ts" and "event" lead the line so people can read a log with less;
-	 * jansson keeps insertion order, so rebuild the object in that order. */
-	json_t *line = json_object();
-	const char *key;
-	json_t *value;
+	/* "ts" and "event" lead the line so people can read a log with less. */
+	json_t *line = eventjson_encode(ev, clock_format_rfc3339(ev->wall_ms, ts, sizeof(ts)));
 
 	if (line == NULL)
 		return -ENOMEM;
-	json_object_set_new(line, "ts", json_string(clock_format_rfc3339(wall_ms, ts, sizeof(ts))));
-	json_object_set(line, "event", json_object_get(ev, "event"));
-	json_object_foreach(ev, key, value)
-	{
-		if (strcmp(key, "ts") != 0 && strcmp(key, "event") != 0)
-			json_object_set(line, key, value);
-	}
-	json_object_set_new(ev, "ts", json_string(ts));
-
 	char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
 	                                      JSON_REAL_PRECISION(10));
 

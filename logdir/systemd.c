@@ -11,7 +11,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../core/text.h"
 #include "systemd.h"
 
 enum {
@@ -67,19 +66,6 @@ void journal_free(struct journal *j)
 	free(j);
 }
 
-enum journal_priority journal_priority_of(const json_t *ev)
-{
-	char kind[32];
-	const char *k = text_alert_kind(ev, kind, sizeof kind);
-
-	if (k == NULL || strcmp(k, "run_end") == 0 || strcmp(k, "test") == 0 ||
-	    strstr(k, "_resolved") != NULL)
-		return JOURNAL_INFO;
-	if (strcmp(k, "kill") == 0 || strcmp(k, "deadlock") == 0)
-		return JOURNAL_ERR;
-	return JOURNAL_WARNING;
-}
-
 /* Appends one field to buf at *o; false when it does not fit. */
 static bool journal_field(char *buf, size_t len, size_t *o, const char *key, const char *value)
 {
@@ -107,7 +93,7 @@ static bool journal_field(char *buf, size_t len, size_t *o, const char *key, con
 	return true;
 }
 
-int journal_send(struct journal *j, enum journal_priority priority, const char *message,
+int journal_send(struct journal *j, int priority, const char *message,
                  const char *event, const char *pair, const char *run_id)
 {
 	char buf[JOURNAL_ENTRY_MAX], prio[4];

@@ -10,15 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
-/* syslog priorities, as journalctl -p reads them */
-enum journal_priority {
-	JOURNAL_ERR = 3,
-	JOURNAL_WARNING = 4,
-	JOURNAL_INFO = 6,
-};
-
 struct journal;
 
 /* The journal, when standard error is connected to it: JOURNAL_STREAM
@@ -29,16 +20,12 @@ struct journal;
 struct journal *journal_open(const char *identifier);
 void journal_free(struct journal *j);
 
-/* The priority of an event: kills and deadlocks err, the events that alert
- * (approach, bloat, stall, pressure, a failed pair...) warning, the rest
- * info. */
-enum journal_priority journal_priority_of(const json_t *ev);
-
-/* Sends one entry: MESSAGE=message, PRIORITY, SYSLOG_IDENTIFIER,
+/* Sends one entry: MESSAGE=message, PRIORITY=priority (syslog's level,
+ * core/event.h's event_priority), SYSLOG_IDENTIFIER,
  * MERGEWATCH_EVENT=event, MERGEWATCH_PAIR=pair (omitted when NULL) and
  * MERGEWATCH_RUN_ID=run_id (omitted when NULL). Values with a newline use
  * the protocol's length-prefixed form. 0, or -errno (the entry is lost). */
-int journal_send(struct journal *j, enum journal_priority priority, const char *message,
+int journal_send(struct journal *j, int priority, const char *message,
                  const char *event, const char *pair, const char *run_id);
 
 /* sd_notify(3): sends state ("READY=1", "WATCHDOG=1", "STOPPING=1") to

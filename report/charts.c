@@ -78,13 +78,13 @@ enum {
 	CHARTS_LABEL_MAX = 64,
 };
 
-static const char *charts_mark_label(const char *kind)
+static const char *charts_mark_label(enum event_kind kind)
 {
-	if (strcmp(kind, "pair_start") == 0)
+	if (kind == EVENT_PAIR_START)
 		return "start";
-	if (strcmp(kind, "pair_end") == 0)
+	if (kind == EVENT_PAIR_END)
 		return "end";
-	return kind;
+	return event_kind_name(kind);
 }
 
 /* Whether a sample shows the pair at work (not waiting to start). */
@@ -132,7 +132,7 @@ static void charts_pair_marks(struct strbuf *b, const struct rlog_pair *p,
 		double x = svg_x(c, first->t_ms);
 		struct strbuf tip = { 0 };
 		char label[CHARTS_LABEL_MAX] = "", cls[24];
-		const char *strongest = first->kind;
+		enum event_kind strongest = first->kind;
 		size_t j = i;
 
 		for (; j < p->n_marks && svg_x(c, p->marks[j].t_ms) - x < CHARTS_MERGE_PX; j++) {
@@ -145,20 +145,20 @@ static void charts_pair_marks(struct strbuf *b, const struct rlog_pair *p,
 			if (tip.len > 0)
 				strbuf_add(&tip, "; ");
 			html_wall(&tip, m->t_ms, false);
-			strbuf_addf(&tip, " UTC %s", m->kind);
+			strbuf_addf(&tip, " UTC %s", event_kind_name(m->kind));
 			if (m->rss_bytes > 0) {
 				strbuf_add(&tip, ", RSS ");
 				html_size(&tip, m->rss_bytes);
 			}
 			/* the colour of the gravest kind in the group */
-			if (strcmp(m->kind, "kill") == 0 || strcmp(m->kind, "deadlock") == 0)
+			if (m->kind == EVENT_KILL || m->kind == EVENT_DEADLOCK)
 				strongest = m->kind;
 			/* the RSS the kill was decided on, exactly, however the
 			 * samples around it were thinned */
-			if (rss_dots && strcmp(m->kind, "kill") == 0 && m->rss_bytes > 0)
+			if (rss_dots && m->kind == EVENT_KILL && m->rss_bytes > 0)
 				svg_dot(b, c, m->t_ms, (double)m->rss_bytes, "d-kill", "kill");
 		}
-		snprintf(cls, sizeof(cls), "k-%s", strongest);
+		snprintf(cls, sizeof(cls), "k-%s", event_kind_name(strongest));
 		int row = charts_row(&rows, x, label);
 
 		svg_marker(b, c, first->t_ms, cls, row >= 0 ? label : "", row >= 0 ? row : 0,
@@ -230,11 +230,11 @@ static void charts_system_marks(struct strbuf *b, const struct rlog *log, const 
 	for (size_t i = 0; i < log->n_sys_marks; i++) {
 		const struct rlog_mark *m = &log->sys_marks[i];
 
-		int row = charts_row(&rows, svg_x(c, m->t_ms), m->kind);
+		const char *kind = event_kind_name(m->kind);
+		int row = charts_row(&rows, svg_x(c, m->t_ms), kind);
 
-		svg_marker(b, c, m->t_ms,
-		           strcmp(m->kind, "pressure") == 0 ? "k-pressure" : "k-resolved",
-		           row >= 0 ? m->kind : "", row >= 0 ? row : 0, m->kind);
+		svg_marker(b, c, m->t_ms, m->kind == EVENT_PRESSURE ? "k-pressure" : "k-resolved",
+		           row >= 0 ? kind : "", row >= 0 ? row : 0, kind);
 	}
 	for (size_t k = 0; k < log->n_pairs; k++) {
 		const struct rlog_pair *p = &log->pairs[k];
@@ -242,7 +242,7 @@ static void charts_system_marks(struct strbuf *b, const struct rlog *log, const 
 		for (size_t i = 0; i < p->n_marks; i++) {
 			const struct rlog_mark *m = &p->marks[i];
 
-			if (strcmp(m->kind, "kill") != 0)
+			if (m->kind != EVENT_KILL)
 				continue;
 			snprintf(label, sizeof(label), "kill %s", p->name);
 			text_truncate(label, 24);
@@ -271,11 +271,11 @@ static void charts_system_pairs(struct strbuf *b, const struct rlog *log, const 
 			char label[48], tip[160];
 			int lane = 0;
 
-			if (m != NULL && strcmp(m->kind, "pair_start") == 0) {
+			if (m != NULL && m->kind == EVENT_PAIR_START) {
 				start = m->t_ms;
 				continue;
 			}
-			if (start < 0 || (m != NULL && strcmp(m->kind, "pair_end") != 0))
+			if (start < 0 || (m != NULL && m->kind != EVENT_PAIR_END))
 				continue;
 			/* no pair_end: running when the log ends */
 			end = m != NULL ? m->t_ms : (p->n_pts ? p->pts[p->n_pts - 1].t_ms : start);
@@ -286,7 +286,7 @@ static void charts_system_pairs(struct strbuf *b, const struct rlog *log, const 
 			snprintf(label, sizeof(label), "%s", p->name);
 			text_truncate(label, 20);
 			snprintf(tip, sizeof(tip), "pair %s: %s", p->name,
-			         p->status[0] ? p->status : "ran");
+			         rlog_status_name(p)[0] ? rlog_status_name(p) : "ran");
 			svg_band(b, c, start, end, k % 2 ? "band-b" : "band-a",
 			         svg_x(c, end) - svg_x(c, start) > 5.5 * (double)strlen(label) + 4
 			                 ? label
@@ -435,11 +435,12 @@ static void charts_bar(struct strbuf *b, const struct svg_chart *c, const struct
                        double y)
 {
 	double ratio = (double)p->peak_rss_bytes / (double)p->input_bytes;
-	bool killed = strcmp(p->status, "killed") == 0;
-	const char *cls = killed                             ? "b-killed"
-	                  : strcmp(p->status, "done") == 0   ? "b-done"
-	                  : strcmp(p->status, "failed") == 0 ? "b-failed"
-	                                                     : "b-other";
+	bool ended = p->stage == RLOG_ENDED;
+	bool killed = ended && p->status == STATUS_KILLED;
+	const char *cls = killed                                ? "b-killed"
+	                  : ended && p->status == STATUS_DONE   ? "b-done"
+	                  : ended && p->status == STATUS_FAILED ? "b-failed"
+	                                                        : "b-other";
 	char name[BAR_NAME_MAX + 4], label[64], size[32];
 	double w = ratio / c->y1 * c->width;
 

@@ -2,10 +2,10 @@
 #ifndef MW_RUN_INTERNAL_H
 #define MW_RUN_INTERNAL_H
 
-#include <jansson.h>
 #include <signal.h>
 
 #include "../alerts/alerts.h"
+#include "../core/event.h"
 #include "../logdir/eventlog.h"
 #include "../core/rules.h"
 #include "../collectors/proctree.h"
@@ -33,9 +33,9 @@ enum {
 /* How the pair's end was decided before its root exited. */
 struct pair_stop {
 	bool requested;
-	const char *reason;     /* kill reason: rss, timeout, deadlock, operator, shutdown */
-	enum pair_state status; /* PAIR_KILLED or PAIR_SKIPPED */
-	bool restart;           /* run it again afterwards */
+	enum event_reason reason; /* rss, timeout, deadlock, operator, shutdown */
+	enum pair_state status;   /* PAIR_KILLED or PAIR_SKIPPED */
+	bool restart;             /* run it again afterwards */
 	uint64_t grace_timer;
 };
 
@@ -100,7 +100,6 @@ struct run {
 	void *tui; /* the dashboard (cfg.view), NULL when headless */
 	struct model model;
 	struct model_actions actions;
-	bool dirty;
 	struct pair_rt *pairs;
 	int n_pairs;
 	int current; /* run mode: the pair in progress, n_pairs when over */
@@ -127,9 +126,10 @@ struct run {
 };
 
 /* run.c */
-void run_emit(struct run *run, json_t *ev);
+/* Stamps ev with the time and hands it to the event log, the alerts, the
+ * metrics and the dashboard's Alerts pane. */
+void run_emit(struct run *run, struct event *ev);
 void run_note(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *run_state_word(enum pair_state s);
 /* Ends the run once every pair has ended; stops the loop when done. */
 void run_check_over(struct run *run);
 
@@ -140,7 +140,7 @@ void run_release_cgroup(struct run *run, struct cgroup *cg);
 /* run_pair.c */
 void run_pair_next(struct run *run);
 void run_pair_begin_watch(struct run *run, struct pair_rt *p);
-void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int sig,
+void run_pair_kill(struct run *run, struct pair_rt *p, enum event_reason reason, int sig,
                    enum pair_state status);
 void run_pair_on_exit(struct run *run, struct pair_rt *p);
 void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms);

@@ -48,15 +48,15 @@ static void summary_pair(FILE *out, const struct model *m, const struct model_pa
 	else if (p->state == PAIR_PENDING || p->state == PAIR_GATE)
 		snprintf(how, sizeof how, "not run");
 	else if (p->signal > 0 && sigabbrev_np(p->signal) != NULL)
-		snprintf(how, sizeof how, "%s (SIG%s%s%s)", view_state_name(p->state),
+		snprintf(how, sizeof how, "%s (SIG%s%s%s)", pair_state_name(p->state),
 		         sigabbrev_np(p->signal), p->reason[0] ? ", " : "", p->reason);
 	else if (p->exit_code > 0)
-		snprintf(how, sizeof how, "%s (exit %d%s%s)", view_state_name(p->state),
+		snprintf(how, sizeof how, "%s (exit %d%s%s)", pair_state_name(p->state),
 		         p->exit_code, p->reason[0] ? ", " : "", p->reason);
 	else if (p->reason[0] != '\0')
-		snprintf(how, sizeof how, "%s (%s)", view_state_name(p->state), p->reason);
+		snprintf(how, sizeof how, "%s (%s)", pair_state_name(p->state), p->reason);
 	else
-		snprintf(how, sizeof how, "%s", view_state_name(p->state));
+		snprintf(how, sizeof how, "%s", pair_state_name(p->state));
 	fprintf(out, "  %-*.*s %-36s %7s", name_w, name_w, summary_esc(p->name, utf8, esc, 64),
 	        summary_esc(how, utf8, esc + 64, 256), elapsed);
 	if (p->peak_rss_bytes > 0)

@@ -16,6 +16,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../logdir/eventjson.h"
 #include "../../logdir/metrics.h"
 
 #define GiB (1024ULL * 1024 * 1024)
@@ -111,7 +112,10 @@ static void feed(struct metrics *mx, const char *json)
 
 	if (ev == NULL)
 		fail_msg("bad test event %s: %s", json, jerr.text);
-	metrics_event(mx, ev);
+	struct event typed;
+
+	assert_int_equal(eventjson_decode(ev, &typed), 0);
+	metrics_event(mx, &typed);
 	json_decref(ev);
 }
 
