@@ -135,7 +135,8 @@ def test_report_and_metrics_of_a_run_with_a_kill():
         parser.feed(page)
         tags = [t for t, _ in parser.tags]
         assert "script" not in tags and "link" not in tags and "img" not in tags
-        assert tags.count("svg") == 2 + 2          # two pairs, the machine, the bloat bars
+        # two pairs (RSS, and CPU and progress each), the machine, the bloat bars
+        assert tags.count("svg") == 2 * 2 + 2
         assert page.count("kill_rss 300.0 MiB") == 2
         assert page.count('<circle class="d-kill"') == 1
         assert "2 pairs: 1 done, 0 failed, 1 killed, 0 skipped" in page
@@ -144,7 +145,7 @@ def test_report_and_metrics_of_a_run_with_a_kill():
         out = d.path / "r.html"
         p = subprocess.run([MW, "report", str(logs), "-o", str(out)], capture_output=True, text=True)
         assert p.returncode == 0, p.stderr
-        assert out.read_text().count("<svg ") == 4
+        assert out.read_text().count("<svg ") == 6
 
 
 def test_metrics_file_follows_a_running_pair():
