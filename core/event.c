@@ -39,8 +39,8 @@ struct event_kind_row {
 
 static const struct event_kind_row event_kinds[EVENT_N_KINDS] = {
 	[EVENT_RUN_START] = { "run_start", EVENT_PRI_INFO, text_run_start,
-	                      USES(N(EF_PLAN), R(EF_PAIRS), R(EF_RUN_ID), R(EF_HOST),
-	                           R(EF_VERSION), R(EF_LIMIT_MECHANISM), O(EF_LIMIT_NOTE)) },
+	                      USES(N(EF_PLAN), R(EF_PAIRS), R(EF_RUN_ID), R(EF_HOST), R(EF_VERSION),
+	                           R(EF_LIMIT_MECHANISM), O(EF_LIMIT_NOTE)) },
 	[EVENT_GATE_WAIT] = { "gate_wait", EVENT_PRI_INFO, text_gate_wait,
 	                      USES(R(EF_PAIR), R(EF_MEM_AVAILABLE), R(EF_SWAP_USED),
 	                           R(EF_NEEDED_AVAILABLE)) },

@@ -95,8 +95,8 @@ struct model {
 
 	struct model_pair *pairs;
 	int n_pairs;
-	int running;      /* index of the running pair, -1 none */
-	bool can_restart; /* false for watch: processes not ours */
+	int running;         /* index of the running pair, -1 none */
+	bool can_restart;    /* false for watch: processes not ours */
 	const char *log_dir; /* where the event log and pair logs go; borrowed */
 
 	/* the latest full sample of each running pair's tree, NULL when none;

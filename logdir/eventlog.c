@@ -48,8 +48,8 @@ static void eventlog_journal(struct eventlog *log, const struct event *ev)
 	if (log->journal == NULL)
 		return;
 	/* A pair that failed or was killed alerts: warning, as the alerts. */
-	if (pri > EVENT_PRI_WARNING &&
-	    (alert == ALERT_PAIR_FAILED || alert == ALERT_PAIR_KILLED || alert == ALERT_GATE_TIMEOUT))
+	if (pri > EVENT_PRI_WARNING && (alert == ALERT_PAIR_FAILED || alert == ALERT_PAIR_KILLED ||
+	                                alert == ALERT_GATE_TIMEOUT))
 		pri = EVENT_PRI_WARNING;
 	/* No "mergewatch@host:" prefix: the journal records both itself. */
 	text_event(ev, NULL, text, sizeof text);

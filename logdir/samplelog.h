@@ -72,7 +72,7 @@ struct samplelog_entry {
 	uint64_t rss_bytes;
 	uint64_t max_rss_bytes; /* >= rss_bytes: the highest since the previous sample */
 	bool cpu_known;
-	uint64_t cpu_ms; /* the tree's CPU time so far */
+	uint64_t cpu_ms;                        /* the tree's CPU time so far */
 	uint64_t progress_done, progress_total; /* total 0: none */
 };
 

@@ -93,8 +93,8 @@ static bool journal_field(char *buf, size_t len, size_t *o, const char *key, con
 	return true;
 }
 
-int journal_send(struct journal *j, int priority, const char *message,
-                 const char *event, const char *pair, const char *run_id)
+int journal_send(struct journal *j, int priority, const char *message, const char *event,
+                 const char *pair, const char *run_id)
 {
 	char buf[JOURNAL_ENTRY_MAX], prio[4];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };

@@ -25,8 +25,8 @@ void journal_free(struct journal *j);
  * MERGEWATCH_EVENT=event, MERGEWATCH_PAIR=pair (omitted when NULL) and
  * MERGEWATCH_RUN_ID=run_id (omitted when NULL). Values with a newline use
  * the protocol's length-prefixed form. 0, or -errno (the entry is lost). */
-int journal_send(struct journal *j, int priority, const char *message,
-                 const char *event, const char *pair, const char *run_id);
+int journal_send(struct journal *j, int priority, const char *message, const char *event,
+                 const char *pair, const char *run_id);
 
 /* sd_notify(3): sends state ("READY=1", "WATCHDOG=1", "STOPPING=1") to
  * $NOTIFY_SOCKET (a path, or @abstract). 0 when sent, 1 when there is no

@@ -229,7 +229,8 @@ static int set_size(struct size_spec *dst, const char *value, unsigned allow, ch
 			if (*v != ' ' && *v != '\t')
 				number[n++] = *v;
 		number[n] = '\0';
-		snprintf(why, len, "a size needs a unit: did you mean %sG? (K, M, G, T, or B for bytes)",
+		snprintf(why, len,
+		         "a size needs a unit: did you mean %sG? (K, M, G, T, or B for bytes)",
 		         number);
 		return -EINVAL;
 	}

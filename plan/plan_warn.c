@@ -17,8 +17,7 @@ static void plan_warn_add(char *buf, size_t len, size_t *o, const struct pair_sp
 		n = snprintf(buf + *o, len - *o, "[pair %s] (line %d): %s (%s, %s)\n", pair->name,
 		             pair->line, what, a, b);
 	else
-		n = snprintf(buf + *o, len - *o, "pair %s: %s (%s, %s)\n", pair->name, what, a,
-		             b);
+		n = snprintf(buf + *o, len - *o, "pair %s: %s (%s, %s)\n", pair->name, what, a, b);
 	*o += n > 0 ? (size_t)n : 0;
 	if (*o >= len)
 		*o = len - 1;
@@ -53,7 +52,8 @@ int plan_warnings(const struct plan *plan, uint64_t mem_total, char *buf, size_t
 		if (mem_total > 0 && kill != UINT64_MAX && kill > mem_total) {
 			units_format_size_spec(&l->kill_rss, ka, sizeof ka);
 			snprintf(a, sizeof a, "kill_rss = %s", ka);
-			snprintf(b, sizeof b, "MemTotal %s", units_format_size(mem_total, kb, sizeof kb));
+			snprintf(b, sizeof b, "MemTotal %s",
+			         units_format_size(mem_total, kb, sizeof kb));
 			plan_warn_add(buf, len, &o, pair,
 			              "kill_rss is above this machine's memory: it can never fire",
 			              a, b);

@@ -248,8 +248,8 @@ static void charts_system_marks(struct strbuf *b, const struct rlog *log, const 
 			text_truncate(label, 24);
 			int row = charts_row(&rows, svg_x(c, m->t_ms), label);
 
-			svg_marker(b, c, m->t_ms, "k-kill", row >= 0 ? label : "", row >= 0 ? row : 0,
-			           label);
+			svg_marker(b, c, m->t_ms, "k-kill", row >= 0 ? label : "",
+			           row >= 0 ? row : 0, label);
 		}
 	}
 }
@@ -320,9 +320,10 @@ bool charts_activity(struct strbuf *b, const struct rlog_pair *p)
 		const struct rlog_point *pt = &p->pts[i];
 
 		if (pt->total > 0)
-			prog[n_prog++] = (struct svg_pt){ pt->t_ms,
-				                          100.0 * (double)pt->done / (double)pt->total,
-				                          100.0 * (double)pt->done / (double)pt->total };
+			prog[n_prog++] =
+				(struct svg_pt){ pt->t_ms,
+				                 100.0 * (double)pt->done / (double)pt->total,
+				                 100.0 * (double)pt->done / (double)pt->total };
 		if (!pt->cpu_known) {
 			prev = NULL;
 			continue;

@@ -223,16 +223,16 @@ static void page_table(struct strbuf *b, const struct rlog *log)
 static void page_url_name(struct strbuf *b, const char *name)
 {
 	for (const unsigned char *c = (const unsigned char *)name; *c != '\0'; c++) {
-		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		    *c == '-' || *c == '_' || *c == '.' || *c == '~')
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.' || *c == '~')
 			strbuf_addf(b, "%c", *c);
 		else
 			strbuf_addf(b, "%%%02X", *c);
 	}
 }
 
-static void page_link(struct strbuf *b, const char *link_base, const char *name,
-                      const char *suffix, const char *text)
+static void page_link(struct strbuf *b, const char *link_base, const char *name, const char *suffix,
+                      const char *text)
 {
 	strbuf_add(b, "<a href=\"");
 	for (const char *c = link_base; *c != '\0'; c++) {

@@ -13,11 +13,11 @@
 /* One kept sample: a pair's tree RSS (and the highest since the previous
  * one), or the machine's used memory and swap. */
 struct rlog_point {
-	int64_t t_ms;    /* realtime, ms since the epoch */
-	uint64_t lo, hi; /* pair: rss, max; machine: memory used, swap used */
-	char state;      /* pair: its samplelog letter; machine: 0 */
-	bool cpu_known;  /* pair: cpu_ms was recorded */
-	uint64_t cpu_ms; /* pair: the tree's CPU time so far */
+	int64_t t_ms;         /* realtime, ms since the epoch */
+	uint64_t lo, hi;      /* pair: rss, max; machine: memory used, swap used */
+	char state;           /* pair: its samplelog letter; machine: 0 */
+	bool cpu_known;       /* pair: cpu_ms was recorded */
+	uint64_t cpu_ms;      /* pair: the tree's CPU time so far */
 	uint64_t done, total; /* pair: its latest PROGRESS, total 0 none */
 };
 

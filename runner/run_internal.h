@@ -119,8 +119,8 @@ struct run {
 	int n_pending_cgroups;
 	uint64_t cgroup_timer;
 	int cgroup_tries;
-	char run_id[33];        /* run_start's run_id */
-	uint64_t watchdog_ms;    /* systemd's WatchdogSec=, 0: none */
+	char run_id[33];      /* run_start's run_id */
+	uint64_t watchdog_ms; /* systemd's WatchdogSec=, 0: none */
 	uint64_t watchdog_timer;
 	bool stdout_is_tty; /* SIGHUP mutes standard output only then */
 };

@@ -184,7 +184,8 @@ static enum keys_result keys_restart(struct view *v, const struct model *m,
 	if (pair < 0)
 		return KEYS_REDRAW;
 	if (!m->can_restart) {
-		view_flash(v, "r: no restart under watch (mergewatch did not start these processes)",
+		view_flash(v,
+		           "r: no restart under watch (mergewatch did not start these processes)",
 		           m->now_ms);
 		return KEYS_REDRAW;
 	}
@@ -240,8 +241,9 @@ static enum keys_result keys_ack(struct view *v, const struct model *m,
 	for (int k = 0; k < len; k++)
 		unacked |= !m->alerts[(m->alerts_head - 1 - k + MODEL_ALERTS) % MODEL_ALERTS].acked;
 	if (!unacked) {
-		view_flash(v, len == 0 ? "a: no alert to acknowledge"
-		                       : "a: nothing to acknowledge, every alert is acknowledged",
+		view_flash(v,
+		           len == 0 ? "a: no alert to acknowledge"
+		                    : "a: nothing to acknowledge, every alert is acknowledged",
 		           m->now_ms);
 		return KEYS_REDRAW;
 	}

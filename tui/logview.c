@@ -117,8 +117,8 @@ void logview_draw(struct logview *lv, const struct draw *d, int y0, int h, int c
 		snprintf(size, sizeof size, "%lld bytes", got);
 	else
 		snprintf(size, sizeof size, "%s", strerror((int)-got));
-	snprintf(title, sizeof title, "%s: %s (%s) %s", p->name != NULL ? p->name : "?", path,
-	         size, v->log_back == 0 ? "following the end" : "scrolled up");
+	snprintf(title, sizeof title, "%s, %s, %s: %s", p->name != NULL ? p->name : "?",
+	         v->log_back == 0 ? "following the end" : "scrolled up", size, path);
 	{
 		struct layout_rect r = { y0, 0, 1, cols };
 

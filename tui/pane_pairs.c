@@ -221,8 +221,7 @@ static void pane_pairs_row(const struct draw *d, const struct layout_rect *r, in
 	}
 	if (c->ended_w > 0 && ended)
 		draw_text(d, y, x + c->ended, c->ended_w, SEL(state_a), ending);
-	else if (c->ended_w > 0 &&
-	         whatnext_describe(p, m->now_ms, "; ", buf, sizeof buf) > 0)
+	else if (c->ended_w > 0 && whatnext_describe(p, m->now_ms, "; ", buf, sizeof buf) > 0)
 		draw_text(d, y, x + c->ended, c->ended_w, SEL(DRAW_NORMAL), buf);
 #undef SEL
 }

@@ -144,8 +144,7 @@ static int pane_procs_next(const struct draw *d, const struct layout_rect *r, in
 		return 0;
 	if (p->deadlocked || (p->kill_rss_bytes > 0 && p->rss_bytes >= p->kill_rss_bytes))
 		a = DRAW_CRIT;
-	else if (p->approaching || timeout_left < 60000 ||
-	         p->stalled_ms >= WHATNEXT_STALL_SHOWN_MS)
+	else if (p->approaching || timeout_left < 60000 || p->stalled_ms >= WHATNEXT_STALL_SHOWN_MS)
 		a = DRAW_WARN;
 	{
 		int starts[PANE_PROCS_NEXT_LINES], lens[PANE_PROCS_NEXT_LINES];

@@ -239,8 +239,8 @@ static int tui_procs_lines(const struct tui *t, const struct model *m, int sel)
 	size_t n;
 	/* Processes is full width when narrow, about 110 columns when wide */
 	int width = COLS >= LAYOUT_WIDE_COLS && COLS * 3 / 5 > LAYOUT_PROCS_COLS ? LAYOUT_PROCS_COLS
-	            : COLS >= LAYOUT_WIDE_COLS                                 ? COLS * 3 / 5
-	                                                                       : COLS;
+	            : COLS >= LAYOUT_WIDE_COLS                                   ? COLS * 3 / 5
+	                                                                         : COLS;
 
 	if (sel < 0 || sel >= m->n_pairs)
 		return 1;

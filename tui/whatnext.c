@@ -113,8 +113,7 @@ int whatnext_describe(const struct model_pair *p, uint64_t now_ms, const char *s
 			             whatnext_deadlock_action(p->on_deadlock));
 		}
 	}
-	if (p->kill_rss_bytes > 0 && p->kill_rss_bytes != UINT64_MAX &&
-	    view_state_live(p->state)) {
+	if (p->kill_rss_bytes > 0 && p->kill_rss_bytes != UINT64_MAX && view_state_live(p->state)) {
 		units_format_size(p->kill_rss_bytes, b, sizeof b);
 		if (p->rss_bytes >= p->kill_rss_bytes)
 			whatnext_put(&w, "over kill line %s", b);

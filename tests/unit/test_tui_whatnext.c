@@ -34,7 +34,8 @@ static void test_each_figure_against_its_limit(void **state)
 		bool deadlocked;
 		const char *want;
 	} cases[] = {
-		{ 1228 * MiB, 1536 * MiB, 0, 0, 0, 0, 11000, false, "308.0 MiB to kill line 1.5 GiB" },
+		{ 1228 * MiB, 1536 * MiB, 0, 0, 0, 0, 11000, false,
+		  "308.0 MiB to kill line 1.5 GiB" },
 		{ 100 * MiB, 0, 12000, 0, 0, 0, 11000, false, "timeout in 2s" },
 		{ 100 * MiB, 0, 10000, 0, 0, 0, 20000, false, "timeout in 0s" },
 		{ 100 * MiB, 0, 0, 25, 100, 0, 11000, false, "ETA 30s" },
@@ -44,7 +45,8 @@ static void test_each_figure_against_its_limit(void **state)
 		  "no progress 7s: deadlock verdict in 1m53s, then SIGKILL" },
 		{ 100 * MiB, 0, 0, 0, 0, 121000, 130000, false,
 		  "no progress 2m01s: deadlock verdict due now" },
-		{ 100 * MiB, 0, 60000, 0, 0, 0, 11000, true, "deadlocked: on_deadlock = kill; timeout in 50s" },
+		{ 100 * MiB, 0, 60000, 0, 0, 0, 11000, true,
+		  "deadlocked: on_deadlock = kill; timeout in 50s" },
 		{ 1228 * MiB, 1536 * MiB, 60000, 50, 100, 0, 11000, false,
 		  "308.0 MiB to kill line 1.5 GiB; timeout in 50s; ETA 10s" },
 	};
