@@ -163,6 +163,7 @@ enum event_field {
 	EF_ELAPSED_S,
 	EF_END_REASON,
 	EF_RESUMED,
+	EF_LOG,
 	EF_CONDITION,
 	EF_PATH,
 	EF_BYTES_FREED,
@@ -255,6 +256,7 @@ struct event {
 	uint64_t peak_rss;
 	double elapsed_s;
 	bool resumed;
+	const char *log; /* pair_end of a failed or killed pair: its output log */
 	/* resolved */
 	enum event_condition condition;
 	/* cleanup */

@@ -686,6 +686,10 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state 
 		ev.resumed = true;
 		event_set(&ev, EF_RESUMED);
 	}
+	if (ran && !run->cfg.watch && (status == PAIR_FAILED || status == PAIR_KILLED)) {
+		ev.log = p->log_path;
+		event_set(&ev, EF_LOG);
+	}
 	run_emit(run, &ev);
 
 	p->mp->state = status;

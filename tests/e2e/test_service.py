@@ -46,6 +46,10 @@ def test_journal_gets_each_event_with_a_priority_and_fields():
         assert by_event["pair_start"]["PRIORITY"] == "6"
         assert by_event["run_start"]["PRIORITY"] == "6"
         assert by_event["pair_end"]["PRIORITY"] == "4"       # a killed pair alerts
+        # the failure names the job's log, the first thing to read
+        log = str(d.path / "mergewatch-logs/mergewatch-sim.log")
+        assert by_event["pair_end"]["MESSAGE"].endswith(f"log {log}"), by_event["pair_end"]
+        assert one(logged, "pair_end")["log"] == log
         assert all(e["SYSLOG_IDENTIFIER"] == "mergewatch" for e in entries)
         run_id = one(logged, "run_start")["run_id"]
         assert all(e["MERGEWATCH_RUN_ID"] == run_id for e in entries)

@@ -300,6 +300,20 @@ static void test_dup_owns_its_strings(void **state)
 	assert_string_equal(copy->error, "refused");
 	assert_null(copy->command);
 	free(copy);
+
+	/* run_start's identity and pair_end's log too. */
+	char run_id[] = "0123", log[] = "/logs/chr07.log";
+
+	ev = event_init(EVENT_PAIR_END);
+	ev.pair = pair;
+	ev.run_id = run_id;
+	ev.log = log;
+	copy = event_dup(&ev);
+	assert_non_null(copy);
+	run_id[0] = log[0] = 'X';
+	assert_string_equal(copy->run_id, "0123");
+	assert_string_equal(copy->log, "/logs/chr07.log");
+	free(copy);
 }
 
 static void test_alert_kinds(void **state)
