@@ -519,8 +519,18 @@ static int cmd_check(int argc, char **argv, const struct options *o)
 	 * owner and mode included. */
 	if (rc == 0 && !o->test_alert) {
 		char *url = NULL;
+		int r = secret_read_url(getenv("MERGEWATCH_WEBHOOK_URL"), plan->webhook_url_file,
+		                        &url, err, sizeof(err));
 
-		rc = read_webhook(plan, &url);
+		/* A file not written yet (a plan checked on another machine)
+		 * is told, not refused; one others can read is refused. */
+		if (r == -ENOENT)
+			fprintf(stderr, "mergewatch: warning: %s (run refuses to start without it)\n",
+			        err);
+		else if (r < 0) {
+			fprintf(stderr, "mergewatch: %s\n", err);
+			rc = EXIT_USAGE;
+		}
 		secret_free(url);
 	}
 	if (rc == 0) {

@@ -171,8 +171,8 @@ _mergewatch()
 	opts="--kill-rss --memory-max --swap-max --timeout --bloat-ratio
 	      --deadlock-window --on-deadlock --webhook-url-file --webhook-format"
 	case $cmd in
-	run)	opts="--headless --log --metrics-file --interval --inputs $opts --help" ;;
-	watch)	opts="--headless --log --metrics-file --interval $opts --help" ;;
+	run)	opts="--headless --log --log-dir --metrics-file --interval --inputs $opts --help" ;;
+	watch)	opts="--headless --log --log-dir --metrics-file --interval $opts --help" ;;
 	check)	opts="--test-alert $opts --help" ;;
 	demo)	opts="--headless --log --metrics-file --interval $opts --help" ;;
 	report)	opts="--output -o --help" ;;
