@@ -21,7 +21,7 @@ enum {
 	LAYOUT_WIDE_COLS = 140,  /* from here Processes and Alerts share a row */
 	LAYOUT_MEM_LINES = 3,    /* Memory/Swap text lines besides the graph */
 	LAYOUT_MIN_PROCS = 4,    /* Processes: title, next line or heading, two rows */
-	LAYOUT_PROCS_COLS = 110, /* wide: Processes' table needs no more */
+	LAYOUT_PROCS_COLS = 86, /* wide: Processes' table needs no more */
 };
 
 /* Fills out for a rows x cols screen, n_pairs pairs and a Processes pane
