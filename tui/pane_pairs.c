@@ -81,7 +81,7 @@ static void pane_pairs_ending(const struct model_pair *p, char *buf, size_t len)
 			snprintf(how, sizeof how, "signal %d", p->signal);
 	} else if (p->exit_code >= 0)
 		snprintf(how, sizeof how, "exit %d", p->exit_code);
-	if (how[0] != '\0' && p->reason[0] != '\0')
+	if (how[0] != '\0' && view_reason_shown(p->reason)[0] != '\0')
 		snprintf(buf, len, "%s, %s", how, p->reason);
 	else
 		snprintf(buf, len, "%s", how[0] != '\0' ? how : p->reason);

@@ -34,6 +34,7 @@ static void summary_pair(FILE *out, const struct model *m, const struct model_pa
 {
 	char how[96] = "", size[32], elapsed[32] = "", esc[1024];
 	uint64_t end = p->ended_ms != 0 ? p->ended_ms : m->now_ms;
+	const char *reason = view_reason_shown(p->reason);
 
 	if (p->started_ms != 0 && end >= p->started_ms)
 		units_format_elapsed(end - p->started_ms, elapsed, sizeof elapsed);
@@ -49,10 +50,10 @@ static void summary_pair(FILE *out, const struct model *m, const struct model_pa
 		snprintf(how, sizeof how, "not run");
 	else if (p->signal > 0 && sigabbrev_np(p->signal) != NULL)
 		snprintf(how, sizeof how, "%s (SIG%s%s%s)", pair_state_name(p->state),
-		         sigabbrev_np(p->signal), p->reason[0] ? ", " : "", p->reason);
+		         sigabbrev_np(p->signal), reason[0] ? ", " : "", reason);
 	else if (p->exit_code > 0)
 		snprintf(how, sizeof how, "%s (exit %d%s%s)", pair_state_name(p->state),
-		         p->exit_code, p->reason[0] ? ", " : "", p->reason);
+		         p->exit_code, reason[0] ? ", " : "", reason);
 	else if (p->reason[0] != '\0')
 		snprintf(how, sizeof how, "%s (%s)", pair_state_name(p->state), p->reason);
 	else

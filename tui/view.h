@@ -77,6 +77,10 @@ void view_flash(struct view *v, const char *msg, uint64_t now_ms);
 /* Clears a flash whose time is over; true when it did (redraw). */
 bool view_flash_expire(struct view *v, uint64_t now_ms);
 
+/* The reason worth showing beside an exit code or signal: "" for exit
+ * and signal (the code says it), else reason itself. */
+const char *view_reason_shown(const char *reason);
+
 /* True for the states in which the pair has a live process tree. */
 bool view_state_live(enum pair_state s);
 
