@@ -13,6 +13,7 @@
 
 #include "../jobs/cgroup.h"
 #include "../jobs/job.h"
+#include "lifecycle.h"
 #include "loop.h"
 #include "../logdir/metrics.h"
 #include "../core/model.h"
@@ -30,12 +31,11 @@ enum {
 	RUN_MAX_CGROUP_PIDS = 4096,
 };
 
-/* How the pair's end was decided before its root exited. */
+/* How a stop asked for before the root exited wants the pair to end. */
 struct pair_stop {
-	bool requested;
 	enum event_reason reason; /* rss, timeout, deadlock, operator, shutdown */
-	enum pair_state status;   /* PAIR_KILLED or PAIR_SKIPPED */
-	bool restart;             /* run it again afterwards */
+	enum pair_phase end_as;   /* PHASE_KILLED or PHASE_SKIPPED */
+	bool restart;             /* run it again once it has gone */
 	uint64_t grace_timer;
 };
 
@@ -43,11 +43,12 @@ struct pair_rt {
 	struct run *run;
 	int index;
 	const struct pair_spec *spec;
-	struct model_pair *mp;
+	struct model_pair *mp; /* published to, never read back */
+	enum pair_phase phase; /* lifecycle.h; changed by run_pair_send only */
 	char name[STATE_NAME_MAX + 1];
 	char log_path[4096];
 	int attempt;
-	bool active; /* its tree is being watched */
+	bool resumed; /* done in an earlier run (the state said so) */
 	struct job job;
 	struct proctree *tree;
 	const struct tree_sample *last_full;
@@ -60,24 +61,25 @@ struct pair_rt {
 	bool progress_unlogged;
 	struct rules_limits lim;
 	struct rules_pair_state rules;
-	uint64_t scan_still_since; /* the stall the thread-scan back-off is for */
-	int scan_gap, scan_skip;   /* ticks between thread scans, ticks left to skip */
+	uint64_t rss_bytes, peak_rss_bytes; /* the tree's, latest and highest this attempt */
+	uint64_t scan_still_since;          /* the stall the thread-scan back-off is for */
+	int scan_gap, scan_skip;            /* ticks between thread scans, ticks left to skip */
 	uint64_t fast_timer;
 	uint64_t timeout_timer;
 	uint64_t started_ms;
 	uint64_t gate_since_ms;
-	bool skip_requested;
+	/* The operator's SIGSTOP: a state of the processes, not of the
+	 * lifecycle (a paused tree is running, capturing or stopping all the
+	 * same), so that stopping it sends SIGCONT too. */
 	bool paused;
 	struct pair_stop stop;
 	/* after the root exited */
 	int exit_code, term_signal;
 	struct job verify;
-	bool verifying;
-	/* deadlock evidence */
+	/* deadlock evidence: the capture command, while it runs or is reaped */
 	struct job capture;
-	bool capturing;
 	uint64_t capture_timer;
-	bool deadlock_action_pending;
+	void (*capture_done)(struct pair_rt *p); /* set while the lifecycle waits for it */
 };
 
 struct run {
@@ -103,7 +105,6 @@ struct run {
 	struct pair_rt *pairs;
 	int n_pairs;
 	int current; /* run mode: the pair in progress, n_pairs when over */
-	uint64_t tick_timer;
 	uint64_t started_ms;
 	double assumed_rate_bytes_per_ms; /* worst-case growth before any is seen */
 	bool over;                        /* run_end written */
@@ -113,7 +114,7 @@ struct run {
 	bool metrics_error_reported;
 	bool state_error_reported;
 	uint64_t exit_deadline_ms;
-	int counts[PAIR_SKIPPED + 1];
+	int counts[PAIR_N_STATES];
 	/* groups the kernel had not let go of when their pair ended */
 	struct cgroup *pending_cgroups[16];
 	int n_pending_cgroups;
@@ -125,31 +126,67 @@ struct run {
 	bool stdout_is_tty; /* SIGHUP mutes standard output only then */
 };
 
-/* run.c */
+/* The runner's files call down this list only (run.c on top):
+ *   run.c         set-up, signals, keys, the tick, the end of the run
+ *   run_pair.c    the lifecycle's actions (run_pair_send) and the operator's
+ *   run_sample.c  sampling and the rules; posts to the lifecycle
+ *   run_cgroup.c  groups the kernel has not let go of yet
+ *   run_emit.c    events and notes out */
+
+/* run_emit.c */
 /* Stamps ev with the time and hands it to the event log, the alerts, the
  * metrics and the dashboard's Alerts pane. */
 void run_emit(struct run *run, struct event *ev);
+/* A diagnostic for the operator: standard error when there is no dashboard,
+ * the dashboard's footer otherwise. */
 void run_note(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Ends the run once every pair has ended; stops the loop when done. */
-void run_check_over(struct run *run);
 
+/* run_cgroup.c */
 /* Removes a finished pair's cgroup, now or (while the kernel still holds
  * it) from a timer; never blocks. */
 void run_release_cgroup(struct run *run, struct cgroup *cg);
+/* At the end: one last try for every group still held. */
+void run_release_cgroups_now(struct run *run);
 
 /* run_pair.c */
+/* Hands what happened to p to its lifecycle: the transition, the view
+ * model published, the action taken (which may post further events). */
+void run_pair_send(struct pair_rt *p, const struct lc_input *in);
+/* The same, for an event that carries nothing more. */
+void run_pair_post(struct pair_rt *p, enum lc_event event);
+/* Gives the next pairs of the plan their turn (watch: every pair at once);
+ * never from inside the code that ended a pair (a timer calls it). */
 void run_pair_next(struct run *run);
-void run_pair_begin_watch(struct run *run, struct pair_rt *p);
-void run_pair_kill(struct run *run, struct pair_rt *p, enum event_reason reason, int sig,
-                   enum pair_state status);
-void run_pair_on_exit(struct run *run, struct pair_rt *p);
-void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms);
+/* Hands the rules' verdicts on p's sample (run_sample_pair) to its
+ * lifecycle, in order, and schedules its next RSS check. */
+void run_pair_verdicts(struct pair_rt *p, const struct rule_event *evs, size_t n, uint64_t now_ms);
 int run_pair_act(void *ctx, enum model_action action, int index);
+void run_pair_free(struct pair_rt *p);
 
 /* run_sample.c */
-void run_sample_tick(struct run *run, uint64_t now_ms);
-void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms);
-void run_sample_schedule_fast(struct run *run, struct pair_rt *p, uint64_t now_ms);
+/* System memory, its history and the pressure rule, at each base tick. */
+void run_sample_system(struct run *run, uint64_t now_ms);
+/* Samples p's tree: in full (every process, its threads as the deadlock
+ * rule needs them, its progress), or only the RSS of the processes the last
+ * full sample found (full false; a full one when that is too old). Keeps
+ * and publishes the figures, runs the rules and writes their verdicts to
+ * out (RULES_MAX_EVENTS at most); returns how many. */
+size_t run_sample_pair(struct run *run, struct pair_rt *p, uint64_t now_ms, bool full,
+                       struct rule_event *out);
+/* What a verdict means: approach, bloat and resolved are logged here
+ * (false); a kill or a deadlock is for the lifecycle (true, *in set; in
+ * borrows e). */
+bool run_sample_verdict(struct run *run, struct pair_rt *p, const struct rule_event *e,
+                        struct lc_input *in);
+/* Writes the deadlock event and the evidence file, and starts the capture
+ * command: true when it runs (done is called once it ended or its 30 s ran
+ * out), false when there is nothing to wait for. */
+bool run_sample_deadlock(struct run *run, struct pair_rt *p, const struct rule_event *e,
+                         void (*done)(struct pair_rt *p));
+/* The wait before p's next RSS check, or 0 when the base tick comes soon
+ * enough (far from the line, no line, paused). */
+uint64_t run_sample_next_check_ms(struct run *run, struct pair_rt *p);
+/* Stops sampling p (its root has gone or is left be). */
 void run_sample_stop_pair(struct run *run, struct pair_rt *p);
 /* Reads new PROGRESS lines; logs a progress event at most once a second, or
  * now when final. */

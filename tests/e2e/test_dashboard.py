@@ -6,8 +6,7 @@ import re
 import signal
 import time
 
-from mwlib import MW, SIM, Dir, alive, of, one, read_events, wait_for
-from tmuxlib import BLOCKS, Tmux, cells
+from mwlib import BLOCKS, MW, SIM, Dir, Tmux, alive, cells, of, one, read_events, wait_for
 
 PANES = ("Memory", "Swap", "Pairs", "Processes", "Alerts")
 
