@@ -526,8 +526,8 @@ static int cmd_check(int argc, char **argv, const struct options *o)
 		/* A file not written yet (a plan checked on another machine)
 		 * is told, not refused; one others can read is refused. */
 		if (r == -ENOENT)
-			fprintf(stderr, "mergewatch: warning: %s (run refuses to start without it)\n",
-			        err);
+			fprintf(stderr,
+			        "mergewatch: warning: %s (run refuses to start without it)\n", err);
 		else if (r < 0) {
 			fprintf(stderr, "mergewatch: %s\n", err);
 			rc = EXIT_USAGE;

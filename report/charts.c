@@ -257,6 +257,26 @@ static void charts_system_marks(struct strbuf *b, const struct rlog *log, const 
 /* Each pair's periods of work (start to end of every attempt) as bands on
  * the machine chart, so a rise in used memory is seen beside the pair that
  * caused it. */
+static void charts_system_band(struct strbuf *b, const struct svg_chart *c,
+                               const struct rlog_pair *p, size_t k, int64_t start, int64_t end,
+                               double lane_end[3])
+{
+	char label[48], tip[160];
+	int lane = 0;
+
+	/* overlapping periods (jobs > 1) take separate lanes */
+	while (lane < 2 && svg_x(c, start) < lane_end[lane])
+		lane++;
+	lane_end[lane] = svg_x(c, end);
+	snprintf(label, sizeof(label), "%s", p->name);
+	text_truncate(label, 20);
+	snprintf(tip, sizeof(tip), "pair %s: %s", p->name,
+	         rlog_status_name(p)[0] ? rlog_status_name(p) : "ran");
+	svg_band(b, c, start, end, k % 2 ? "band-b" : "band-a",
+	         svg_x(c, end) - svg_x(c, start) > 5.5 * (double)strlen(label) + 4 ? label : "",
+	         lane, tip);
+}
+
 static void charts_system_pairs(struct strbuf *b, const struct rlog *log, const struct svg_chart *c)
 {
 	double lane_end[3] = { -1e9, -1e9, -1e9 };
@@ -265,35 +285,20 @@ static void charts_system_pairs(struct strbuf *b, const struct rlog *log, const 
 		const struct rlog_pair *p = &log->pairs[k];
 		int64_t start = -1;
 
-		for (size_t i = 0; i <= p->n_marks; i++) {
-			const struct rlog_mark *m = i < p->n_marks ? &p->marks[i] : NULL;
-			int64_t end;
-			char label[48], tip[160];
-			int lane = 0;
+		for (size_t i = 0; i < p->n_marks; i++) {
+			const struct rlog_mark *m = &p->marks[i];
 
-			if (m != NULL && m->kind == EVENT_PAIR_START) {
+			if (m->kind == EVENT_PAIR_START)
 				start = m->t_ms;
-				continue;
+			else if (m->kind == EVENT_PAIR_END && start >= 0) {
+				charts_system_band(b, c, p, k, start, m->t_ms, lane_end);
+				start = -1;
 			}
-			if (start < 0 || (m != NULL && m->kind != EVENT_PAIR_END))
-				continue;
-			/* no pair_end: running when the log ends */
-			end = m != NULL ? m->t_ms : (p->n_pts ? p->pts[p->n_pts - 1].t_ms : start);
-			/* overlapping periods (jobs > 1) take separate lanes */
-			while (lane < 2 && svg_x(c, start) < lane_end[lane])
-				lane++;
-			lane_end[lane] = svg_x(c, end);
-			snprintf(label, sizeof(label), "%s", p->name);
-			text_truncate(label, 20);
-			snprintf(tip, sizeof(tip), "pair %s: %s", p->name,
-			         rlog_status_name(p)[0] ? rlog_status_name(p) : "ran");
-			svg_band(b, c, start, end, k % 2 ? "band-b" : "band-a",
-			         svg_x(c, end) - svg_x(c, start) > 5.5 * (double)strlen(label) + 4
-			                 ? label
-			                 : "",
-			         lane, tip);
-			start = -1;
 		}
+		/* no pair_end: running when the log ends */
+		if (start >= 0)
+			charts_system_band(b, c, p, k, start,
+			                   p->n_pts ? p->pts[p->n_pts - 1].t_ms : start, lane_end);
 	}
 }
 

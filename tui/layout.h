@@ -18,9 +18,9 @@ struct layout {
 enum {
 	LAYOUT_MIN_COLS = 60,
 	LAYOUT_MIN_ROWS = 18,
-	LAYOUT_WIDE_COLS = 140,  /* from here Processes and Alerts share a row */
-	LAYOUT_MEM_LINES = 3,    /* Memory/Swap text lines besides the graph */
-	LAYOUT_MIN_PROCS = 4,    /* Processes: title, next line or heading, two rows */
+	LAYOUT_WIDE_COLS = 140, /* from here Processes and Alerts share a row */
+	LAYOUT_MEM_LINES = 3,   /* Memory/Swap text lines besides the graph */
+	LAYOUT_MIN_PROCS = 4,   /* Processes: title, next line or heading, two rows */
 	LAYOUT_PROCS_COLS = 86, /* wide: Processes' table needs no more */
 };
 
