@@ -288,7 +288,7 @@ static void run_init_pairs(struct run *run)
 		p->mp->timeout_ms = p->spec->limits.timeout_ms;
 		p->mp->deadlock_window_ms = p->spec->limits.deadlock_window_ms;
 		p->mp->on_deadlock = plan_on_deadlock_name(p->spec->limits.on_deadlock);
-		p->mp->log_path = p->log_path;
+		p->mp->log_path = run->cfg.watch ? NULL : p->log_path; /* watch captures nothing */
 		if (!run->cfg.watch) {
 			struct prediction pred;
 

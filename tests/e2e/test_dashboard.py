@@ -398,6 +398,8 @@ def test_watch_offers_no_restart_and_shows_a_sigterm_kill_as_exited():
             s = t.wait_text("Help")
             assert "restart" not in s
             t.keys("x")
+            t.keys("l")    # no log: mergewatch captures nothing of a process it did not start
+            t.wait_text("keeps no log of processes it did not start")
             proc.terminate()
             proc.wait()
             s = t.wait_text("exited")
