@@ -96,7 +96,7 @@ struct plan *plan_new_command(const char *name, const char *command, const char 
 
 /* A plan for `watch`: one pair per PID, named by the PID, with no command
  * and log_dir in the current directory. NULL only on allocation failure. */
-struct plan *plan_new_watch(const pid_t *pids, int n);
+struct plan *plan_new_watch(const pid_t *pids, int n, const char *inputs);
 
 void plan_free(struct plan *plan);
 
@@ -106,6 +106,15 @@ void plan_free(struct plan *plan);
  * too, the one [run] key that is also an option. Returns
  * 0, or -EINVAL with err->msg naming the option and the bad value. */
 int plan_override(struct plan *plan, const char *key, const char *value, struct plan_error *err);
+
+/* Replaces log_dir (for watch's state directory and --log-dir). 0 or
+ * -ENOMEM. */
+int plan_set_log_dir(struct plan *plan, const char *dir);
+
+/* Writes one line per warning about a plan that parses but cannot work as
+ * meant (memory_max at or below kill_rss; kill_rss above mem_total), each
+ * naming the pair and its line, into buf. Returns the number of warnings. */
+int plan_warnings(const struct plan *plan, uint64_t mem_total, char *buf, size_t len);
 
 /* Prints every effective setting as "key = value" lines: [run], [alerts],
  * then one [pair NAME] section per pair with its limits. mem_total and
