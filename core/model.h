@@ -87,8 +87,12 @@ struct model {
 
 	struct model_pair *pairs;
 	int n_pairs;
-	int running;      /* index of the running pair, -1 none */
-	bool can_restart; /* false for watch: processes not ours */
+	int running; /* index of the running pair, -1 none */
+	/* several pairs at once (jobs above 1): 0 budget when one at a time */
+	uint64_t budget_bytes;   /* memory_budget */
+	uint64_t reserved_bytes; /* what the running pairs count for together */
+	int n_running;           /* pairs holding a slot */
+	bool can_restart;        /* false for watch: processes not ours */
 
 	/* the latest full sample of each running pair's tree, NULL when none;
 	 * borrowed until the next sample */

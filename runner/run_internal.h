@@ -27,6 +27,8 @@ enum {
 	RUN_CAPTURE_LIMIT_MS = 30000, /* the capture command's bound */
 	RUN_ALERT_GRACE_MS = 10000,   /* queued alerts' time to go out at exit */
 	RUN_MAX_CGROUP_PIDS = 4096,
+	RUN_JOBS_MARGIN_SHARE =
+		32, /* jobs > 1: the budget's 1/32 is what a sample's growth may bring */
 };
 
 /* How the pair's end was decided before its root exited. */
@@ -77,6 +79,15 @@ struct pair_rt {
 	bool capturing;
 	uint64_t capture_timer;
 	bool deadlock_action_pending;
+	/* several pairs at once (run_jobs.c) */
+	bool settled;                /* resume, skip and adoption were looked at */
+	uint64_t memory_max_bytes;   /* its own cap, resolved at launch */
+	bool budget_capped;          /* its cap is below memory_max for the budget */
+	uint64_t cap_bytes;          /* its kernel cap now */
+	uint64_t start_seq;          /* order of starts: the youngest has the highest */
+	uint64_t admit_bytes;        /* what it counts for: prediction or the peak it reached */
+	uint64_t requeue_peak_bytes; /* highest peak of its requeued attempts */
+	int requeues;                /* attempts stopped for the budget (no retry used) */
 };
 
 struct run {
@@ -113,6 +124,8 @@ struct run {
 	bool state_error_reported;
 	uint64_t exit_deadline_ms;
 	int counts[PAIR_SKIPPED + 1];
+	uint64_t start_seq;      /* pairs started so far (run_jobs.c) */
+	bool cap_error_reported; /* a cap the kernel refused to move, said once */
 	/* groups the kernel had not let go of when their pair ended */
 	struct cgroup *pending_cgroups[16];
 	int n_pending_cgroups;
@@ -140,6 +153,22 @@ void run_pair_kill(struct run *run, struct pair_rt *p, enum event_reason reason,
 void run_pair_on_exit(struct run *run, struct pair_rt *p);
 void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms);
 int run_pair_act(void *ctx, enum model_action action, int index);
+/* Settles what needs no start (skip, done in an earlier run, a living
+ * process to adopt); true when p must still be started. */
+bool run_pair_settle(struct run *run, struct pair_rt *p);
+/* Measures p's inputs and starts it, past any gate (admission decided). */
+void run_pair_start_now(struct run *run, struct pair_rt *p);
+void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
+                     enum event_reason reason);
+/* p waits at the health gate from now: gate_wait, state gate. */
+void run_pair_gate_wait(struct run *run, struct pair_rt *p, uint64_t needed);
+
+/* run_jobs.c: several pairs at once */
+/* true when the plan runs pairs through admission (jobs above 1, or auto). */
+bool run_jobs_several(const struct run *run);
+/* Starts what fits, stops what must go, moves the caps; ends the run when
+ * every pair has. */
+void run_jobs_turn(struct run *run);
 
 /* run_sample.c */
 void run_sample_tick(struct run *run, uint64_t now_ms);

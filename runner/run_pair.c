@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "../lib/fsutil.h"
+#include "../core/admit.h"
 #include "planning.h"
 
-static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
-                            enum event_reason reason);
+static void run_pair_requeue(struct run *run, struct pair_rt *p);
 
 static bool run_state_final(enum pair_state s)
 {
@@ -194,6 +194,7 @@ static void run_pair_watch(struct run *run, struct pair_rt *p)
 	p->tree = proctree_new(run->cfg.proc_root, p->job.pid, p->job.start_ticks);
 	p->active = true;
 	p->started_ms = now;
+	p->start_seq = ++run->start_seq;
 	p->mp->state = PAIR_RUNNING;
 	p->mp->pid = p->job.pid;
 	p->mp->started_ms = now;
@@ -230,9 +231,17 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 		char name[128];
 		const struct limits *l = &p->spec->limits;
 
-		snprintf(name, sizeof(name), "%d-%s", (int)getpid(), p->name);
-		p->cg = cgroup_create(&run->cgroup, name,
-		                      units_size_resolve(&l->memory_max, run->sys.mem_total_bytes),
+		/* A requeued attempt gets a group of its own: the last one's
+		 * may still be on its way out. */
+		if (p->requeues > 0)
+			snprintf(name, sizeof(name), "%d-%s~%d", (int)getpid(), p->name,
+			         p->attempt);
+		else
+			snprintf(name, sizeof(name), "%d-%s", (int)getpid(), p->name);
+		p->memory_max_bytes = units_size_resolve(&l->memory_max, run->sys.mem_total_bytes);
+		p->cap_bytes = p->memory_max_bytes;
+		p->budget_capped = false;
+		p->cg = cgroup_create(&run->cgroup, name, p->memory_max_bytes,
 		                      units_size_resolve(&l->swap_max, run->sys.swap_total_bytes),
 		                      err, sizeof(err));
 		if (p->cg == NULL)
@@ -302,7 +311,7 @@ static bool run_pair_adopt(struct run *run, struct pair_rt *p, const struct stat
 }
 
 /* Starts pair p, or ends it at once (resumed, skipped). */
-static void run_pair_start(struct run *run, struct pair_rt *p)
+bool run_pair_settle(struct run *run, struct pair_rt *p)
 {
 	const struct state_pair *sp = run->state ? state_find(run->state, p->name) : NULL;
 
@@ -311,7 +320,7 @@ static void run_pair_start(struct run *run, struct pair_rt *p)
 	run_pair_resolve_limits(run, p);
 	if (p->skip_requested) {
 		run_pair_finish(run, p, PAIR_SKIPPED, REASON_OPERATOR);
-		return;
+		return false;
 	}
 	if (sp != NULL && sp->status == STATE_DONE) {
 		p->mp->resumed = true;
@@ -323,26 +332,41 @@ static void run_pair_start(struct run *run, struct pair_rt *p)
 		free(out);
 		run_pair_finish(run, p, missing ? PAIR_FAILED : PAIR_DONE,
 		                missing ? REASON_OUTPUT_MISSING : REASON_NONE);
-		return;
+		return false;
 	}
-	if (sp != NULL && sp->status == STATE_RUNNING && run_pair_adopt(run, p, sp))
-		return;
+	return !(sp != NULL && sp->status == STATE_RUNNING && run_pair_adopt(run, p, sp));
+}
 
+void run_pair_start_now(struct run *run, struct pair_rt *p)
+{
+	if (run_pair_inputs(run, p))
+		run_pair_launch(run, p);
+}
+
+void run_pair_gate_wait(struct run *run, struct pair_rt *p, uint64_t needed)
+{
+	const struct sys_sample *s = &run->sys;
+	struct event ev = event_init(EVENT_GATE_WAIT);
+
+	ev.pair = p->name;
+	ev.mem_available = s->mem_available_bytes;
+	ev.swap_used = s->swap_total_bytes - s->swap_free_bytes;
+	ev.needed_available = needed;
+	p->mp->state = PAIR_GATE;
+	p->gate_since_ms = loop_now_ms(run->loop);
+	run_emit(run, &ev);
+}
+
+static void run_pair_start(struct run *run, struct pair_rt *p)
+{
 	uint64_t needed;
 
+	if (!run_pair_settle(run, p))
+		return;
 	if (!run_pair_inputs(run, p))
 		return;
 	if (!run_pair_gate_open(run, p, &needed)) {
-		const struct sys_sample *s = &run->sys;
-		struct event ev = event_init(EVENT_GATE_WAIT);
-
-		ev.pair = p->name;
-		ev.mem_available = s->mem_available_bytes;
-		ev.swap_used = s->swap_total_bytes - s->swap_free_bytes;
-		ev.needed_available = needed;
-		p->mp->state = PAIR_GATE;
-		p->gate_since_ms = loop_now_ms(run->loop);
-		run_emit(run, &ev);
+		run_pair_gate_wait(run, p, needed);
 		return;
 	}
 	run_pair_launch(run, p);
@@ -352,6 +376,10 @@ void run_pair_next(struct run *run)
 {
 	if (run->cfg.watch || run->leaving || run->stop_signal) {
 		run_check_over(run);
+		return;
+	}
+	if (run_jobs_several(run)) {
+		run_jobs_turn(run);
 		return;
 	}
 	while (run->current < run->n_pairs) {
@@ -493,12 +521,25 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 {
 	char err[512];
 
+	bool oom = p->cg != NULL && p->oom_kills_at_start >= 0 &&
+	           cgroup_oom_kills(p->cg) > p->oom_kills_at_start;
+
+	if (p->stop.requested && p->stop.reason == REASON_BUDGET) {
+		run_pair_requeue(run, p);
+		return;
+	}
+	if (!p->stop.requested && oom && p->budget_capped) {
+		/* it needed more than the cap it was killed at */
+		if (p->cap_bytes > p->mp->peak_rss_bytes)
+			p->mp->peak_rss_bytes = p->cap_bytes;
+		run_pair_requeue(run, p);
+		return;
+	}
 	if (p->stop.requested) {
 		run_pair_finish(run, p, p->stop.status, p->stop.reason);
 		return;
 	}
-	if (p->cg != NULL && p->oom_kills_at_start >= 0 &&
-	    cgroup_oom_kills(p->cg) > p->oom_kills_at_start) {
+	if (oom) {
 		run_pair_finish(run, p, PAIR_KILLED, REASON_MEMORY_MAX);
 		return;
 	}
@@ -654,8 +695,8 @@ static enum event_status run_pair_status(enum pair_state s)
 	}
 }
 
-static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
-                            enum event_reason reason)
+void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
+                     enum event_reason reason)
 {
 	uint64_t now = loop_now_ms(run->loop);
 	bool ran = p->started_ms != 0;
@@ -711,8 +752,9 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state 
 	bool again = p->stop.restart && !run->stop_signal && !run->leaving;
 
 	if (!again && (status == PAIR_FAILED || status == PAIR_KILLED) &&
-	    run->plan->on_failure == ON_FAILURE_RETRY && p->attempt <= run->plan->retries &&
-	    !run->stop_signal && !run->leaving && reason != REASON_OPERATOR)
+	    run->plan->on_failure == ON_FAILURE_RETRY &&
+	    p->attempt - p->requeues <= run->plan->retries && !run->stop_signal && !run->leaving &&
+	    reason != REASON_OPERATOR)
 		again = true;
 	if (again) {
 		p->attempt++;
@@ -727,13 +769,64 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state 
 	run->counts[status]++;
 	if ((status == PAIR_FAILED || status == PAIR_KILLED) &&
 	    run->plan->on_failure == ON_FAILURE_STOP && !run->cfg.watch) {
-		for (int i = p->index + 1; i < run->n_pairs; i++) {
+		/* Pairs that run beside it (jobs > 1) finish; the rest wait no more. */
+		for (int i = 0; i < run->n_pairs; i++) {
 			struct pair_rt *rest = &run->pairs[i];
 
-			if (!run_state_final(rest->mp->state))
+			if (i != p->index && !run_state_final(rest->mp->state) && !rest->active &&
+			    !rest->verifying)
 				run_pair_finish(run, rest, PAIR_SKIPPED, REASON_ON_FAILURE);
 		}
 	}
+	run_pair_schedule_next(run);
+}
+
+/* A pair stopped for the memory budget goes back in the queue: no failure,
+ * no retry used; it runs again when it fits, counted for the larger of its
+ * prediction and the peak it reached. */
+static void run_pair_requeue(struct run *run, struct pair_rt *p)
+{
+	uint64_t now = loop_now_ms(run->loop);
+	struct event ev = event_init(EVENT_PAIR_END);
+
+	ev.pair = p->name;
+	ev.status = STATUS_REQUEUED;
+	ev.exit_code = p->exit_code;
+	if (p->term_signal != 0) {
+		ev.signal = job_signal_name(p->term_signal);
+		event_set(&ev, EF_SIGNAL);
+		event_clear(&ev, EF_EXIT_CODE);
+	}
+	ev.peak_rss = p->mp->peak_rss_bytes;
+	ev.elapsed_s = (double)(now - p->started_ms) / 1000.0;
+	ev.ratio =
+		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
+	if (p->lim.input_bytes == 0)
+		event_clear(&ev, EF_RATIO);
+	ev.end_reason = REASON_BUDGET;
+	ev.attempt = p->attempt;
+	run_emit(run, &ev);
+	/* Past its prediction, it needs more than it reached: a margin more,
+	 * so that it waits for room rather than be stopped there again. */
+	uint64_t margin =
+		planning_budget_bytes(run->plan, run->sys.mem_total_bytes) / RUN_JOBS_MARGIN_SHARE;
+	uint64_t figure =
+		p->mp->peak_rss_bytes > p->admit_bytes ? p->mp->peak_rss_bytes : p->admit_bytes;
+
+	if (admit_outgrown(p->mp->peak_rss_bytes, p->admit_bytes, margin))
+		figure += margin;
+	if (figure > p->requeue_peak_bytes)
+		p->requeue_peak_bytes = figure;
+	p->requeues++;
+	p->attempt++;
+	p->started_ms = 0;
+	p->exit_code = -1;
+	p->term_signal = 0;
+	p->mp->state = PAIR_PENDING;
+	p->mp->ended_ms = now;
+	p->mp->rss_bytes = 0;
+	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s", event_reason_name(REASON_BUDGET));
+	memset(&p->stop, 0, sizeof(p->stop));
 	run_pair_schedule_next(run);
 }
 

@@ -387,9 +387,11 @@ void run_sample_tick(struct run *run, uint64_t now_ms)
 
 		if (p->active)
 			run_sample_pair_full(run, p, now_ms);
-		else if (p->mp->state == PAIR_GATE)
+		else if (p->mp->state == PAIR_GATE && !run_jobs_several(run))
 			run_pair_gate_check(run, p, now_ms);
 	}
+	if (run_jobs_several(run) && !run->over && !run->leaving && !run->stop_signal)
+		run_jobs_turn(run);
 }
 
 void run_sample_stop_pair(struct run *run, struct pair_rt *p)
