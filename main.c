@@ -40,7 +40,6 @@ struct options {
 	/* plan keys given as options, applied after the plan is read */
 	const char *override_key[16];
 	const char *override_value[16];
-	const char *override_option[16];
 	int n_overrides;
 };
 
@@ -195,7 +194,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 				if (strcmp(keys[k][0], name) == 0)
 					o->override_key[o->n_overrides] = keys[k][1];
 			}
-			o->override_option[o->n_overrides] = name;
 			o->override_value[o->n_overrides++] = optarg;
 			break;
 		}

@@ -43,7 +43,12 @@ struct eventlog *eventlog_new(FILE *out, const char *path, char *err, size_t err
 			eventlog_free(log);
 			return NULL;
 		}
-		log->sinks[log->n_sinks++] = (struct eventlog_sink){ NULL, fd, strdup(path) };
+		struct eventlog_sink *sink = &log->sinks[log->n_sinks++];
+
+		/* field by field: cppcheck loses the descriptor in a compound literal */
+		sink->fp = NULL;
+		sink->fd = fd;
+		sink->name = strdup(path);
 	}
 	return log;
 }

@@ -334,7 +334,9 @@ bool charts_bloat(struct strbuf *b, const struct rlog *log)
 	c.y0 = 0;
 	c.y1 = max * 1.15;
 	svg_begin(b, CHART_W, height, "peak RSS divided by input size, per pair");
-	for (double v = 0; v <= c.y1 + 1e-9; v += step) {
+	/* an integer counter: a float one drifts and may miss the last line */
+	for (int k = 0; k * step <= c.y1 + 1e-9; k++) {
+		double v = k * step;
 		double x = c.left + v / c.y1 * c.width;
 
 		strbuf_addf(

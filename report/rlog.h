@@ -71,7 +71,6 @@ struct rlog {
 	double max_ratio; /* highest peak/input of a pair done (state), 0 none */
 	int alerts_sent, alerts_failed;
 	size_t n_events, n_samples;
-	bool have_samples;       /* a samples file was there */
 	struct rlog_pair *pairs; /* first seen first */
 	size_t n_pairs, cap_pairs;
 	struct rlog_point *sys;

@@ -28,6 +28,7 @@
 #include "../../alerts/alerts.h"
 #include "../../core/text.h"
 #include "../../logdir/eventjson.h"
+#include "helpers.h"
 
 #define SECRET "s3cr3t"
 #define HOST "vm-merge-1"
@@ -80,8 +81,7 @@ static void sink_start(struct sink *s, const char *script)
 	FILE *f;
 
 	memset(s, 0, sizeof *s);
-	snprintf(s->dir, sizeof s->dir, "/tmp/mw-alerts-XXXXXX");
-	assert_non_null(mkdtemp(s->dir));
+	assert_int_equal(scratch_make(s->dir, sizeof s->dir, "alerts"), 0);
 	snprintf(s->record, sizeof s->record, "%s/requests.jsonl", s->dir);
 	sink_script_path(path, sizeof path);
 	assert_int_equal(access(path, R_OK), 0);
@@ -116,8 +116,7 @@ static void sink_stop(struct sink *s)
 		s->pid = 0;
 	}
 	if (s->dir[0] != '\0') {
-		unlink(s->record);
-		rmdir(s->dir);
+		tree_remove(s->dir);
 		s->dir[0] = '\0';
 	}
 }

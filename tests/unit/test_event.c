@@ -15,9 +15,9 @@
 
 #include "../../core/event.h"
 #include "../../logdir/eventjson.h"
+#include "helpers.h"
 
 #define WALL_MS 1795255200123ULL /* 2026-11-21T10:00:00.123Z */
-#define GiB 1073741824ULL
 
 /* The line the event log writes for ev (eventlog.c's flags). */
 static char *line_of(const struct event *ev)

@@ -2,7 +2,6 @@
  * overrides in the documented order, an error naming file, line and key for
  * every mistake, and `check`'s output reading back to the same plan. */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,8 +17,7 @@
 
 #include "../../plan/plan.h"
 #include "../../plan/plan_keys.h"
-
-#define GiB (1024ULL * 1024 * 1024)
+#include "helpers.h"
 
 /* A scratch directory per test, removed afterwards. */
 struct scratch {
@@ -27,26 +25,13 @@ struct scratch {
 	char fixtures[PATH_MAX];
 };
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
-	struct scratch *s = calloc(1, sizeof *s);
+	struct scratch *s = SCRATCH_FIXTURE(struct scratch, dir, "plan");
 	const char *env = getenv("MERGEWATCH_FIXTURES");
 
 	if (s == NULL)
 		return -1;
-	snprintf(s->dir, sizeof s->dir, "/tmp/mw-test-plan-XXXXXX");
-	if (mkdtemp(s->dir) == NULL) {
-		free(s);
-		return -1;
-	}
 	/* Fixtures: $MERGEWATCH_FIXTURES, else next to this file. */
 	if (env != NULL) {
 		snprintf(s->fixtures, sizeof s->fixtures, "%s/plans", env);
@@ -63,7 +48,7 @@ static int teardown(void **state)
 {
 	struct scratch *s = *state;
 
-	nftw(s->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	tree_remove(s->dir);
 	free(s);
 	return 0;
 }
@@ -92,13 +77,7 @@ static void restore_home(char *saved)
 static const char *write_file(struct scratch *s, const char *name, const char *text, char *buf,
                               size_t len)
 {
-	FILE *f;
-
-	snprintf(buf, len, "%s/%s", s->dir, name);
-	f = fopen(buf, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	write_text(path_join(buf, len, s->dir, name), text);
 	return buf;
 }
 
