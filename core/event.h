@@ -129,6 +129,7 @@ enum event_field {
 	EF_PAIRS,
 	EF_LIMIT_MECHANISM,
 	EF_LIMIT_NOTE,
+	EF_MEMORY_BUDGET,
 	EF_COMMAND,
 	EF_INPUT_BYTES,
 	EF_ATTEMPT,
@@ -222,6 +223,7 @@ struct event {
 	const char *plan;
 	int pairs;
 	const char *limit_mechanism, *limit_note;
+	uint64_t memory_budget; /* with jobs above 1 */
 	/* pair_start */
 	const char *command;
 	uint64_t input_bytes;

@@ -485,6 +485,10 @@ int run_execute(struct run *run)
 		ev.limit_note = run->cgroup.note;
 		event_set(&ev, EF_LIMIT_NOTE);
 	}
+	if (run_jobs_several(run)) {
+		ev.memory_budget = planning_budget_bytes(run->plan, run->sys.mem_total_bytes);
+		event_set(&ev, EF_MEMORY_BUDGET);
+	}
 	run_emit(run, &ev);
 	run->tick_timer = loop_add_timer(run->loop, now + run->cfg.interval_ms, run_on_tick, run);
 	if (run->cfg.watch) {
