@@ -13,6 +13,7 @@
 
 #include "../jobs/cgroup.h"
 #include "../jobs/job.h"
+#include "lifecycle.h"
 #include "loop.h"
 #include "../logdir/metrics.h"
 #include "../core/model.h"
@@ -31,12 +32,11 @@ enum {
 		32, /* jobs > 1: the budget's 1/32 is what a sample's growth may bring */
 };
 
-/* How the pair's end was decided before its root exited. */
+/* How a stop asked for before the root exited wants the pair to end. */
 struct pair_stop {
-	bool requested;
 	enum event_reason reason; /* rss, timeout, deadlock, operator, shutdown */
-	enum pair_state status;   /* PAIR_KILLED or PAIR_SKIPPED */
-	bool restart;             /* run it again afterwards */
+	enum pair_phase end_as;   /* PHASE_KILLED or PHASE_SKIPPED */
+	bool restart;             /* run it again once it has gone */
 	uint64_t grace_timer;
 };
 
@@ -44,11 +44,12 @@ struct pair_rt {
 	struct run *run;
 	int index;
 	const struct pair_spec *spec;
-	struct model_pair *mp;
+	struct model_pair *mp; /* published to, never read back */
+	enum pair_phase phase; /* lifecycle.h; changed by run_pair_send only */
 	char name[STATE_NAME_MAX + 1];
 	char log_path[4096];
 	int attempt;
-	bool active; /* its tree is being watched */
+	bool resumed; /* done in an earlier run (the state said so) */
 	struct job job;
 	struct proctree *tree;
 	const struct tree_sample *last_full;
@@ -61,32 +62,33 @@ struct pair_rt {
 	bool progress_unlogged;
 	struct rules_limits lim;
 	struct rules_pair_state rules;
-	uint64_t scan_still_since; /* the stall the thread-scan back-off is for */
-	int scan_gap, scan_skip;   /* ticks between thread scans, ticks left to skip */
+	uint64_t rss_bytes, peak_rss_bytes; /* the tree's, latest and highest this attempt */
+	uint64_t scan_still_since;          /* the stall the thread-scan back-off is for */
+	int scan_gap, scan_skip;            /* ticks between thread scans, ticks left to skip */
 	uint64_t fast_timer;
 	uint64_t timeout_timer;
 	uint64_t started_ms;
 	uint64_t gate_since_ms;
-	bool skip_requested;
+	/* The operator's SIGSTOP: a state of the processes, not of the
+	 * lifecycle (a paused tree is running, capturing or stopping all the
+	 * same), so that stopping it sends SIGCONT too. */
 	bool paused;
 	struct pair_stop stop;
 	/* after the root exited */
 	int exit_code, term_signal;
 	struct job verify;
-	bool verifying;
-	/* deadlock evidence */
+	/* deadlock evidence: the capture command, while it runs or is reaped */
 	struct job capture;
-	bool capturing;
 	uint64_t capture_timer;
-	bool deadlock_action_pending;
+	void (*capture_done)(struct pair_rt *p); /* set while the lifecycle waits for it */
 	/* several pairs at once (run_jobs.c) */
 	bool settled;                /* resume, skip and adoption were looked at */
 	uint64_t memory_max_bytes;   /* its own cap, resolved at launch */
-	bool budget_capped;          /* its cap is below memory_max for the budget */
 	uint64_t cap_bytes;          /* its kernel cap now */
+	bool budget_capped;          /* its cap is below memory_max for the budget */
 	uint64_t start_seq;          /* order of starts: the youngest has the highest */
 	uint64_t admit_bytes;        /* what it counts for: prediction or the peak it reached */
-	uint64_t requeue_peak_bytes; /* highest peak of its requeued attempts */
+	uint64_t requeue_peak_bytes; /* the figure its requeued attempts showed it needs */
 	int requeues;                /* attempts stopped for the budget (no retry used) */
 };
 
@@ -113,7 +115,6 @@ struct run {
 	struct pair_rt *pairs;
 	int n_pairs;
 	int current; /* run mode: the pair in progress, n_pairs when over */
-	uint64_t tick_timer;
 	uint64_t started_ms;
 	double assumed_rate_bytes_per_ms; /* worst-case growth before any is seen */
 	bool over;                        /* run_end written */
@@ -123,7 +124,7 @@ struct run {
 	bool metrics_error_reported;
 	bool state_error_reported;
 	uint64_t exit_deadline_ms;
-	int counts[PAIR_SKIPPED + 1];
+	int counts[PAIR_N_STATES];
 	uint64_t start_seq;      /* pairs started so far (run_jobs.c) */
 	bool cap_error_reported; /* a cap the kernel refused to move, said once */
 	/* groups the kernel had not let go of when their pair ended */
@@ -133,47 +134,84 @@ struct run {
 	int cgroup_tries;
 };
 
-/* run.c */
+/* The runner's files call down this list only (run.c on top):
+ *   run.c         set-up, signals, keys, the tick, the end of the run
+ *   run_pair.c    the lifecycle's actions (run_pair_send) and the operator's
+ *   run_sample.c  sampling and the rules; posts to the lifecycle
+ *   run_jobs.c    several pairs at once: admission and containment each turn
+ *   run_cgroup.c  groups the kernel has not let go of yet
+ *   run_emit.c    events and notes out */
+
+/* run_emit.c */
 /* Stamps ev with the time and hands it to the event log, the alerts, the
  * metrics and the dashboard's Alerts pane. */
 void run_emit(struct run *run, struct event *ev);
+/* A diagnostic for the operator: standard error when there is no dashboard,
+ * the dashboard's footer otherwise. */
 void run_note(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Ends the run once every pair has ended; stops the loop when done. */
-void run_check_over(struct run *run);
 
+/* run_cgroup.c */
 /* Removes a finished pair's cgroup, now or (while the kernel still holds
  * it) from a timer; never blocks. */
 void run_release_cgroup(struct run *run, struct cgroup *cg);
+/* At the end: one last try for every group still held. */
+void run_release_cgroups_now(struct run *run);
 
 /* run_pair.c */
+/* Hands what happened to p to its lifecycle: the transition, the view
+ * model published, the action taken (which may post further events). */
+void run_pair_send(struct pair_rt *p, const struct lc_input *in);
+/* The same, for an event that carries nothing more. */
+void run_pair_post(struct pair_rt *p, enum lc_event event);
+/* Gives the next pairs of the plan their turn (watch: every pair at once);
+ * never from inside the code that ended a pair (a timer calls it). */
 void run_pair_next(struct run *run);
-void run_pair_begin_watch(struct run *run, struct pair_rt *p);
-void run_pair_kill(struct run *run, struct pair_rt *p, enum event_reason reason, int sig,
-                   enum pair_state status);
-void run_pair_on_exit(struct run *run, struct pair_rt *p);
-void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms);
+/* Hands the rules' verdicts on p's sample (run_sample_pair) to its
+ * lifecycle, in order, and schedules its next RSS check. */
+void run_pair_verdicts(struct pair_rt *p, const struct rule_event *evs, size_t n, uint64_t now_ms);
 int run_pair_act(void *ctx, enum model_action action, int index);
-/* Settles what needs no start (skip, done in an earlier run, a living
- * process to adopt); true when p must still be started. */
-bool run_pair_settle(struct run *run, struct pair_rt *p);
-/* Measures p's inputs and starts it, past any gate (admission decided). */
-void run_pair_start_now(struct run *run, struct pair_rt *p);
-void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
-                     enum event_reason reason);
-/* p waits at the health gate from now: gate_wait, state gate. */
+void run_pair_free(struct pair_rt *p);
+/* Several pairs at once: p's inputs measured, then launched (admission
+ * let it start); false when its inputs are missing (it failed). */
+bool run_pair_admit(struct run *run, struct pair_rt *p);
+/* p waits at the health gate from now: gate_wait. */
 void run_pair_gate_wait(struct run *run, struct pair_rt *p, uint64_t needed);
+/* Stops p for the memory budget: it is requeued once it has gone. */
+void run_pair_stop_for_budget(struct pair_rt *p);
+/* How p ended, with why (LE_END_FAILED, REASON_GATE...). */
+void run_pair_end(struct pair_rt *p, enum lc_event end, enum event_reason reason);
 
-/* run_jobs.c: several pairs at once */
+/* run_jobs.c */
 /* true when the plan runs pairs through admission (jobs above 1, or auto). */
 bool run_jobs_several(const struct run *run);
-/* Starts what fits, stops what must go, moves the caps; ends the run when
- * every pair has. */
+/* Settles pairs (resumed, skipped, adopted), stops what must go, moves the
+ * caps, starts what fits. */
 void run_jobs_turn(struct run *run);
 
 /* run_sample.c */
-void run_sample_tick(struct run *run, uint64_t now_ms);
-void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms);
-void run_sample_schedule_fast(struct run *run, struct pair_rt *p, uint64_t now_ms);
+/* System memory, its history and the pressure rule, at each base tick. */
+void run_sample_system(struct run *run, uint64_t now_ms);
+/* Samples p's tree: in full (every process, its threads as the deadlock
+ * rule needs them, its progress), or only the RSS of the processes the last
+ * full sample found (full false; a full one when that is too old). Keeps
+ * and publishes the figures, runs the rules and writes their verdicts to
+ * out (RULES_MAX_EVENTS at most); returns how many. */
+size_t run_sample_pair(struct run *run, struct pair_rt *p, uint64_t now_ms, bool full,
+                       struct rule_event *out);
+/* What a verdict means: approach, bloat and resolved are logged here
+ * (false); a kill or a deadlock is for the lifecycle (true, *in set; in
+ * borrows e). */
+bool run_sample_verdict(struct run *run, struct pair_rt *p, const struct rule_event *e,
+                        struct lc_input *in);
+/* Writes the deadlock event and the evidence file, and starts the capture
+ * command: true when it runs (done is called once it ended or its 30 s ran
+ * out), false when there is nothing to wait for. */
+bool run_sample_deadlock(struct run *run, struct pair_rt *p, const struct rule_event *e,
+                         void (*done)(struct pair_rt *p));
+/* The wait before p's next RSS check, or 0 when the base tick comes soon
+ * enough (far from the line, no line, paused). */
+uint64_t run_sample_next_check_ms(struct run *run, struct pair_rt *p);
+/* Stops sampling p (its root has gone or is left be). */
 void run_sample_stop_pair(struct run *run, struct pair_rt *p);
 /* Reads new PROGRESS lines; logs a progress event at most once a second, or
  * now when final. */

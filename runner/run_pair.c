@@ -1,6 +1,9 @@
-/* A pair's life: gate, start, watch, stop, verify, clean up, record. Pairs
- * run one at a time in plan order; under watch every PID is a pair watched
- * at once. */
+/* A pair's life, driven by lifecycle.c's table: run_pair_send takes what
+ * happened, moves the pair to its next phase, publishes it to the view
+ * model and takes the action; the loop's callbacks here (a root's pidfd,
+ * timers, the operator's keys, the rules' verdicts) only translate what
+ * happened into a lifecycle event. Pairs run one at a time in plan order
+ * (run_pair_next); under watch every PID is a pair watched at once. */
 #include "run_internal.h"
 
 #include <errno.h>
@@ -9,16 +12,56 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/fsutil.h"
 #include "../core/admit.h"
+#include "../lib/fsutil.h"
 #include "planning.h"
 
-static void run_pair_requeue(struct run *run, struct pair_rt *p);
+static void run_pair_act_on(struct pair_rt *p, enum lc_action action, const struct lc_input *in);
 
-static bool run_state_final(enum pair_state s)
+void run_pair_send(struct pair_rt *p, const struct lc_input *in)
 {
-	return s == PAIR_DONE || s == PAIR_FAILED || s == PAIR_KILLED || s == PAIR_SKIPPED;
+	struct lc_step step = lifecycle_step(p->phase, in->event);
+
+	if (!step.valid)
+		return; /* e.g. a grace timer of a root that has gone */
+	p->phase = step.next;
+	p->mp->state = lifecycle_view(step.next);
+	run_pair_act_on(p, step.action, in);
 }
+
+void run_pair_post(struct pair_rt *p, enum lc_event event)
+{
+	struct lc_input in = { .event = event };
+
+	run_pair_send(p, &in);
+}
+
+/* How it ended, and why. */
+void run_pair_end(struct pair_rt *p, enum lc_event end, enum event_reason reason)
+{
+	struct lc_input in = { .event = end, .reason = reason };
+
+	run_pair_send(p, &in);
+}
+
+static void run_pair_stop(struct pair_rt *p, enum event_reason reason, int sig,
+                          enum pair_phase end_as, bool restart)
+{
+	struct lc_input in = { .event = LE_STOP,
+		               .reason = reason,
+		               .sig = sig,
+		               .stop_as = end_as,
+		               .restart = restart };
+
+	run_pair_send(p, &in);
+}
+
+void run_pair_stop_for_budget(struct pair_rt *p)
+{
+	run_pair_stop(p, REASON_BUDGET, SIGKILL, PHASE_KILLED, false);
+}
+
+/* ---- helpers ---- */
 
 /* A path of the plan (output, inputs, cleanup) as the pair's command sees it. */
 static char *run_pair_path(const struct run *run, const struct pair_rt *p, const char *path)
@@ -28,6 +71,11 @@ static char *run_pair_path(const struct run *run, const struct pair_rt *p, const
 
 	free(cwd);
 	return out;
+}
+
+static double run_pair_ratio(const struct pair_rt *p)
+{
+	return p->lim.input_bytes ? (double)p->peak_rss_bytes / (double)p->lim.input_bytes : 0;
 }
 
 static void run_pair_save_state(struct run *run, struct pair_rt *p, enum state_status status,
@@ -50,9 +98,8 @@ static void run_pair_save_state(struct run *run, struct pair_rt *p, enum state_s
 	sp.pid = status == STATE_RUNNING ? p->job.pid : 0;
 	sp.start_ticks = status == STATE_RUNNING ? p->job.start_ticks : 0;
 	sp.input_bytes = p->lim.input_bytes;
-	sp.peak_rss_bytes = p->mp->peak_rss_bytes;
-	sp.ratio =
-		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
+	sp.peak_rss_bytes = p->peak_rss_bytes;
+	sp.ratio = run_pair_ratio(p);
 	snprintf(sp.cgroup, sizeof(sp.cgroup), "%s",
 	         status == STATE_RUNNING && p->cg ? cgroup_path(p->cg) : "");
 	if (p->spec->output != NULL) {
@@ -87,6 +134,161 @@ static void run_pair_schedule_next(struct run *run)
 	loop_add_timer(run->loop, loop_now_ms(run->loop), run_on_advance, run);
 }
 
+/* The last component of the pair's cgroup path, NULL without one. */
+static const char *run_pair_group(const struct pair_rt *p)
+{
+	const char *path = p->cg                  ? cgroup_path(p->cg)
+	                   : p->adopted_cgroup[0] ? p->adopted_cgroup
+	                                          : NULL;
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path;
+}
+
+/* Signals every process of the pair: its tree, even where it escaped its
+ * parent into the pair's cgroup. */
+static void run_pair_signal_tree(struct run *run, struct pair_rt *p, int sig)
+{
+	pid_t pids[RUN_MAX_CGROUP_PIDS];
+	int n = p->cg ? cgroup_read_pids(p->cg, pids, RUN_MAX_CGROUP_PIDS)
+	        : p->adopted_cgroup[0]
+	                ? cgroup_read_pids_at(p->adopted_cgroup, pids, RUN_MAX_CGROUP_PIDS)
+	                : 0;
+
+	n = n < 0 ? 0 : (n > RUN_MAX_CGROUP_PIDS ? RUN_MAX_CGROUP_PIDS : n);
+	job_signal_tree(&p->job, run->cfg.proc_root, sig, p->last_full, pids, n, run_pair_group(p));
+}
+
+static struct event run_pair_start_event(const struct pair_rt *p, uint64_t input_bytes)
+{
+	struct event ev = event_init(EVENT_PAIR_START);
+
+	ev.pair = p->name;
+	ev.pid = p->job.pid;
+	ev.command = p->spec->command;
+	ev.input_bytes = input_bytes;
+	ev.attempt = p->attempt;
+	return ev;
+}
+
+static void run_pair_resolve_limits(struct run *run, struct pair_rt *p)
+{
+	const struct limits *l = &p->spec->limits;
+	uint64_t total = run->sys.mem_total_bytes;
+
+	p->lim.kill_rss_bytes = units_size_resolve(&l->kill_rss, total);
+	p->lim.warn_rss_bytes = p->lim.kill_rss_bytes == UINT64_MAX
+	                                ? UINT64_MAX
+	                                : (uint64_t)((double)p->lim.kill_rss_bytes * l->warn_at);
+	p->lim.bloat_ratio = l->bloat_ratio;
+	p->lim.deadlock_window_ms = l->deadlock_window_ms;
+	p->mp->kill_rss_bytes = p->lim.kill_rss_bytes;
+}
+
+/* ---- sampling and its verdicts ---- */
+
+static void run_pair_on_fast(void *ctx, uint64_t now_ms);
+
+/* The next RSS check, sooner the nearer the tree is to its kill line. */
+static void run_pair_schedule_fast(struct pair_rt *p, uint64_t now_ms)
+{
+	struct run *run = p->run;
+	uint64_t wait;
+
+	loop_del_timer(run->loop, p->fast_timer);
+	p->fast_timer = 0;
+	if (lifecycle_watched(p->phase) && (wait = run_sample_next_check_ms(run, p)) > 0)
+		p->fast_timer = loop_add_timer(run->loop, now_ms + wait, run_pair_on_fast, p);
+}
+
+void run_pair_verdicts(struct pair_rt *p, const struct rule_event *evs, size_t n, uint64_t now_ms)
+{
+	struct lc_input in;
+
+	for (size_t i = 0; i < n && lifecycle_watched(p->phase); i++) {
+		if (run_sample_verdict(p->run, p, &evs[i], &in))
+			run_pair_send(p, &in);
+	}
+	run_pair_schedule_fast(p, now_ms);
+}
+
+/* Samples p and hands the rules' verdicts to its lifecycle, in order. */
+static void run_pair_sample(struct pair_rt *p, uint64_t now_ms, bool full)
+{
+	struct rule_event evs[RULES_MAX_EVENTS];
+	size_t n = run_sample_pair(p->run, p, now_ms, full, evs);
+
+	run_pair_verdicts(p, evs, n, now_ms);
+}
+
+static void run_pair_on_fast(void *ctx, uint64_t now_ms)
+{
+	struct pair_rt *p = ctx;
+
+	(void)now_ms;
+	p->fast_timer = 0;
+	if (lifecycle_watched(p->phase))
+		run_pair_sample(p, loop_refresh_now(p->run->loop), false);
+}
+
+/* ---- the loop's callbacks: what happened, as a lifecycle event ---- */
+
+static void run_on_root_exit(void *ctx, int fd, short revents)
+{
+	struct pair_rt *p = ctx;
+
+	(void)fd;
+	(void)revents;
+	if (job_reap(&p->job, &p->exit_code, &p->term_signal) != 0)
+		run_pair_post(p, LE_EXIT);
+}
+
+static void run_on_timeout(void *ctx, uint64_t now_ms)
+{
+	struct pair_rt *p = ctx;
+
+	(void)now_ms;
+	p->timeout_timer = 0;
+	run_pair_stop(p, REASON_TIMEOUT, SIGTERM, PHASE_KILLED, false);
+}
+
+static void run_on_grace(void *ctx, uint64_t now_ms)
+{
+	struct pair_rt *p = ctx;
+	struct lc_input in = { .event = LE_GRACE_OVER, .reason = p->stop.reason, .sig = SIGKILL };
+
+	(void)now_ms;
+	p->stop.grace_timer = 0;
+	run_pair_send(p, &in);
+}
+
+static void run_on_verify_exit(void *ctx, int fd, short revents)
+{
+	struct pair_rt *p = ctx;
+	struct run *run = p->run;
+	int code, sig;
+
+	(void)revents;
+	if (job_reap(&p->verify, &code, &sig) == 0)
+		return;
+	loop_del_fd(run->loop, fd);
+	job_close(&p->verify);
+	if (code != 0) {
+		run_note(run, "pair %s: verify failed (%s %d); see %s", p->name,
+		         sig ? "signal" : "exit status", sig ? sig : code, p->log_path);
+		run_pair_end(p, LE_END_FAILED, REASON_VERIFY);
+		return;
+	}
+	run_pair_end(p, LE_END_DONE, REASON_NONE);
+}
+
+static void run_pair_on_capture_done(struct pair_rt *p)
+{
+	run_pair_post(p, LE_CAPTURE_DONE);
+}
+
+/* ---- the actions ---- */
+
 static bool run_pair_gate_open(struct run *run, struct pair_rt *p, uint64_t *needed)
 {
 	const struct sys_sample *s = &run->sys;
@@ -107,8 +309,6 @@ static bool run_pair_gate_open(struct run *run, struct pair_rt *p, uint64_t *nee
 	       (max_swap == UINT64_MAX || s->swap_total_bytes - s->swap_free_bytes <= max_swap);
 }
 
-static void run_pair_launch(struct run *run, struct pair_rt *p);
-
 /* The inputs' total size, the bloat baseline, taken before the gate (an
  * "auto" gate needs it). Missing inputs fail the pair: running without
  * them would only produce garbage. */
@@ -127,7 +327,6 @@ static bool run_pair_inputs(struct run *run, struct pair_rt *p)
 		if (rc < 0) {
 			run_note(run, "pair %s: %s", p->name,
 			         rc == -ENOMEM ? "out of memory" : err);
-			run_pair_finish(run, p, PAIR_FAILED, REASON_INPUTS_MISSING);
 			return false;
 		}
 	}
@@ -136,90 +335,133 @@ static bool run_pair_inputs(struct run *run, struct pair_rt *p)
 	return true;
 }
 
-void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms)
+/* A pair recorded as running by a mergewatch that died: if that process is
+ * still alive (same PID and start time) it is adopted and watched to its
+ * end, never started twice. */
+static bool run_pair_adopt(struct run *run, struct pair_rt *p, const struct state_pair *sp)
 {
+	char err[256];
+
+	if (sp->pid <= 0 || job_start_ticks(run->cfg.proc_root, sp->pid) != sp->start_ticks)
+		return false;
+	if (job_attach(sp->pid, run->cfg.proc_root, &p->job, err, sizeof(err)) < 0)
+		return false;
+	p->lim.input_bytes = sp->input_bytes;
+	p->mp->input_bytes = sp->input_bytes;
+	snprintf(p->adopted_cgroup, sizeof(p->adopted_cgroup), "%s", sp->cgroup);
+	run_note(run, "pair %s: adopting PID %d left running by an earlier mergewatch", p->name,
+	         (int)sp->pid);
+
+	struct event ev = run_pair_start_event(p, sp->input_bytes);
+
+	ev.adopted = true;
+	event_set(&ev, EF_ADOPTED);
+	run_emit(run, &ev);
+	run_pair_post(p, LE_STARTED);
+	return true;
+}
+
+/* watch: the PID given on the command line. */
+static void run_pair_attach(struct run *run, struct pair_rt *p)
+{
+	char err[256];
+
+	p->attempt = 1;
+	run_pair_resolve_limits(run, p);
+	if (job_attach(run->cfg.watch_pids[p->index], run->cfg.proc_root, &p->job, err,
+	               sizeof(err)) < 0) {
+		run_note(run, "%s", err);
+		run_pair_end(p, LE_END_FAILED, REASON_GONE);
+		return;
+	}
+	struct event ev = run_pair_start_event(p, 0);
+
+	event_clear(&ev, EF_COMMAND);
+	run_emit(run, &ev);
+	run_pair_post(p, LE_STARTED);
+}
+
+/* Its turn: resumed, skipped, adopted, or its inputs and the gate. */
+static void run_pair_prepare(struct run *run, struct pair_rt *p)
+{
+	const struct state_pair *sp = run->state ? state_find(run->state, p->name) : NULL;
 	uint64_t needed;
 
-	if (p->skip_requested) {
-		run_pair_finish(run, p, PAIR_SKIPPED, REASON_OPERATOR);
+	if (run->cfg.watch) {
+		run_pair_attach(run, p);
+		return;
+	}
+	if (p->attempt == 0)
+		p->attempt = sp && sp->status == STATE_RUNNING ? sp->attempt : 1;
+	run_pair_resolve_limits(run, p);
+	if (p->phase == PHASE_PENDING_SKIP) {
+		run_pair_end(p, LE_END_SKIPPED, REASON_OPERATOR);
+		return;
+	}
+	if (sp != NULL && sp->status == STATE_DONE) {
+		p->resumed = p->mp->resumed = true;
+		p->peak_rss_bytes = p->mp->peak_rss_bytes = sp->peak_rss_bytes;
+		p->lim.input_bytes = p->mp->input_bytes = sp->input_bytes;
+		char *out = p->spec->output ? run_pair_path(run, p, p->spec->output) : NULL;
+		bool missing = out != NULL && fsutil_file_size(out) <= 0;
+
+		free(out);
+		if (missing)
+			run_pair_end(p, LE_END_FAILED, REASON_OUTPUT_MISSING);
+		else
+			run_pair_end(p, LE_END_DONE, REASON_NONE);
+		return;
+	}
+	if (sp != NULL && sp->status == STATE_RUNNING && run_pair_adopt(run, p, sp))
+		return;
+	if (run_jobs_several(run)) {
+		p->settled = true; /* admission (run_jobs.c) starts it when it fits */
+		return;
+	}
+	if (!run_pair_inputs(run, p)) {
+		run_pair_end(p, LE_END_FAILED, REASON_INPUTS_MISSING);
 		return;
 	}
 	if (run_pair_gate_open(run, p, &needed)) {
-		run_pair_launch(run, p);
+		run_pair_post(p, LE_GATE_OPEN);
 		return;
 	}
-	if (now_ms - p->gate_since_ms >= run->plan->gate_timeout_ms)
-		run_pair_finish(run, p, PAIR_FAILED, REASON_GATE);
+	run_pair_gate_wait(run, p, needed);
 }
 
-static void run_on_root_exit(void *ctx, int fd, short revents)
+void run_pair_gate_wait(struct run *run, struct pair_rt *p, uint64_t needed)
 {
-	struct pair_rt *p = ctx;
-
-	(void)fd;
-	(void)revents;
-	run_pair_on_exit(p->run, p);
-}
-
-static void run_on_timeout(void *ctx, uint64_t now_ms)
-{
-	struct pair_rt *p = ctx;
-
-	(void)now_ms;
-	p->timeout_timer = 0;
-	run_pair_kill(p->run, p, REASON_TIMEOUT, SIGTERM, PAIR_KILLED);
-}
-
-static void run_pair_resolve_limits(struct run *run, struct pair_rt *p)
-{
-	const struct limits *l = &p->spec->limits;
-	uint64_t total = run->sys.mem_total_bytes;
-
-	p->lim.kill_rss_bytes = units_size_resolve(&l->kill_rss, total);
-	p->lim.warn_rss_bytes = p->lim.kill_rss_bytes == UINT64_MAX
-	                                ? UINT64_MAX
-	                                : (uint64_t)((double)p->lim.kill_rss_bytes * l->warn_at);
-	p->lim.bloat_ratio = l->bloat_ratio;
-	p->lim.deadlock_window_ms = l->deadlock_window_ms;
-	p->mp->kill_rss_bytes = p->lim.kill_rss_bytes;
-}
-
-/* Starts watching p's tree (a started, adopted or attached root). */
-static void run_pair_watch(struct run *run, struct pair_rt *p)
-{
-	uint64_t now = loop_now_ms(run->loop);
-
-	memset(&p->rules, 0, sizeof(p->rules));
-	memset(&p->stop, 0, sizeof(p->stop));
-	p->tree = proctree_new(run->cfg.proc_root, p->job.pid, p->job.start_ticks);
-	p->active = true;
-	p->started_ms = now;
-	p->start_seq = ++run->start_seq;
-	p->mp->state = PAIR_RUNNING;
-	p->mp->pid = p->job.pid;
-	p->mp->started_ms = now;
-	p->mp->ended_ms = 0;
-	p->mp->attempt = p->attempt;
-	p->mp->peak_rss_bytes = 0;
-	p->mp->bloated = p->mp->deadlocked = p->mp->approaching = false;
-	run->model.running = p->index;
-	loop_add_fd(run->loop, p->job.pidfd, POLLIN, run_on_root_exit, p);
-	if (p->spec->limits.timeout_ms > 0)
-		p->timeout_timer = loop_add_timer(run->loop, now + p->spec->limits.timeout_ms,
-		                                  run_on_timeout, p);
-	run_sample_pair_full(run, p, now);
-}
-
-static struct event run_pair_start_event(const struct pair_rt *p, uint64_t input_bytes)
-{
-	struct event ev = event_init(EVENT_PAIR_START);
+	const struct sys_sample *s = &run->sys;
+	struct event ev = event_init(EVENT_GATE_WAIT);
 
 	ev.pair = p->name;
-	ev.pid = p->job.pid;
-	ev.command = p->spec->command;
-	ev.input_bytes = input_bytes;
-	ev.attempt = p->attempt;
-	return ev;
+	ev.mem_available = s->mem_available_bytes;
+	ev.swap_used = s->swap_total_bytes - s->swap_free_bytes;
+	ev.needed_available = needed;
+	run_pair_post(p, LE_GATE_CLOSED);
+	run_emit(run, &ev);
+}
+
+bool run_pair_admit(struct run *run, struct pair_rt *p)
+{
+	if (!run_pair_inputs(run, p)) {
+		run_pair_end(p, LE_END_FAILED, REASON_INPUTS_MISSING);
+		return false;
+	}
+	run_pair_post(p, LE_GATE_OPEN);
+	return true;
+}
+
+static void run_pair_gate_check(struct run *run, struct pair_rt *p)
+{
+	uint64_t needed;
+
+	if (run_jobs_several(run))
+		return; /* admission (run_jobs.c) opens the gate with the budget */
+	if (run_pair_gate_open(run, p, &needed))
+		run_pair_post(p, LE_GATE_OPEN);
+	else if (loop_now_ms(run->loop) - p->gate_since_ms >= run->plan->gate_timeout_ms)
+		run_pair_end(p, LE_END_FAILED, REASON_GATE);
 }
 
 static void run_pair_launch(struct run *run, struct pair_rt *p)
@@ -275,213 +517,61 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 		run_note(run, "pair %s: %s", p->name, err);
 		run_release_cgroup(run, p->cg);
 		p->cg = NULL;
-		run_pair_finish(run, p, PAIR_FAILED, REASON_SPAWN);
+		run_pair_end(p, LE_END_FAILED, REASON_SPAWN);
 		return;
 	}
 	struct event ev = run_pair_start_event(p, input_bytes);
 
 	run_emit(run, &ev);
-	run_pair_watch(run, p);
+	run_pair_post(p, LE_STARTED);
 	run_pair_save_state(run, p, STATE_RUNNING, REASON_NONE);
 }
 
-/* A pair recorded as running by a mergewatch that died: if that process is
- * still alive (same PID and start time) it is adopted and watched to its
- * end, never started twice. */
-static bool run_pair_adopt(struct run *run, struct pair_rt *p, const struct state_pair *sp)
+/* Starts watching p's tree (a started, adopted or attached root). */
+static void run_pair_watch(struct run *run, struct pair_rt *p)
 {
-	char err[256];
+	uint64_t now = loop_now_ms(run->loop);
 
-	if (sp->pid <= 0 || job_start_ticks(run->cfg.proc_root, sp->pid) != sp->start_ticks)
-		return false;
-	if (job_attach(sp->pid, run->cfg.proc_root, &p->job, err, sizeof(err)) < 0)
-		return false;
-	p->lim.input_bytes = sp->input_bytes;
-	p->mp->input_bytes = sp->input_bytes;
-	snprintf(p->adopted_cgroup, sizeof(p->adopted_cgroup), "%s", sp->cgroup);
-	run_note(run, "pair %s: adopting PID %d left running by an earlier mergewatch", p->name,
-	         (int)sp->pid);
-	struct event ev = run_pair_start_event(p, sp->input_bytes);
-
-	ev.adopted = true;
-	event_set(&ev, EF_ADOPTED);
-	run_emit(run, &ev);
-	run_pair_watch(run, p);
-	return true;
+	memset(&p->rules, 0, sizeof(p->rules));
+	memset(&p->stop, 0, sizeof(p->stop));
+	p->tree = proctree_new(run->cfg.proc_root, p->job.pid, p->job.start_ticks);
+	p->started_ms = now;
+	p->start_seq = ++run->start_seq;
+	p->rss_bytes = p->peak_rss_bytes = 0;
+	p->mp->pid = p->job.pid;
+	p->mp->started_ms = now;
+	p->mp->ended_ms = 0;
+	p->mp->attempt = p->attempt;
+	p->mp->peak_rss_bytes = 0;
+	p->mp->bloated = p->mp->deadlocked = p->mp->approaching = false;
+	run->model.running = p->index;
+	loop_add_fd(run->loop, p->job.pidfd, POLLIN, run_on_root_exit, p);
+	if (p->spec->limits.timeout_ms > 0)
+		p->timeout_timer = loop_add_timer(run->loop, now + p->spec->limits.timeout_ms,
+		                                  run_on_timeout, p);
+	run_pair_sample(p, now, true);
 }
 
-/* Starts pair p, or ends it at once (resumed, skipped). */
-bool run_pair_settle(struct run *run, struct pair_rt *p)
+/* The kill event and the signal; SIGTERM leaves kill_grace before SIGKILL. */
+static void run_pair_signal(struct run *run, struct pair_rt *p, enum event_reason reason, int sig)
 {
-	const struct state_pair *sp = run->state ? state_find(run->state, p->name) : NULL;
-
-	if (p->attempt == 0)
-		p->attempt = sp && sp->status == STATE_RUNNING ? sp->attempt : 1;
-	run_pair_resolve_limits(run, p);
-	if (p->skip_requested) {
-		run_pair_finish(run, p, PAIR_SKIPPED, REASON_OPERATOR);
-		return false;
-	}
-	if (sp != NULL && sp->status == STATE_DONE) {
-		p->mp->resumed = true;
-		p->mp->peak_rss_bytes = sp->peak_rss_bytes;
-		p->lim.input_bytes = p->mp->input_bytes = sp->input_bytes;
-		char *out = p->spec->output ? run_pair_path(run, p, p->spec->output) : NULL;
-		bool missing = out != NULL && fsutil_file_size(out) <= 0;
-
-		free(out);
-		run_pair_finish(run, p, missing ? PAIR_FAILED : PAIR_DONE,
-		                missing ? REASON_OUTPUT_MISSING : REASON_NONE);
-		return false;
-	}
-	return !(sp != NULL && sp->status == STATE_RUNNING && run_pair_adopt(run, p, sp));
-}
-
-void run_pair_start_now(struct run *run, struct pair_rt *p)
-{
-	if (run_pair_inputs(run, p))
-		run_pair_launch(run, p);
-}
-
-void run_pair_gate_wait(struct run *run, struct pair_rt *p, uint64_t needed)
-{
-	const struct sys_sample *s = &run->sys;
-	struct event ev = event_init(EVENT_GATE_WAIT);
-
-	ev.pair = p->name;
-	ev.mem_available = s->mem_available_bytes;
-	ev.swap_used = s->swap_total_bytes - s->swap_free_bytes;
-	ev.needed_available = needed;
-	p->mp->state = PAIR_GATE;
-	p->gate_since_ms = loop_now_ms(run->loop);
-	run_emit(run, &ev);
-}
-
-static void run_pair_start(struct run *run, struct pair_rt *p)
-{
-	uint64_t needed;
-
-	if (!run_pair_settle(run, p))
-		return;
-	if (!run_pair_inputs(run, p))
-		return;
-	if (!run_pair_gate_open(run, p, &needed)) {
-		run_pair_gate_wait(run, p, needed);
-		return;
-	}
-	run_pair_launch(run, p);
-}
-
-void run_pair_next(struct run *run)
-{
-	if (run->cfg.watch || run->leaving || run->stop_signal) {
-		run_check_over(run);
-		return;
-	}
-	if (run_jobs_several(run)) {
-		run_jobs_turn(run);
-		return;
-	}
-	while (run->current < run->n_pairs) {
-		struct pair_rt *p = &run->pairs[run->current];
-
-		if (p->active || p->mp->state == PAIR_GATE || p->verifying)
-			return;
-		if (!run_state_final(p->mp->state)) {
-			run_pair_start(run, p);
-			if (!run_state_final(p->mp->state))
-				return;
-		}
-		run->current++;
-	}
-	run_check_over(run);
-}
-
-void run_pair_begin_watch(struct run *run, struct pair_rt *p)
-{
-	char err[256];
-
-	p->attempt = 1;
-	run_pair_resolve_limits(run, p);
-	if (job_attach(run->cfg.watch_pids[p->index], run->cfg.proc_root, &p->job, err,
-	               sizeof(err)) < 0) {
-		run_note(run, "%s", err);
-		run_pair_finish(run, p, PAIR_FAILED, REASON_GONE);
-		return;
-	}
-	struct event ev = run_pair_start_event(p, 0);
-
-	event_clear(&ev, EF_COMMAND);
-	run_emit(run, &ev);
-	run_pair_watch(run, p);
-}
-
-static void run_on_grace(void *ctx, uint64_t now_ms)
-{
-	struct pair_rt *p = ctx;
-
-	(void)now_ms;
-	p->stop.grace_timer = 0;
-	if (p->active)
-		run_pair_kill(p->run, p, p->stop.reason, SIGKILL, p->stop.status);
-}
-
-/* The last component of the pair's cgroup path, NULL without one. */
-static const char *run_pair_group(const struct pair_rt *p)
-{
-	const char *path = p->cg                  ? cgroup_path(p->cg)
-	                   : p->adopted_cgroup[0] ? p->adopted_cgroup
-	                                          : NULL;
-	const char *slash = path ? strrchr(path, '/') : NULL;
-
-	return slash ? slash + 1 : path;
-}
-
-/* Every PID in the pair's cgroup: the tree even where it escaped its parent. */
-static int run_pair_cgroup_pids(struct pair_rt *p, pid_t *pids, int max)
-{
-	int n = p->cg                  ? cgroup_read_pids(p->cg, pids, (size_t)max)
-	        : p->adopted_cgroup[0] ? cgroup_read_pids_at(p->adopted_cgroup, pids, (size_t)max)
-	                               : 0;
-
-	return n < 0 ? 0 : (n > max ? max : n);
-}
-
-void run_pair_kill(struct run *run, struct pair_rt *p, enum event_reason reason, int sig,
-                   enum pair_state status)
-{
-	pid_t pids[RUN_MAX_CGROUP_PIDS];
-
-	if (!p->active)
-		return;
-	if (p->stop.requested && sig != SIGKILL)
-		return; /* already stopping: only an escalation goes on */
-	if (!p->stop.requested) {
-		p->stop.requested = true;
-		p->stop.reason = reason;
-		p->stop.status = status;
-	}
 	struct event ev = event_init(EVENT_KILL);
 
 	ev.pair = p->name;
 	ev.pid = p->job.pid;
 	ev.kill_reason = reason;
-	ev.rss = p->mp->rss_bytes;
+	ev.rss = p->rss_bytes;
 	ev.signal = job_signal_name(sig);
 	ev.kill_rss = p->lim.kill_rss_bytes;
 	if (p->lim.kill_rss_bytes != UINT64_MAX)
 		event_set(&ev, EF_KILL_RSS);
-	int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
-
-	job_signal_tree(&p->job, run->cfg.proc_root, sig, p->last_full, pids, n, run_pair_group(p));
+	run_pair_signal_tree(run, p, sig);
 	if (p->paused && sig != SIGKILL) {
 		/* A stopped process acts on SIGTERM only once continued. */
-		job_signal_tree(&p->job, run->cfg.proc_root, SIGCONT, p->last_full, pids, n,
-		                run_pair_group(p));
+		run_pair_signal_tree(run, p, SIGCONT);
 		p->paused = p->mp->paused = false;
 	}
 	run_emit(run, &ev);
-	p->mp->state = PAIR_STOPPING;
 	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s", event_reason_name(reason));
 	loop_del_timer(run->loop, p->timeout_timer);
 	p->timeout_timer = 0;
@@ -495,64 +585,51 @@ void run_pair_kill(struct run *run, struct pair_rt *p, enum event_reason reason,
 	}
 }
 
-static void run_on_verify_exit(void *ctx, int fd, short revents)
+static void run_pair_on_deadlock(struct run *run, struct pair_rt *p)
 {
-	struct pair_rt *p = ctx;
-	struct run *run = p->run;
-	int code, sig;
-
-	(void)revents;
-	if (job_reap(&p->verify, &code, &sig) == 0)
-		return;
-	loop_del_fd(run->loop, fd);
-	job_close(&p->verify);
-	p->verifying = false;
-	if (code != 0) {
-		run_note(run, "pair %s: verify failed (%s %d); see %s", p->name,
-		         sig ? "signal" : "exit status", sig ? sig : code, p->log_path);
-		run_pair_finish(run, p, PAIR_FAILED, REASON_VERIFY);
-		return;
+	switch (p->spec->limits.on_deadlock) {
+	case ON_DEADLOCK_ALERT:
+		break;
+	case ON_DEADLOCK_KILL:
+		run_pair_stop(p, REASON_DEADLOCK, SIGKILL, PHASE_KILLED, false);
+		break;
+	case ON_DEADLOCK_RESTART:
+		/* A job that deadlocks every time must not restart forever:
+		 * restarts share the retries budget (at least one). */
+		run_pair_stop(p, REASON_DEADLOCK, SIGKILL, PHASE_KILLED,
+		              p->attempt <= (run->plan->retries > 0 ? run->plan->retries : 1));
+		break;
 	}
-	run_pair_finish(run, p, PAIR_DONE, REASON_NONE);
 }
 
-/* The root ended by itself (or after a stop): decide how the pair ended. */
+/* The root ended by itself: how did it go? */
 static void run_pair_judge(struct run *run, struct pair_rt *p)
 {
 	char err[512];
 
-	bool oom = p->cg != NULL && p->oom_kills_at_start >= 0 &&
-	           cgroup_oom_kills(p->cg) > p->oom_kills_at_start;
-
-	if (p->stop.requested && p->stop.reason == REASON_BUDGET) {
-		run_pair_requeue(run, p);
-		return;
-	}
-	if (!p->stop.requested && oom && p->budget_capped) {
-		/* it needed more than the cap it was killed at */
-		if (p->cap_bytes > p->mp->peak_rss_bytes)
-			p->mp->peak_rss_bytes = p->cap_bytes;
-		run_pair_requeue(run, p);
-		return;
-	}
-	if (p->stop.requested) {
-		run_pair_finish(run, p, p->stop.status, p->stop.reason);
-		return;
-	}
-	if (oom) {
-		run_pair_finish(run, p, PAIR_KILLED, REASON_MEMORY_MAX);
+	if (p->cg != NULL && p->oom_kills_at_start >= 0 &&
+	    cgroup_oom_kills(p->cg) > p->oom_kills_at_start) {
+		if (p->budget_capped) {
+			/* the cap the budget lowered, not its own memory_max:
+			 * it needed more than that cap */
+			if (p->cap_bytes > p->peak_rss_bytes)
+				p->peak_rss_bytes = p->cap_bytes;
+			run_pair_end(p, LE_END_REQUEUED, REASON_BUDGET);
+			return;
+		}
+		run_pair_end(p, LE_END_KILLED, REASON_MEMORY_MAX);
 		return;
 	}
 	if (p->term_signal != 0) {
-		run_pair_finish(run, p, PAIR_FAILED, REASON_SIGNAL);
+		run_pair_end(p, LE_END_FAILED, REASON_SIGNAL);
 		return;
 	}
 	if (p->exit_code > 0) {
-		run_pair_finish(run, p, PAIR_FAILED, REASON_EXIT);
+		run_pair_end(p, LE_END_FAILED, REASON_EXIT);
 		return;
 	}
 	if (run->cfg.watch) {
-		run_pair_finish(run, p, PAIR_DONE, REASON_NONE);
+		run_pair_end(p, LE_END_DONE, REASON_NONE);
 		return;
 	}
 	if (p->spec->output != NULL) {
@@ -561,13 +638,13 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 
 		free(out);
 		if (size <= 0) {
-			run_pair_finish(run, p, PAIR_FAILED,
-			                size == 0 ? REASON_OUTPUT_EMPTY : REASON_OUTPUT_MISSING);
+			run_pair_end(p, LE_END_FAILED,
+			             size == 0 ? REASON_OUTPUT_EMPTY : REASON_OUTPUT_MISSING);
 			return;
 		}
 	}
 	if (p->spec->verify == NULL) {
-		run_pair_finish(run, p, PAIR_DONE, REASON_NONE);
+		run_pair_end(p, LE_END_DONE, REASON_NONE);
 		return;
 	}
 	char *cwd = planning_pair_dir(run->plan, p->spec);
@@ -585,38 +662,28 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 	free(cwd);
 	if (rc < 0) {
 		run_note(run, "pair %s: verify: %s", p->name, err);
-		run_pair_finish(run, p, PAIR_FAILED, REASON_VERIFY);
+		run_pair_end(p, LE_END_FAILED, REASON_VERIFY);
 		return;
 	}
-	p->verifying = true;
-	p->mp->state = PAIR_VERIFYING;
 	loop_add_fd(run->loop, p->verify.pidfd, POLLIN, run_on_verify_exit, p);
+	run_pair_post(p, LE_VERIFY_START);
 }
 
-void run_pair_on_exit(struct run *run, struct pair_rt *p)
+/* The root has gone (reaped): stragglers, the last figures, then how it
+ * ended — as a stop asked, or as judged. */
+static void run_pair_reap(struct run *run, struct pair_rt *p, bool stopped)
 {
-	pid_t pids[RUN_MAX_CGROUP_PIDS];
-
-	int rc = job_reap(&p->job, &p->exit_code, &p->term_signal);
-
-	if (rc == 0)
-		return;
 	loop_del_fd(run->loop, p->job.pidfd);
 	if (!run->cfg.watch) {
 		/* Stragglers of a finished pair hold memory for nothing: the
 		 * incident this tool comes from was two of them, deadlocked
-		 * for nine hours. */
-		/* The root is gone, so its orphans now belong to init: find
-		 * them in the last full sample (checked by start time) and in
-		 * the cgroup. */
-		int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
-
-		job_signal_tree(&p->job, run->cfg.proc_root, SIGKILL, p->last_full, pids, n,
-		                run_pair_group(p));
+		 * for nine hours. The root is gone, so its orphans now belong
+		 * to init: find them in the last full sample (checked by start
+		 * time) and in the cgroup. */
+		run_pair_signal_tree(run, p, SIGKILL);
 	}
 	/* The last figure always reaches the log, whatever its age. */
 	run_sample_progress(run, p, loop_now_ms(run->loop), true);
-	p->active = false;
 	run_sample_stop_pair(run, p);
 	loop_del_timer(run->loop, p->timeout_timer);
 	loop_del_timer(run->loop, p->stop.grace_timer);
@@ -626,7 +693,13 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 	p->mp->signal = p->term_signal;
 	if (run->model.running == p->index)
 		run->model.running = -1;
-	run_pair_judge(run, p);
+	if (stopped && p->stop.reason == REASON_BUDGET)
+		run_pair_end(p, LE_END_REQUEUED, REASON_BUDGET);
+	else if (stopped)
+		run_pair_end(p, p->stop.end_as == PHASE_SKIPPED ? LE_END_SKIPPED : LE_END_KILLED,
+		             p->stop.reason);
+	else
+		run_pair_judge(run, p);
 	if (p->adopted_cgroup[0] != '\0') {
 		/* Its cap stayed in force while no mergewatch watched; now
 		 * the group is empty and can go (an error only means it has
@@ -664,46 +737,60 @@ static void run_pair_cleanup(struct run *run, struct pair_rt *p)
 	free(output);
 }
 
-static enum state_status run_state_status(enum pair_state s)
+/* The word pair_end writes, and the state file's, for a final phase. */
+static enum event_status run_pair_status(enum pair_phase phase)
 {
-	switch (s) {
-	case PAIR_DONE:
-		return STATE_DONE;
-	case PAIR_FAILED:
-		return STATE_FAILED;
-	case PAIR_KILLED:
-		return STATE_KILLED;
-	case PAIR_SKIPPED:
-		return STATE_SKIPPED;
-	default:
-		return STATE_PENDING;
-	}
-}
-
-/* The word pair_end writes for a final state. */
-static enum event_status run_pair_status(enum pair_state s)
-{
-	switch (s) {
-	case PAIR_FAILED:
+	switch (phase) {
+	case PHASE_FAILED:
 		return STATUS_FAILED;
-	case PAIR_KILLED:
+	case PHASE_KILLED:
 		return STATUS_KILLED;
-	case PAIR_SKIPPED:
+	case PHASE_SKIPPED:
 		return STATUS_SKIPPED;
 	default:
 		return STATUS_DONE;
 	}
 }
 
-void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
-                     enum event_reason reason)
+static enum state_status run_pair_state_status(enum pair_phase phase)
+{
+	switch (phase) {
+	case PHASE_DONE:
+		return STATE_DONE;
+	case PHASE_FAILED:
+		return STATE_FAILED;
+	case PHASE_KILLED:
+		return STATE_KILLED;
+	case PHASE_SKIPPED:
+		return STATE_SKIPPED;
+	default:
+		return STATE_PENDING;
+	}
+}
+
+/* Whether a pair that just ended runs again: a restart asked for, or a
+ * retry of on_failure = retry. */
+static bool run_pair_again(const struct run *run, const struct pair_rt *p, enum event_reason reason)
+{
+	if (run->stop_signal || run->leaving)
+		return false;
+	if (p->stop.restart)
+		return true;
+	return (p->phase == PHASE_FAILED || p->phase == PHASE_KILLED) &&
+	       run->plan->on_failure == ON_FAILURE_RETRY &&
+	       p->attempt - p->requeues <= run->plan->retries && reason != REASON_OPERATOR;
+}
+
+/* It ended (p->phase says how): the pair_end event, cleanup, the state;
+ * then it runs again, or is counted and the run moves on. */
+static void run_pair_finish(struct run *run, struct pair_rt *p, enum event_reason reason)
 {
 	uint64_t now = loop_now_ms(run->loop);
 	bool ran = p->started_ms != 0;
 	struct event ev = event_init(EVENT_PAIR_END);
 
 	ev.pair = p->name;
-	ev.status = run_pair_status(status);
+	ev.status = run_pair_status(p->phase);
 	if (p->term_signal != 0) {
 		ev.signal = job_signal_name(p->term_signal);
 		event_set(&ev, EF_SIGNAL);
@@ -711,34 +798,31 @@ void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
 	ev.exit_code = p->exit_code;
 	if (!ran || p->exit_code < 0)
 		event_clear(&ev, EF_EXIT_CODE);
-	ev.peak_rss = p->mp->peak_rss_bytes;
+	ev.peak_rss = p->peak_rss_bytes;
 	ev.elapsed_s = ran ? (double)(now - p->started_ms) / 1000.0 : 0;
-	ev.ratio =
-		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
+	ev.ratio = run_pair_ratio(p);
 	if (p->lim.input_bytes == 0)
 		event_clear(&ev, EF_RATIO);
 	ev.end_reason = reason;
 	if (reason == REASON_NONE)
 		event_clear(&ev, EF_END_REASON);
 	ev.attempt = p->attempt;
-	if (p->mp->resumed) {
+	if (p->resumed) {
 		ev.resumed = true;
 		event_set(&ev, EF_RESUMED);
 	}
 	run_emit(run, &ev);
 
-	p->mp->state = status;
 	p->mp->ended_ms = now;
 	/* An ended pair holds no memory; its ratio is the peak's. */
 	p->mp->rss_bytes = 0;
-	p->mp->ratio =
-		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
+	p->mp->ratio = run_pair_ratio(p);
 	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s",
 	         reason != REASON_NONE ? event_reason_name(reason) : "");
-	if (status == PAIR_DONE && p->spec->cleanup != NULL && !p->mp->resumed)
+	if (p->phase == PHASE_DONE && p->spec->cleanup != NULL && !p->resumed)
 		run_pair_cleanup(run, p);
-	if (!p->mp->resumed && !run->cfg.watch) {
-		run_pair_save_state(run, p, run_state_status(status), reason);
+	if (!p->resumed && !run->cfg.watch) {
+		run_pair_save_state(run, p, run_pair_state_status(p->phase), reason);
 		/* What this pair showed sharpens the others' predictions. */
 		for (int i = p->index + 1; run->state != NULL && i < run->n_pairs; i++) {
 			struct prediction pred;
@@ -748,46 +832,39 @@ void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
 			run->pairs[i].mp->predicted_peak_bytes = pred.peak_bytes;
 		}
 	}
-
-	bool again = p->stop.restart && !run->stop_signal && !run->leaving;
-
-	if (!again && (status == PAIR_FAILED || status == PAIR_KILLED) &&
-	    run->plan->on_failure == ON_FAILURE_RETRY &&
-	    p->attempt - p->requeues <= run->plan->retries && !run->stop_signal && !run->leaving &&
-	    reason != REASON_OPERATOR)
-		again = true;
-	if (again) {
+	if (run_pair_again(run, p, reason)) {
 		p->attempt++;
 		p->started_ms = 0;
 		p->exit_code = -1;
 		p->term_signal = 0;
-		p->mp->state = PAIR_PENDING;
 		memset(&p->stop, 0, sizeof(p->stop));
+		run_pair_post(p, LE_REQUEUE);
 		run_pair_schedule_next(run);
 		return;
 	}
-	run->counts[status]++;
-	if ((status == PAIR_FAILED || status == PAIR_KILLED) &&
+	run->counts[lifecycle_view(p->phase)]++;
+	if ((p->phase == PHASE_FAILED || p->phase == PHASE_KILLED) &&
 	    run->plan->on_failure == ON_FAILURE_STOP && !run->cfg.watch) {
-		/* Pairs that run beside it (jobs > 1) finish; the rest wait no more. */
-		for (int i = 0; i < run->n_pairs; i++) {
-			struct pair_rt *rest = &run->pairs[i];
+		struct lc_input abandon = { .event = LE_ABANDON, .reason = REASON_ON_FAILURE };
 
-			if (i != p->index && !run_state_final(rest->mp->state) && !rest->active &&
-			    !rest->verifying)
-				run_pair_finish(run, rest, PAIR_SKIPPED, REASON_ON_FAILURE);
-		}
+		/* every pair still waiting (with jobs > 1, earlier ones may
+		 * wait too); those running beside it finish */
+		for (int i = 0; i < run->n_pairs; i++)
+			run_pair_send(&run->pairs[i], &abandon);
 	}
 	run_pair_schedule_next(run);
 }
 
-/* A pair stopped for the memory budget goes back in the queue: no failure,
- * no retry used; it runs again when it fits, counted for the larger of its
- * prediction and the peak it reached. */
+/* Stopped for the memory budget (by containment, or by the kernel at a cap
+ * the budget lowered): pair_end requeued, no failure and no retry used; it
+ * runs again when it fits, counted for the larger figure it showed. */
 static void run_pair_requeue(struct run *run, struct pair_rt *p)
 {
 	uint64_t now = loop_now_ms(run->loop);
 	struct event ev = event_init(EVENT_PAIR_END);
+	uint64_t margin =
+		planning_budget_bytes(run->plan, run->sys.mem_total_bytes) / RUN_JOBS_MARGIN_SHARE;
+	uint64_t figure = p->peak_rss_bytes > p->admit_bytes ? p->peak_rss_bytes : p->admit_bytes;
 
 	ev.pair = p->name;
 	ev.status = STATUS_REQUEUED;
@@ -796,11 +873,12 @@ static void run_pair_requeue(struct run *run, struct pair_rt *p)
 		ev.signal = job_signal_name(p->term_signal);
 		event_set(&ev, EF_SIGNAL);
 		event_clear(&ev, EF_EXIT_CODE);
+	} else if (p->exit_code < 0) {
+		event_clear(&ev, EF_EXIT_CODE);
 	}
-	ev.peak_rss = p->mp->peak_rss_bytes;
+	ev.peak_rss = p->peak_rss_bytes;
 	ev.elapsed_s = (double)(now - p->started_ms) / 1000.0;
-	ev.ratio =
-		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
+	ev.ratio = run_pair_ratio(p);
 	if (p->lim.input_bytes == 0)
 		event_clear(&ev, EF_RATIO);
 	ev.end_reason = REASON_BUDGET;
@@ -808,12 +886,7 @@ static void run_pair_requeue(struct run *run, struct pair_rt *p)
 	run_emit(run, &ev);
 	/* Past its prediction, it needs more than it reached: a margin more,
 	 * so that it waits for room rather than be stopped there again. */
-	uint64_t margin =
-		planning_budget_bytes(run->plan, run->sys.mem_total_bytes) / RUN_JOBS_MARGIN_SHARE;
-	uint64_t figure =
-		p->mp->peak_rss_bytes > p->admit_bytes ? p->mp->peak_rss_bytes : p->admit_bytes;
-
-	if (admit_outgrown(p->mp->peak_rss_bytes, p->admit_bytes, margin))
+	if (admit_outgrown(p->peak_rss_bytes, p->admit_bytes, margin))
 		figure += margin;
 	if (figure > p->requeue_peak_bytes)
 		p->requeue_peak_bytes = figure;
@@ -822,7 +895,6 @@ static void run_pair_requeue(struct run *run, struct pair_rt *p)
 	p->started_ms = 0;
 	p->exit_code = -1;
 	p->term_signal = 0;
-	p->mp->state = PAIR_PENDING;
 	p->mp->ended_ms = now;
 	p->mp->rss_bytes = 0;
 	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s", event_reason_name(REASON_BUDGET));
@@ -830,106 +902,205 @@ static void run_pair_requeue(struct run *run, struct pair_rt *p)
 	run_pair_schedule_next(run);
 }
 
-/* The dashboard's actions (and the signal handler's shutdown). */
+/* Stops watching, leaving the processes (and their cap) be: the state
+ * keeps the pair as running so the next mergewatch adopts it. */
+static void run_pair_unwatch(struct run *run, struct pair_rt *p)
+{
+	loop_del_fd(run->loop, p->job.pidfd);
+	loop_del_timer(run->loop, p->timeout_timer);
+	loop_del_timer(run->loop, p->stop.grace_timer);
+	p->timeout_timer = p->stop.grace_timer = 0;
+	run_sample_stop_pair(run, p);
+	if (p->cg != NULL) {
+		cgroup_free(p->cg); /* the cap stays in force */
+		p->cg = NULL;
+	}
+}
+
+static void run_pair_act_on(struct pair_rt *p, enum lc_action action, const struct lc_input *in)
+{
+	struct run *run = p->run;
+
+	switch (action) {
+	case LA_NONE:
+		break;
+	case LA_PREPARE:
+		run_pair_prepare(run, p);
+		break;
+	case LA_GATE_WAIT:
+		p->gate_since_ms = loop_now_ms(run->loop);
+		break;
+	case LA_GATE_CHECK:
+		run_pair_gate_check(run, p);
+		break;
+	case LA_LAUNCH:
+		run_pair_launch(run, p);
+		break;
+	case LA_WATCH:
+		run_pair_watch(run, p);
+		break;
+	case LA_SIGNAL:
+		p->stop.reason = in->reason;
+		p->stop.end_as = in->stop_as;
+		p->stop.restart = in->restart;
+		run_pair_signal(run, p, in->reason, in->sig);
+		break;
+	case LA_ESCALATE:
+		if (in->restart)
+			p->stop.restart = true;
+		if (in->sig == SIGKILL)
+			run_pair_signal(run, p, in->reason, SIGKILL);
+		break;
+	case LA_CAPTURE:
+		if (!run_sample_deadlock(run, p, in->rule, run_pair_on_capture_done))
+			run_pair_post(p, LE_CAPTURE_DONE);
+		break;
+	case LA_ON_DEADLOCK:
+		run_pair_on_deadlock(run, p);
+		break;
+	case LA_REAP:
+		run_pair_reap(run, p, false);
+		break;
+	case LA_REAP_STOPPED:
+		run_pair_reap(run, p, true);
+		break;
+	case LA_FINISH:
+		run_pair_finish(run, p, in->reason);
+		break;
+	case LA_UNWATCH:
+		run_pair_unwatch(run, p);
+		break;
+	case LA_REQUEUE:
+		run_pair_requeue(run, p);
+		break;
+	}
+}
+
+/* ---- the run's order ---- */
+
+void run_pair_next(struct run *run)
+{
+	if (run->cfg.watch) {
+		for (int i = 0; i < run->n_pairs; i++)
+			run_pair_post(&run->pairs[i], LE_TURN); /* only pending ones hear it */
+		return;
+	}
+	if (run->leaving || run->stop_signal)
+		return;
+	if (run_jobs_several(run)) {
+		run_jobs_turn(run);
+		return;
+	}
+	while (run->current < run->n_pairs) {
+		struct pair_rt *p = &run->pairs[run->current];
+
+		if (!lifecycle_final(p->phase)) {
+			if (p->phase != PHASE_PENDING && p->phase != PHASE_PENDING_SKIP)
+				return; /* it is on its way */
+			run_pair_post(p, LE_TURN);
+			if (!lifecycle_final(p->phase))
+				return;
+		}
+		run->current++;
+	}
+}
+
+void run_pair_free(struct pair_rt *p)
+{
+	run_sample_stop_pair(p->run, p);
+	job_close(&p->job);
+	job_close(&p->verify);
+	job_close(&p->capture);
+	progress_free(p->progress);
+	if (p->cg != NULL)
+		cgroup_free(p->cg);
+}
+
+/* ---- the operator (the dashboard's keys, and the signals' shutdown) ---- */
+
+static int run_pair_ack(struct run *run)
+{
+	struct model *m = &run->model;
+
+	for (int k = 0; k < m->alerts_len; k++) {
+		struct model_alert *a =
+			&m->alerts[(m->alerts_head - 1 - k + MODEL_ALERTS) % MODEL_ALERTS];
+
+		if (!a->acked) {
+			a->acked = true;
+			if (run->alerts != NULL)
+				alerts_ack_latest(run->alerts);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 int run_pair_act(void *ctx, enum model_action action, int index)
 {
 	struct run *run = ctx;
 	struct pair_rt *p = index >= 0 && index < run->n_pairs ? &run->pairs[index] : NULL;
-	pid_t pids[RUN_MAX_CGROUP_PIDS];
+	bool watched = p != NULL && lifecycle_watched(p->phase);
 
 	switch (action) {
 	case ACTION_KILL:
-		if (p == NULL || !p->active)
+		if (!watched)
 			return -ESRCH;
-		run_pair_kill(run, p, REASON_OPERATOR, SIGKILL, PAIR_KILLED);
+		run_pair_stop(p, REASON_OPERATOR, SIGKILL, PHASE_KILLED, false);
 		return 0;
 	case ACTION_RESTART:
 		if (run->cfg.watch)
 			return -EPERM;
 		if (p == NULL)
 			return -ESRCH;
-		if (p->active) {
-			run_pair_kill(run, p, REASON_OPERATOR, SIGKILL, PAIR_KILLED);
-			p->stop.restart = true;
-			return 0;
-		}
-		return -EBUSY; /* only the running pair restarts */
+		if (!watched)
+			return -EBUSY; /* only the running pair restarts */
+		run_pair_stop(p, REASON_OPERATOR, SIGKILL, PHASE_KILLED, true);
+		return 0;
 	case ACTION_SKIP:
 		if (p == NULL)
 			return -ESRCH;
-		if (p->active) {
-			run_pair_kill(run, p, REASON_OPERATOR, SIGKILL, PAIR_SKIPPED);
+		if (watched) {
+			run_pair_stop(p, REASON_OPERATOR, SIGKILL, PHASE_SKIPPED, false);
 			return 0;
 		}
-		if (run_state_final(p->mp->state))
+		if (lifecycle_final(p->phase))
 			return -EALREADY;
-		p->skip_requested = true;
-		if (p->mp->state == PAIR_GATE)
-			run_pair_finish(run, p, PAIR_SKIPPED, REASON_OPERATOR);
+		run_pair_end(p, LE_SKIP, REASON_OPERATOR);
 		return 0;
-	case ACTION_PAUSE: {
-		if (p == NULL || !p->active)
+	case ACTION_PAUSE:
+		if (!watched)
 			return -ESRCH;
-		int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
-
 		p->paused = !p->paused;
 		p->mp->paused = p->paused;
-		job_signal_tree(&p->job, run->cfg.proc_root, p->paused ? SIGSTOP : SIGCONT,
-		                p->last_full, pids, n, run_pair_group(p));
-		run_sample_schedule_fast(run, p, loop_now_ms(run->loop));
+		run_pair_signal_tree(run, p, p->paused ? SIGSTOP : SIGCONT);
+		run_pair_schedule_fast(p, loop_now_ms(run->loop));
 		return 0;
-	}
-	case ACTION_ACK: {
-		struct model *m = &run->model;
-
-		for (int k = 0; k < m->alerts_len; k++) {
-			struct model_alert *a =
-				&m->alerts[(m->alerts_head - 1 - k + MODEL_ALERTS) % MODEL_ALERTS];
-
-			if (!a->acked) {
-				a->acked = true;
-				if (run->alerts != NULL)
-					alerts_ack_latest(run->alerts);
-				return 0;
-			}
-		}
-		return -ENOENT;
-	}
+	case ACTION_ACK:
+		return run_pair_ack(run);
 	case ACTION_QUIT_STOP:
 		for (int i = 0; i < run->n_pairs; i++) {
 			struct pair_rt *q = &run->pairs[i];
 
-			if (q->active && !run->cfg.watch)
-				run_pair_kill(run, q,
+			if (!lifecycle_watched(q->phase))
+				continue;
+			if (run->cfg.watch) /* not ours to stop */
+				run_pair_post(q, LE_LEAVE);
+			else
+				run_pair_stop(q,
 				              run->stop_signal ? REASON_SHUTDOWN : REASON_OPERATOR,
-				              SIGTERM, PAIR_KILLED);
-			else if (q->active)
-				q->active = false, run_sample_stop_pair(run, q);
+				              SIGTERM, PHASE_KILLED, false);
 		}
 		run->leaving = run->cfg.watch;
 		if (run->stop_signal == 0)
 			run->stop_signal = -1;
-		run_pair_next(run);
 		return 0;
 	case ACTION_QUIT_LEAVE:
 		/* The job keeps running in its own session; the state keeps
 		 * it as running so the next mergewatch adopts it. */
-		for (int i = 0; i < run->n_pairs; i++) {
-			struct pair_rt *q = &run->pairs[i];
-
-			if (q->active) {
-				loop_del_fd(run->loop, q->job.pidfd);
-				loop_del_timer(run->loop, q->timeout_timer);
-				q->active = false;
-				run_sample_stop_pair(run, q);
-				if (q->cg != NULL) {
-					cgroup_free(q->cg); /* the cap stays in force */
-					q->cg = NULL;
-				}
-			}
-		}
+		for (int i = 0; i < run->n_pairs; i++)
+			run_pair_post(&run->pairs[i], LE_LEAVE);
 		run->leaving = true;
-		run_check_over(run);
 		return 0;
 	}
 	return -EINVAL;
