@@ -9,7 +9,7 @@ import re
 import signal
 import subprocess
 
-from mwlib import MW, MiB, SIM, Dir, alive, of, one, read_events, run, start, wait_for
+from mwlib import MW, MiB, SIM, Dir, Tmux, alive, of, one, read_events, run, start, wait_for
 
 RATIO = 4             # each simulated pair's peak is RATIO x its input
 EXPECTED = 4.4        # what the plan predicts with before a pair has run
@@ -233,3 +233,17 @@ def test_check_prints_the_schedule_against_one_at_a_time():
         # a with d, then b with c: 200+180 of 520 input bytes one after another
         assert abs(makespan - (200 + 180) / 520) < 0.01, makespan
         assert bound <= makespan < 1 and most == 2
+
+
+def test_dashboard_lists_every_running_pair_and_the_budget():
+    with Dir() as d:
+        plan = _plan(d, [("north", 40, 20), ("south", 40, 20), ("west", 40, 20)], "300M")
+        with Tmux(f"{MW} run {plan}", 120, 30, cwd=d.path) as t:
+            s = t.wait_text("3 running")
+            header = s.splitlines()[0]
+            assert re.search(r"3 running, [0-9.]+ MiB of 300\.0 MiB budget", header), header
+            for name in ("north", "south", "west"):
+                assert name in s, s
+            t.keys("q")
+            t.wait_text("y")
+            t.keys("y")
