@@ -247,3 +247,40 @@ def test_dashboard_lists_every_running_pair_and_the_budget():
             t.keys("q")
             t.wait_text("y")
             t.keys("y")
+
+
+def test_check_times_the_schedule_at_the_pace_of_the_pairs_done():
+    with Dir() as d:
+        d.blob("in/a", 10 * MiB)
+        d.blob("in/b", 10 * MiB)
+        d.blob("in/c", 20 * MiB)
+        d.blob("in/e", 40 * MiB)
+        plan = d.write("plan.ini", f"""
+[run]
+jobs = auto
+memory_budget = 1G
+[pair a]
+command = {SIM} --peak 10M --hold 1s
+inputs = in/a
+[pair b]
+command = {SIM} --peak 10M --hold 1s
+inputs = in/b
+[pair c]
+command = exit 1
+inputs = in/c
+[pair e]
+command = exit 1
+inputs = in/e
+""")
+        rc, ev, err = run(["run", "--headless", str(plan)])
+        assert rc == 1, err
+        p = subprocess.run([MW, "check", str(plan)], capture_output=True, text=True,
+                           timeout=30)
+        assert p.returncode == 0, p.stderr
+        # a and b took about a second for 10 MiB: c and e (20 and 40 MiB) fit
+        # together, so the run takes as long as e
+        m = re.search(r"^;   about (\d+)s against (\d+)s one at a time, at the pace of the "
+                      r"pairs done so far$", p.stdout, flags=re.M)
+        assert m, p.stdout
+        together, alone = int(m.group(1)), int(m.group(2))
+        assert together < alone and abs(alone - together * 60 / 40) <= 1, (together, alone)
