@@ -8,6 +8,7 @@ import json
 import re
 import signal
 import subprocess
+import time
 
 from mwlib import MW, MiB, SIM, Dir, Tmux, alive, of, one, read_events, run, start, wait_for
 
@@ -105,9 +106,10 @@ inputs = in/big
             assert k["pair"] == "big" and k["reason"] == "budget", k
 
 
-def test_resume_after_sigkill_with_two_pairs_mid_flight():
-    with Dir() as d:
-        plan = d.write("plan.ini", f"""
+def _two_mid_flight(d):
+    """A plan of three pairs, the first two running when mergewatch is
+    SIGKILLed: (plan, {pair: pid} of the orphans left running)."""
+    plan = d.write("plan.ini", f"""
 [run]
 jobs = auto
 memory_budget = 350M
@@ -126,30 +128,36 @@ command = {SIM} --peak 300M --hold 0.2s --write three.out 100
 inputs = in/three
 output = three.out
 """)
-        d.blob("in/one", 5 * MiB)
-        d.blob("in/two", 5 * MiB)
-        d.blob("in/three", 75 * MiB)     # predicted 330M: waits for one and two
-        log = d.path / "mergewatch-logs/events.jsonl"
-        p = start(["run", "--headless", str(plan)])
-        state = d.path / "mergewatch-logs/state"
+    d.blob("in/one", 5 * MiB)
+    d.blob("in/two", 5 * MiB)
+    d.blob("in/three", 75 * MiB)     # predicted 330M: waits for one and two
+    log = d.path / "mergewatch-logs/events.jsonl"
+    state = d.path / "mergewatch-logs/state"
 
-        def both_recorded():
-            # the state names both processes: what the next mergewatch reads
-            try:
-                pairs = json.loads(state.read_text())["pairs"]
-            except (FileNotFoundError, ValueError):
-                return None
-            return all(pairs.get(n, {}).get("pid") for n in ("one", "two"))
-
+    def both_recorded():
+        # the state names both processes: what the next mergewatch reads
         try:
-            wait_for(both_recorded)
-            starts = of(read_events(log), "pair_start")
-        finally:
-            p.send_signal(signal.SIGKILL)       # mergewatch dies, two pairs mid-flight
-            p.wait()
-        orphans = {e["pair"]: e["pid"] for e in starts}
-        assert set(orphans) == {"one", "two"}
-        assert all(alive(pid) for pid in orphans.values())
+            pairs = json.loads(state.read_text())["pairs"]
+        except (FileNotFoundError, ValueError):
+            return None
+        return all(pairs.get(n, {}).get("pid") for n in ("one", "two"))
+
+    p = start(["run", "--headless", str(plan)])
+    try:
+        wait_for(both_recorded)
+        starts = of(read_events(log), "pair_start")
+    finally:
+        p.send_signal(signal.SIGKILL)       # mergewatch dies, two pairs mid-flight
+        p.wait()
+    orphans = {e["pair"]: e["pid"] for e in starts}
+    assert set(orphans) == {"one", "two"}
+    assert all(alive(pid) for pid in orphans.values())
+    return plan, orphans
+
+
+def test_resume_after_sigkill_with_two_pairs_mid_flight():
+    with Dir() as d:
+        plan, orphans = _two_mid_flight(d)
         rc, ev, err = run(["run", "--headless", str(plan)])
         assert rc == 0, err
         for name, pid in orphans.items():
@@ -244,6 +252,20 @@ def test_dashboard_lists_every_running_pair_and_the_budget():
             assert re.search(r"3 running, [0-9.]+ MiB of 300\.0 MiB budget", header), header
             for name in ("north", "south", "west"):
                 assert name in s, s
+            # the keys act on the selected pair only: select south, kill it
+            log = d.path / "mergewatch-logs/events.jsonl"
+            t.keys("Home")
+            t.keys("Down")
+            time.sleep(0.5)
+            assert "Processes south" in t.screen(), t.screen()   # its tree is shown
+            t.keys("k")
+            time.sleep(0.3)
+            t.keys("y")
+            end = wait_for(lambda: of(read_events(log), "pair_end"))
+            assert [(e["pair"], e["status"], e["reason"]) for e in end] == \
+                [("south", "killed", "operator")], end
+            assert all(e["pair"] == "south" for e in of(read_events(log), "kill"))
+            t.wait_text("2 running")
             t.keys("q")
             t.wait_text("y")
             t.keys("y")
