@@ -21,6 +21,7 @@
 #include "run.h"
 #include "../logdir/samplelog.h"
 #include "../logdir/state.h"
+#include "../logdir/systemd.h"
 
 enum {
 	RUN_MIN_CHECK_MS = 1,         /* fastest RSS check near the line */
@@ -138,6 +139,10 @@ struct run {
 	int n_pending_cgroups;
 	uint64_t cgroup_timer;
 	int cgroup_tries;
+	char run_id[33];      /* run_start's run_id */
+	uint64_t watchdog_ms; /* systemd's WatchdogSec=, 0: none */
+	uint64_t watchdog_timer;
+	bool stdout_is_tty; /* SIGHUP mutes standard output only then */
 };
 
 /* The runner's files call down this list only (run.c on top):

@@ -634,6 +634,8 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 		return;
 	}
 	if (run->cfg.watch) {
+		/* Not our child: its parent reaped it, and with it the status. */
+		p->mp->status_unknown = p->exit_code < 0;
 		run_pair_end(p, LE_END_DONE, REASON_NONE);
 		return;
 	}
@@ -815,6 +817,10 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum event_reaso
 	if (p->resumed) {
 		ev.resumed = true;
 		event_set(&ev, EF_RESUMED);
+	}
+	if (ran && !run->cfg.watch && (p->phase == PHASE_FAILED || p->phase == PHASE_KILLED)) {
+		ev.log = p->log_path;
+		event_set(&ev, EF_LOG);
 	}
 	run_emit(run, &ev);
 
