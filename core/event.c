@@ -40,7 +40,7 @@ struct event_kind_row {
 static const struct event_kind_row event_kinds[EVENT_N_KINDS] = {
 	[EVENT_RUN_START] = { "run_start", EVENT_PRI_INFO, text_run_start,
 	                      USES(N(EF_PLAN), R(EF_PAIRS), R(EF_RUN_ID), R(EF_HOST), R(EF_VERSION),
-	                           R(EF_LIMIT_MECHANISM), O(EF_LIMIT_NOTE)) },
+	                           R(EF_LIMIT_MECHANISM), O(EF_LIMIT_NOTE), O(EF_MEMORY_BUDGET)) },
 	[EVENT_GATE_WAIT] = { "gate_wait", EVENT_PRI_INFO, text_gate_wait,
 	                      USES(R(EF_PAIR), R(EF_MEM_AVAILABLE), R(EF_SWAP_USED),
 	                           R(EF_NEEDED_AVAILABLE)) },
@@ -102,6 +102,7 @@ static const struct {
 	[EF_VERSION] = { "version", ETYPE_STR, AT(version) },
 	[EF_LIMIT_MECHANISM] = { "limit_mechanism", ETYPE_STR, AT(limit_mechanism) },
 	[EF_LIMIT_NOTE] = { "limit_note", ETYPE_STR, AT(limit_note) },
+	[EF_MEMORY_BUDGET] = { "memory_budget", ETYPE_U64, AT(memory_budget) },
 	[EF_COMMAND] = { "command", ETYPE_STR, AT(command) },
 	[EF_INPUT_BYTES] = { "input_bytes", ETYPE_U64, AT(input_bytes) },
 	[EF_ATTEMPT] = { "attempt", ETYPE_INT, AT(attempt) },

@@ -132,6 +132,7 @@ enum event_field {
 	EF_VERSION,
 	EF_LIMIT_MECHANISM,
 	EF_LIMIT_NOTE,
+	EF_MEMORY_BUDGET,
 	EF_COMMAND,
 	EF_INPUT_BYTES,
 	EF_ATTEMPT,
@@ -227,6 +228,7 @@ struct event {
 	int pairs;
 	const char *run_id, *host, *version; /* which run of events.jsonl, where, by what */
 	const char *limit_mechanism, *limit_note;
+	uint64_t memory_budget; /* with jobs above 1 */
 	/* pair_start */
 	const char *command;
 	uint64_t input_bytes;

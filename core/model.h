@@ -98,6 +98,10 @@ struct model {
 	int running;         /* index of the running pair, -1 none */
 	bool can_restart;    /* false for watch: processes not ours */
 	const char *log_dir; /* where the event log and pair logs go; borrowed */
+	/* several pairs at once (jobs above 1): 0 budget when one at a time */
+	uint64_t budget_bytes;   /* memory_budget */
+	uint64_t reserved_bytes; /* what the running pairs count for together */
+	int n_running;           /* pairs holding a slot */
 
 	/* the latest full sample of each running pair's tree, NULL when none;
 	 * borrowed until the next sample */

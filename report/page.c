@@ -6,6 +6,7 @@
 
 #include "charts.h"
 #include "html.h"
+#include "lanes.h"
 #include "page.h"
 
 static const char page_style[] =
@@ -133,6 +134,26 @@ static void page_machine(struct strbuf *b, const struct rlog *log)
 	if (!charts_system(b, log))
 		strbuf_add(b, "<p class=\"note\">No samples: this log directory has no samples.txt "
 		              "(written by mergewatch runs from this version on).</p>\n");
+}
+
+/* Several pairs at once (a run with memory_budget): when each pair ran,
+ * and their memory against the budget. */
+static void page_lanes(struct strbuf *b, const struct rlog *log)
+{
+	if (log->memory_budget_bytes == 0)
+		return;
+	strbuf_add(b, "<h2>Pairs over time</h2>\n<p class=\"legend\">"
+	              "<span style=\"color:#1565c0\">&#9632; done</span>"
+	              "<span style=\"color:#ef6c00\">&#9632; failed</span>"
+	              "<span style=\"color:#c62828\">&#9632; killed</span>"
+	              "<span style=\"color:#999\">&#9632; stopped and run again (requeued for the "
+	              "budget, or retried)</span></p>\n");
+	lanes_chart(b, log);
+	strbuf_add(b, "<p class=\"legend\"><span style=\"color:#1565c0\">&#9473;&#9473; the "
+	              "pairs' memory, summed</span><span style=\"color:#c62828\">&#9476;&#9476; "
+	              "memory_budget</span></p>\n");
+	if (!lanes_budget_chart(b, log))
+		strbuf_add(b, "<p class=\"note\">No samples of the pairs' memory.</p>\n");
 }
 
 static void page_bloat(struct strbuf *b, const struct rlog *log)
@@ -339,6 +360,7 @@ void page_render(struct strbuf *b, const struct rlog *log, const char *link_base
 	page_head(b, log);
 	page_summary(b, log);
 	page_machine(b, log);
+	page_lanes(b, log);
 	page_bloat(b, log);
 	page_table(b, log);
 	page_pairs(b, log, link_base);

@@ -73,7 +73,8 @@ struct rlog {
 	int64_t start_ms, end_ms; /* first and last moment seen, 0 unknown */
 	uint64_t mem_total_bytes, swap_total_bytes;
 	uint64_t interval_ms;
-	double max_ratio; /* highest peak/input of a pair done (state), 0 none */
+	uint64_t memory_budget_bytes; /* run_start's, with jobs above 1; 0 none */
+	double max_ratio;             /* highest peak/input of a pair done (state), 0 none */
 	int alerts_sent, alerts_failed;
 	size_t n_events, n_samples;
 	struct rlog_pair *pairs; /* first seen first */

@@ -68,8 +68,9 @@ enum lc_event {
 	LE_END_FAILED,
 	LE_END_KILLED,
 	LE_END_SKIPPED,
-	LE_REQUEUE, /* it ended, and runs again (restart, retry) */
-	LE_LEAVE,   /* stop watching it, leaving it running */
+	LE_REQUEUE,      /* it ended, and runs again (restart, retry) */
+	LE_END_REQUEUED, /* stopped for the memory budget: back in the queue, no failure */
+	LE_LEAVE,        /* stop watching it, leaving it running */
 	LE_N
 };
 
@@ -90,6 +91,7 @@ enum lc_action {
 	LA_REAP_STOPPED, /* the same, ending as the stop asked */
 	LA_FINISH,       /* pair_end event, cleanup, state; retry or next */
 	LA_UNWATCH,      /* stop watching, leave the processes (and the cap) be */
+	LA_REQUEUE,      /* pair_end requeued, the larger figure; it runs again when it fits */
 };
 
 /* Where an event leads from a phase. valid false: it changes nothing. */

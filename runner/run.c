@@ -227,6 +227,8 @@ static void run_tick(struct run *run, uint64_t now_ms)
 		else
 			run_pair_post(p, LE_GATE_TICK); /* only a pair at the gate hears it */
 	}
+	if (run_jobs_several(run) && !run->leaving && run->stop_signal == 0)
+		run_jobs_turn(run);
 }
 
 static void run_on_tick(void *ctx, uint64_t now_ms)
@@ -485,6 +487,10 @@ int run_execute(struct run *run)
 	if (run->cgroup.mechanism == CGROUP_NONE) {
 		ev.limit_note = run->cgroup.note;
 		event_set(&ev, EF_LIMIT_NOTE);
+	}
+	if (run_jobs_several(run)) {
+		ev.memory_budget = planning_budget_bytes(run->plan, run->sys.mem_total_bytes);
+		event_set(&ev, EF_MEMORY_BUDGET);
 	}
 	run_emit(run, &ev);
 	sd_notify_send("READY=1");

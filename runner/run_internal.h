@@ -29,6 +29,8 @@ enum {
 	RUN_CAPTURE_LIMIT_MS = 30000, /* the capture command's bound */
 	RUN_ALERT_GRACE_MS = 10000,   /* queued alerts' time to go out at exit */
 	RUN_MAX_CGROUP_PIDS = 4096,
+	RUN_JOBS_MARGIN_SHARE =
+		32, /* jobs > 1: the budget's 1/32 is what a sample's growth may bring */
 };
 
 /* How a stop asked for before the root exited wants the pair to end. */
@@ -76,10 +78,25 @@ struct pair_rt {
 	/* after the root exited */
 	int exit_code, term_signal;
 	struct job verify;
-	/* deadlock evidence: the capture command, while it runs or is reaped */
+	/* deadlock and stall evidence (run_evidence.c): the helper, then the
+	 * capture command, while it runs or is reaped */
 	struct job capture;
 	uint64_t capture_timer;
 	void (*capture_done)(struct pair_rt *p); /* set while the lifecycle waits for it */
+	bool evidence_running;
+	bool evidence_deadlock;
+	int evidence_step; /* 1 helper, 2 capture command, 3 done */
+	pid_t evidence_target;
+	char evidence_path[4096];
+	/* several pairs at once (run_jobs.c) */
+	bool settled;                /* resume, skip and adoption were looked at */
+	uint64_t memory_max_bytes;   /* its own cap, resolved at launch */
+	uint64_t cap_bytes;          /* its kernel cap now */
+	bool budget_capped;          /* its cap is below memory_max for the budget */
+	uint64_t start_seq;          /* order of starts: the youngest has the highest */
+	uint64_t admit_bytes;        /* what it counts for: prediction or the peak it reached */
+	uint64_t requeue_peak_bytes; /* the figure its requeued attempts showed it needs */
+	int requeues;                /* attempts stopped for the budget (no retry used) */
 };
 
 struct run {
@@ -115,6 +132,8 @@ struct run {
 	bool state_error_reported;
 	uint64_t exit_deadline_ms;
 	int counts[PAIR_N_STATES];
+	uint64_t start_seq;      /* pairs started so far (run_jobs.c) */
+	bool cap_error_reported; /* a cap the kernel refused to move, said once */
 	/* groups the kernel had not let go of when their pair ended */
 	struct cgroup *pending_cgroups[16];
 	int n_pending_cgroups;
@@ -130,6 +149,7 @@ struct run {
  *   run.c         set-up, signals, keys, the tick, the end of the run
  *   run_pair.c    the lifecycle's actions (run_pair_send) and the operator's
  *   run_sample.c  sampling and the rules; posts to the lifecycle
+ *   run_jobs.c    several pairs at once: admission and containment each turn
  *   run_cgroup.c  groups the kernel has not let go of yet
  *   run_emit.c    events and notes out */
 
@@ -162,6 +182,22 @@ void run_pair_next(struct run *run);
 void run_pair_verdicts(struct pair_rt *p, const struct rule_event *evs, size_t n, uint64_t now_ms);
 int run_pair_act(void *ctx, enum model_action action, int index);
 void run_pair_free(struct pair_rt *p);
+/* Several pairs at once: p's inputs measured, then launched (admission
+ * let it start); false when its inputs are missing (it failed). */
+bool run_pair_admit(struct run *run, struct pair_rt *p);
+/* p waits at the health gate from now: gate_wait. */
+void run_pair_gate_wait(struct run *run, struct pair_rt *p, uint64_t needed);
+/* Stops p for the memory budget: it is requeued once it has gone. */
+void run_pair_stop_for_budget(struct pair_rt *p);
+/* How p ended, with why (LE_END_FAILED, REASON_GATE...). */
+void run_pair_end(struct pair_rt *p, enum lc_event end, enum event_reason reason);
+
+/* run_jobs.c */
+/* true when the plan runs pairs through admission (jobs above 1, or auto). */
+bool run_jobs_several(const struct run *run);
+/* Settles pairs (resumed, skipped, adopted), stops what must go, moves the
+ * caps, starts what fits. */
+void run_jobs_turn(struct run *run);
 
 /* run_sample.c */
 /* System memory, its history and the pressure rule, at each base tick. */
@@ -173,14 +209,14 @@ void run_sample_system(struct run *run, uint64_t now_ms);
  * out (RULES_MAX_EVENTS at most); returns how many. */
 size_t run_sample_pair(struct run *run, struct pair_rt *p, uint64_t now_ms, bool full,
                        struct rule_event *out);
-/* What a verdict means: approach, bloat and resolved are logged here
- * (false); a kill or a deadlock is for the lifecycle (true, *in set; in
- * borrows e). */
+/* What a verdict means: approach, bloat, stall and resolved are logged here
+ * (false; a stall's evidence is started, never acted on); a kill or a
+ * deadlock is for the lifecycle (true, *in set; in borrows e). */
 bool run_sample_verdict(struct run *run, struct pair_rt *p, const struct rule_event *e,
                         struct lc_input *in);
-/* Writes the deadlock event and the evidence file, and starts the capture
- * command: true when it runs (done is called once it ended or its 30 s ran
- * out), false when there is nothing to wait for. */
+/* The deadlock's event and evidence (run_evidence.c): true when the
+ * evidence is being taken (done is called once it is in), false when there
+ * is nothing to wait for. */
 bool run_sample_deadlock(struct run *run, struct pair_rt *p, const struct rule_event *e,
                          void (*done)(struct pair_rt *p));
 /* The wait before p's next RSS check, or 0 when the base tick comes soon
@@ -188,6 +224,15 @@ bool run_sample_deadlock(struct run *run, struct pair_rt *p, const struct rule_e
 uint64_t run_sample_next_check_ms(struct run *run, struct pair_rt *p);
 /* Stops sampling p (its root has gone or is left be). */
 void run_sample_stop_pair(struct run *run, struct pair_rt *p);
+
+/* run_evidence.c: a deadlock's or a stall's event and evidence, taken by the
+ * helper then the capture command, each a child watched by its pidfd.
+ * Returns true when done (may be NULL: a stall) will be called once the
+ * evidence is in, false when there is nothing to wait for. */
+bool run_evidence_begin(struct run *run, struct pair_rt *p, const struct rule_event *e,
+                        void (*done)(struct pair_rt *p));
+/* Stops taking evidence for p (its root has gone), without calling done. */
+void run_evidence_stop(struct run *run, struct pair_rt *p);
 /* Reads new PROGRESS lines; logs a progress event at most once a second, or
  * now when final. */
 void run_sample_progress(struct run *run, struct pair_rt *p, uint64_t now_ms, bool final);

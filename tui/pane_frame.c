@@ -42,6 +42,16 @@ void pane_frame_header(const struct draw *d, const struct layout_rect *r, const 
 		snprintf(text, sizeof text, "  limit %s",
 		         m->limit_mechanism != NULL ? m->limit_mechanism : "?");
 	x += draw_text(d, r->y, x, end - x - clock_w, DRAW_HEADER, text);
+	if (m->budget_bytes > 0) {
+		/* Several pairs at once: what the running ones are counted for
+		 * against memory_budget. */
+		char reserved[32], budget[32];
+
+		snprintf(text, sizeof text, "  %d running, %s of %s budget", m->n_running,
+		         units_format_size(m->reserved_bytes, reserved, sizeof reserved),
+		         units_format_size(m->budget_bytes, budget, sizeof budget));
+		x += draw_text(d, r->y, x, end - x - clock_w, DRAW_HEADER, text);
+	}
 	snprintf(text, sizeof text, "  every %s  %d/%d pairs ended%s", interval, done, m->n_pairs,
 	         m->run_over ? "  RUN OVER" : "");
 	draw_text(d, r->y, x, end - x - clock_w, DRAW_HEADER, text);

@@ -146,7 +146,10 @@ static void pane_pairs_row(const struct draw *d, const struct layout_rect *r, in
 {
 	const struct model_pair *p = &m->pairs[i];
 	char buf[PANE_PAIRS_BUF], ending[128];
-	bool running = i == m->running;
+	/* with several pairs at once, every running pair is marked */
+	bool running = i == m->running || (m->budget_bytes > 0 &&
+	                                   (p->state == PAIR_RUNNING || p->state == PAIR_STOPPING ||
+	                                    p->state == PAIR_VERIFYING));
 	bool ended = view_state_ended(p->state);
 	enum draw_attr state_a = pane_pairs_state_attr(p), a;
 	uint64_t elapsed_ms = 0;

@@ -192,6 +192,8 @@ static uint64_t tui_signature(const struct model *m, const struct view *v)
 	h = TUI_HASH(h, now_s);
 	h = TUI_HASH(h, second);
 	h = TUI_HASH(h, m->running);
+	h = TUI_HASH(h, m->reserved_bytes);
+	h = TUI_HASH(h, m->n_running);
 	h = TUI_HASH(h, m->run_over);
 	h = TUI_HASH(h, m->n_pairs);
 	h = TUI_HASH(h, m->alerts_head);
