@@ -16,6 +16,8 @@
 #include "collectors/sysmem.h"
 #include "plan/plan.h"
 #include "jobs/cgroup.h"
+#include "jobs/cleanup.h"
+#include "jobs/supervise.h"
 #include "logdir/state.h"
 #include "alerts/alerts.h"
 #include "alerts/secret.h"
@@ -567,6 +569,11 @@ int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 
+	/* Internal modes, started by mergewatch itself through /proc/self/exe. */
+	if (argc >= 2 && strcmp(argv[1], SUPERVISE_MODE) == 0)
+		return supervise_main(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], CLEANUP_MODE) == 0)
+		return cleanup_main(argc - 2, argv + 2);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

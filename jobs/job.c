@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../collectors/procparse.h"
+#include "supervise.h"
 
 extern char **environ;
 
@@ -99,7 +101,36 @@ static _Noreturn void job_child_fail(int status_fd, const char *stage)
 	_exit(127);
 }
 
-static _Noreturn void job_child(const struct job_spec *spec, char **env, int status_fd)
+/* Becomes the pair's supervisor, which runs the command (supervise.h).
+ * Until the supervisor has written its record it dies with its parent; the
+ * status pipe stays open across the exec so job_spawn waits for that. */
+static _Noreturn void job_exec_supervisor(const struct job_spec *spec, char **env, int status_fd,
+                                          pid_t parent)
+{
+	char token[24], ppid[16], fd[16];
+	char *argv[] = { (char *)"mergewatch",
+		         (char *)SUPERVISE_MODE,
+		         (char *)spec->supervise_record,
+		         token,
+		         ppid,
+		         fd,
+		         (char *)"/bin/sh",
+		         (char *)"-c",
+		         (char *)spec->command,
+		         NULL };
+
+	snprintf(token, sizeof(token), "%lld", (long long)spec->supervise_token);
+	snprintf(ppid, sizeof(ppid), "%d", (int)parent);
+	snprintf(fd, sizeof(fd), "%d", status_fd);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent ||
+	    fcntl(status_fd, F_SETFD, 0) < 0)
+		job_child_fail(status_fd, "supervisor");
+	execve("/proc/self/exe", argv, env);
+	job_child_fail(status_fd, "/proc/self/exe (the supervisor)");
+}
+
+static _Noreturn void job_child(const struct job_spec *spec, char **env, int status_fd,
+                                pid_t parent)
 {
 	/* Default dispositions: the loop blocks signals for signalfd, and a
 	 * job must die of SIGTERM and SIGPIPE like any program. */
@@ -127,12 +158,19 @@ static _Noreturn void job_child(const struct job_spec *spec, char **env, int sta
 		job_child_fail(status_fd, "/dev/null");
 	if (out < 0)
 		job_child_fail(status_fd, spec->output_path);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+	if (dup2(in, 0) < 0 || dup2(spec->stdout_fd ? *spec->stdout_fd : out, 1) < 0 ||
+	    dup2(out, 2) < 0)
 		job_child_fail(status_fd, "dup2");
 	if (in > 2)
 		close(in);
 	if (out > 2)
 		close(out);
+	if (spec->argv != NULL) {
+		execve(spec->argv[0], spec->argv, env);
+		job_child_fail(status_fd, spec->argv[0]);
+	}
+	if (spec->supervise_record != NULL)
+		job_exec_supervisor(spec, env, status_fd, parent);
 	char *argv[] = { (char *)"sh", (char *)"-c", (char *)spec->command, NULL };
 
 	execve("/bin/sh", argv, env);
@@ -157,11 +195,12 @@ int job_spawn(const struct job_spec *spec, struct job *job, char *err, size_t er
 		snprintf(err, errlen, "pipe: %s", strerror(e));
 		return -e;
 	}
+	pid_t parent = getpid();
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		close(status_pipe[0]);
-		job_child(spec, env, status_pipe[1]);
+		job_child(spec, env, status_pipe[1], parent);
 	}
 	int e = errno;
 

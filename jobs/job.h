@@ -22,6 +22,15 @@ struct job_spec {
 	const char *cgroup_procs; /* the child joins this cgroup before exec; NULL: none */
 	int oom_score_adj;        /* written for the child when != 0 */
 	const sigset_t *sigmask;  /* the mask to restore in the child */
+	/* With a record path, the command runs under the pair's supervisor
+	 * (supervise.h): this executable's supervisor mode is the process
+	 * started (the job's root), and it runs the command. */
+	const char *supervise_record;
+	int64_t supervise_token; /* written into the record: which attempt */
+	/* Instead of command: a program and its arguments, run as they are
+	 * (argv[0] a path). */
+	char *const *argv;
+	const int *stdout_fd; /* standard output goes here instead; NULL: output_path */
 };
 
 struct job {
