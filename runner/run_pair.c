@@ -48,21 +48,21 @@ static void run_pair_save_state(struct run *run, struct pair_rt *p, enum state_s
 	snprintf(sp.name, sizeof(sp.name), "%s", p->name);
 	sp.status = status;
 	sp.attempt = p->attempt;
-	sp.pid = status == STATE_RUNNING ? p->job.pid : 0;
-	sp.start_ticks = status == STATE_RUNNING ? p->job.start_ticks : 0;
+	sp.pid = status == STATE_STARTED ? p->job.pid : 0;
+	sp.start_ticks = status == STATE_STARTED ? p->job.start_ticks : 0;
 	sp.input_bytes = p->lim.input_bytes;
 	sp.peak_rss_bytes = p->mp->peak_rss_bytes;
 	sp.ratio =
 		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
 	snprintf(sp.cgroup, sizeof(sp.cgroup), "%s",
-	         status == STATE_RUNNING && p->cg ? cgroup_path(p->cg) : "");
+	         status == STATE_STARTED && p->cg ? cgroup_path(p->cg) : "");
 	if (p->spec->output != NULL) {
 		char *out = run_pair_path(run, p, p->spec->output);
 
 		snprintf(sp.output, sizeof(sp.output), "%s", out ? out : "");
 		free(out);
 	}
-	sp.ended_wall_s = status == STATE_RUNNING ? 0 : (int64_t)time(NULL);
+	sp.ended_wall_s = status == STATE_STARTED ? 0 : (int64_t)time(NULL);
 	snprintf(sp.reason, sizeof(sp.reason), "%s", reason ? reason : "");
 	if (state_put(run->state, &sp) < 0 || state_save(run->state, err, sizeof(err)) < 0) {
 		/* Once: a full disk would repeat it at every pair. The old
@@ -264,7 +264,7 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 
 	run_emit(run, ev);
 	run_pair_watch(run, p);
-	run_pair_save_state(run, p, STATE_RUNNING, NULL);
+	run_pair_save_state(run, p, STATE_STARTED, NULL);
 }
 
 /* A pair recorded as running by a mergewatch that died: if that process is
@@ -298,7 +298,7 @@ static void run_pair_start(struct run *run, struct pair_rt *p)
 	const struct state_pair *sp = run->state ? state_find(run->state, p->name) : NULL;
 
 	if (p->attempt == 0)
-		p->attempt = sp && sp->status == STATE_RUNNING ? sp->attempt : 1;
+		p->attempt = sp && sp->status == STATE_STARTED ? sp->attempt : 1;
 	run_pair_resolve_limits(run, p);
 	if (p->skip_requested) {
 		run_pair_finish(run, p, PAIR_SKIPPED, "operator");
@@ -316,7 +316,7 @@ static void run_pair_start(struct run *run, struct pair_rt *p)
 		                missing ? "output_missing" : NULL);
 		return;
 	}
-	if (sp != NULL && sp->status == STATE_RUNNING && run_pair_adopt(run, p, sp))
+	if (sp != NULL && sp->status == STATE_STARTED && run_pair_adopt(run, p, sp))
 		return;
 
 	uint64_t needed;
