@@ -1,5 +1,6 @@
 #include "job.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -298,23 +299,68 @@ void job_close(struct job *job)
 	job->pidfd = -1;
 }
 
-uint64_t job_start_ticks(const char *proc_root, pid_t pid)
+/* Reads pid's stat line under proc_root. 0 or -errno. */
+static int job_read_stat(const char *proc_root, pid_t pid, struct stat_fields *f)
 {
 	char path[256];
 	char buf[1024];
-	struct stat_fields f;
 
 	snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return 0;
+		return -errno;
 	ssize_t n = read(fd, buf, sizeof(buf));
 
 	close(fd);
-	if (n <= 0 || procparse_stat(buf, (size_t)n, &f) != 0)
+	if (n <= 0 || procparse_stat(buf, (size_t)n, f) != 0)
+		return -EINVAL;
+	return 0;
+}
+
+int job_alive(const char *proc_root, pid_t pid, uint64_t start_ticks)
+{
+	struct stat_fields f;
+
+	if (pid <= 0 || job_read_stat(proc_root, pid, &f) < 0)
 		return 0;
-	return f.start_ticks;
+	return f.start_ticks == start_ticks && f.state != 'Z' && f.state != 'X';
+}
+
+int job_session_pids(const char *proc_root, pid_t sid, uint64_t min_start_ticks, pid_t *pids,
+                     int max)
+{
+	DIR *dir = opendir(proc_root);
+	struct dirent *e;
+	struct stat_fields f;
+	int n = 0;
+
+	if (dir == NULL || sid <= 0) {
+		if (dir != NULL)
+			closedir(dir);
+		return 0;
+	}
+	while ((e = readdir(dir)) != NULL) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (pid <= 0 || *end != '\0' || job_read_stat(proc_root, (pid_t)pid, &f) < 0)
+			continue;
+		if (f.session != sid || f.start_ticks < min_start_ticks || f.state == 'Z')
+			continue;
+		if (n < max)
+			pids[n] = (pid_t)pid;
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+uint64_t job_start_ticks(const char *proc_root, pid_t pid)
+{
+	struct stat_fields f;
+
+	return job_read_stat(proc_root, pid, &f) < 0 ? 0 : f.start_ticks;
 }
 
 int job_signal_pid(const char *proc_root, pid_t pid, uint64_t start_ticks, int sig)
