@@ -184,6 +184,11 @@ int supervise_main(int argc, char **argv)
 
 	if (child == 0) {
 		close(ready_fd);
+		/* The job dies with its supervisor: a SIGKILL to the pair's
+		 * root PID still ends the pair. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != rec.pid)
+			_exit(127);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		execve(argv[4], argv + 4, environ);
 		fprintf(stderr, "mergewatch supervisor: %s: %s\n", argv[4], strerror(errno));
