@@ -44,6 +44,8 @@ struct options {
 	const char *override_value[16];
 	const char *override_option[16];
 	int n_overrides;
+	const char *rerun[64]; /* --rerun PAIR */
+	int n_rerun;
 };
 
 static const char usage_text[] =
@@ -71,6 +73,7 @@ static const char usage_text[] =
 	"  --deadlock-window DUR    all threads futex-waiting, no progress, this long\n"
 	"  --on-deadlock ACTION     alert | kill | restart\n"
 	"  --inputs GLOB            with run -- COMMAND: the inputs (bloat baseline)\n"
+	"  --rerun PAIR             run PAIR again although the state records it done\n"
 	"  --webhook-url-file FILE  file holding the chat webhook URL (mode 600)\n"
 	"  --webhook-format FMT     slack | discord | teams | mattermost | generic\n"
 	"  --test-alert             with check: post one test alert and report the answer\n"
@@ -107,6 +110,7 @@ enum {
 	OPT_VERSION,
 	OPT_PLAN_KEY,
 	OPT_METRICS_FILE,
+	OPT_RERUN,
 };
 
 /* Options named after plan keys map straight onto plan_override. */
@@ -120,6 +124,7 @@ static const struct option long_options[] = {
 	{ "test-alert", no_argument, NULL, OPT_TEST_ALERT },
 	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 	{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
+	{ "rerun", required_argument, NULL, OPT_RERUN },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "kill-rss", required_argument, NULL, OPT_PLAN_KEY },
@@ -158,6 +163,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_INPUTS:
 			o->inputs = optarg;
+			break;
+		case OPT_RERUN:
+			if (o->n_rerun == 64)
+				return usage_error("too many --rerun options (%s)", optarg);
+			o->rerun[o->n_rerun++] = optarg;
 			break;
 		case OPT_TEST_ALERT:
 			o->test_alert = true;
@@ -326,6 +336,8 @@ static int execute(struct plan *plan, const struct options *o, bool watch, bool 
 		.plan = plan,
 		.watch = watch,
 		.resume = resume,
+		.rerun = o->rerun,
+		.n_rerun = o->n_rerun,
 		.watch_pids = pids,
 		.n_watch = n_pids,
 		.interval_ms = o->interval_ms,
@@ -406,6 +418,17 @@ static int cmd_run(int argc, char **argv, const struct options *o, bool dashdash
 		if (plan == NULL) {
 			fprintf(stderr, "mergewatch: %s\n", perr.msg);
 			return EXIT_USAGE;
+		}
+	}
+	for (int i = 0; i < o->n_rerun; i++) {
+		bool known = false;
+
+		for (int k = 0; k < plan->n_pairs && !known; k++)
+			known = strcmp(plan->pairs[k].name, o->rerun[i]) == 0;
+		if (!known) {
+			plan_free(plan);
+			return usage_error("--rerun %s: the plan has no pair of that name",
+			                   o->rerun[i]);
 		}
 	}
 	rc = apply_overrides(plan, o);

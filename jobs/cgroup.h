@@ -84,6 +84,10 @@ int cgroup_read_pids_at(const char *dir, pid_t *pids, size_t max);
  * oom_kill (kernels from 4.13). -1 when unknown (no such line or file). */
 long cgroup_oom_kills(struct cgroup *cg);
 
+/* The same for a group known only by its directory (one a mergewatch that
+ * died made): whichever of the two files it has. */
+long cgroup_oom_kills_at(const char *dir);
+
 /* Memory charged to the group now: v2 memory.current, v1
  * memory.usage_in_bytes. 0 if unreadable. */
 uint64_t cgroup_memory_current(struct cgroup *cg);

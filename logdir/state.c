@@ -356,6 +356,11 @@ const struct state_pair *state_find(const struct state *st, const char *name)
 	return NULL;
 }
 
+const struct state_pair *state_at(const struct state *st, size_t i)
+{
+	return i < st->n_pairs ? &st->pairs[i] : NULL;
+}
+
 int state_put(struct state *st, const struct state_pair *p)
 {
 	struct state_pair *grown;
@@ -452,7 +457,7 @@ static char *state_dump(const struct state *st)
 	pairs = json_object();
 	ok = root != NULL && pairs != NULL &&
 	     state_set(root, "version", json_integer(STATE_VERSION)) &&
-	     state_set(root, "plan", st->plan ? jsonstr_new(st->plan) : json_null()) &&
+	     state_set(root, "plan", st->plan ? json_string(st->plan) : json_null()) &&
 	     json_object_set(root, "pairs", pairs) == 0;
 	for (size_t i = 0; ok && i < st->n_pairs; i++)
 		ok = state_set(pairs, st->pairs[i].name, state_pair_json(&st->pairs[i]));
@@ -490,10 +495,19 @@ const char *state_plan(const struct state *st)
 
 int state_claim(struct state *st, const char *plan_path, char *err, size_t errlen)
 {
-	char *copy;
+	/* Kept as the file holds it: a path that is not UTF-8 reads back
+	 * escaped (jsonstr), so it is compared escaped. */
+	json_t *as_json = jsonstr_new(plan_path);
+	char *copy = as_json ? strdup(json_string_value(as_json)) : NULL;
 
+	json_decref(as_json);
+	if (copy == NULL)
+		return -ENOMEM;
 	if (st->plan != NULL) {
-		if (strcmp(st->plan, plan_path) == 0)
+		bool same = strcmp(st->plan, copy) == 0;
+
+		free(copy);
+		if (same)
 			return 0;
 		state_say(err, errlen,
 		          "log_dir %s belongs to plan %s (its state file %s): give plan %s a "
@@ -501,8 +515,6 @@ int state_claim(struct state *st, const char *plan_path, char *err, size_t errle
 		          st->dir, st->plan, st->path, plan_path);
 		return -EBUSY;
 	}
-	if ((copy = strdup(plan_path)) == NULL)
-		return -ENOMEM;
 	st->plan = copy;
 	return 0;
 }

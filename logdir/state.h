@@ -69,6 +69,10 @@ void state_free(struct state *st);
  * state_put or state_free. */
 const struct state_pair *state_find(const struct state *st, const char *name);
 
+/* The i-th entry (in no particular order), NULL past the last. Borrowed
+ * until the next state_put, state_remove or state_free. */
+const struct state_pair *state_at(const struct state *st, size_t i);
+
 /* Records p, replacing any entry of the same name (copied). Returns 0,
  * -EINVAL for an empty name, or -ENOMEM. */
 int state_put(struct state *st, const struct state_pair *p);

@@ -204,10 +204,10 @@ static bool run_all_ended(const struct run *run)
 static bool run_any_active(const struct run *run)
 {
 	for (int i = 0; i < run->n_pairs; i++) {
-		if (run->pairs[i].active || run->pairs[i].verifying)
+		if (run->pairs[i].active || run->pairs[i].verifying || run->pairs[i].cleaning)
 			return true;
 	}
-	return false;
+	return run->n_orphans > 0;
 }
 
 void run_check_over(struct run *run)
@@ -334,7 +334,10 @@ static void run_init_pairs(struct run *run)
 		p->index = i;
 		p->spec = &plan->pairs[i];
 		p->mp = &run->model.pairs[i];
-		p->job.pidfd = p->verify.pidfd = p->capture.pidfd = -1;
+		p->job.pidfd = p->cleanup.pidfd = p->capture.pidfd = -1;
+		p->cleanup_pipe = -1;
+		snprintf(p->record_path, sizeof(p->record_path), "%s/%s.job", plan->log_dir,
+		         p->spec->name);
 		snprintf(p->name, sizeof(p->name), "%s", p->spec->name);
 		snprintf(p->log_path, sizeof(p->log_path), "%s/%s.log", plan->log_dir, p->name);
 		p->mp->name = p->spec->name;
@@ -354,7 +357,7 @@ static void run_init_pairs(struct run *run)
 /* Groups named "<pid>-<pair>" whose mergewatch is dead and that are empty
  * are leftovers of a crash: remove them (rmdir refuses a group that still
  * holds a process, such as an orphan about to be adopted). */
-static void run_sweep_cgroups(const struct cgroup_probe *probe)
+static void run_sweep_cgroups(const struct run *run, const struct cgroup_probe *probe)
 {
 	DIR *dir = probe->mechanism == CGROUP_NONE ? NULL : opendir(probe->parent);
 	struct dirent *e;
@@ -370,7 +373,9 @@ static void run_sweep_cgroups(const struct cgroup_probe *probe)
 		    errno != ESRCH)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", probe->parent, e->d_name);
-		rmdir(path);
+		/* a group the state names still tells how its pair ended */
+		if (!run_safe_group_recorded(run, path))
+			rmdir(path);
 	}
 	closedir(dir);
 }
@@ -407,6 +412,9 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 		if (cfg->resume &&
 		    (run->state = state_load(run->plan->log_dir, err, errlen)) == NULL)
 			goto fail;
+		/* the state is this plan's, or the run does not start */
+		if (run_safe_claim(run, err, errlen) < 0)
+			goto fail;
 	}
 	run->sysmem = sysmem_new(cfg->proc_root);
 	if (run->sysmem == NULL ||
@@ -431,7 +439,7 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 	if (!cfg->watch) {
 		snprintf(path, sizeof(path), "%s/self/cgroup", cfg->proc_root);
 		cgroup_probe(cfg->cgroup_root, path, &run->cgroup);
-		run_sweep_cgroups(&run->cgroup);
+		run_sweep_cgroups(run, &run->cgroup);
 	} else {
 		run->cgroup.mechanism = CGROUP_NONE;
 		snprintf(run->cgroup.note, sizeof(run->cgroup.note),
@@ -509,6 +517,8 @@ int run_execute(struct run *run)
 		for (int i = 0; i < run->n_pairs; i++)
 			run_pair_begin_watch(run, &run->pairs[i]);
 	} else {
+		/* what an earlier mergewatch left running comes first */
+		run_safe_resume_all(run);
 		run_pair_next(run);
 	}
 	run_sample_tick(run, now);
@@ -574,7 +584,9 @@ void run_free(struct run *run)
 
 		run_sample_stop_pair(run, p);
 		job_close(&p->job);
-		job_close(&p->verify);
+		job_close(&p->cleanup);
+		if (p->cleanup_pipe >= 0)
+			close(p->cleanup_pipe);
 		job_close(&p->capture);
 		progress_free(p->progress);
 		if (p->cg != NULL)
@@ -584,6 +596,8 @@ void run_free(struct run *run)
 		if (cgroup_remove(run->pending_cgroups[i]) < 0)
 			cgroup_free(run->pending_cgroups[i]);
 	}
+	for (int i = 0; i < run->n_orphans; i++)
+		close(run->orphans[i].pidfd);
 	free(run->pairs);
 	free(run->model.pairs);
 	free(run->model.trees);

@@ -27,6 +27,15 @@ enum {
 	RUN_CAPTURE_LIMIT_MS = 30000, /* the capture command's bound */
 	RUN_ALERT_GRACE_MS = 10000,   /* queued alerts' time to go out at exit */
 	RUN_MAX_CGROUP_PIDS = 4096,
+	RUN_MAX_ORPHANS = 16,
+};
+
+/* A live process the state records for a pair the plan no longer has:
+ * waited for before any pair starts. */
+struct run_orphan {
+	char name[STATE_NAME_MAX + 1];
+	pid_t pid;
+	int pidfd;
 };
 
 /* How the pair's end was decided before its root exited. */
@@ -70,8 +79,16 @@ struct pair_rt {
 	struct pair_stop stop;
 	/* after the root exited */
 	int exit_code, term_signal;
-	struct job verify;
-	bool verifying;
+	bool verifying; /* job is the verify command (watched as the pair) */
+	/* lose nothing (run_safe.c) */
+	char record_path[4096];     /* <log_dir>/<pair>.job: the supervisor's record */
+	int64_t attempt_started_ns; /* coarse wall clock; the record's token */
+	bool adopted;               /* job is an orphan of an earlier mergewatch */
+	bool resume_decided;        /* what the state recorded has been acted on */
+	bool keep_record;           /* pair_end without touching the state */
+	struct job cleanup;         /* the cleanup child while cleaning */
+	int cleanup_pipe;           /* its result line */
+	bool cleaning;
 	/* deadlock evidence */
 	struct job capture;
 	bool capturing;
@@ -119,6 +136,8 @@ struct run {
 	int n_pending_cgroups;
 	uint64_t cgroup_timer;
 	int cgroup_tries;
+	struct run_orphan orphans[RUN_MAX_ORPHANS];
+	int n_orphans;
 };
 
 /* run.c */
@@ -140,6 +159,37 @@ void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int s
 void run_pair_on_exit(struct run *run, struct pair_rt *p);
 void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms);
 int run_pair_act(void *ctx, enum model_action action, int index);
+
+void run_pair_watch(struct run *run, struct pair_rt *p);
+void run_pair_judge(struct run *run, struct pair_rt *p);
+void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
+                     const char *reason);
+/* Limits and attempt number, before a pair is started or adopted. */
+void run_pair_prepare(struct run *run, struct pair_rt *p);
+
+/* run_safe.c */
+char *run_safe_path(const struct run *run, const struct pair_rt *p, const char *path);
+int64_t run_safe_now_ns(void);
+void run_safe_record(struct run *run, struct pair_rt *p, enum state_status status,
+                     const char *reason);
+int run_safe_claim(struct run *run, char *err, size_t errlen);
+void run_safe_continue(struct run *run, struct pair_rt *p);
+void run_safe_interrupted(struct run *run, struct pair_rt *p, const char *reason);
+void run_safe_interrupted_cleanup(struct run *run, struct pair_rt *p);
+bool run_safe_resume_pair(struct run *run, struct pair_rt *p);
+void run_safe_resume_all(struct run *run);
+const char *run_safe_output_check(struct run *run, struct pair_rt *p);
+struct cgroup *run_safe_cgroup(struct run *run, struct pair_rt *p);
+/* The pair's command or verify as a job: its cwd, env, log, cgroup, oom
+ * score 500 and the signal mask. */
+struct job_spec run_safe_job_spec(struct run *run, struct pair_rt *p, const char *command,
+                                  const char *cwd);
+void run_safe_verify_start(struct run *run, struct pair_rt *p);
+void run_safe_verify_ended(struct run *run, struct pair_rt *p, int code, int sig);
+void run_safe_verified(struct run *run, struct pair_rt *p);
+bool run_safe_busy(const struct run *run);
+/* Whether a pair recorded started names the cgroup at path. */
+bool run_safe_group_recorded(const struct run *run, const char *path);
 
 /* run_sample.c */
 void run_sample_tick(struct run *run, uint64_t now_ms);

@@ -11,68 +11,13 @@
 
 #include "../lib/jsonstr.h"
 #include "../lib/fsutil.h"
+#include "../jobs/supervise.h"
+#include <sys/pidfd.h>
 #include "planning.h"
-
-static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
-                            const char *reason);
 
 static bool run_state_final(enum pair_state s)
 {
 	return s == PAIR_DONE || s == PAIR_FAILED || s == PAIR_KILLED || s == PAIR_SKIPPED;
-}
-
-/* A path of the plan (output, inputs, cleanup) as the pair's command sees it. */
-static char *run_pair_path(const struct run *run, const struct pair_rt *p, const char *path)
-{
-	char *cwd = planning_pair_dir(run->plan, p->spec);
-	char *out = cwd ? fsutil_resolve(cwd, path) : NULL;
-
-	free(cwd);
-	return out;
-}
-
-static void run_pair_save_state(struct run *run, struct pair_rt *p, enum state_status status,
-                                const char *reason)
-{
-	struct state_pair sp;
-	const struct state_pair *old;
-	char err[512];
-
-	if (run->state == NULL)
-		return;
-	old = state_find(run->state, p->name);
-	if (old != NULL)
-		sp = *old;
-	else
-		memset(&sp, 0, sizeof(sp));
-	snprintf(sp.name, sizeof(sp.name), "%s", p->name);
-	sp.status = status;
-	sp.attempt = p->attempt;
-	sp.pid = status == STATE_STARTED ? p->job.pid : 0;
-	sp.start_ticks = status == STATE_STARTED ? p->job.start_ticks : 0;
-	sp.input_bytes = p->lim.input_bytes;
-	sp.peak_rss_bytes = p->mp->peak_rss_bytes;
-	sp.ratio =
-		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
-	snprintf(sp.cgroup, sizeof(sp.cgroup), "%s",
-	         status == STATE_STARTED && p->cg ? cgroup_path(p->cg) : "");
-	if (p->spec->output != NULL) {
-		char *out = run_pair_path(run, p, p->spec->output);
-
-		snprintf(sp.output, sizeof(sp.output), "%s", out ? out : "");
-		free(out);
-	}
-	sp.ended_wall_s = status == STATE_STARTED ? 0 : (int64_t)time(NULL);
-	snprintf(sp.reason, sizeof(sp.reason), "%s", reason ? reason : "");
-	if (state_put(run->state, &sp) < 0 || state_save(run->state, err, sizeof(err)) < 0) {
-		/* Once: a full disk would repeat it at every pair. The old
-		 * state file stays whole (it is only ever replaced by rename). */
-		if (!run->state_error_reported)
-			run_note(run, "%s; the previous state file is kept", err);
-		run->state_error_reported = true;
-	} else {
-		run->state_error_reported = false;
-	}
 }
 
 static void run_on_advance(void *ctx, uint64_t now_ms)
@@ -184,28 +129,35 @@ static void run_pair_resolve_limits(struct run *run, struct pair_rt *p)
 	p->mp->kill_rss_bytes = p->lim.kill_rss_bytes;
 }
 
-/* Starts watching p's tree (a started, adopted or attached root). */
-static void run_pair_watch(struct run *run, struct pair_rt *p)
+/* Starts watching p's tree (a started, adopted or attached root, or the
+ * pair's verify command, watched under the same rules with
+ * verify_timeout). */
+void run_pair_watch(struct run *run, struct pair_rt *p)
 {
 	uint64_t now = loop_now_ms(run->loop);
+	uint64_t timeout_ms =
+		p->verifying ? p->spec->limits.verify_timeout_ms : p->spec->limits.timeout_ms;
 
 	memset(&p->rules, 0, sizeof(p->rules));
 	memset(&p->stop, 0, sizeof(p->stop));
 	p->tree = proctree_new(run->cfg.proc_root, p->job.pid, p->job.start_ticks);
 	p->active = true;
-	p->started_ms = now;
-	p->mp->state = PAIR_RUNNING;
 	p->mp->pid = p->job.pid;
-	p->mp->started_ms = now;
-	p->mp->ended_ms = 0;
-	p->mp->attempt = p->attempt;
-	p->mp->peak_rss_bytes = 0;
 	p->mp->bloated = p->mp->deadlocked = p->mp->approaching = false;
+	if (p->verifying) {
+		p->mp->state = PAIR_VERIFYING;
+	} else {
+		p->started_ms = now;
+		p->mp->state = PAIR_RUNNING;
+		p->mp->started_ms = now;
+		p->mp->ended_ms = 0;
+		p->mp->attempt = p->attempt;
+		p->mp->peak_rss_bytes = 0;
+	}
 	run->model.running = p->index;
 	loop_add_fd(run->loop, p->job.pidfd, POLLIN, run_on_root_exit, p);
-	if (p->spec->limits.timeout_ms > 0)
-		p->timeout_timer = loop_add_timer(run->loop, now + p->spec->limits.timeout_ms,
-		                                  run_on_timeout, p);
+	if (timeout_ms > 0)
+		p->timeout_timer = loop_add_timer(run->loop, now + timeout_ms, run_on_timeout, p);
 	run_sample_pair_full(run, p, now);
 }
 
@@ -214,49 +166,37 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 	char err[512];
 	uint64_t input_bytes = p->lim.input_bytes;
 
-	if (run->cgroup.mechanism != CGROUP_NONE) {
-		char name[128];
-		const struct limits *l = &p->spec->limits;
+	p->attempt_started_ns = run_safe_now_ns();
 
-		snprintf(name, sizeof(name), "%d-%s", (int)getpid(), p->name);
-		p->cg = cgroup_create(&run->cgroup, name,
-		                      units_size_resolve(&l->memory_max, run->sys.mem_total_bytes),
-		                      units_size_resolve(&l->swap_max, run->sys.swap_total_bytes),
-		                      err, sizeof(err));
-		if (p->cg == NULL)
-			run_note(run, "pair %s: no kernel cap: %s", p->name, err);
-		else
-			p->oom_kills_at_start = cgroup_oom_kills(p->cg);
-	}
+	p->cg = run_safe_cgroup(run, p);
 	progress_free(p->progress);
 	p->progress = progress_new(p->log_path, p->spec->progress_regex, err, sizeof(err));
 	p->progress_done = p->progress_total = 0;
 	p->mp->progress_done = p->mp->progress_total = 0;
 
 	char *cwd = planning_pair_dir(run->plan, p->spec);
-	struct job_spec spec = {
-		.command = p->spec->command,
-		.cwd = cwd,
-		.env = p->spec->env,
-		.n_env = p->spec->n_env,
-		.pair_name = p->name,
-		.output_path = p->log_path,
-		.cgroup_procs = p->cg ? cgroup_procs_path(p->cg) : NULL,
-		/* If the kernel must kill, it should take the job, not sshd
-		 * or the watchdog. */
-		.oom_score_adj = 500,
-		.sigmask = &run->orig_mask,
-	};
+	struct job_spec spec = run_safe_job_spec(run, p, p->spec->command, cwd);
+
+	/* under its supervisor, whose record of the exit status outlives us
+	 * (supervise.h) */
+	spec.supervise_record = p->record_path;
+	spec.supervise_token = p->attempt_started_ns;
+
+	/* Recorded before the job exists: a crash in between leaves a
+	 * "started" with no PID, and the supervisor's record names it. */
+	memset(&p->job, 0, sizeof(p->job));
+	p->job.pidfd = -1;
+	p->adopted = false;
+	run_safe_record(run, p, STATE_STARTED, NULL);
 	int rc = job_spawn(&spec, &p->job, err, sizeof(err));
 
 	free(cwd);
 	if (rc < 0) {
 		run_note(run, "pair %s: %s", p->name, err);
-		run_release_cgroup(run, p->cg);
-		p->cg = NULL;
 		run_pair_finish(run, p, PAIR_FAILED, "spawn");
 		return;
 	}
+	run_safe_record(run, p, STATE_STARTED, NULL);
 	json_t *ev =
 		json_pack("{s:s, s:s, s:i, s:o, s:I, s:i}", "event", "pair_start", "pair", p->name,
 	                  "pid", (int)p->job.pid, "command", jsonstr_new(p->spec->command),
@@ -264,59 +204,26 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 
 	run_emit(run, ev);
 	run_pair_watch(run, p);
-	run_pair_save_state(run, p, STATE_STARTED, NULL);
 }
 
-/* A pair recorded as running by a mergewatch that died: if that process is
- * still alive (same PID and start time) it is adopted and watched to its
- * end, never started twice. */
-static bool run_pair_adopt(struct run *run, struct pair_rt *p, const struct state_pair *sp)
+void run_pair_prepare(struct run *run, struct pair_rt *p)
 {
-	char err[256];
+	const struct state_pair *sp = run->state ? state_find(run->state, p->name) : NULL;
 
-	if (sp->pid <= 0 || job_start_ticks(run->cfg.proc_root, sp->pid) != sp->start_ticks)
-		return false;
-	if (job_attach(sp->pid, run->cfg.proc_root, &p->job, err, sizeof(err)) < 0)
-		return false;
-	p->lim.input_bytes = sp->input_bytes;
-	p->mp->input_bytes = sp->input_bytes;
-	snprintf(p->adopted_cgroup, sizeof(p->adopted_cgroup), "%s", sp->cgroup);
-	run_note(run, "pair %s: adopting PID %d left running by an earlier mergewatch", p->name,
-	         (int)sp->pid);
-	json_t *ev = json_pack("{s:s, s:s, s:i, s:o, s:I, s:i, s:b}", "event", "pair_start", "pair",
-	                       p->name, "pid", (int)p->job.pid, "command",
-	                       jsonstr_new(p->spec->command), "input_bytes",
-	                       (json_int_t)sp->input_bytes, "attempt", p->attempt, "adopted", 1);
-	run_emit(run, ev);
-	run_pair_watch(run, p);
-	return true;
+	if (p->attempt == 0)
+		p->attempt = sp && sp->status == STATE_STARTED && sp->attempt > 0 ? sp->attempt : 1;
+	run_pair_resolve_limits(run, p);
 }
 
 /* Starts pair p, or ends it at once (resumed, skipped). */
 static void run_pair_start(struct run *run, struct pair_rt *p)
 {
-	const struct state_pair *sp = run->state ? state_find(run->state, p->name) : NULL;
-
-	if (p->attempt == 0)
-		p->attempt = sp && sp->status == STATE_STARTED ? sp->attempt : 1;
-	run_pair_resolve_limits(run, p);
+	run_pair_prepare(run, p);
 	if (p->skip_requested) {
 		run_pair_finish(run, p, PAIR_SKIPPED, "operator");
 		return;
 	}
-	if (sp != NULL && sp->status == STATE_DONE) {
-		p->mp->resumed = true;
-		p->mp->peak_rss_bytes = sp->peak_rss_bytes;
-		p->lim.input_bytes = p->mp->input_bytes = sp->input_bytes;
-		char *out = p->spec->output ? run_pair_path(run, p, p->spec->output) : NULL;
-		bool missing = out != NULL && fsutil_file_size(out) <= 0;
-
-		free(out);
-		run_pair_finish(run, p, missing ? PAIR_FAILED : PAIR_DONE,
-		                missing ? "output_missing" : NULL);
-		return;
-	}
-	if (sp != NULL && sp->status == STATE_STARTED && run_pair_adopt(run, p, sp))
+	if (run_safe_resume_pair(run, p))
 		return;
 
 	uint64_t needed;
@@ -344,10 +251,14 @@ void run_pair_next(struct run *run)
 		run_check_over(run);
 		return;
 	}
+	/* One pair at a time: an adopted orphan, a verify, a cleanup or
+	 * another plan's orphan holds the turn wherever it is. */
+	if (run_safe_busy(run))
+		return;
 	while (run->current < run->n_pairs) {
 		struct pair_rt *p = &run->pairs[run->current];
 
-		if (p->active || p->mp->state == PAIR_GATE || p->verifying)
+		if (p->active || p->mp->state == PAIR_GATE || p->verifying || p->cleaning)
 			return;
 		if (!run_state_final(p->mp->state)) {
 			run_pair_start(run, p);
@@ -454,38 +365,23 @@ void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int s
 	}
 }
 
-static void run_on_verify_exit(void *ctx, int fd, short revents)
+/* The root ended by itself (or after a stop), its status known: decide how
+ * the pair ended, or go on to verify. */
+void run_pair_judge(struct run *run, struct pair_rt *p)
 {
-	struct pair_rt *p = ctx;
-	struct run *run = p->run;
-	int code, sig;
-
-	(void)revents;
-	if (job_reap(&p->verify, &code, &sig) == 0)
-		return;
-	loop_del_fd(run->loop, fd);
-	job_close(&p->verify);
-	p->verifying = false;
-	if (code != 0) {
-		run_note(run, "pair %s: verify failed (%s %d); see %s", p->name,
-		         sig ? "signal" : "exit status", sig ? sig : code, p->log_path);
-		run_pair_finish(run, p, PAIR_FAILED, "verify");
-		return;
-	}
-	run_pair_finish(run, p, PAIR_DONE, NULL);
-}
-
-/* The root ended by itself (or after a stop): decide how the pair ended. */
-static void run_pair_judge(struct run *run, struct pair_rt *p)
-{
-	char err[512];
+	const char *stale;
 
 	if (p->stop.requested) {
 		run_pair_finish(run, p, p->stop.status, p->stop.reason);
 		return;
 	}
-	if (p->cg != NULL && p->oom_kills_at_start >= 0 &&
-	    cgroup_oom_kills(p->cg) > p->oom_kills_at_start) {
+	run_safe_record(run, p, STATE_EXITED, NULL);
+	/* The kernel cap acted: in our group since the start, or in the
+	 * group a dead mergewatch made for an adopted or resumed attempt. */
+	if ((p->cg != NULL && p->oom_kills_at_start >= 0 &&
+	     cgroup_oom_kills(p->cg) > p->oom_kills_at_start) ||
+	    (p->term_signal == SIGKILL && p->adopted_cgroup[0] != '\0' &&
+	     cgroup_oom_kills_at(p->adopted_cgroup) > 0)) {
 		run_pair_finish(run, p, PAIR_KILLED, "memory_max");
 		return;
 	}
@@ -493,7 +389,7 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 		run_pair_finish(run, p, PAIR_FAILED, "signal");
 		return;
 	}
-	if (p->exit_code > 0) {
+	if (p->exit_code != 0) {
 		run_pair_finish(run, p, PAIR_FAILED, "exit");
 		return;
 	}
@@ -501,49 +397,23 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 		run_pair_finish(run, p, PAIR_DONE, NULL);
 		return;
 	}
-	if (p->spec->output != NULL) {
-		char *out = run_pair_path(run, p, p->spec->output);
-		int64_t size = out ? fsutil_file_size(out) : -ENOMEM;
-
-		free(out);
-		if (size <= 0) {
-			run_pair_finish(run, p, PAIR_FAILED,
-			                size == 0 ? "output_empty" : "output_missing");
-			return;
-		}
+	if ((stale = run_safe_output_check(run, p)) != NULL) {
+		run_pair_finish(run, p, PAIR_FAILED, stale);
+		return;
 	}
 	if (p->spec->verify == NULL) {
-		run_pair_finish(run, p, PAIR_DONE, NULL);
+		run_safe_verified(run, p);
 		return;
 	}
-	char *cwd = planning_pair_dir(run->plan, p->spec);
-	struct job_spec spec = {
-		.command = p->spec->verify,
-		.cwd = cwd,
-		.env = p->spec->env,
-		.n_env = p->spec->n_env,
-		.pair_name = p->name,
-		.output_path = p->log_path,
-		.sigmask = &run->orig_mask,
-	};
-	int rc = job_spawn(&spec, &p->verify, err, sizeof(err));
-
-	free(cwd);
-	if (rc < 0) {
-		run_note(run, "pair %s: verify: %s", p->name, err);
-		run_pair_finish(run, p, PAIR_FAILED, "verify");
-		return;
-	}
-	p->verifying = true;
-	p->mp->state = PAIR_VERIFYING;
-	loop_add_fd(run->loop, p->verify.pidfd, POLLIN, run_on_verify_exit, p);
+	run_safe_verify_start(run, p);
 }
 
 void run_pair_on_exit(struct run *run, struct pair_rt *p)
 {
 	pid_t pids[RUN_MAX_CGROUP_PIDS];
 
-	int rc = job_reap(&p->job, &p->exit_code, &p->term_signal);
+	int code, sig;
+	int rc = job_reap(&p->job, &code, &sig);
 
 	if (rc == 0)
 		return;
@@ -568,11 +438,42 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 	loop_del_timer(run->loop, p->stop.grace_timer);
 	p->timeout_timer = p->stop.grace_timer = 0;
 	p->mp->pid = 0;
-	p->mp->exit_code = p->exit_code;
-	p->mp->signal = p->term_signal;
 	if (run->model.running == p->index)
 		run->model.running = -1;
-	run_pair_judge(run, p);
+	if (p->verifying) {
+		job_close(&p->job);
+		run_safe_verify_ended(run, p, code, sig);
+		return;
+	}
+	bool known = true;
+
+	if (p->adopted) {
+		/* Not our child: its supervisor's record says how it ended,
+		 * or nothing does. */
+		struct supervise_record rec;
+		char err[256];
+
+		known = supervise_record_read(p->record_path, &rec, err, sizeof(err)) == 0 &&
+		        rec.token == p->attempt_started_ns && rec.pid == p->job.pid && rec.ended;
+		code = known ? rec.exit_code : -1;
+		sig = known ? rec.term_signal : 0;
+	}
+	job_close(&p->job);
+	p->exit_code = code;
+	p->term_signal = sig;
+	p->mp->exit_code = p->exit_code;
+	p->mp->signal = p->term_signal;
+	if (!known && !p->stop.requested) {
+		/* Its end is unknown (killed with its supervisor): not done, not
+		 * failed; it runs again, using no retry. */
+		run_safe_interrupted(run, p, "status_unknown");
+		p->adopted = false;
+		p->started_ms = 0;
+		p->mp->state = PAIR_PENDING;
+		run_pair_schedule_next(run);
+	} else {
+		run_pair_judge(run, p);
+	}
 	if (p->adopted_cgroup[0] != '\0') {
 		/* Its cap stayed in force while no mergewatch watched; now
 		 * the group is empty and can go (an error only means it has
@@ -580,31 +481,6 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 		rmdir(p->adopted_cgroup);
 		p->adopted_cgroup[0] = '\0';
 	}
-	run_release_cgroup(run, p->cg);
-	p->cg = NULL;
-}
-
-static void run_pair_cleanup(struct run *run, struct pair_rt *p)
-{
-	char err[512];
-	uint64_t freed;
-	char *path = run_pair_path(run, p, p->spec->cleanup);
-	char *output = p->spec->output ? run_pair_path(run, p, p->spec->output) : NULL;
-	const char *keep[] = { run->plan->log_dir, output, run->plan->path };
-
-	if (path == NULL) {
-		free(output);
-		return;
-	}
-	if (fsutil_remove_tree(path, keep, 3, &freed, err, sizeof(err)) < 0) {
-		run_note(run, "pair %s: %s", p->name, err);
-	} else {
-		json_t *ev = json_pack("{s:s, s:s, s:o, s:I}", "event", "cleanup", "pair", p->name,
-		                       "path", jsonstr_new(path), "bytes_freed", (json_int_t)freed);
-		run_emit(run, ev);
-	}
-	free(path);
-	free(output);
 }
 
 static enum state_status run_state_status(enum pair_state s)
@@ -623,10 +499,19 @@ static enum state_status run_state_status(enum pair_state s)
 	}
 }
 
-static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
-                            const char *reason)
+void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status, const char *reason)
 {
 	uint64_t now = loop_now_ms(run->loop);
+
+	/* Recorded before it is said: a crash in between leaves the pair
+	 * done (resumed as done), never said done and then redone. */
+	if (!p->mp->resumed && !run->cfg.watch && !p->keep_record)
+		run_safe_record(run, p, run_state_status(status), reason);
+	p->keep_record = false;
+	p->adopted = false;
+	p->verifying = false;
+	run_release_cgroup(run, p->cg);
+	p->cg = NULL;
 	bool ran = p->started_ms != 0;
 	json_t *ev = json_pack("{s:s, s:s, s:s}", "event", "pair_end", "pair", p->name, "status",
 	                       run_state_word(status));
@@ -657,10 +542,7 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state 
 	p->mp->ratio =
 		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
 	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s", reason ? reason : "");
-	if (status == PAIR_DONE && p->spec->cleanup != NULL && !p->mp->resumed)
-		run_pair_cleanup(run, p);
 	if (!p->mp->resumed && !run->cfg.watch) {
-		run_pair_save_state(run, p, run_state_status(status), reason);
 		/* What this pair showed sharpens the others' predictions. */
 		for (int i = p->index + 1; run->state != NULL && i < run->n_pairs; i++) {
 			struct prediction pred;
@@ -769,6 +651,8 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 		for (int i = 0; i < run->n_pairs; i++) {
 			struct pair_rt *q = &run->pairs[i];
 
+			if (q->cleaning) /* stopped midway; the next run finishes it */
+				pidfd_send_signal(q->cleanup.pidfd, SIGTERM, NULL, 0);
 			if (q->active && !run->cfg.watch)
 				run_pair_kill(run, q, run->stop_signal ? "shutdown" : "operator",
 				              SIGTERM, PAIR_KILLED);
@@ -787,6 +671,10 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 			struct pair_rt *q = &run->pairs[i];
 
 			if (q->active) {
+				/* "running" means running: a paused tree is
+				 * continued before it is left */
+				if (q->paused)
+					run_safe_continue(run, q);
 				loop_del_fd(run->loop, q->job.pidfd);
 				loop_del_timer(run->loop, q->timeout_timer);
 				q->active = false;

@@ -35,7 +35,7 @@ def status_of(d, pair):
 
 def stat_fields(pid):
     try:
-        with open(f"/proc/{pid}/stat") as f:
+        with open(f"/proc/{pid}/stat", errors="replace") as f:
             return f.read().rsplit(")", 1)[1].split()
     except OSError:
         return None
@@ -70,7 +70,7 @@ def children(pid):
 
 def comm(pid):
     try:
-        return open(f"/proc/{pid}/comm").read().strip()
+        return open(f"/proc/{pid}/comm", errors="replace").read().strip()
     except OSError:
         return ""
 
@@ -357,7 +357,7 @@ def test_an_orphan_is_adopted_before_any_other_pair_starts():
     with Dir() as d:
         p_ini = plan(d, f"""
 [pair one]
-command = test -e allow-one && {SPAN.format(out='one.out')}
+command = test -e allow-one || exit 1; {SPAN.format(out='one.out')}
 output = one.out
 [pair two]
 command = {SPAN.format(out='two.out')}
@@ -434,8 +434,9 @@ kill_grace = 1s
             if p.poll() is None:
                 crash(p)
         assert p.returncode == 143
-        assert not any(alive(s) for s in sleeper)
-        assert one(read_events(logs(d) / "events.jsonl"), "kill", pair="v")["reason"] == "shutdown"
+        wait_for(lambda: not any(alive(s) for s in sleeper), timeout=5)
+        kills = of(read_events(logs(d) / "events.jsonl"), "kill", pair="v")
+        assert kills and all(k["reason"] == "shutdown" for k in kills), kills
 
 
 def all_pids():
