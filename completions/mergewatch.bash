@@ -78,7 +78,7 @@ _mergewatch_positionals()
 		w=${COMP_WORDS[i]}
 		case $w in
 		--log|--interval|--kill-rss|--memory-max|--swap-max|--timeout|\
-		--bloat-ratio|--deadlock-window|--on-deadlock|--inputs|\
+		--bloat-ratio|--deadlock-window|--on-deadlock|--inputs|--rerun|\
 		--webhook-url-file|--webhook-format|--metrics-file|--output|-o)
 			i=$((i + 1))
 			# --opt = value when '=' breaks words
@@ -171,7 +171,7 @@ _mergewatch()
 	opts="--kill-rss --memory-max --swap-max --timeout --bloat-ratio
 	      --deadlock-window --on-deadlock --webhook-url-file --webhook-format"
 	case $cmd in
-	run)	opts="--headless --log --metrics-file --interval --inputs $opts --help" ;;
+	run)	opts="--headless --log --metrics-file --interval --inputs --rerun $opts --help" ;;
 	watch)	opts="--headless --log --metrics-file --interval $opts --help" ;;
 	check)	opts="--test-alert $opts --help" ;;
 	demo)	opts="--headless --log --metrics-file --interval $opts --help" ;;

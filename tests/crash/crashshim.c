@@ -8,6 +8,8 @@
  *                            renamed into place
  *   MW_CRASH_STATE_AFTER=N   right after that rename, before the directory
  *                            is synced
+ *   MW_CRASH_COUNT=FILE      no crash: at exit, write "EVENTS STATES" (how
+ *                            many of each a whole run has) to FILE
  * The variables (and LD_PRELOAD) are taken out of the environment at load,
  * so the pairs mergewatch starts run without the shim. */
 #define _GNU_SOURCE
@@ -21,6 +23,7 @@
 
 static long event_after, state_before, state_after;
 static long events_seen, states_seen;
+static char count_file[4096];
 
 static long take(const char *name)
 {
@@ -36,7 +39,20 @@ __attribute__((constructor)) static void crashshim_init(void)
 	event_after = take("MW_CRASH_EVENT_AFTER");
 	state_before = take("MW_CRASH_STATE_BEFORE");
 	state_after = take("MW_CRASH_STATE_AFTER");
+	if (getenv("MW_CRASH_COUNT") != NULL)
+		snprintf(count_file, sizeof count_file, "%s", getenv("MW_CRASH_COUNT"));
+	unsetenv("MW_CRASH_COUNT");
 	unsetenv("LD_PRELOAD");
+}
+
+__attribute__((destructor)) static void crashshim_count(void)
+{
+	FILE *f = count_file[0] ? fopen(count_file, "w") : NULL;
+
+	if (f != NULL) {
+		fprintf(f, "%ld %ld\n", events_seen, states_seen);
+		fclose(f);
+	}
 }
 
 static int fd_is_event_log(int fd)
@@ -60,8 +76,8 @@ ssize_t write(int fd, const void *buf, size_t len)
 	if (real == NULL)
 		real = (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
 	n = real(fd, buf, len);
-	if (event_after > 0 && len > 6 && memcmp(buf, "{\"ts\":", 6) == 0 && fd_is_event_log(fd) &&
-	    ++events_seen == event_after)
+	if ((event_after > 0 || count_file[0]) && len > 6 && memcmp(buf, "{\"ts\":", 6) == 0 &&
+	    fd_is_event_log(fd) && ++events_seen == event_after)
 		kill(getpid(), SIGKILL);
 	return n;
 }
