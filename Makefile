@@ -35,6 +35,8 @@ LIB_SRC  = $(wildcard $(addsuffix /*.c,$(LAYERS)))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# What the suites share (scratch directories, file writers, fake proc roots).
+UNIT_HELPERS = $(BUILD)/tests/unit/helpers.o
 
 .PHONY: all deps demo test unit e2e asan install uninstall clean bench check-deps promtool
 
@@ -50,7 +52,7 @@ mergewatch: $(BUILD)/main.o $(LIB_OBJ)
 mergewatch-sim: sim/mergewatch-sim.c
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -o $@ $< -lpthread -lm
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 

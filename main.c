@@ -42,7 +42,6 @@ struct options {
 	/* plan keys given as options, applied after the plan is read */
 	const char *override_key[16];
 	const char *override_value[16];
-	const char *override_option[16];
 	int n_overrides;
 	const char *rerun[64]; /* --rerun PAIR */
 	int n_rerun;
@@ -72,6 +71,7 @@ static const char usage_text[] =
 	"  --bloat-ratio X          alert when RSS > X times the input size\n"
 	"  --deadlock-window DUR    all threads futex-waiting, no progress, this long\n"
 	"  --on-deadlock ACTION     alert | kill | restart\n"
+	"  --jobs N|auto            pairs at once (auto: as many as memory_budget holds)\n"
 	"  --inputs GLOB            with run -- COMMAND: the inputs (bloat baseline)\n"
 	"  --rerun PAIR             run PAIR again although the state records it done\n"
 	"  --webhook-url-file FILE  file holding the chat webhook URL (mode 600)\n"
@@ -136,6 +136,7 @@ static const struct option long_options[] = {
 	{ "on-deadlock", required_argument, NULL, OPT_PLAN_KEY },
 	{ "webhook-url-file", required_argument, NULL, OPT_PLAN_KEY },
 	{ "webhook-format", required_argument, NULL, OPT_PLAN_KEY },
+	{ "jobs", required_argument, NULL, OPT_PLAN_KEY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -197,6 +198,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				{ "on-deadlock", "on_deadlock" },
 				{ "webhook-url-file", "webhook_url_file" },
 				{ "webhook-format", "format" },
+				{ "jobs", "jobs" },
 			};
 			if (o->n_overrides == 16)
 				return usage_error("too many options (%s)", name);
@@ -204,7 +206,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 				if (strcmp(keys[k][0], name) == 0)
 					o->override_key[o->n_overrides] = keys[k][1];
 			}
-			o->override_option[o->n_overrides] = name;
 			o->override_value[o->n_overrides++] = optarg;
 			break;
 		}

@@ -1,30 +1,27 @@
 /* A sorted array: a few hundred pointers at most, moved with memmove. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/clock.h"
 #include "alertq.h"
 
-struct alert_entry *alertq_entry_new(const json_t *event, const char *kind, uint64_t seq,
+struct alert_entry *alertq_entry_new(const struct event *event, enum alert_kind kind, uint64_t seq,
                                      uint64_t wall_ms)
 {
 	struct alert_entry *e = calloc(1, sizeof *e);
-	char ts[32];
 
 	if (e == NULL)
 		return NULL;
-	e->event = json_deep_copy(event);
+	e->event = event_dup(event);
 	if (e->event == NULL) {
 		free(e);
 		return NULL;
 	}
-	if (json_object_get(e->event, "ts") == NULL)
-		json_object_set_new(e->event, "ts",
-		                    json_string(clock_format_rfc3339(wall_ms, ts, sizeof ts)));
-	snprintf(e->kind, sizeof e->kind, "%s", kind);
-	e->pair = json_string_value(json_object_get(e->event, "pair"));
-	e->urgent = strcmp(kind, "kill") == 0 || strcmp(kind, "deadlock") == 0;
+	if (e->event->wall_ms == 0)
+		e->event->wall_ms = wall_ms;
+	e->kind = kind;
+	e->pair = event_has(e->event, EF_PAIR) ? e->event->pair : NULL;
+	/* kill and deadlock: the events of priority err */
+	e->urgent = event_priority(e->event->kind) == EVENT_PRI_ERR;
 	e->seq = seq;
 	return e;
 }
@@ -33,7 +30,7 @@ void alertq_entry_free(struct alert_entry *e)
 {
 	if (e == NULL)
 		return;
-	json_decref(e->event);
+	free(e->event);
 	free(e);
 }
 

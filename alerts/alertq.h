@@ -8,20 +8,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
+#include "../core/event.h"
 
 enum {
-	ALERTQ_KIND_LEN = 32,
 	ALERTQ_ROOM = 320, /* the bound (alerts.h's 256) plus a failed message put back */
 };
 
 struct alert_entry {
-	json_t *event;              /* owned copy of the event, with "ts" */
-	char kind[ALERTQ_KIND_LEN]; /* text_alert_kind */
-	const char *pair;           /* borrowed from event; NULL: none */
-	bool urgent;                /* kill and deadlock go first, are dropped last */
-	uint64_t seq;               /* order of offer */
-	int attempts;               /* posts of it so far */
+	struct event *event;  /* owned copy (event_dup), stamped */
+	enum alert_kind kind; /* event_alert_kind */
+	const char *pair;     /* borrowed from event; NULL: none */
+	bool urgent;          /* kill and deadlock go first, are dropped last */
+	uint64_t seq;         /* order of offer */
+	int attempts;         /* posts of it so far */
 };
 
 struct alertq {
@@ -29,9 +28,9 @@ struct alertq {
 	int n;
 };
 
-/* A new entry holding a copy of event, stamped "ts" (RFC 3339, from wall_ms)
- * if it has none. Returns NULL on allocation failure. */
-struct alert_entry *alertq_entry_new(const json_t *event, const char *kind, uint64_t seq,
+/* A new entry holding a copy of event, stamped with wall_ms if it was not.
+ * Returns NULL on allocation failure. */
+struct alert_entry *alertq_entry_new(const struct event *event, enum alert_kind kind, uint64_t seq,
                                      uint64_t wall_ms);
 void alertq_entry_free(struct alert_entry *e);
 

@@ -14,7 +14,6 @@
 #include "cooldown.h"
 #include "payload.h"
 #include "secret.h"
-#include "../core/text.h"
 #include "webhook.h"
 
 enum {
@@ -47,7 +46,9 @@ struct alerts {
 	int fail_streak;       /* failed posts in a row, for the backoff */
 	uint64_t seq;
 
-	json_t *outbox; /* events to emit once our state is consistent */
+	/* events to emit once our state is consistent (event_dup copies) */
+	struct event **outbox;
+	size_t n_outbox, cap_outbox;
 	bool flushing;
 	char broken[384];
 };
@@ -67,33 +68,43 @@ static void alerts_flush(struct alerts *a)
 		return;
 	a->flushing = true;
 	/* emit may call alerts_offer, which may add to the outbox. */
-	while (json_array_size(a->outbox) > 0) {
-		json_t *ev = json_incref(json_array_get(a->outbox, 0));
-
-		json_array_remove(a->outbox, 0);
+	for (size_t i = 0; i < a->n_outbox; i++) {
 		if (a->emit != NULL)
-			a->emit(a->emit_ctx, ev);
-		else
-			json_decref(ev);
+			a->emit(a->emit_ctx, a->outbox[i]);
+		free(a->outbox[i]);
 	}
+	a->n_outbox = 0;
 	a->flushing = false;
 }
 
 static void alerts_report(struct alerts *a, const struct alert_entry *e, bool sent,
                           long http_status, const char *error)
 {
-	json_t *ev = json_pack("{s:s, s:s, s:i}", "event", sent ? "alert_sent" : "alert_failed",
-	                       "kind", e->kind, "attempts", e->attempts);
+	struct event ev = event_init(sent ? EVENT_ALERT_SENT : EVENT_ALERT_FAILED);
+	struct event *copy;
 
-	if (ev == NULL)
-		return;
+	ev.alert_kind = e->kind;
+	ev.attempts = e->attempts;
+	ev.pair = e->pair;
 	if (e->pair != NULL)
-		json_object_set_new(ev, "pair", json_string(e->pair));
+		event_set(&ev, EF_PAIR);
+	ev.http_status = (int)http_status;
 	if (http_status > 0)
-		json_object_set_new(ev, "http_status", json_integer(http_status));
+		event_set(&ev, EF_HTTP_STATUS);
+	ev.error = error;
 	if (error != NULL)
-		json_object_set_new(ev, "error", json_string(error));
-	json_array_append_new(a->outbox, ev);
+		event_set(&ev, EF_ERROR);
+	if (a->n_outbox == a->cap_outbox) {
+		size_t cap = a->cap_outbox ? a->cap_outbox * 2 : 16;
+		struct event **v = realloc(a->outbox, cap * sizeof(*v));
+
+		if (v == NULL)
+			return;
+		a->outbox = v;
+		a->cap_outbox = cap;
+	}
+	if ((copy = event_dup(&ev)) != NULL)
+		a->outbox[a->n_outbox++] = copy;
 }
 
 int alerts_ack_latest(struct alerts *a)
@@ -109,24 +120,19 @@ static void alerts_drop(struct alerts *a, struct alert_entry *e)
 	alertq_entry_free(e);
 }
 
-void alerts_offer(struct alerts *a, const json_t *event, uint64_t now_ms)
+void alerts_offer(struct alerts *a, const struct event *event, uint64_t now_ms)
 {
-	char kind_buf[ALERTQ_KIND_LEN];
-	const char *name = json_string_value(json_object_get(event, "event"));
-	const char *pair = json_string_value(json_object_get(event, "pair"));
-	const char *kind;
+	enum alert_kind kind;
 	struct alert_entry *e, *gone;
 
-	if (name == NULL)
-		return;
 	/* A new attempt is a new process: what was acknowledged about the
 	 * old one no longer holds. */
-	if (strcmp(name, "pair_start") == 0 && pair != NULL)
-		cooldown_pair_started(a->cooldown, pair);
-	kind = text_alert_kind(event, kind_buf, sizeof kind_buf);
-	if (kind == NULL || !cooldown_pass(a->cooldown, event, kind, now_ms) || a->wh == NULL)
+	if (event->kind == EVENT_PAIR_START && event_has(event, EF_PAIR) && event->pair != NULL)
+		cooldown_pair_started(a->cooldown, event->pair);
+	kind = event_alert_kind(event);
+	if (kind == ALERT_NONE || !cooldown_pass(a->cooldown, event, kind, now_ms) || a->wh == NULL)
 		return;
-	/* The event log stamps "ts" before we get the event; this is only for
+	/* The runner stamps its events before we get them; this is only for
 	 * callers that did not. */
 	e = alertq_entry_new(event, kind, ++a->seq, clock_wall_ms());
 	if (e == NULL)
@@ -243,7 +249,7 @@ static void alerts_batch_done(struct alerts *a, const struct webhook_result *res
  * into it, urgent ones first. */
 static void alerts_start_post(struct alerts *a, uint64_t now_ms)
 {
-	json_t *events[ALERTS_BATCH_MAX];
+	const struct event *events[ALERTS_BATCH_MAX];
 	char note[128], *text;
 	json_t *body;
 	size_t n, used;
@@ -401,9 +407,8 @@ struct alerts *alerts_new(const struct alerts_config *cfg, alerts_emit_fn emit, 
 	a->emit = emit;
 	a->emit_ctx = emit_ctx;
 	a->host = alerts_host(cfg->host);
-	a->outbox = json_array();
 	a->cooldown = cooldown_new(cfg->cooldown_ms);
-	if (a->host == NULL || a->outbox == NULL || a->cooldown == NULL) {
+	if (a->host == NULL || a->cooldown == NULL) {
 		snprintf(err, errlen, "alerts: out of memory");
 		alerts_free(a);
 		return NULL;
@@ -434,7 +439,9 @@ void alerts_free(struct alerts *a)
 	for (int i = 0; i < a->queue.n; i++)
 		alertq_entry_free(a->queue.items[i]);
 	cooldown_free(a->cooldown);
-	json_decref(a->outbox);
+	for (size_t i = 0; i < a->n_outbox; i++)
+		free(a->outbox[i]);
+	free(a->outbox);
 	free(a->host);
 	free(a);
 }
@@ -442,7 +449,9 @@ void alerts_free(struct alerts *a)
 int alerts_send_test(const struct alerts_config *cfg, long *http_status, char *err, size_t errlen)
 {
 	struct webhook_result res;
-	json_t *event, *body;
+	struct event event = event_init(EVENT_TEST);
+	const struct event *events[] = { &event };
+	json_t *body;
 	char *host, *text, why[256];
 	size_t used;
 	int rc;
@@ -458,13 +467,11 @@ int alerts_send_test(const struct alerts_config *cfg, long *http_status, char *e
 		return -EINVAL;
 	}
 	host = alerts_host(cfg->host);
-	event = json_pack("{s:s}", "event", "test");
-	body = host != NULL && event != NULL
-	               ? payload_build(cfg->format, host, &event, 1, NULL, clock_wall_ms(), &used)
+	body = host != NULL
+	               ? payload_build(cfg->format, host, events, 1, NULL, clock_wall_ms(), &used)
 	               : NULL;
 	text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
-	json_decref(event);
 	free(host);
 	if (text == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -25,8 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
+#include "../core/event.h"
 #include "../plan/plan.h"
 
 enum {
@@ -54,9 +53,10 @@ struct alerts_config {
 };
 
 /* emit: how the module reports alert_sent / alert_failed events back to the
- * runner (which logs them); it takes ownership of ev. It may call
- * alerts_offer (which ignores these events). */
-typedef void (*alerts_emit_fn)(void *ctx, json_t *ev);
+ * runner (which logs them); ev is the module's, valid during the call (the
+ * runner stamps its time). It may call alerts_offer (which ignores these
+ * events). */
+typedef void (*alerts_emit_fn)(void *ctx, struct event *ev);
 
 struct alerts;
 
@@ -72,14 +72,14 @@ struct alerts *alerts_new(const struct alerts_config *cfg, alerts_emit_fn emit, 
 void alerts_free(struct alerts *a);
 
 /* Every event the runner emits (borrowed; copied if kept). Decides if it is
- * alert-worthy (approach, bloat, deadlock, pressure, kill, pair_end with
- * status failed or killed — reason gate is a gate timeout —, resolved,
- * run_end) and queues it, applying the cooldown per (pair, kind); resolved
+ * alert-worthy (event_alert_kind: approach, bloat, deadlock, stall, pressure,
+ * kill, pair_end with status failed or killed — reason gate is a gate
+ * timeout —, resolved, run_end) and queues it, applying the cooldown per (pair, kind); resolved
  * and run_end always go through; kill and deadlock outrank the rest. An
  * acknowledged (pair, kind) is not queued until a resolved for it arrives or
  * the pair starts again (pair_start). Never blocks and never posts by itself:
  * alerts_timeout_ms turns 0 so the loop calls alerts_perform. */
-void alerts_offer(struct alerts *a, const json_t *event, uint64_t now_ms);
+void alerts_offer(struct alerts *a, const struct event *event, uint64_t now_ms);
 
 /* Acknowledges the latest alert offered (whether or not its post went out):
  * its (pair, kind) stops repeating until it resolves. Returns 0, or -ENOENT

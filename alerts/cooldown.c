@@ -1,19 +1,14 @@
 /* Cooldown and acknowledgement per (pair, kind): a small table searched
  * linearly (a run has tens of pairs and a handful of kinds). */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cooldown.h"
 
-enum {
-	COOLDOWN_KIND_LEN = 32,
-};
-
 struct cooldown_key {
 	char *pair; /* "" for none */
-	char kind[COOLDOWN_KIND_LEN];
+	enum alert_kind kind;
 	bool passed_once;
 	uint64_t last_ms; /* when the last one was let through */
 	bool acked;
@@ -49,14 +44,14 @@ void cooldown_free(struct cooldown *c)
 
 /* The key of (pair, kind): its index, or -1 (absent and not created, or no
  * memory). */
-static long cooldown_key(struct cooldown *c, const char *pair, const char *kind, bool create)
+static long cooldown_key(struct cooldown *c, const char *pair, enum alert_kind kind, bool create)
 {
 	struct cooldown_key *k;
 
 	if (pair == NULL)
 		pair = "";
 	for (size_t i = 0; i < c->n_keys; i++) {
-		if (strcmp(c->keys[i].pair, pair) == 0 && strcmp(c->keys[i].kind, kind) == 0)
+		if (strcmp(c->keys[i].pair, pair) == 0 && c->keys[i].kind == kind)
 			return (long)i;
 	}
 	if (!create)
@@ -75,26 +70,25 @@ static long cooldown_key(struct cooldown *c, const char *pair, const char *kind,
 	k->pair = strdup(pair);
 	if (k->pair == NULL)
 		return -1;
-	snprintf(k->kind, sizeof k->kind, "%s", kind);
+	k->kind = kind;
 	return (long)c->n_keys++;
 }
 
-bool cooldown_pass(struct cooldown *c, const json_t *event, const char *kind, uint64_t now_ms)
+bool cooldown_pass(struct cooldown *c, const struct event *event, enum alert_kind kind,
+                   uint64_t now_ms)
 {
-	const char *name = json_string_value(json_object_get(event, "event"));
-	const char *pair = json_string_value(json_object_get(event, "pair"));
+	const char *pair = event_has(event, EF_PAIR) ? event->pair : NULL;
 	struct cooldown_key *key;
 	long k;
 
-	if (name != NULL && strcmp(name, "resolved") == 0) {
-		const char *what = json_string_value(json_object_get(event, "kind"));
-
-		k = what != NULL ? cooldown_key(c, pair, what, false) : -1;
+	if (event->kind == EVENT_RESOLVED) {
+		/* bloat_resolved ends what was acknowledged of bloat */
+		k = cooldown_key(c, pair, alert_kind_condition(kind), false);
 		if (k >= 0)
 			c->keys[k].acked = false;
 		return true;
 	}
-	if (strcmp(kind, "run_end") == 0 || strcmp(kind, "test") == 0)
+	if (kind == ALERT_RUN_END || kind == ALERT_TEST)
 		return true;
 	k = cooldown_key(c, pair, kind, true);
 	if (k < 0)

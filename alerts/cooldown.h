@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <jansson.h>
+#include "../core/event.h"
 
 struct cooldown;
 
@@ -15,7 +15,7 @@ struct cooldown;
 struct cooldown *cooldown_new(uint64_t cooldown_ms);
 void cooldown_free(struct cooldown *c);
 
-/* Decides whether an alert-worthy event (kind from text_alert_kind) goes
+/* Decides whether an alert-worthy event (kind from event_alert_kind) goes
  * out at now_ms, and records it:
  *   - resolved and run_end always pass; a resolved also ends the
  *     acknowledgement of the (pair, kind) it resolves;
@@ -23,7 +23,8 @@ void cooldown_free(struct cooldown *c);
  *     one let through, and become the "latest" alert for cooldown_ack_latest.
  * When memory runs out it lets the alert through: a repeat is better than a
  * silence. */
-bool cooldown_pass(struct cooldown *c, const json_t *event, const char *kind, uint64_t now_ms);
+bool cooldown_pass(struct cooldown *c, const struct event *event, enum alert_kind kind,
+                   uint64_t now_ms);
 
 /* Acknowledges the latest alert: its (pair, kind) stops passing until it
  * resolves. Returns 0, or -ENOENT when no alert was offered yet. */

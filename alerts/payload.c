@@ -7,12 +7,12 @@
 #include <string.h>
 
 #include "../lib/clock.h"
-#include "payload.h"
 #include "../core/text.h"
+#include "../logdir/eventjson.h"
+#include "payload.h"
 
 enum {
 	PAYLOAD_LINE_LEN = 1024, /* one event's sentence */
-	PAYLOAD_NAME_LEN = 32,
 };
 
 size_t payload_text_limit(enum webhook_format fmt)
@@ -32,22 +32,11 @@ size_t payload_text_limit(enum webhook_format fmt)
 	return 16000;
 }
 
-/* Alertmanager-style severity, from the alert's name. */
-static const char *payload_severity(const char *alertname)
+/* The alert's condition (Alertmanager's "alertname"): bloat for a bloat
+ * alert and for its resolution. ALERT_NONE for an event that is no alert. */
+static enum alert_kind payload_alertname(const struct event *ev)
 {
-	if (strcmp(alertname, "kill") == 0 || strcmp(alertname, "deadlock") == 0 ||
-	    strcmp(alertname, "pair_killed") == 0)
-		return "critical";
-	if (strcmp(alertname, "run_end") == 0 || strcmp(alertname, "test") == 0)
-		return "info";
-	return "warning";
-}
-
-static bool payload_is_resolved(const json_t *ev)
-{
-	const char *name = json_string_value(json_object_get(ev, "event"));
-
-	return name != NULL && strcmp(name, "resolved") == 0;
+	return alert_kind_condition(event_alert_kind(ev));
 }
 
 /* Slack reads &, < and > as markup (<!channel> pings everyone): escape them
@@ -88,8 +77,9 @@ static void payload_text_free(struct payload_text *pt)
 }
 
 /* Writes the text of as many events as fit in limit bytes, note included. */
-static int payload_text_make(enum webhook_format fmt, const char *host, json_t *const *events,
-                             size_t n_events, const char *note, struct payload_text *pt)
+static int payload_text_make(enum webhook_format fmt, const char *host,
+                             const struct event *const *events, size_t n_events, const char *note,
+                             struct payload_text *pt)
 {
 	size_t limit = payload_text_limit(fmt);
 	size_t note_len = 0, used = 0;
@@ -140,21 +130,24 @@ static int payload_text_make(enum webhook_format fmt, const char *host, json_t *
 	return 0;
 }
 
-static json_t *payload_teams(const struct payload_text *pt, json_t *const *events, const char *note)
+static json_t *payload_teams(const struct payload_text *pt, const struct event *const *events,
+                             const char *note)
 {
+	static const char *const colors[] = {
+		[SEVERITY_WARNING] = "Warning",
+		[SEVERITY_CRITICAL] = "Attention",
+		[SEVERITY_INFO] = "Default",
+	};
 	json_t *body = json_array();
 
 	for (size_t i = 0; i < pt->n_lines; i++) {
-		char name[PAYLOAD_NAME_LEN];
-		const char *alertname = text_alert_name(events[i], name, sizeof name);
-		const char *color = "Warning";
+		enum alert_kind name = payload_alertname(events[i]);
+		const char *color = colors[SEVERITY_WARNING];
 
-		if (payload_is_resolved(events[i]))
+		if (events[i]->kind == EVENT_RESOLVED)
 			color = "Good";
-		else if (alertname != NULL && strcmp(payload_severity(alertname), "critical") == 0)
-			color = "Attention";
-		else if (alertname != NULL && strcmp(payload_severity(alertname), "info") == 0)
-			color = "Default";
+		else if (name != ALERT_NONE)
+			color = colors[alert_kind_severity(name)];
 		json_array_append_new(body,
 		                      json_pack("{s:s, s:s, s:b, s:s}", "type", "TextBlock", "text",
 		                                pt->lines[i], "wrap", 1, "color", color));
@@ -216,32 +209,31 @@ static void payload_fingerprint(const char *alertname, const char *pair, const c
 	snprintf(out, len, "%016" PRIx64, h);
 }
 
-static json_t *payload_am_alert(const json_t *ev, const char *host, const char *text,
+static json_t *payload_am_alert(const struct event *ev, const char *host, const char *text,
                                 uint64_t wall_ms)
 {
-	char name_buf[PAYLOAD_NAME_LEN], fp[20], now[32];
-	const char *alertname = text_alert_name(ev, name_buf, sizeof name_buf);
-	const char *pair = json_string_value(json_object_get(ev, "pair"));
-	const char *ts = json_string_value(json_object_get(ev, "ts"));
-	bool resolved = payload_is_resolved(ev);
-	json_t *labels, *annotations, *alert;
+	char fp[20], ts[32];
+	enum alert_kind name = payload_alertname(ev);
+	const char *alertname =
+		name != ALERT_NONE ? alert_kind_name(name) : event_kind_name(ev->kind);
+	const char *pair = event_has(ev, EF_PAIR) ? ev->pair : NULL;
+	bool resolved = ev->kind == EVENT_RESOLVED;
+	json_t *labels, *annotations, *alert, *fields;
 	const char *key;
 	json_t *value;
 
-	if (alertname == NULL)
-		alertname = json_string_value(json_object_get(ev, "event"));
-	if (alertname == NULL)
-		alertname = "mergewatch";
-	if (ts == NULL)
-		ts = clock_format_rfc3339(wall_ms, now, sizeof now);
+	clock_format_rfc3339(ev->wall_ms != 0 ? ev->wall_ms : wall_ms, ts, sizeof ts);
 	labels = json_pack("{s:s, s:s, s:s}", "alertname", alertname, "host", host, "severity",
-	                   payload_severity(alertname));
+	                   alert_severity_name(name != ALERT_NONE ? alert_kind_severity(name)
+	                                                          : SEVERITY_WARNING));
 	if (labels != NULL && pair != NULL)
 		json_object_set_new(labels, "pair", json_string(pair));
 	annotations = json_pack("{s:s}", "summary", text);
-	if (annotations != NULL) {
+	fields = eventjson_encode(ev, NULL);
+	if (annotations != NULL && fields != NULL) {
 		/* The event's own fields, so a receiver can use the figures. */
-		json_object_foreach((json_t *)ev, key, value)
+		json_object_set_new(fields, "ts", json_string(ts));
+		json_object_foreach(fields, key, value)
 		{
 			json_t *s;
 
@@ -252,6 +244,7 @@ static json_t *payload_am_alert(const json_t *ev, const char *host, const char *
 				json_object_set_new(annotations, key, s);
 		}
 	}
+	json_decref(fields);
 	payload_fingerprint(alertname, pair, host, fp, sizeof fp);
 	alert = json_pack("{s:s, s:o*, s:o*, s:s, s:s, s:s, s:s}", "status",
 	                  resolved ? "resolved" : "firing", "labels", labels, "annotations",
@@ -262,7 +255,7 @@ static json_t *payload_am_alert(const json_t *ev, const char *host, const char *
 	return alert;
 }
 
-static json_t *payload_generic(const struct payload_text *pt, json_t *const *events,
+static json_t *payload_generic(const struct payload_text *pt, const struct event *const *events,
                                const char *host, const char *note, uint64_t wall_ms)
 {
 	json_t *alerts = json_array(), *root;
@@ -270,7 +263,7 @@ static json_t *payload_generic(const struct payload_text *pt, json_t *const *eve
 	char group_key[300];
 
 	for (size_t i = 0; i < pt->n_lines; i++) {
-		firing |= !payload_is_resolved(events[i]);
+		firing |= events[i]->kind != EVENT_RESOLVED;
 		json_array_append_new(alerts,
 		                      payload_am_alert(events[i], host, pt->lines[i], wall_ms));
 	}
@@ -286,7 +279,7 @@ static json_t *payload_generic(const struct payload_text *pt, json_t *const *eve
 	return root;
 }
 
-json_t *payload_build(enum webhook_format fmt, const char *host, json_t *const *events,
+json_t *payload_build(enum webhook_format fmt, const char *host, const struct event *const *events,
                       size_t n_events, const char *note, uint64_t wall_ms, size_t *used)
 {
 	struct payload_text pt;

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "../core/event.h"
 #include "../plan/plan.h"
 
 /* The longest text a message of this format carries, in bytes: what each
@@ -23,14 +24,14 @@
 size_t payload_text_limit(enum webhook_format fmt);
 
 /* Builds the body of one message about events[0..n_events) (alert-worthy
- * event objects, borrowed), taking them in order while their text fits the
+ * events, borrowed), taking them in order while their text fits the
  * format's limit: at least the first (cut with "…" if it alone is too long).
  * note (NULL: none) is a last line about the message itself, e.g. "3 more
  * alerts were dropped: the queue was full". host names the machine in the
- * text and labels. wall_ms (ms since the epoch) dates alerts whose event has
- * no "ts". Returns a new reference, with *used set to how many events it
+ * text and labels. wall_ms (ms since the epoch) dates alerts whose event was
+ * not stamped. Returns a new reference, with *used set to how many events it
  * carries, or NULL on allocation failure or when there is nothing to say. */
-json_t *payload_build(enum webhook_format fmt, const char *host, json_t *const *events,
+json_t *payload_build(enum webhook_format fmt, const char *host, const struct event *const *events,
                       size_t n_events, const char *note, uint64_t wall_ms, size_t *used);
 
 #endif

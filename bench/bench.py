@@ -32,14 +32,14 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-MW = os.path.join(ROOT, "mergewatch")
-SIM = os.path.join(ROOT, "mergewatch-sim")
+# The helpers the bench shares with the e2e tests and the soak.
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+from mwlib import (MW, SIM, GiB, KiB, MemCgroup, MiB, Sink, Tmux, children,  # noqa: E402
+                   json_lines, mw_env, of, parse_ts, status_number)
+
 BUILD = os.path.join(ROOT, "build", "bench")
 TEAM_LOOP = os.path.join(HERE, "team-loop.sh")
-SINK = os.path.join(ROOT, "tests", "sink", "webhook-sink.py")
-MEMCG_BASE = "/sys/fs/cgroup/memory"
 
-KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
 KILL_RSS = 2 * GiB
 SIM_CAP = "8G"           # no baseline run may grow beyond this
 SIM_CAP_BYTES = 8 * GiB
@@ -198,105 +198,42 @@ class Procs:
 
 # ------------------------------------------------------------------- cgroups
 
-class Memcg:
-    """A cgroup v1 memory group the bench owns. Its max_usage_in_bytes is
-    the kernel's own record of the peak: the independent witness."""
-
-    def __init__(self, path, limit=None):
-        self.path = path
-        os.mkdir(path)
-        if limit is not None:
-            self.write("memory.limit_in_bytes", str(limit))
-
-    def write(self, name, value):
-        with open(os.path.join(self.path, name), "w") as f:
-            f.write(value)
-
-    def read_int(self, name):
-        with open(os.path.join(self.path, name)) as f:
-            return int(f.read().split()[0])
-
-    def reset_peak(self):
-        self.write("memory.max_usage_in_bytes", "0")
-        try:
-            self.write("memory.kmem.max_usage_in_bytes", "0")
-        except OSError:
-            pass
-
-    def peak(self):
-        """(max usage, max kernel memory): usage counts page tables and
-        other kernel memory too, which RSS does not."""
-        mx = self.read_int("memory.max_usage_in_bytes")
-        try:
-            km = self.read_int("memory.kmem.max_usage_in_bytes")
-        except OSError:
-            km = 0
-        return mx, km
-
-    def usage(self):
-        return self.read_int("memory.usage_in_bytes")
-
-    def procs(self):
-        with open(os.path.join(self.path, "cgroup.procs")) as f:
-            return [int(x) for x in f.read().split()]
-
-    def settle(self, timeout=5.0):
-        """Waits until the group is empty and its memory given back."""
-        end = now() + timeout
-        while now() < end:
-            if not self.procs() and self.usage() < 64 * MiB:
-                return True
-            time.sleep(0.02)
-        return False
-
-
 class Cgroups:
     def __init__(self):
         self.root = None
         self.groups = []
 
     def available(self):
-        return (os.path.isfile(os.path.join(MEMCG_BASE, "memory.max_usage_in_bytes"))
-                and os.access(MEMCG_BASE, os.W_OK))
+        return MemCgroup.available()
 
     def make_root(self):
-        path = os.path.join(MEMCG_BASE, f"mwbench-{os.getpid()}")
-        self.root = Memcg(path)
         # The whole bench stays under this, whatever a run does.
-        self.root.write("memory.limit_in_bytes", str(12 * GiB))
+        self.root = MemCgroup(12 * GiB, name=f"mwbench-{os.getpid()}")
 
     def child(self, name, limit=GROUP_LIMIT):
-        g = Memcg(os.path.join(self.root.path, name), limit)
+        g = MemCgroup(limit, parent=self.root, name=name)
         self.groups.append(g)
         return g
 
     def cleanup(self, procs):
         for g in list(reversed(self.groups)) + ([self.root] if self.root else []):
-            if not os.path.isdir(g.path):
-                continue
             end = now() + 5
             while now() < end:
                 try:
                     left = g.procs()
                 except OSError:
-                    break
-                if not left:
+                    break   # gone already
+                # Only our processes can be in our group.
+                for pid in left:
                     try:
-                        os.rmdir(g.path)
-                        break
+                        fd = os.pidfd_open(pid)
+                        signal.pidfd_send_signal(fd, signal.SIGKILL)
+                        os.close(fd)
                     except OSError:
                         pass
-                else:
-                    # Only our processes can be in our group.
-                    for pid in left:
-                        try:
-                            fd = os.pidfd_open(pid)
-                            signal.pidfd_send_signal(fd, signal.SIGKILL)
-                            os.close(fd)
-                        except OSError:
-                            pass
-                time.sleep(0.05)
-            if os.path.isdir(g.path):
+                if g.close(timeout=0.05):
+                    break
+            if g.path.is_dir():
                 log(f"warning: could not remove {g.path}")
 
 
@@ -310,9 +247,10 @@ def read_file(path, default=None):
         return default
 
 
-def cpu_ns(pid):
-    """CPU time of a process, all its threads, in ns (schedstat)."""
-    total = 0
+def schedstat(pid):
+    """(CPU time in ns, times scheduled) of a process, all its threads,
+    from schedstat; None when it is gone."""
+    ns = runs = 0
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
@@ -320,14 +258,22 @@ def cpu_ns(pid):
     for t in tasks:
         s = read_file(f"/proc/{pid}/task/{t}/schedstat")
         if s:
-            total += int(s.split()[0])
-    return total
+            ns += int(s.split()[0])
+            runs += int(s.split()[2])
+    return ns, runs
+
+
+def cpu_ns(pid):
+    """CPU time of a process, all its threads, in ns (schedstat)."""
+    s = schedstat(pid)
+    return s[0] if s else None
 
 
 def vm_hwm(pid):
-    s = read_file(f"/proc/{pid}/status", "")
-    m = re.search(r"^VmHWM:\s+(\d+) kB", s, re.M)
-    return int(m.group(1)) * KiB if m else None
+    try:
+        return status_number(pid, "VmHWM") * KiB
+    except OSError:
+        return None
 
 
 def smaps_rss(pid):
@@ -368,13 +314,6 @@ def curl_share(smaps):
     return (total, len(only))
 
 
-def rss_bytes(pid):
-    s = read_file(f"/proc/{pid}/statm")
-    if not s:
-        return None
-    return int(s.split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
 def mem_available():
     m = re.search(r"^MemAvailable:\s+(\d+) kB", read_file("/proc/meminfo", ""), re.M)
     return int(m.group(1)) * KiB
@@ -410,22 +349,10 @@ def drain(fd, buf, timeout=0.0):
         buf += data
 
 
-def json_lines(data):
-    out = []
-    for line in bytes(data).decode("utf-8", "replace").splitlines():
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-    return out
-
-
-def parse_ts(ts):
-    """An RFC 3339 UTC timestamp as seconds since the epoch."""
-    return datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-        tzinfo=datetime.timezone.utc).timestamp()
+def events_in(data):
+    """The events in what a mergewatch wrote on its standard output; a line
+    cut by its end is left out."""
+    return [e for _, e in json_lines(bytes(data)) if isinstance(e, dict) and "event" in e]
 
 
 def tool_version(argv, pattern=r"(\d+(\.\d+)+)"):
@@ -446,8 +373,7 @@ class Bench:
         self.procs = Procs()
         self.cg = Cgroups()
         self.tmp = tempfile.mkdtemp(prefix="mwbench-")
-        self.tmux_sock = f"mwbench-{os.getpid()}"
-        self.tmux_used = False
+        self.tmuxes = []           # every terminal we opened
         self.mw_pids = []          # every mergewatch we started (its cgroups)
         self.r = {"sections": {}}  # raw results
         self.na = {}               # comparison -> why it is n/a
@@ -502,20 +428,9 @@ class Bench:
         mx, km = group.peak()
         return mx - km + self.rss_offset
 
-    def mw_env(self):
-        env = dict(os.environ)
-        env.pop("MERGEWATCH_WEBHOOK_URL", None)
-        return env
-
-    def tmux(self, *argv, check=True):
-        self.tmux_used = True
-        return subprocess.run(["tmux", "-L", self.tmux_sock, "-f", "/dev/null"] + list(argv),
-                              capture_output=True, text=True, check=check)
-
     def cleanup(self):
-        if self.tmux_used:
-            subprocess.run(["tmux", "-L", self.tmux_sock, "kill-server"],
-                           capture_output=True)
+        for t in self.tmuxes:
+            t.close()
         self.procs.cleanup()
         self.cg.cleanup(self.procs)
         self.cleanup_mw_groups()
@@ -524,7 +439,7 @@ class Bench:
     def cleanup_mw_groups(self):
         """mergewatch run puts each pair in <memcg>/mergewatch/<pid>-<pair>;
         remove what our own mergewatch runs left behind (empty groups only)."""
-        base = os.path.join(MEMCG_BASE, "mergewatch")
+        base = os.path.join(MemCgroup.BASE, "mergewatch")
         left = []
         try:
             names = os.listdir(base)
@@ -667,7 +582,7 @@ class Bench:
             d = tempfile.mkdtemp(dir=self.tmp)
             p = self.procs.popen([MW, "watch", "--headless", "--kill-rss", "2G", str(pid)],
                                  cwd=d, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                 env=self.mw_env())
+                                 env=mw_env())
             buf = bytearray()
             if not read_until(p.stdout.fileno(), b'"pair_start"', 10, buf):
                 raise RuntimeError("mergewatch watch did not start")
@@ -682,7 +597,7 @@ class Bench:
                 self.procs.stop(p)
             drain(p.stdout.fileno(), buf)
             p.stdout.close()
-            kills = [e for e in json_lines(buf) if e.get("event") == "kill"]
+            kills = of(events_in(buf), "kill")
             return {"mw_kill_rss": kills[0].get("rss") if kills else None}
         return start, stop
 
@@ -735,7 +650,7 @@ class Bench:
                f"exec {SIM} --peak {SIM_CAP} --hold 30s")
         p = self.procs.popen([MW, "run", "--headless", "--kill-rss", "2G", "--", "sh", "-c", cmd],
                              cwd=d, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             env=self.mw_env())
+                             env=mw_env())
         self.mw_pids.append(p.pid)
         pid, end = None, now() + 10
         while now() < end and pid is None:
@@ -759,7 +674,7 @@ class Bench:
         buf = bytearray(p.stdout.read())
         p.stdout.close()
         res = self.overshoot_result(group, t_cont, death)
-        kills = [e for e in json_lines(buf) if e.get("event") == "kill"]
+        kills = of(events_in(buf), "kill")
         res["mw_kill_rss"] = kills[0].get("rss") if kills else None
         return res
 
@@ -831,7 +746,7 @@ class Bench:
             it["mw"] = self.procs.popen([MW, "watch", "--headless", "--kill-rss", it["line"],
                                          str(it["pid"])],
                                         cwd=d, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, env=self.mw_env())
+                                        stderr=subprocess.DEVNULL, env=mw_env())
         time.sleep(1.0)
         for it in items:
             it["group"].reset_peak()
@@ -840,18 +755,9 @@ class Bench:
             os.kill(it["pid"], signal.SIGCONT)
 
         def mw_counts(it):
-            """(CPU ns, times scheduled) of one mergewatch, from schedstat."""
-            ns = runs = 0
-            try:
-                tasks = os.listdir(f"/proc/{it['mw'].pid}/task")
-            except OSError:
-                return None
-            for t in tasks:
-                f = read_file(f"/proc/{it['mw'].pid}/task/{t}/schedstat")
-                if f:
-                    ns += int(f.split()[0])
-                    runs += int(f.split()[2])
-            return (now(), ns, runs)
+            """(time, CPU ns, times scheduled) of one mergewatch."""
+            s = schedstat(it["mw"].pid)
+            return (now(), s[0], s[1]) if s else None
 
         for it in items:
             it["first"] = mw_counts(it)
@@ -958,20 +864,24 @@ class Bench:
         self.procs.groups[p.pid] = p
         end = now() + 60
         while now() < end:
-            kids = read_file(f"/proc/{p.pid}/task/{p.pid}/children", "").split()
-            if len(kids) >= count:
+            if len(children(p.pid)) >= count:
                 break
             time.sleep(0.2)
         return p
 
-    def tmux_session(self, name, w, h, argv, out_path):
-        cmd = "exec " + shlex.join(argv)
-        self.tmux("new-session", "-d", "-s", name, "-x", str(w), "-y", str(h),
-                  "-e", "LANG=C.UTF-8", "-e", f"HOME={self.tmp}", cmd)
-        self.tmux("set-option", "-t", name, "status", "off")
-        self.tmux("pipe-pane", "-o", "-t", name, f"cat >> {out_path}")
-        pid = int(self.tmux("display-message", "-p", "-t", name, "#{pane_pid}").stdout.strip())
-        return pid
+    def tmux_session(self, w, h, argv, out_path, cwd=None):
+        """A terminal of w x h without a status line running argv in cwd,
+        what it draws appended to out_path: (the terminal, the PID of
+        argv[0])."""
+        t = Tmux(shlex.join(argv), w, h, env={"LANG": "C.UTF-8", "HOME": self.tmp}, cwd=cwd,
+                 linger=0, prefix="mwbench")
+        self.tmuxes.append(t)
+        t.status_line(False)
+        t.pipe_to(out_path)
+        pid = t.program(os.path.basename(argv[0]), timeout=10)
+        if pid is None:
+            raise RuntimeError(f"{argv[0]} did not start in tmux")
+        return t, pid
 
     def watch_phase(self, label, extra, warm, win, n_win):
         """Every watcher at once on one 200-thread process: busy (the main
@@ -992,7 +902,7 @@ class Bench:
 
         def headless(name, argv, cwd=None):
             p = self.procs.popen(argv, cwd=cwd, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL, env=self.mw_env())
+                                 stderr=subprocess.DEVNULL, env=mw_env())
             popens.append(p)
             watchers[name] = p.pid
 
@@ -1004,21 +914,21 @@ class Bench:
         headless("top 1s", ["top", "-b", "-d", "1", "-H", "-p", pid])
         headless("top 0.1s", ["top", "-b", "-d", "0.1", "-H", "-p", pid])
         dash_files = {}
+        terminals = []
         have_tmux = shutil.which("tmux") is not None
         have_htop = have_tmux and shutil.which("htop") is not None
         for w, h in ((80, 24), (200, 50)) if have_tmux else ():
             d = tempfile.mkdtemp(dir=self.tmp)
             out = os.path.join(self.tmp, f"{label}-mw-{w}x{h}.out")
             open(out, "w").close()
-            sname = f"{label}-mw{w}"
-            watchers[f"mw dash {w}x{h}"] = self.tmux_session(
-                sname, w, h, ["sh", "-c", f"cd {shlex.quote(d)} && exec {shlex.quote(MW)} watch {pid}"], out)
+            t, watchers[f"mw dash {w}x{h}"] = self.tmux_session(w, h, [MW, "watch", pid], out, d)
+            terminals.append(t)
             dash_files[f"mw dash {w}x{h}"] = out
             if have_htop:
                 out = os.path.join(self.tmp, f"{label}-htop-{w}x{h}.out")
                 open(out, "w").close()
-                watchers[f"htop {w}x{h}"] = self.tmux_session(
-                    f"{label}-htop{w}", w, h, ["htop", "-d", "10"], out)
+                t, watchers[f"htop {w}x{h}"] = self.tmux_session(w, h, ["htop", "-d", "10"], out)
+                terminals.append(t)
                 dash_files[f"htop {w}x{h}"] = out
         for name, wpid in watchers.items():
             if name.startswith("mw dash"):
@@ -1052,9 +962,9 @@ class Bench:
                      re.findall(r"^(RssAnon|RssFile):\s+(\d+) kB", status, re.M)}
         tcpu = cpu_ns(target.pid)
         # Tear down: the watchers, the dashboards, the target, the sleepers.
-        for sname in [f"{label}-mw80", f"{label}-mw200", f"{label}-htop80", f"{label}-htop200"]:
-            if have_tmux:
-                self.tmux("kill-session", "-t", sname, check=False)
+        for t in terminals:
+            t.close()
+            self.tmuxes.remove(t)
         for p in popens:
             self.procs.stop(p)
         self.procs.stop(target, sig=signal.SIGKILL)
@@ -1094,28 +1004,15 @@ class Bench:
 
     # --------------------------------------------------- 6. latencies
 
-    def start_sink(self, record):
-        # The test suite's sink when it is there, else the bench's own.
-        if os.access(SINK, os.R_OK):
-            argv = [sys.executable, SINK, "--record", record]
-        else:
-            argv = [sys.executable, os.path.join(HERE, "sink.py"), "--record", record]
-        p = self.procs.popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        buf = bytearray()
-        if not read_until(p.stdout.fileno(), b"\n", 10, buf):
-            raise RuntimeError("webhook sink did not start")
-        return p, int(buf.decode().split()[0])
-
     def section_latency(self):
         log(f"6. deadlock latencies (deadlock_window {DEADLOCK_WINDOW_S:.0f} s)")
-        record = os.path.join(self.tmp, "sink.jsonl")
-        sink, port = self.start_sink(record)
+        sink = Sink(os.path.join(self.tmp, "sink.jsonl"))
+        self.procs.popens.append(sink.proc)   # ended with the rest if interrupted
         n = 3 if self.quick else 5
         runs = []
         for i in range(n):
             d = tempfile.mkdtemp(dir=self.tmp)
-            env = self.mw_env()
-            env["MERGEWATCH_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/hook{i}"
+            env = mw_env({"MERGEWATCH_WEBHOOK_URL": sink.url(f"/hook{i}")})
             p = self.procs.popen([MW, "run", "--headless", "--deadlock-window",
                                   f"{DEADLOCK_WINDOW_S:g}s", "--on-deadlock", "kill", "--",
                                   SIM, "--deadlock"],
@@ -1135,16 +1032,12 @@ class Bench:
                 p.wait(30)
             except subprocess.TimeoutExpired:
                 self.procs.stop(p)
-            events = json_lines(p.stdout.read())
+            events = events_in(p.stdout.read())
             p.stdout.close()
-            dl = [e for e in events if e.get("event") == "deadlock"]
+            dl = of(events, "deadlock")
             t_event = parse_ts(dl[0]["ts"]) if dl else None
             t_recv = None
-            for line in (read_file(record, "") or "").splitlines():
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
+            for rec in sink.requests():
                 if rec.get("path") == f"/hook{i}" and "deadlock" in rec.get("body", "").lower() \
                         and "resolved" not in rec.get("body", "").lower():
                     t_recv = rec["t"]
@@ -1153,12 +1046,11 @@ class Bench:
                 "detect_s": (t_event - t_dead) if (t_event and t_dead) else None,
                 "deliver_s": (t_recv - t_event) if (t_recv and t_event) else None,
                 "stalled_s": dl[0].get("stalled_s") if dl else None,
-                "alert_sent": any(e.get("event") == "alert_sent" for e in events),
+                "alert_sent": bool(of(events, "alert_sent")),
             })
             log(f"  run {i + 1}: detected {fmt_ms(runs[-1]['detect_s'])} after DEADLOCKED, "
                 f"delivered {fmt_ms(runs[-1]['deliver_s'])} after the event")
-        self.procs.stop(sink)
-        sink.stdout.close()
+        sink.close()
         self.r["sections"]["latency"] = {"runs": runs, "window_s": DEADLOCK_WINDOW_S}
 
 
@@ -1618,7 +1510,7 @@ def main():
         b.machine()
         if not b.cg.available():
             raise RuntimeError("no writable cgroup v1 memory controller at "
-                               f"{MEMCG_BASE}: the peaks have no witness")
+                               f"{MemCgroup.BASE}: the peaks have no witness")
         b.cg.make_root()
         if not only or only & {"overshoot", "slow"}:
             log("warm-up and calibration")

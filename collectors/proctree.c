@@ -825,8 +825,8 @@ static bool pt_threads_woke(struct proctree *pt, struct pt_proc *p)
 		if (n <= 0)
 			continue; /* no schedstat (a fake tree): no evidence */
 		pt->buf[n < (ssize_t)pt->cap_buf ? n : n - 1] = '\0';
-		if (sscanf(pt->buf, "%llu %llu %llu", &on_cpu, &waited, &runs) !=
-		    3) /* NOLINT(cert-err34-c) */
+		/* NOLINTNEXTLINE(cert-err34-c): the count is checked, any value is fine */
+		if (sscanf(pt->buf, "%llu %llu %llu", &on_cpu, &waited, &runs) != 3)
 			continue;
 		if (th->runs_known && th->runs != runs)
 			woke = true;

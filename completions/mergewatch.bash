@@ -53,6 +53,10 @@ _mergewatch_value()
 		# SIZE: 50G, 512M, 1.5GiB, N% (of SwapTotal here) or unlimited
 		mapfile -t COMPREPLY < <(compgen -W "unlimited" -- "$cur")
 		;;
+	--jobs)
+		# N (1 to 256) or auto: as many pairs as memory_budget holds
+		mapfile -t COMPREPLY < <(compgen -W "auto 1 2 4" -- "$cur")
+		;;
 	--timeout)
 		# DUR: 250ms, 10s, 30m, 2h, or none
 		mapfile -t COMPREPLY < <(compgen -W "none" -- "$cur")
@@ -79,7 +83,8 @@ _mergewatch_positionals()
 		case $w in
 		--log|--interval|--kill-rss|--memory-max|--swap-max|--timeout|\
 		--bloat-ratio|--deadlock-window|--on-deadlock|--inputs|--rerun|\
-		--webhook-url-file|--webhook-format|--metrics-file|--output|-o)
+		--webhook-url-file|--webhook-format|--metrics-file|--output|-o|\
+		--jobs)
 			i=$((i + 1))
 			# --opt = value when '=' breaks words
 			if [ "${COMP_WORDS[i]}" = "=" ]; then
@@ -171,10 +176,10 @@ _mergewatch()
 	opts="--kill-rss --memory-max --swap-max --timeout --bloat-ratio
 	      --deadlock-window --on-deadlock --webhook-url-file --webhook-format"
 	case $cmd in
-	run)	opts="--headless --log --metrics-file --interval --inputs --rerun $opts --help" ;;
+	run)	opts="--headless --log --metrics-file --interval --inputs --jobs --rerun $opts --help" ;;
 	watch)	opts="--headless --log --metrics-file --interval $opts --help" ;;
-	check)	opts="--test-alert $opts --help" ;;
-	demo)	opts="--headless --log --metrics-file --interval $opts --help" ;;
+	check)	opts="--test-alert --jobs $opts --help" ;;
+	demo)	opts="--headless --log --metrics-file --interval --jobs $opts --help" ;;
 	report)	opts="--output -o --help" ;;
 	*)	return 0 ;;
 	esac

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "../collectors/sample.h"
+#include "event.h"
 
 enum pair_state {
 	PAIR_PENDING,
@@ -23,6 +24,11 @@ enum pair_state {
 	PAIR_KILLED,
 	PAIR_SKIPPED,
 };
+enum { PAIR_N_STATES = PAIR_SKIPPED + 1 };
+
+/* "pending", "gate", ...: the dashboard's and the metrics file's word for
+ * a state. */
+const char *pair_state_name(enum pair_state s);
 
 enum {
 	MODEL_HISTORY = 240, /* samples of memory history kept (one per base interval) */
@@ -52,9 +58,10 @@ struct model_pair {
 };
 
 struct model_alert {
-	uint64_t wall_ms;      /* realtime, ms since the epoch */
-	char kind[16];         /* "bloat", "kill", "deadlock", ... */
-	char text[MODEL_TEXT]; /* raw; the TUI escapes it */
+	uint64_t wall_ms;             /* realtime, ms since the epoch */
+	char kind[16];                /* "bloat", "kill", "deadlock", ... */
+	enum event_priority priority; /* of its event: the colour */
+	char text[MODEL_TEXT];        /* raw; the TUI escapes it */
 	bool acked;
 	bool resolved;
 };

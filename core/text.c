@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "event.h"
 #include "text.h"
 #include "textout.h"
 
@@ -14,68 +15,48 @@ enum {
 
 /* What a kill or an end reason means, or NULL for reasons that are better
  * told by the exit code or signal. */
-static const char *text_reason(const char *reason)
+static const char *text_reason(const struct event *ev, enum event_reason r)
 {
-	static const struct {
-		const char *reason, *phrase;
-	} phrases[] = {
-		{ "rss", "RSS over the kill line" },
-		{ "timeout", "ran past its timeout" },
-		{ "deadlock", "deadlocked" },
-		{ "operator", "stopped by the operator" },
-		{ "shutdown", "mergewatch was shutting down" },
-		{ "gate", "gave up waiting for the health gate" },
-		{ "verify", "its verify command failed" },
-		{ "output_missing", "its output is missing" },
-		{ "output", "its output is missing or empty" },
-		{ "oom", "killed by the kernel's OOM killer" },
-		{ "spawn", "could not be started" },
-		{ "skip", "skipped by the operator" },
-		{ "stop", "an earlier pair failed and on_failure = stop" },
-	};
+	const char *phrase = event_reason_phrase(r);
 
-	if (reason == NULL || strcmp(reason, "exit") == 0 || strcmp(reason, "signal") == 0)
+	if (r == REASON_NONE || r == REASON_EXIT || r == REASON_SIGNAL)
 		return NULL;
-	for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++) {
-		if (strcmp(reason, phrases[i].reason) == 0)
-			return phrases[i].phrase;
-	}
-	return reason;
+	if (phrase != NULL)
+		return phrase;
+	return r == REASON_OTHER ? ev->other : event_reason_name(r);
 }
 
 /* "exit code 1" or "signal SIGSEGV", from whichever the event has. */
-static bool text_add_exit(struct textout *t, const json_t *ev, const char *before)
+static bool text_add_exit(struct textout *t, const struct event *ev, const char *before)
 {
-	const json_t *sig = json_object_get(ev, "signal");
-	long long code;
-
-	if (json_is_string(sig)) {
-		textout_add(t, "%ssignal %s", before, json_string_value(sig));
+	if (event_has(ev, EF_SIGNAL) && ev->signal != NULL) {
+		textout_add(t, "%ssignal %s", before, ev->signal);
 		return true;
 	}
-	if (json_is_integer(sig) && json_integer_value(sig) > 0) {
-		textout_add(t, "%ssignal %" JSON_INTEGER_FORMAT, before, json_integer_value(sig));
-		return true;
-	}
-	if (textout_int(ev, "exit_code", &code) && code >= 0) {
-		textout_add(t, "%sexit code %lld", before, code);
+	if (event_has(ev, EF_EXIT_CODE) && ev->exit_code >= 0) {
+		textout_add(t, "%sexit code %d", before, ev->exit_code);
 		return true;
 	}
 	return false;
 }
 
-static void text_run_start(struct textout *t, const json_t *ev)
+static const char *text_str(const struct event *ev, enum event_field f, const char *s)
 {
-	const char *plan = textout_str(ev, "plan"), *mech = textout_str(ev, "limit_mechanism");
-	const char *note = textout_str(ev, "limit_note");
-	long long pairs;
+	return event_has(ev, f) ? s : NULL;
+}
+
+void text_run_start(struct textout *t, const struct event *ev)
+{
+	const char *plan = text_str(ev, EF_PLAN, ev->plan);
+	const char *mech = text_str(ev, EF_LIMIT_MECHANISM, ev->limit_mechanism);
+	const char *note = text_str(ev, EF_LIMIT_NOTE, ev->limit_note);
 
 	textout_add(t, "run started");
 	if (plan != NULL)
 		textout_add(t, " — plan %s", plan);
-	if (textout_int(ev, "pairs", &pairs))
-		textout_add(t, "%s%lld pair%s", plan != NULL ? ", " : " — ", pairs,
-		            pairs == 1 ? "" : "s");
+	if (event_has(ev, EF_PAIRS))
+		textout_add(t, "%s%d pair%s", plan != NULL ? ", " : " — ", ev->pairs,
+		            ev->pairs == 1 ? "" : "s");
 	if (mech != NULL) {
 		textout_add(t, "; kernel memory cap: %s", mech);
 		if (note != NULL)
@@ -83,119 +64,195 @@ static void text_run_start(struct textout *t, const json_t *ev)
 	}
 }
 
-static void text_deadlock(struct textout *t, const json_t *ev)
+void text_gate_wait(struct textout *t, const struct event *ev)
 {
-	const json_t *pids = json_object_get(ev, "blocked_pids");
-	const char *capture = textout_str(ev, "capture");
-	long long threads, futex;
-	double stalled;
-	size_t n = json_array_size(pids);
+	textout_add(t, "waiting for memory —");
+	textout_add_size(t, " ", event_has(ev, EF_MEM_AVAILABLE), ev->mem_available, " available");
+	textout_add_size(t, ", needs ", event_has(ev, EF_NEEDED_AVAILABLE), ev->needed_available,
+	                 "");
+	textout_add_size(t, "; swap used ", event_has(ev, EF_SWAP_USED), ev->swap_used, "");
+}
+
+void text_pair_start(struct textout *t, const struct event *ev)
+{
 	char b[TEXTOUT_SIZE_LEN];
 
+	textout_add(t, "started");
+	if (event_has(ev, EF_PID))
+		textout_add(t, " — PID %d", ev->pid);
+	if (event_has(ev, EF_ATTEMPT) && ev->attempt > 1)
+		textout_add(t, ", attempt %d", ev->attempt);
+	if (event_has(ev, EF_INPUT_BYTES) && ev->input_bytes > 0)
+		textout_add(t, ", %s input", textout_size(ev->input_bytes, b));
+}
+
+void text_progress(struct textout *t, const struct event *ev)
+{
+	uint64_t done = ev->progress_done, total = ev->progress_total;
+
+	textout_add(t, "progress");
+	if (event_has(ev, EF_PROGRESS_DONE) && event_has(ev, EF_PROGRESS_TOTAL)) {
+		textout_add(t, " %" PRIu64 "/%" PRIu64, done, total);
+		if (total > 0)
+			textout_add(t, " (%.0f%%)", 100.0 * (double)done / (double)total);
+	}
+}
+
+void text_approach(struct textout *t, const struct event *ev)
+{
+	char b[TEXTOUT_SIZE_LEN];
+
+	textout_add(t, "approaching the kill line —");
+	textout_add_size(t, " RSS ", event_has(ev, EF_RSS), ev->rss, "");
+	textout_add_size(t, " of ", event_has(ev, EF_KILL_RSS), ev->kill_rss, "");
+	if (event_has(ev, EF_ETA_S) && ev->eta_s >= 0)
+		textout_add(t, ", about %s left at the current growth", textout_secs(ev->eta_s, b));
+	else if (!event_has(ev, EF_ETA_S)) /* null: not growing */
+		textout_add(t, ", not growing now");
+}
+
+void text_bloat(struct textout *t, const struct event *ev)
+{
+	char b[TEXTOUT_SIZE_LEN];
+	bool have_rss = event_has(ev, EF_RSS);
+	bool have_ratio = event_has(ev, EF_RATIO);
+	double ratio = ev->ratio;
+
+	if (!have_ratio && have_rss && event_has(ev, EF_INPUT_BYTES) && ev->input_bytes > 0) {
+		ratio = (double)ev->rss / (double)ev->input_bytes;
+		have_ratio = true;
+	}
+	textout_add(t, "bloat —");
+	if (have_rss)
+		textout_add(t, " RSS %s%s", textout_size(ev->rss, b), have_ratio ? " =" : "");
+	if (have_ratio)
+		textout_add(t, " %.1f×", ratio);
+	textout_add_size(t, have_ratio ? " its " : " for ", event_has(ev, EF_INPUT_BYTES),
+	                 ev->input_bytes, " input");
+}
+
+void text_deadlock(struct textout *t, const struct event *ev)
+{
+	int n = event_has(ev, EF_BLOCKED_PIDS) ? ev->n_blocked : 0;
+	const char *capture = text_str(ev, EF_CAPTURE, ev->capture);
+	char b[TEXTOUT_SIZE_LEN];
 	const char *sep = " — ";
 
 	textout_add(t, "deadlock");
 	if (n > 0) {
 		textout_add(t, "%sPID%s ", sep, n == 1 ? "" : "s");
-		for (size_t i = 0; i < n && i < TEXT_MAX_PIDS; i++)
-			textout_add(t, "%s%" JSON_INTEGER_FORMAT, i > 0 ? ", " : "",
-			            json_integer_value(json_array_get(pids, i)));
+		for (int i = 0; i < n && i < TEXT_MAX_PIDS && i < EVENT_MAX_PIDS; i++)
+			textout_add(t, "%s%d", i > 0 ? ", " : "", (int)ev->blocked_pids[i]);
 		if (n > TEXT_MAX_PIDS)
-			textout_add(t, " and %zu more", n - TEXT_MAX_PIDS);
+			textout_add(t, " and %d more", n - TEXT_MAX_PIDS);
 		textout_add(t, " blocked on futexes");
 		sep = ", ";
 	}
-	if (textout_int(ev, "futex_threads", &futex) && textout_int(ev, "threads", &threads)) {
-		textout_add(t, "%s%lld of %lld threads futex-waiting", sep, futex, threads);
+	if (event_has(ev, EF_FUTEX_THREADS) && event_has(ev, EF_THREADS)) {
+		textout_add(t, "%s%d of %d threads futex-waiting", sep, ev->futex_threads,
+		            ev->threads);
 		sep = ", ";
 	}
-	if (textout_num(ev, "stalled_s", &stalled))
-		textout_add(t, "%sno progress for %s", sep, textout_secs(stalled, b));
+	if (event_has(ev, EF_STALLED_S))
+		textout_add(t, "%sno progress for %s", sep, textout_secs(ev->stalled_s, b));
 	if (capture != NULL)
 		textout_add(t, "; stacks in %s", capture);
 }
 
-static void text_pressure(struct textout *t, const json_t *ev)
+void text_stall(struct textout *t, const struct event *ev)
 {
-	uint64_t total, swap_total;
-	double psi;
+	int n = event_has(ev, EF_WAITING_ON) ? ev->n_waiting_on : 0;
+	const char *capture = text_str(ev, EF_CAPTURE, ev->capture);
+	char b[TEXTOUT_SIZE_LEN];
 
+	textout_add(t, "stalled");
+	if (event_has(ev, EF_STALLED_S))
+		textout_add(t, " — no progress for %s", textout_secs(ev->stalled_s, b));
+	for (int i = 0; i < n && i < EVENT_MAX_WAITS; i++)
+		textout_add(t, "%s%s (PID %d)", i == 0 ? ", waiting on " : ", ",
+		            ev->waiting_on[i].what, (int)ev->waiting_on[i].pid);
+	if (capture != NULL)
+		textout_add(t, "; stacks in %s", capture);
+}
+
+void text_pressure(struct textout *t, const struct event *ev)
+{
 	textout_add(t, "memory pressure —");
-	textout_add_size(t, " ", ev, "mem_available", " available");
-	if (textout_u64(ev, "mem_total", &total))
-		textout_add_size(t, " of ", ev, "mem_total", "");
-	if (textout_u64(ev, "swap_total", &swap_total) && swap_total > 0) {
-		textout_add_size(t, ", swap ", ev, "swap_used", "");
-		textout_add_size(t, " of ", ev, "swap_total", " used");
+	textout_add_size(t, " ", event_has(ev, EF_MEM_AVAILABLE), ev->mem_available, " available");
+	textout_add_size(t, " of ", event_has(ev, EF_MEM_TOTAL), ev->mem_total, "");
+	if (event_has(ev, EF_SWAP_TOTAL) && ev->swap_total > 0) {
+		textout_add_size(t, ", swap ", event_has(ev, EF_SWAP_USED), ev->swap_used, "");
+		textout_add_size(t, " of ", true, ev->swap_total, " used");
 	}
-	if (textout_num(ev, "psi_some_avg10", &psi)) {
-		textout_add(t, ", PSI some %.1f%%", psi);
-		if (textout_num(ev, "psi_full_avg10", &psi))
-			textout_add(t, " full %.1f%%", psi);
+	if (event_has(ev, EF_PSI_SOME)) {
+		textout_add(t, ", PSI some %.1f%%", ev->psi_some_avg10);
+		if (event_has(ev, EF_PSI_FULL))
+			textout_add(t, " full %.1f%%", ev->psi_full_avg10);
 	}
 }
 
-static void text_kill(struct textout *t, const json_t *ev)
+void text_kill(struct textout *t, const struct event *ev)
 {
-	const char *reason = textout_str(ev, "reason"), *sig = textout_str(ev, "signal");
-	const char *phrase = text_reason(reason);
-	long long pid;
-	bool rss_reason = reason != NULL && strcmp(reason, "rss") == 0;
+	enum event_reason reason = event_has(ev, EF_KILL_REASON) ? ev->kill_reason : REASON_NONE;
+	const char *sig = text_str(ev, EF_SIGNAL, ev->signal);
+	const char *phrase = text_reason(ev, reason);
+	bool has_pid = event_has(ev, EF_PID);
+	bool has_line = event_has(ev, EF_KILL_RSS);
 
-	if (reason != NULL && strcmp(reason, "shutdown") == 0)
+	if (reason == REASON_SHUTDOWN)
 		textout_add(t, "stopped — mergewatch is shutting down");
-	else if (rss_reason) {
+	else if (reason == REASON_RSS) {
 		textout_add(t, "killed —");
-		textout_add_size(t, " RSS ", ev, "rss", "");
-		if (json_object_get(ev, "kill_rss") != NULL)
-			textout_add_size(t, " over its ", ev, "kill_rss", " kill line");
+		textout_add_size(t, " RSS ", event_has(ev, EF_RSS), ev->rss, "");
+		if (has_line)
+			textout_add_size(t, " over its ", true, ev->kill_rss, " kill line");
 		else
 			textout_add(t, " over its kill line");
 	} else if (phrase != NULL)
 		textout_add(t, "killed — %s", phrase);
 	else
 		textout_add(t, "killed");
-	if (sig != NULL || textout_int(ev, "pid", &pid)) {
+	if (sig != NULL || has_pid) {
 		textout_add(t, "; %s", sig != NULL ? sig : "signal");
-		if (textout_int(ev, "pid", &pid))
-			textout_add(t, " to PID %lld", pid);
+		if (has_pid)
+			textout_add(t, " to PID %d", ev->pid);
 	}
-	if (!rss_reason) {
-		textout_add_size(t, " at RSS ", ev, "rss", "");
-		if (json_object_get(ev, "kill_rss") != NULL)
-			textout_add_size(t, " (kill line ", ev, "kill_rss", ")");
+	if (reason != REASON_RSS) {
+		textout_add_size(t, " at RSS ", event_has(ev, EF_RSS), ev->rss, "");
+		textout_add_size(t, " (kill line ", has_line, ev->kill_rss, ")");
 	}
 }
 
-static void text_resolved(struct textout *t, const json_t *ev)
+void text_resolved(struct textout *t, const struct event *ev)
 {
-	const char *kind = textout_str(ev, "kind");
+	bool known = event_has(ev, EF_CONDITION);
 
-	if (kind != NULL && strcmp(kind, "pressure") == 0) {
+	if (known && ev->condition == CONDITION_PRESSURE) {
 		textout_add(t, "memory pressure resolved");
-		textout_add_size(t, " — ", ev, "mem_available", " available");
+		textout_add_size(t, " — ", event_has(ev, EF_MEM_AVAILABLE), ev->mem_available,
+		                 " available");
 		return;
 	}
-	textout_add(t, "%s resolved", kind != NULL ? kind : "alert");
-	textout_add_size(t, " — RSS back to ", ev, "rss", "");
+	textout_add(t, "%s resolved", known ? event_condition_name(ev->condition) : "alert");
+	textout_add_size(t, " — RSS back to ", event_has(ev, EF_RSS), ev->rss, "");
 }
 
-static void text_pair_end(struct textout *t, const json_t *ev)
+void text_pair_end(struct textout *t, const struct event *ev)
 {
-	const char *status = textout_str(ev, "status"), *reason = textout_str(ev, "reason");
-	const char *phrase = text_reason(reason);
+	bool known = event_has(ev, EF_STATUS);
+	bool done = known && ev->status == STATUS_DONE;
+	const char *status = known ? event_status_name(ev->status) : "ended";
+	const char *phrase =
+		text_reason(ev, event_has(ev, EF_END_REASON) ? ev->end_reason : REASON_NONE);
 	const char *sep = " — ";
-	double elapsed, ratio;
 	char b[TEXTOUT_SIZE_LEN];
 
-	if (status == NULL)
-		status = "ended";
-	if (json_is_true(json_object_get(ev, "resumed"))) {
+	if (event_has(ev, EF_RESUMED) && ev->resumed) {
 		textout_add(t, "%s (in an earlier run)", status);
 		return;
 	}
 	textout_add(t, "%s", status);
-	if (strcmp(status, "done") == 0) {
+	if (done) {
 		sep = " "; /* "done in 12m05s" */
 	} else {
 		if (phrase != NULL) {
@@ -205,205 +262,126 @@ static void text_pair_end(struct textout *t, const json_t *ev)
 			sep = ", ";
 		}
 	}
-	if (textout_num(ev, "elapsed_s", &elapsed)) {
-		textout_add(t, "%s%s %s", sep, strcmp(status, "done") == 0 ? "in" : "after",
-		            textout_secs(elapsed, b));
+	if (event_has(ev, EF_ELAPSED_S)) {
+		textout_add(t, "%s%s %s", sep, done ? "in" : "after",
+		            textout_secs(ev->elapsed_s, b));
 		sep = ", ";
 	}
-	if (json_object_get(ev, "peak_rss") != NULL) {
+	if (event_has(ev, EF_PEAK_RSS)) {
 		char before[24];
 
 		snprintf(before, sizeof before, "%speak RSS ", strcmp(sep, " ") == 0 ? " — " : sep);
-		textout_add_size(t, before, ev, "peak_rss", "");
+		textout_add_size(t, before, true, ev->peak_rss, "");
 	}
-	if (textout_num(ev, "ratio", &ratio) && ratio > 0)
-		textout_add(t, " (%.1f× input)", ratio);
+	if (event_has(ev, EF_RATIO) && ev->ratio > 0)
+		textout_add(t, " (%.1f× input)", ev->ratio);
 }
 
-static void text_alert_result(struct textout *t, const json_t *ev, bool sent)
+void text_cleanup(struct textout *t, const struct event *ev)
 {
-	const char *kind = textout_str(ev, "kind"), *error = textout_str(ev, "error");
-	const char *pair = textout_str(ev, "pair");
+	const char *path = text_str(ev, EF_PATH, ev->path);
+
+	textout_add(t, "cleanup");
+	if (path != NULL)
+		textout_add(t, " — deleted %s", path);
+	textout_add_size(t, ", freed ", event_has(ev, EF_BYTES_FREED), ev->bytes_freed, "");
+}
+
+static void text_alert_result(struct textout *t, const struct event *ev, bool sent)
+{
+	const char *kind = event_has(ev, EF_ALERT_KIND) ? alert_kind_name(ev->alert_kind) : NULL;
+	const char *error = text_str(ev, EF_ERROR, ev->error);
+	const char *pair = text_str(ev, EF_PAIR, ev->pair);
 	const char *sep = sent ? " (" : " — ";
-	long long attempts, status;
+	bool bracket = false;
 
 	textout_add(t, "alert %s", kind != NULL ? kind : "");
 	if (pair != NULL)
 		textout_add(t, " for pair %s", pair);
 	textout_add(t, " %s", sent ? "sent" : "failed");
-	if (textout_int(ev, "attempts", &attempts))
-		textout_add(t, " after %lld attempt%s", attempts, attempts == 1 ? "" : "s");
-	if (textout_int(ev, "http_status", &status)) {
-		textout_add(t, "%sHTTP %lld", sep, status);
+	if (event_has(ev, EF_ATTEMPTS))
+		textout_add(t, " after %d attempt%s", ev->attempts, ev->attempts == 1 ? "" : "s");
+	if (event_has(ev, EF_HTTP_STATUS)) {
+		textout_add(t, "%sHTTP %d", sep, ev->http_status);
 		sep = ": ";
+		bracket = true;
 	}
 	if (error != NULL) {
 		textout_add(t, "%s%s", sep, error);
-		sep = ": ";
+		bracket = true;
 	}
-	if (sent && strcmp(sep, ": ") == 0)
+	if (sent && bracket)
 		textout_add(t, ")");
 }
 
-static void text_body(struct textout *t, const char *name, const json_t *ev)
+void text_alert_sent(struct textout *t, const struct event *ev)
 {
-	char b1[TEXTOUT_SIZE_LEN];
-	uint64_t u1, u2;
-	long long i1, i2;
-	double d;
+	text_alert_result(t, ev, true);
+}
 
-	if (strcmp(name, "run_start") == 0) {
-		text_run_start(t, ev);
-	} else if (strcmp(name, "gate_wait") == 0) {
-		textout_add(t, "waiting for memory —");
-		textout_add_size(t, " ", ev, "mem_available", " available");
-		textout_add_size(t, ", needs ", ev, "needed_available", "");
-		textout_add_size(t, "; swap used ", ev, "swap_used", "");
-	} else if (strcmp(name, "pair_start") == 0) {
-		textout_add(t, "started");
-		if (textout_int(ev, "pid", &i1))
-			textout_add(t, " — PID %lld", i1);
-		if (textout_int(ev, "attempt", &i2) && i2 > 1)
-			textout_add(t, ", attempt %lld", i2);
-		if (textout_u64(ev, "input_bytes", &u1) && u1 > 0)
-			textout_add(t, ", %s input", textout_size(u1, b1));
-	} else if (strcmp(name, "progress") == 0) {
-		textout_add(t, "progress");
-		if (textout_u64(ev, "done", &u1) && textout_u64(ev, "total", &u2)) {
-			textout_add(t, " %" PRIu64 "/%" PRIu64, u1, u2);
-			if (u2 > 0)
-				textout_add(t, " (%.0f%%)", 100.0 * (double)u1 / (double)u2);
+void text_alert_failed(struct textout *t, const struct event *ev)
+{
+	text_alert_result(t, ev, false);
+}
+
+void text_run_end(struct textout *t, const struct event *ev)
+{
+	const struct {
+		enum event_field f;
+		int n;
+		const char *word;
+	} counts[] = {
+		{ EF_N_DONE, ev->n_done, "done" },
+		{ EF_N_FAILED, ev->n_failed, "failed" },
+		{ EF_N_KILLED, ev->n_killed, "killed" },
+		{ EF_N_SKIPPED, ev->n_skipped, "skipped" },
+	};
+	const char *sep = " — ";
+	char b[TEXTOUT_SIZE_LEN];
+
+	textout_add(t, "run finished");
+	if (event_has(ev, EF_ELAPSED_S))
+		textout_add(t, " in %s", textout_secs(ev->elapsed_s, b));
+	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+		if (event_has(ev, counts[i].f)) {
+			textout_add(t, "%s%d %s", sep, counts[i].n, counts[i].word);
+			sep = ", ";
 		}
-	} else if (strcmp(name, "approach") == 0) {
-		textout_add(t, "approaching the kill line —");
-		textout_add_size(t, " RSS ", ev, "rss", "");
-		textout_add_size(t, " of ", ev, "kill_rss", "");
-		if (textout_num(ev, "eta_s", &d) && d >= 0)
-			textout_add(t, ", about %s left at the current growth",
-			            textout_secs(d, b1));
-		else if (json_is_null(json_object_get(ev, "eta_s")))
-			textout_add(t, ", not growing now");
-	} else if (strcmp(name, "bloat") == 0) {
-		bool have_rss = textout_u64(ev, "rss", &u1);
-		bool have_ratio = textout_num(ev, "ratio", &d);
-
-		if (!have_ratio && have_rss && textout_u64(ev, "input_bytes", &u2) && u2 > 0) {
-			d = (double)u1 / (double)u2;
-			have_ratio = true;
-		}
-		textout_add(t, "bloat —");
-		if (have_rss)
-			textout_add(t, " RSS %s%s", textout_size(u1, b1), have_ratio ? " =" : "");
-		if (have_ratio)
-			textout_add(t, " %.1f×", d);
-		textout_add_size(t, have_ratio ? " its " : " for ", ev, "input_bytes", " input");
-	} else if (strcmp(name, "deadlock") == 0) {
-		text_deadlock(t, ev);
-	} else if (strcmp(name, "pressure") == 0) {
-		text_pressure(t, ev);
-	} else if (strcmp(name, "kill") == 0) {
-		text_kill(t, ev);
-	} else if (strcmp(name, "resolved") == 0) {
-		text_resolved(t, ev);
-	} else if (strcmp(name, "pair_end") == 0) {
-		text_pair_end(t, ev);
-	} else if (strcmp(name, "cleanup") == 0) {
-		const char *path = textout_str(ev, "path");
-
-		textout_add(t, "cleanup");
-		if (path != NULL)
-			textout_add(t, " — deleted %s", path);
-		textout_add_size(t, ", freed ", ev, "bytes_freed", "");
-	} else if (strcmp(name, "alert_sent") == 0 || strcmp(name, "alert_failed") == 0) {
-		text_alert_result(t, ev, strcmp(name, "alert_sent") == 0);
-	} else if (strcmp(name, "run_end") == 0) {
-		static const char *const counts[] = { "done", "failed", "killed", "skipped" };
-		const char *sep = " — ";
-
-		textout_add(t, "run finished");
-		if (textout_num(ev, "elapsed_s", &d))
-			textout_add(t, " in %s", textout_secs(d, b1));
-		for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-			if (textout_int(ev, counts[i], &i1)) {
-				textout_add(t, "%s%lld %s", sep, i1, counts[i]);
-				sep = ", ";
-			}
-		}
-	} else if (strcmp(name, "test") == 0) {
-		textout_add(t, "test alert — this channel receives mergewatch's alerts");
-	} else {
-		textout_add(t, "%s", name);
 	}
 }
 
-char *text_event(const json_t *event, const char *host, char *buf, size_t len)
+void text_test(struct textout *t, const struct event *ev)
+{
+	(void)ev;
+	textout_add(t, "test alert — this channel receives mergewatch's alerts");
+}
+
+void text_other(struct textout *t, const struct event *ev)
+{
+	textout_add(t, "%s", ev->other[0] != '\0' ? ev->other : "event");
+}
+
+char *text_event(const struct event *ev, const char *host, char *buf, size_t len)
 {
 	struct textout t = { .buf = buf, .len = len, .used = 0 };
-	const char *name = textout_str(event, "event"), *pair = textout_str(event, "pair");
 
 	if (len == 0)
 		return buf;
 	buf[0] = '\0';
-	if (name == NULL)
-		name = "event";
 	if (host != NULL)
 		textout_add(&t, "mergewatch@%s: ", host);
+	if (ev == NULL) {
+		textout_add(&t, "event");
+		return buf;
+	}
 	/* alert_sent/failed name the pair of the alert they are about. */
-	if (pair != NULL && strncmp(name, "alert_", 6) != 0)
-		textout_add(&t, "pair %s ", pair);
-	text_body(&t, name, event);
+	if (event_has(ev, EF_PAIR) && ev->pair != NULL && ev->kind != EVENT_ALERT_SENT &&
+	    ev->kind != EVENT_ALERT_FAILED)
+		textout_add(&t, "pair %s ", ev->pair);
+	event_kind_text(ev->kind)(&t, ev);
 	if (t.cut)
 		textout_cut(buf, len - 1);
 	return buf;
-}
-
-const char *text_alert_kind(const json_t *event, char *buf, size_t len)
-{
-	static const char *const plain[] = {
-		"approach", "bloat", "deadlock", "pressure", "kill", "run_end", "test",
-	};
-	const char *name = textout_str(event, "event");
-
-	if (name == NULL || len == 0)
-		return NULL;
-	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
-		if (strcmp(name, plain[i]) == 0) {
-			snprintf(buf, len, "%s", name);
-			return buf;
-		}
-	}
-	if (strcmp(name, "resolved") == 0) {
-		const char *kind = textout_str(event, "kind");
-
-		snprintf(buf, len, "%s_resolved", kind != NULL ? kind : "alert");
-		return buf;
-	}
-	if (strcmp(name, "pair_end") == 0) {
-		const char *status = textout_str(event, "status"),
-			   *reason = textout_str(event, "reason");
-
-		if (status == NULL)
-			return NULL;
-		if (strcmp(status, "failed") == 0 && reason != NULL && strcmp(reason, "gate") == 0)
-			snprintf(buf, len, "gate_timeout");
-		else if (strcmp(status, "failed") == 0 || strcmp(status, "killed") == 0)
-			snprintf(buf, len, "pair_%s", status);
-		else
-			return NULL;
-		return buf;
-	}
-	return NULL;
-}
-
-const char *text_alert_name(const json_t *event, char *buf, size_t len)
-{
-	const char *name = textout_str(event, "event"), *kind = textout_str(event, "kind");
-
-	if (name != NULL && strcmp(name, "resolved") == 0 && kind != NULL && len > 0) {
-		snprintf(buf, len, "%s", kind);
-		return buf;
-	}
-	return text_alert_kind(event, buf, len);
 }
 
 char *text_truncate(char *s, size_t max)

@@ -1,5 +1,4 @@
 /* The sentence writer behind text.c. */
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,47 +26,6 @@ void textout_add(struct textout *t, const char *fmt, ...)
 	}
 }
 
-const char *textout_str(const json_t *ev, const char *key)
-{
-	return json_string_value(json_object_get(ev, key));
-}
-
-/* A non-negative number (sizes are integers, but be lenient). */
-bool textout_u64(const json_t *ev, const char *key, uint64_t *out)
-{
-	const json_t *v = json_object_get(ev, key);
-
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		*out = (uint64_t)json_integer_value(v);
-		return true;
-	}
-	if (json_is_real(v) && json_real_value(v) >= 0 && json_real_value(v) < 1.8e19) {
-		*out = (uint64_t)json_real_value(v);
-		return true;
-	}
-	return false;
-}
-
-bool textout_num(const json_t *ev, const char *key, double *out)
-{
-	const json_t *v = json_object_get(ev, key);
-
-	if (!json_is_number(v))
-		return false;
-	*out = json_number_value(v);
-	return isfinite(*out);
-}
-
-bool textout_int(const json_t *ev, const char *key, long long *out)
-{
-	const json_t *v = json_object_get(ev, key);
-
-	if (!json_is_integer(v))
-		return false;
-	*out = (long long)json_integer_value(v);
-	return true;
-}
-
 const char *textout_size(uint64_t bytes, char *buf)
 {
 	return units_format_size(bytes, buf, TEXTOUT_SIZE_LEN);
@@ -82,14 +40,13 @@ const char *textout_secs(double s, char *buf)
 }
 
 /* ", figure": sizes that are there, skipped when missing. */
-void textout_add_size(struct textout *t, const char *before, const json_t *ev, const char *key,
+void textout_add_size(struct textout *t, const char *before, bool have, uint64_t bytes,
                       const char *after)
 {
 	char b[TEXTOUT_SIZE_LEN];
-	uint64_t v;
 
-	if (textout_u64(ev, key, &v))
-		textout_add(t, "%s%s%s", before, textout_size(v, b), after);
+	if (have)
+		textout_add(t, "%s%s%s", before, textout_size(bytes, b), after);
 }
 
 /* Ends s at max bytes or fewer, at a character boundary, with "…". */

@@ -1,6 +1,6 @@
 /* Writing a sentence about an event into a caller's buffer: appending
- * pieces, reading the event's fields leniently, figures with units. Used by
- * text.c only. */
+ * pieces, figures with units; and the sentence writer of each event kind,
+ * which event.c's table names. Used by core/ only. */
 #ifndef MW_TEXTOUT_H
 #define MW_TEXTOUT_H
 
@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
+#include "event.h"
 
 enum {
 	TEXTOUT_SIZE_LEN = 32, /* room for a size or a duration */
@@ -26,16 +26,10 @@ struct textout {
 /* Appends printf-style; never writes past len. */
 void textout_add(struct textout *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Appends before, the size in the event's field key ("9.3 GiB") and after,
- * or nothing when the field is missing or not a number. */
-void textout_add_size(struct textout *t, const char *before, const json_t *ev, const char *key,
+/* Appends before, the size bytes ("9.3 GiB") and after, or nothing when
+ * the event lacks the field (have false). */
+void textout_add_size(struct textout *t, const char *before, bool have, uint64_t bytes,
                       const char *after);
-
-/* Field readers: false (out untouched) when missing or of another type. */
-const char *textout_str(const json_t *ev, const char *key);          /* NULL when not a string */
-bool textout_u64(const json_t *ev, const char *key, uint64_t *out);  /* non-negative number */
-bool textout_num(const json_t *ev, const char *key, double *out);    /* finite number */
-bool textout_int(const json_t *ev, const char *key, long long *out); /* integer */
 
 /* A size ("9.3 GiB") or a duration in seconds ("3m05s") written into buf of
  * TEXTOUT_SIZE_LEN bytes; returns buf. */
@@ -44,5 +38,29 @@ const char *textout_secs(double s, char *buf);
 
 /* Ends s at max bytes or fewer, at a character boundary, with "…". */
 void textout_cut(char *s, size_t max);
+
+/* The sentence of one kind of event, after "pair NAME ". */
+typedef void (*text_kind_fn)(struct textout *t, const struct event *ev);
+
+text_kind_fn event_kind_text(enum event_kind k); /* event.c: the table's writer for kind */
+
+void text_run_start(struct textout *t, const struct event *ev);
+void text_gate_wait(struct textout *t, const struct event *ev);
+void text_pair_start(struct textout *t, const struct event *ev);
+void text_progress(struct textout *t, const struct event *ev);
+void text_approach(struct textout *t, const struct event *ev);
+void text_bloat(struct textout *t, const struct event *ev);
+void text_deadlock(struct textout *t, const struct event *ev);
+void text_stall(struct textout *t, const struct event *ev);
+void text_pressure(struct textout *t, const struct event *ev);
+void text_kill(struct textout *t, const struct event *ev);
+void text_resolved(struct textout *t, const struct event *ev);
+void text_pair_end(struct textout *t, const struct event *ev);
+void text_cleanup(struct textout *t, const struct event *ev);
+void text_alert_sent(struct textout *t, const struct event *ev);
+void text_alert_failed(struct textout *t, const struct event *ev);
+void text_run_end(struct textout *t, const struct event *ev);
+void text_test(struct textout *t, const struct event *ev);
+void text_other(struct textout *t, const struct event *ev);
 
 #endif

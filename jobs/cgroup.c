@@ -17,6 +17,7 @@ struct cgroup {
 	enum cgroup_mechanism mechanism;
 	char path[PATH_MAX];
 	char procs[PATH_MAX];
+	uint64_t memory_max, swap_max; /* as set; UINT64_MAX: none */
 };
 
 /* Enough for cgroup.controllers, subtree_control, memory.events and the
@@ -488,6 +489,8 @@ struct cgroup *cgroup_create(const struct cgroup_probe *probe, const char *name,
 		return NULL;
 	}
 	cg->mechanism = probe->mechanism;
+	cg->memory_max = memory_max;
+	cg->swap_max = swap_max;
 	if (cg_join(cg->path, sizeof cg->path, probe->parent, name) != 0 ||
 	    cg_join(cg->procs, sizeof cg->procs, cg->path, "cgroup.procs") != 0) {
 		snprintf(err, errlen, "%s/%s: %s", probe->parent, name, strerror(ENAMETOOLONG));
@@ -509,6 +512,42 @@ struct cgroup *cgroup_create(const struct cgroup_probe *probe, const char *name,
 		return NULL;
 	}
 	return cg;
+}
+
+int cgroup_set_memory_max(struct cgroup *cg, uint64_t memory_max, char *err, size_t errlen)
+{
+	int rc;
+
+	if (memory_max == cg->memory_max)
+		return 0;
+	if (memory_max == UINT64_MAX || cg->memory_max == UINT64_MAX) {
+		/* a group made without a cap stays without one */
+		snprintf(err, errlen, "cgroup %s: no cap to change", cg->path);
+		return -EINVAL;
+	}
+	if (cg->mechanism == CGROUP_V2) {
+		rc = cg_write_u64(cg->path, "memory.max", memory_max, err, errlen);
+	} else {
+		bool memsw = cg->swap_max != UINT64_MAX &&
+		             cg->swap_max <= UINT64_MAX - memory_max &&
+		             cg_exists(cg->path, "memory.memsw.limit_in_bytes");
+
+		/* memsw may never be below limit_in_bytes: raise it first,
+		 * lower it last. */
+		rc = 0;
+		if (memsw && memory_max > cg->memory_max)
+			rc = cg_write_u64(cg->path, "memory.memsw.limit_in_bytes",
+			                  memory_max + cg->swap_max, err, errlen);
+		if (rc == 0)
+			rc = cg_write_u64(cg->path, "memory.limit_in_bytes", memory_max, err,
+			                  errlen);
+		if (rc == 0 && memsw && memory_max < cg->memory_max)
+			rc = cg_write_u64(cg->path, "memory.memsw.limit_in_bytes",
+			                  memory_max + cg->swap_max, err, errlen);
+	}
+	if (rc == 0)
+		cg->memory_max = memory_max;
+	return rc;
 }
 
 const char *cgroup_procs_path(const struct cgroup *cg)

@@ -61,6 +61,13 @@ struct cgroup;
 struct cgroup *cgroup_create(const struct cgroup_probe *probe, const char *name,
                              uint64_t memory_max, uint64_t swap_max, char *err, size_t errlen);
 
+/* Changes the group's memory cap (v2 memory.max, v1 memory.limit_in_bytes,
+ * with memory.memsw.limit_in_bytes kept at cap + swap_max where it was
+ * set); a group made without a cap (or UINT64_MAX) gives -EINVAL. Lowering it below what the group
+ * holds makes the kernel reclaim, and refuse (EBUSY) what it cannot. Returns 0, or -errno with err
+ * naming the file; the old cap then stays. */
+int cgroup_set_memory_max(struct cgroup *cg, uint64_t memory_max, char *err, size_t errlen);
+
 /* The file a child writes "0" (itself) into between fork and exec, with
  * open/write/close only (async-signal-safe). Borrowed until the group is
  * freed. */

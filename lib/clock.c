@@ -1,6 +1,7 @@
 #include "clock.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static uint64_t clock_read_us(clockid_t id)
@@ -35,4 +36,37 @@ char *clock_format_rfc3339(uint64_t wall_ms, char *buf, size_t len)
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
 	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(wall_ms % 1000u));
 	return buf;
+}
+
+int64_t clock_parse_rfc3339(const char *ts)
+{
+	struct tm tm;
+	int ms = 0, used = 0;
+
+	if (ts == NULL)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6)
+		return -1;
+	const char *rest = ts + used;
+
+	if (rest[0] == '.') {
+		int digits = 0;
+
+		for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++) {
+			if (digits < 3)
+				ms = ms * 10 + (*rest - '0');
+		}
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	if (strcmp(rest, "Z") != 0 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+
+	return t < 0 ? -1 : (int64_t)t * 1000 + ms;
 }

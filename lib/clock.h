@@ -14,4 +14,8 @@ uint64_t clock_wall_ms(void); /* CLOCK_REALTIME in milliseconds since the epoch 
  * Returns buf. len should be at least 25. */
 char *clock_format_rfc3339(uint64_t wall_ms, char *buf, size_t len);
 
+/* The inverse, lenient on the fraction ("...:00Z", "...:00.5Z"): ms since
+ * the epoch, or -1 when ts (NULL included) is not RFC 3339 UTC. */
+int64_t clock_parse_rfc3339(const char *ts);
+
 #endif

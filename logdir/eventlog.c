@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../lib/clock.h"
+#include "eventjson.h"
 
 /* Standard output goes through stdio; the file through write(2), one call a
  * line, so a full disk can never leave half a line for the next run to
@@ -42,7 +43,12 @@ struct eventlog *eventlog_new(FILE *out, const char *path, char *err, size_t err
 			eventlog_free(log);
 			return NULL;
 		}
-		log->sinks[log->n_sinks++] = (struct eventlog_sink){ NULL, fd, strdup(path) };
+		struct eventlog_sink *sink = &log->sinks[log->n_sinks++];
+
+		/* field by field: cppcheck loses the descriptor in a compound literal */
+		sink->fp = NULL;
+		sink->fd = fd;
+		sink->name = strdup(path);
 	}
 	return log;
 }
@@ -95,28 +101,15 @@ void eventlog_mute_stdout(struct eventlog *log)
 	}
 }
 
-int eventlog_write(struct eventlog *log, json_t *ev, uint64_t wall_ms, char *err, size_t errlen)
+int eventlog_write(struct eventlog *log, const struct event *ev, char *err, size_t errlen)
 {
 	char ts[32];
 	int rc = 0;
-
-	/* "ts" and "event" lead the line so people can read a log with less;
-	 * jansson keeps insertion order, so rebuild the object in that order. */
-	json_t *line = json_object();
-	const char *key;
-	json_t *value;
+	/* "ts" and "event" lead the line so people can read a log with less. */
+	json_t *line = eventjson_encode(ev, clock_format_rfc3339(ev->wall_ms, ts, sizeof(ts)));
 
 	if (line == NULL)
 		return -ENOMEM;
-	json_object_set_new(line, "ts", json_string(clock_format_rfc3339(wall_ms, ts, sizeof(ts))));
-	json_object_set(line, "event", json_object_get(ev, "event"));
-	json_object_foreach(ev, key, value)
-	{
-		if (strcmp(key, "ts") != 0 && strcmp(key, "event") != 0)
-			json_object_set(line, key, value);
-	}
-	json_object_set_new(ev, "ts", json_string(ts));
-
 	char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
 	                                      JSON_REAL_PRECISION(10));
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <jansson.h>
+struct event;
 
 struct eventlog;
 
@@ -16,12 +16,12 @@ struct eventlog;
 struct eventlog *eventlog_new(FILE *out, const char *path, char *err, size_t errlen);
 void eventlog_free(struct eventlog *log);
 
-/* Sets ev's "ts" from wall_ms (keeping "ts" and "event" first in the line)
- * and writes it as one line to every sink. A sink that fails (disk full, a
+/* Writes ev as one JSON line (eventjson_encode, "ts" from ev->wall_ms) to
+ * every sink. A sink that fails (disk full, a
  * closed pipe) is reported once through the return value and then dropped
  * so enforcement goes on: returns 0, or -errno the first time a sink fails.
- * err names the sink. ev is borrowed. */
-int eventlog_write(struct eventlog *log, json_t *ev, uint64_t wall_ms, char *err, size_t errlen);
+ * err names the sink. */
+int eventlog_write(struct eventlog *log, const struct event *ev, char *err, size_t errlen);
 
 /* Stops writing to standard output (the dashboard took the terminal over, or
  * the terminal went away). The file sink stays. */

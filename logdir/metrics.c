@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "metrics.h"
@@ -42,21 +41,6 @@ struct metrics {
 	size_t n_stopping, cap_stopping;
 };
 
-static const char *const metrics_state_words[] = {
-	[PAIR_PENDING] = "pending",   [PAIR_GATE] = "gate",           [PAIR_RUNNING] = "running",
-	[PAIR_STOPPING] = "stopping", [PAIR_VERIFYING] = "verifying", [PAIR_DONE] = "done",
-	[PAIR_FAILED] = "failed",     [PAIR_KILLED] = "killed",       [PAIR_SKIPPED] = "skipped",
-};
-enum { METRICS_N_STATES = sizeof(metrics_state_words) / sizeof(metrics_state_words[0]) };
-
-/* Labels present from the start, so a rate() or increase() sees the
- * counter before its first increment. */
-static void metrics_counts_init(struct metrics_counts *c, const char *const *labels)
-{
-	for (; *labels != NULL && c->n < METRICS_MAX_LABELS; labels++)
-		snprintf(c->v[c->n++].label, METRICS_LABEL_LEN, "%s", *labels);
-}
-
 static void metrics_counts_add(struct metrics_counts *c, const char *label)
 {
 	if (label == NULL || *label == '\0')
@@ -79,12 +63,28 @@ static void metrics_counts_add(struct metrics_counts *c, const char *label)
 	c->v[c->n++].n = 1;
 }
 
+/* The labels of each counter present from the start: the kill reasons,
+ * the four final statuses, the four detections. */
+static void metrics_counts_start(struct metrics *mx)
+{
+	static const enum event_kind detections[] = { EVENT_APPROACH, EVENT_BLOAT, EVENT_DEADLOCK,
+		                                      EVENT_PRESSURE };
+
+	for (int r = 0; r < REASON_N && mx->kills.n < METRICS_MAX_LABELS; r++) {
+		if (event_reason_is_kill((enum event_reason)r))
+			snprintf(mx->kills.v[mx->kills.n++].label, METRICS_LABEL_LEN, "%s",
+			         event_reason_name((enum event_reason)r));
+	}
+	for (int st = STATUS_DONE; st <= STATUS_SKIPPED; st++)
+		snprintf(mx->ended.v[mx->ended.n++].label, METRICS_LABEL_LEN, "%s",
+		         event_status_name((enum event_status)st));
+	for (size_t i = 0; i < sizeof(detections) / sizeof(detections[0]); i++)
+		snprintf(mx->detections.v[mx->detections.n++].label, METRICS_LABEL_LEN, "%s",
+		         event_kind_name(detections[i]));
+}
+
 struct metrics *metrics_new(const char *path, char *err, size_t errlen)
 {
-	static const char *const reasons[] = { "rss",      "timeout",  "deadlock",
-		                               "operator", "shutdown", NULL };
-	static const char *const statuses[] = { "done", "failed", "killed", "skipped", NULL };
-	static const char *const kinds[] = { "approach", "bloat", "deadlock", "pressure", NULL };
 	struct metrics *mx = calloc(1, sizeof(*mx));
 	int fd;
 
@@ -105,9 +105,7 @@ struct metrics *metrics_new(const char *path, char *err, size_t errlen)
 	}
 	close(fd);
 	unlink(mx->tmp_path);
-	metrics_counts_init(&mx->kills, reasons);
-	metrics_counts_init(&mx->ended, statuses);
-	metrics_counts_init(&mx->detections, kinds);
+	metrics_counts_start(mx);
 	return mx;
 }
 
@@ -170,52 +168,48 @@ static bool metrics_stopping_mark(struct metrics *mx, const char *pair)
 	return true;
 }
 
-/* "2026-11-21T10:00:00.123Z" to ms since the epoch; 0 when not that. */
-static uint64_t metrics_parse_ts(const char *ts)
+void metrics_event(struct metrics *mx, const struct event *ev)
 {
-	struct tm tm;
-	int ms = 0;
+	const char *pair = event_has(ev, EF_PAIR) ? ev->pair : NULL;
 
-	memset(&tm, 0, sizeof(tm));
-	/* Fixed-width fields of our own timestamps; the count is checked. */
-	if (ts == NULL || sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%3d", &tm.tm_year,
-	                         &tm.tm_mon, /* NOLINT(cert-err34-c) */
-	                         &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t t = timegm(&tm);
-
-	return t < 0 ? 0 : (uint64_t)t * 1000 + (uint64_t)ms;
-}
-
-void metrics_event(struct metrics *mx, const json_t *ev)
-{
-	const char *name = json_string_value(json_object_get(ev, "event"));
-	const char *pair = json_string_value(json_object_get(ev, "pair"));
-
-	if (name == NULL)
-		return;
-	if (strcmp(name, "kill") == 0) {
+	switch (ev->kind) {
+	case EVENT_KILL:
 		if (metrics_stopping_mark(mx, pair))
 			metrics_counts_add(&mx->kills,
-			                   json_string_value(json_object_get(ev, "reason")));
-	} else if (strcmp(name, "pair_start") == 0) {
+			                   !event_has(ev, EF_KILL_REASON) ? NULL
+			                   : ev->kill_reason == REASON_OTHER
+			                           ? ev->other
+			                           : event_reason_name(ev->kill_reason));
+		break;
+	case EVENT_PAIR_START:
 		metrics_stopping_clear(mx, pair);
-	} else if (strcmp(name, "pair_end") == 0) {
+		break;
+	case EVENT_PAIR_END:
 		metrics_stopping_clear(mx, pair);
-		if (!json_is_true(json_object_get(ev, "resumed")))
-			metrics_counts_add(&mx->ended,
-			                   json_string_value(json_object_get(ev, "status")));
-	} else if (strcmp(name, "alert_sent") == 0) {
+		if (!(event_has(ev, EF_RESUMED) && ev->resumed))
+			metrics_counts_add(&mx->ended, event_has(ev, EF_STATUS)
+			                                       ? event_status_name(ev->status)
+			                                       : NULL);
+		break;
+	case EVENT_ALERT_SENT:
 		mx->alerts_sent++;
-	} else if (strcmp(name, "alert_failed") == 0) {
+		break;
+	case EVENT_ALERT_FAILED:
 		mx->alerts_failed++;
-	} else if (strcmp(name, "approach") == 0 || strcmp(name, "bloat") == 0 ||
-	           strcmp(name, "deadlock") == 0 || strcmp(name, "pressure") == 0) {
-		metrics_counts_add(&mx->detections, name);
-	} else if (strcmp(name, "run_start") == 0 && mx->start_wall_ms == 0) {
-		mx->start_wall_ms = metrics_parse_ts(json_string_value(json_object_get(ev, "ts")));
+		break;
+	case EVENT_APPROACH:
+	case EVENT_BLOAT:
+	case EVENT_DEADLOCK:
+	case EVENT_STALL:
+	case EVENT_PRESSURE:
+		metrics_counts_add(&mx->detections, event_kind_name(ev->kind));
+		break;
+	case EVENT_RUN_START:
+		if (mx->start_wall_ms == 0)
+			mx->start_wall_ms = ev->wall_ms;
+		break;
+	default:
+		break;
 	}
 }
 
@@ -462,20 +456,20 @@ char *metrics_text(struct metrics *mx, const struct model *m, uint64_t wall_ms)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	int by_state[METRICS_N_STATES] = { 0 };
+	int by_state[PAIR_N_STATES] = { 0 };
 
 	if (f == NULL)
 		return NULL;
 	if (mx->start_wall_ms == 0)
 		mx->start_wall_ms = wall_ms;
 	for (int i = 0; i < m->n_pairs; i++) {
-		if ((size_t)m->pairs[i].state < METRICS_N_STATES)
+		if ((unsigned)m->pairs[i].state < PAIR_N_STATES)
 			by_state[m->pairs[i].state]++;
 	}
 	metrics_head(f, "mergewatch_pairs", "gauge", "Pairs of the plan by state.");
-	for (size_t s = 0; s < METRICS_N_STATES; s++)
-		fprintf(f, "mergewatch_pairs{state=\"%s\"} %d\n", metrics_state_words[s],
-		        by_state[s]);
+	for (int s = 0; s < PAIR_N_STATES; s++)
+		fprintf(f, "mergewatch_pairs{state=\"%s\"} %d\n",
+		        pair_state_name((enum pair_state)s), by_state[s]);
 	metrics_pairs_write(f, m);
 	metrics_counts_write(f, &mx->kills, "mergewatch_kills_total", "reason",
 	                     "Pair process trees killed, by reason (an escalation counts once).");

@@ -9,8 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
+#include "../core/event.h"
 #include "../core/model.h"
 
 enum {
@@ -30,7 +29,7 @@ void metrics_free(struct metrics *mx);
  * SIGTERM and its SIGKILL escalation are one kill), pairs ended by status
  * (not the resumed ones: they ended in an earlier run), detections by kind,
  * and alerts sent and failed. Events it does not count are ignored. */
-void metrics_event(struct metrics *mx, const json_t *ev);
+void metrics_event(struct metrics *mx, const struct event *ev);
 
 /* The exposition text for model m at wall_ms (ms since the epoch): HELP and
  * TYPE for every family that has a sample, families grouped. Returns a

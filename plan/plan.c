@@ -528,6 +528,8 @@ static struct plan *plan_create(char *dir)
 	plan->start_min_available = (struct size_spec){ .kind = SIZE_BYTES, .bytes = 0 };
 	plan->start_max_swap_used = (struct size_spec){ .kind = SIZE_UNLIMITED };
 	plan->gate_timeout_ms = 15 * 60 * 1000;
+	plan->jobs = 1;
+	plan->memory_budget = (struct size_spec){ .kind = SIZE_PERCENT, .percent = 90 };
 	plan->log_dir = plan_keys_path(dir, "mergewatch-logs");
 	plan_keys_limits_default(&plan->limits);
 	plan->webhook_url_file = NULL;
@@ -721,12 +723,17 @@ int plan_override(struct plan *plan, const char *key, const char *value, struct 
 	}
 	err->msg[0] = '\0';
 	home = id < 0 ? PLAN_KEYS_RUN : plan_keys_section((enum plan_keys_id)id);
-	if (id < 0 || (home != PLAN_KEYS_LIMITS && home != PLAN_KEYS_ALERTS)) {
+	/* Of [run], only jobs is an option: how much to run at once is a
+	 * decision of the moment, like the limits. */
+	if (id < 0 ||
+	    (home != PLAN_KEYS_LIMITS && home != PLAN_KEYS_ALERTS && id != PLAN_KEY_JOBS)) {
 		snprintf(err->msg, sizeof err->msg,
 		         "option --%s: not a [limits] or [alerts] setting", option);
 		return -EINVAL;
 	}
-	if (home == PLAN_KEYS_ALERTS) {
+	if (id == PLAN_KEY_JOBS) {
+		rc = plan_keys_set_run(plan, PLAN_KEY_JOBS, value, NULL, why, sizeof why);
+	} else if (home == PLAN_KEYS_ALERTS) {
 		rc = plan_keys_set_alert(plan, (enum plan_keys_id)id, value, NULL, why, sizeof why);
 	} else {
 		rc = plan_keys_set_limit(&plan->limits, (enum plan_keys_id)id, value, why,

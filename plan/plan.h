@@ -11,6 +11,9 @@
 
 #include "../lib/units.h"
 
+/* jobs = auto: as many pairs as memory_budget holds. */
+enum { PLAN_JOBS_AUTO = 0, PLAN_JOBS_MAX = 256 };
+
 enum on_failure { ON_FAILURE_CONTINUE, ON_FAILURE_STOP, ON_FAILURE_RETRY };
 enum on_deadlock { ON_DEADLOCK_ALERT, ON_DEADLOCK_KILL, ON_DEADLOCK_RESTART };
 enum webhook_format {
@@ -66,6 +69,8 @@ struct plan {
 	struct size_spec start_max_swap_used; /* unlimited: no gate */
 	uint64_t gate_timeout_ms;
 	char *log_dir; /* absolute */
+	int jobs;      /* pairs at once, 1..PLAN_JOBS_MAX; PLAN_JOBS_AUTO: as many as fit */
+	struct size_spec memory_budget; /* % of MemTotal: what running pairs may reach together */
 	/* [limits] as written, before pair overrides */
 	struct limits limits;
 	/* [alerts] */
@@ -98,7 +103,8 @@ void plan_free(struct plan *plan);
 
 /* Applies a command-line option, named by its plan key ("kill_rss",
  * "webhook_url_file", "format", ...), to [limits] or [alerts] and to every
- * pair, overriding what the file said, a pair's own keys included. Returns
+ * pair, overriding what the file said, a pair's own keys included; "jobs"
+ * too, the one [run] key that is also an option. Returns
  * 0, or -EINVAL with err->msg naming the option and the bad value. */
 int plan_override(struct plan *plan, const char *key, const char *value, struct plan_error *err);
 

@@ -23,6 +23,8 @@ static const struct plan_keys_info {
 	                                   PLAN_KEYS_BASE_SWAP },
 	[PLAN_KEY_GATE_TIMEOUT] = { "gate_timeout", PLAN_KEYS_RUN, PLAN_KEYS_BASE_NONE },
 	[PLAN_KEY_LOG_DIR] = { "log_dir", PLAN_KEYS_RUN, PLAN_KEYS_BASE_NONE },
+	[PLAN_KEY_JOBS] = { "jobs", PLAN_KEYS_RUN, PLAN_KEYS_BASE_NONE },
+	[PLAN_KEY_MEMORY_BUDGET] = { "memory_budget", PLAN_KEYS_RUN, PLAN_KEYS_BASE_MEM },
 	[PLAN_KEY_KILL_RSS] = { "kill_rss", PLAN_KEYS_LIMITS, PLAN_KEYS_BASE_MEM },
 	[PLAN_KEY_WARN_AT] = { "warn_at", PLAN_KEYS_LIMITS, PLAN_KEYS_BASE_NONE },
 	[PLAN_KEY_MEMORY_MAX] = { "memory_max", PLAN_KEYS_LIMITS, PLAN_KEYS_BASE_MEM },
@@ -365,6 +367,26 @@ static int set_retries(int *dst, const char *value, char *why, size_t len)
 	return 0;
 }
 
+/* jobs: a whole number of pairs at once, or auto. */
+static int set_jobs(int *dst, const char *value, char *why, size_t len)
+{
+	static const char bad[] = "must be a whole number from 1 to 256, or auto";
+	size_t digits = strspn(value, "0123456789");
+	long n;
+
+	if (strcmp(value, "auto") == 0) {
+		*dst = PLAN_JOBS_AUTO;
+		return 0;
+	}
+	if (digits == 0 || digits != strlen(value) || digits > 3)
+		return fail(why, len, bad);
+	n = strtol(value, NULL, 10); /* at most 3 digits, checked above */
+	if (n < 1 || n > PLAN_JOBS_MAX)
+		return fail(why, len, bad);
+	*dst = (int)n;
+	return 0;
+}
+
 int plan_keys_set_run(struct plan *plan, enum plan_keys_id key, const char *value,
                       const char *base_dir, char *why, size_t len)
 {
@@ -390,6 +412,10 @@ int plan_keys_set_run(struct plan *plan, enum plan_keys_id key, const char *valu
 		return set_duration(&plan->gate_timeout_ms, value, DUR_NOT_ZERO, why, len);
 	case PLAN_KEY_LOG_DIR:
 		return set_path(&plan->log_dir, value, base_dir, false, why, len);
+	case PLAN_KEY_JOBS:
+		return set_jobs(&plan->jobs, value, why, len);
+	case PLAN_KEY_MEMORY_BUDGET:
+		return set_size(&plan->memory_budget, value, ALLOW_BYTES | NOT_ZERO, why, len);
 	default:
 		break;
 	}

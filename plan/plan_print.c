@@ -149,6 +149,15 @@ void plan_print(const struct plan *plan, FILE *out, uint64_t mem_total, uint64_t
 	           swap_total);
 	print_duration(out, PLAN_KEY_GATE_TIMEOUT, plan->gate_timeout_ms, false);
 	print_string(out, "log_dir", plan->log_dir);
+	if (plan->jobs == PLAN_JOBS_AUTO)
+		print_line(out, "jobs", "auto", "as many pairs as memory_budget holds");
+	else {
+		char jobs[16];
+
+		snprintf(jobs, sizeof jobs, "%d", plan->jobs);
+		print_line(out, "jobs", jobs, plan->jobs == 1 ? "one pair at a time" : NULL);
+	}
+	print_size(out, PLAN_KEY_MEMORY_BUDGET, &plan->memory_budget, mem_total, swap_total);
 
 	/* The file's path only: the URL in it is a secret. */
 	fprintf(out, "\n[alerts]\n");

@@ -68,13 +68,13 @@ static int charts_row(struct charts_rows *r, double x)
 	return 0;
 }
 
-static const char *charts_mark_label(const char *kind)
+static const char *charts_mark_label(enum event_kind kind)
 {
-	if (strcmp(kind, "pair_start") == 0)
+	if (kind == EVENT_PAIR_START)
 		return "start";
-	if (strcmp(kind, "pair_end") == 0)
+	if (kind == EVENT_PAIR_END)
 		return "end";
-	return kind;
+	return event_kind_name(kind);
 }
 
 /* Whether a sample shows the pair at work (not waiting to start). */
@@ -158,17 +158,19 @@ bool charts_pair(struct strbuf *b, const struct rlog_pair *p)
 		char cls[24];
 
 		html_wall(&tip, m->t_ms, false);
-		strbuf_addf(&tip, " UTC %s", m->kind);
-		snprintf(cls, sizeof(cls), "k-%s", m->kind);
+		const char *kind = event_kind_name(m->kind);
+
+		strbuf_addf(&tip, " UTC %s", kind);
+		snprintf(cls, sizeof(cls), "k-%s", kind);
 		if (m->rss_bytes > 0) {
 			strbuf_add(&tip, ", RSS ");
 			html_size(&tip, m->rss_bytes);
 		}
 		svg_marker(b, &c, m->t_ms, cls, charts_mark_label(m->kind),
-		           charts_row(&rows, svg_x(&c, m->t_ms)), tip.s ? tip.s : m->kind);
+		           charts_row(&rows, svg_x(&c, m->t_ms)), tip.s ? tip.s : kind);
 		/* the RSS the kill was decided on, exactly, however the
 		 * samples around it were thinned */
-		if (strcmp(m->kind, "kill") == 0 && m->rss_bytes > 0)
+		if (m->kind == EVENT_KILL && m->rss_bytes > 0)
 			svg_dot(b, &c, m->t_ms, (double)m->rss_bytes, "d-kill",
 			        tip.s ? tip.s : "kill");
 		strbuf_free(&tip);
@@ -193,9 +195,10 @@ static void charts_system_marks(struct strbuf *b, const struct rlog *log, const 
 	for (size_t i = 0; i < log->n_sys_marks; i++) {
 		const struct rlog_mark *m = &log->sys_marks[i];
 
-		svg_marker(b, c, m->t_ms,
-		           strcmp(m->kind, "pressure") == 0 ? "k-pressure" : "k-resolved", m->kind,
-		           charts_row(&rows, svg_x(c, m->t_ms)), m->kind);
+		const char *kind = event_kind_name(m->kind);
+
+		svg_marker(b, c, m->t_ms, m->kind == EVENT_PRESSURE ? "k-pressure" : "k-resolved",
+		           kind, charts_row(&rows, svg_x(c, m->t_ms)), kind);
 	}
 	for (size_t k = 0; k < log->n_pairs; k++) {
 		const struct rlog_pair *p = &log->pairs[k];
@@ -203,7 +206,7 @@ static void charts_system_marks(struct strbuf *b, const struct rlog *log, const 
 		for (size_t i = 0; i < p->n_marks; i++) {
 			const struct rlog_mark *m = &p->marks[i];
 
-			if (strcmp(m->kind, "kill") != 0)
+			if (m->kind != EVENT_KILL)
 				continue;
 			snprintf(label, sizeof(label), "kill %s", p->name);
 			text_truncate(label, 24);
@@ -275,11 +278,12 @@ static void charts_bar(struct strbuf *b, const struct svg_chart *c, const struct
                        double y)
 {
 	double ratio = (double)p->peak_rss_bytes / (double)p->input_bytes;
-	bool killed = strcmp(p->status, "killed") == 0;
-	const char *cls = killed                             ? "b-killed"
-	                  : strcmp(p->status, "done") == 0   ? "b-done"
-	                  : strcmp(p->status, "failed") == 0 ? "b-failed"
-	                                                     : "b-other";
+	bool ended = p->stage == RLOG_ENDED;
+	bool killed = ended && p->status == STATUS_KILLED;
+	const char *cls = killed                                ? "b-killed"
+	                  : ended && p->status == STATUS_DONE   ? "b-done"
+	                  : ended && p->status == STATUS_FAILED ? "b-failed"
+	                                                        : "b-other";
 	char name[BAR_NAME_MAX + 4], label[64], size[32];
 	double w = ratio / c->y1 * c->width;
 
@@ -330,7 +334,9 @@ bool charts_bloat(struct strbuf *b, const struct rlog *log)
 	c.y0 = 0;
 	c.y1 = max * 1.15;
 	svg_begin(b, CHART_W, height, "peak RSS divided by input size, per pair");
-	for (double v = 0; v <= c.y1 + 1e-9; v += step) {
+	/* an integer counter: a float one drifts and may miss the last line */
+	for (int k = 0; k * step <= c.y1 + 1e-9; k++) {
+		double v = k * step;
 		double x = c.left + v / c.y1 * c.width;
 
 		strbuf_addf(

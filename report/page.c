@@ -154,9 +154,10 @@ static void page_bloat(struct strbuf *b, const struct rlog *log)
 
 static void page_status(struct strbuf *b, const struct rlog_pair *p)
 {
-	const char *s = p->status[0] ? p->status : "not started";
+	const char *status = rlog_status_name(p);
+	const char *s = status[0] ? status : "not started";
 
-	strbuf_addf(b, "<span class=\"st-%s\">", p->status[0] ? p->status : "none");
+	strbuf_addf(b, "<span class=\"st-%s\">", status[0] ? status : "none");
 	html_text(b, s);
 	strbuf_add(b, "</span>");
 	if (p->resumed)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../lib/clock.h"
 #include "../logdir/samplelog.h"
 #include "../logdir/state.h"
 #include "rlog_internal.h"
@@ -42,13 +43,13 @@ long rlog_pair_index(struct rlog *log, const char *name)
 	return (long)log->n_pairs++;
 }
 
-int rlog_add_mark(struct rlog_mark **v, size_t *n, size_t *cap, int64_t t_ms, const char *kind,
+int rlog_add_mark(struct rlog_mark **v, size_t *n, size_t *cap, int64_t t_ms, enum event_kind kind,
                   uint64_t rss_bytes)
 {
 	if (rlog_grow((void **)v, cap, *n, sizeof(**v)) < 0)
 		return -ENOMEM;
 	(*v)[*n].t_ms = t_ms;
-	snprintf((*v)[*n].kind, sizeof((*v)[*n].kind), "%s", kind);
+	(*v)[*n].kind = kind;
 	(*v)[*n].rss_bytes = rss_bytes;
 	(*n)++;
 	return 0;
@@ -70,39 +71,31 @@ int rlog_next_line(FILE *fp, char **line, size_t *cap)
 
 int64_t rlog_parse_ts(const char *ts)
 {
-	struct tm tm;
-	int ms = 0, used = 0;
-
-	if (ts == NULL)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6)
-		return -1;
-	const char *rest = ts + used;
-
-	if (rest[0] == '.') {
-		int digits = 0;
-
-		for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++) {
-			if (digits < 3)
-				ms = ms * 10 + (*rest - '0');
-		}
-		for (; digits < 3; digits++)
-			ms *= 10;
-	}
-	if (strcmp(rest, "Z") != 0 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
-	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t t = timegm(&tm);
-
-	return t < 0 ? -1 : (int64_t)t * 1000 + ms;
+	return clock_parse_rfc3339(ts);
 }
 
 /* The state knows the pairs finished before this event log began (or
  * whose events were lost) and the planning ratio. */
+/* Where the state file says a pair got to (a log cut before its end). */
+static void rlog_state_stage(struct rlog_pair *p, enum state_status st)
+{
+	static const enum event_status ended[] = {
+		[STATE_DONE] = STATUS_DONE,
+		[STATE_FAILED] = STATUS_FAILED,
+		[STATE_KILLED] = STATUS_KILLED,
+		[STATE_SKIPPED] = STATUS_SKIPPED,
+	};
+
+	/* started, exited, verified, cleaning: not over yet */
+	if (st == STATE_STARTED || st == STATE_EXITED || st == STATE_VERIFIED ||
+	    st == STATE_CLEANING || (size_t)st >= sizeof(ended) / sizeof(ended[0])) {
+		p->stage = RLOG_RUNNING;
+		return;
+	}
+	p->stage = RLOG_ENDED;
+	p->status = ended[st];
+}
+
 static int rlog_state_load(struct rlog *log, char *err, size_t errlen)
 {
 	struct state *st = state_load(log->log_dir, err, errlen);
@@ -116,13 +109,13 @@ static int rlog_state_load(struct rlog *log, char *err, size_t errlen)
 
 		if (sp == NULL)
 			continue;
-		if (p->status[0] == '\0' && sp->status != STATE_PENDING) {
-			snprintf(p->status, sizeof(p->status), "%s", state_status_name(sp->status));
+		if (p->stage == RLOG_NOT_STARTED && sp->status != STATE_PENDING) {
+			rlog_state_stage(p, sp->status);
 			snprintf(p->reason, sizeof(p->reason), "%s", sp->reason);
 		}
 		if (p->input_bytes == 0)
 			p->input_bytes = sp->input_bytes;
-		if (p->peak_rss_bytes < sp->peak_rss_bytes && strcmp(p->status, "running") != 0)
+		if (p->peak_rss_bytes < sp->peak_rss_bytes && p->stage != RLOG_RUNNING)
 			p->peak_rss_bytes = sp->peak_rss_bytes;
 	}
 	state_free(st);
@@ -186,21 +179,47 @@ void rlog_free(struct rlog *log)
 	free(log);
 }
 
+const char *rlog_status_name(const struct rlog_pair *p)
+{
+	switch (p->stage) {
+	case RLOG_NOT_STARTED:
+		break;
+	case RLOG_RUNNING:
+		return "running";
+	case RLOG_ENDED:
+		return event_status_name(p->status);
+	}
+	return "";
+}
+
 void rlog_count(const struct rlog *log, struct rlog_counts *c)
 {
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < log->n_pairs; i++) {
-		const char *s = log->pairs[i].status;
+		const struct rlog_pair *p = &log->pairs[i];
 
-		if (strcmp(s, "done") == 0)
-			c->done++;
-		else if (strcmp(s, "failed") == 0)
-			c->failed++;
-		else if (strcmp(s, "killed") == 0)
-			c->killed++;
-		else if (strcmp(s, "skipped") == 0)
-			c->skipped++;
-		else
+		if (p->stage != RLOG_ENDED) {
 			c->unfinished++;
+			continue;
+		}
+		switch (p->status) {
+		case STATUS_DONE:
+			c->done++;
+			break;
+		case STATUS_FAILED:
+			c->failed++;
+			break;
+		case STATUS_KILLED:
+			c->killed++;
+			break;
+		case STATUS_SKIPPED:
+			c->skipped++;
+			break;
+		case STATUS_INTERRUPTED:
+		case STATUS_REQUEUED:
+		case STATUS_N:
+			c->unfinished++;
+			break;
+		}
 	}
 }

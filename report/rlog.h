@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/event.h"
+
 /* One kept sample: a pair's tree RSS (and the highest since the previous
  * one), or the machine's used memory and swap. */
 struct rlog_point {
@@ -19,22 +21,30 @@ struct rlog_point {
 /* Something that happened at a moment: drawn as a marker. */
 struct rlog_mark {
 	int64_t t_ms;
-	char kind[16]; /* pair_start, approach, bloat, deadlock, kill, pair_end, resolved, pressure
-	                */
-	uint64_t rss_bytes; /* the event's "rss" (approach, bloat, kill), 0 none */
+	enum event_kind kind; /* pair_start, approach, bloat, deadlock, kill, pair_end, resolved,
+	                       * pressure */
+	uint64_t rss_bytes;   /* the event's "rss" (approach, bloat, kill), 0 none */
 };
 
 struct rlog_alert {
 	int64_t t_ms;
-	char kind[32]; /* text_alert_kind */
+	char kind[32]; /* alert_kind_name */
 	char *text;    /* raw sentence (text_event); escape to show */
+};
+
+/* Where a pair got to. */
+enum rlog_stage {
+	RLOG_NOT_STARTED,
+	RLOG_RUNNING,
+	RLOG_ENDED,
 };
 
 struct rlog_pair {
 	char *name;    /* raw */
 	char *command; /* raw, NULL unknown */
 	int attempts;
-	char status[16]; /* "" never started, "running", or the pair_end status */
+	enum rlog_stage stage;
+	enum event_status status; /* how it ended, once stage is RLOG_ENDED */
 	char reason[32];
 	bool resumed;            /* done in an earlier run */
 	double elapsed_s;        /* of the latest attempt */
@@ -61,7 +71,6 @@ struct rlog {
 	double max_ratio; /* highest peak/input of a pair done (state), 0 none */
 	int alerts_sent, alerts_failed;
 	size_t n_events, n_samples;
-	bool have_samples;       /* a samples file was there */
 	struct rlog_pair *pairs; /* first seen first */
 	size_t n_pairs, cap_pairs;
 	struct rlog_point *sys;
@@ -84,6 +93,9 @@ void rlog_free(struct rlog *log);
 /* "2026-11-21T10:00:00.123Z" as ms since the epoch, -1 when it is not
  * RFC 3339 UTC. */
 int64_t rlog_parse_ts(const char *ts);
+
+/* "running", the pair_end status, or "" when it never started. */
+const char *rlog_status_name(const struct rlog_pair *p);
 
 /* The final status of every pair, counted: "done", "failed", "killed",
  * "skipped"; anything else counts as unfinished. */

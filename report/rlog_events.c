@@ -7,32 +7,19 @@
 
 #include <jansson.h>
 
+#include "../core/event.h"
 #include "../core/text.h"
+#include "../logdir/eventjson.h"
 #include "rlog_internal.h"
 
 enum { RLOG_TEXT_LEN = 512 };
 
-static uint64_t rlog_events_u64(const json_t *ev, const char *key)
+static int rlog_events_alert(struct rlog *log, const struct event *ev, int64_t t_ms)
 {
-	const json_t *v = json_object_get(ev, key);
+	char text[RLOG_TEXT_LEN];
+	enum alert_kind kind = event_alert_kind(ev);
 
-	if (json_is_integer(v) && json_integer_value(v) > 0)
-		return (uint64_t)json_integer_value(v);
-	return 0;
-}
-
-static void rlog_events_copy(char *dst, size_t len, const json_t *ev, const char *key)
-{
-	const char *s = json_string_value(json_object_get(ev, key));
-
-	snprintf(dst, len, "%s", s ? s : "");
-}
-
-static int rlog_events_alert(struct rlog *log, const json_t *ev, int64_t t_ms)
-{
-	char kind[32], text[RLOG_TEXT_LEN];
-
-	if (text_alert_kind(ev, kind, sizeof(kind)) == NULL)
+	if (kind == ALERT_NONE)
 		return 0;
 	if (rlog_grow((void **)&log->alerts, &log->cap_alerts, log->n_alerts,
 	              sizeof(*log->alerts)) < 0)
@@ -40,108 +27,105 @@ static int rlog_events_alert(struct rlog *log, const json_t *ev, int64_t t_ms)
 	struct rlog_alert *a = &log->alerts[log->n_alerts];
 
 	a->t_ms = t_ms;
-	snprintf(a->kind, sizeof(a->kind), "%s", kind);
+	snprintf(a->kind, sizeof(a->kind), "%s", alert_kind_name(kind));
 	if ((a->text = strdup(text_event(ev, NULL, text, sizeof(text)))) == NULL)
 		return -ENOMEM;
 	log->n_alerts++;
 	return 0;
 }
 
-static void rlog_events_pair_end(struct rlog_pair *p, const json_t *ev)
+static void rlog_events_pair_end(struct rlog_pair *p, const struct event *ev)
 {
-	const json_t *ratio = json_object_get(ev, "ratio");
-	const json_t *elapsed = json_object_get(ev, "elapsed_s");
-	const json_t *code = json_object_get(ev, "exit_code");
-	uint64_t peak = rlog_events_u64(ev, "peak_rss");
+	uint64_t peak = event_has(ev, EF_PEAK_RSS) ? ev->peak_rss : 0;
+	const char *reason = !event_has(ev, EF_END_REASON)    ? ""
+	                     : ev->end_reason == REASON_OTHER ? ev->other
+	                                                      : event_reason_name(ev->end_reason);
 
-	rlog_events_copy(p->status, sizeof(p->status), ev, "status");
-	rlog_events_copy(p->reason, sizeof(p->reason), ev, "reason");
-	rlog_events_copy(p->signal, sizeof(p->signal), ev, "signal");
-	p->exit_code = json_is_integer(code) ? (int)json_integer_value(code) : -1;
-	p->elapsed_s = json_is_number(elapsed) ? json_number_value(elapsed) : 0;
-	p->resumed = json_is_true(json_object_get(ev, "resumed"));
+	p->stage = event_has(ev, EF_STATUS) ? RLOG_ENDED : RLOG_NOT_STARTED;
+	p->status = ev->status;
+	snprintf(p->reason, sizeof(p->reason), "%s", reason);
+	snprintf(p->signal, sizeof(p->signal), "%s", event_has(ev, EF_SIGNAL) ? ev->signal : "");
+	p->exit_code = event_has(ev, EF_EXIT_CODE) ? ev->exit_code : -1;
+	p->elapsed_s = event_has(ev, EF_ELAPSED_S) ? ev->elapsed_s : 0;
+	p->resumed = event_has(ev, EF_RESUMED) && ev->resumed;
 	if (peak > p->peak_rss_bytes)
 		p->peak_rss_bytes = peak;
 	/* the ratio gives the input when pair_start was not seen */
-	if (p->input_bytes == 0 && json_is_number(ratio) && json_number_value(ratio) > 0 &&
-	    peak > 0)
-		p->input_bytes = (uint64_t)((double)peak / json_number_value(ratio));
+	if (p->input_bytes == 0 && event_has(ev, EF_RATIO) && ev->ratio > 0 && peak > 0)
+		p->input_bytes = (uint64_t)((double)peak / ev->ratio);
 }
 
 /* What one event tells about its pair. */
-static int rlog_events_pair(struct rlog *log, const char *name, const json_t *ev, int64_t t_ms)
+static int rlog_events_pair(struct rlog *log, const struct event *ev, int64_t t_ms)
 {
-	long i = rlog_pair_index(log, json_string_value(json_object_get(ev, "pair")));
+	long i = rlog_pair_index(log, ev->pair);
 
 	if (i < 0)
 		return -ENOMEM;
 	struct rlog_pair *p = &log->pairs[i];
-	uint64_t rss = rlog_events_u64(ev, "rss");
-	uint64_t kill_rss = rlog_events_u64(ev, "kill_rss");
-	uint64_t input = rlog_events_u64(ev, "input_bytes");
+	uint64_t rss = event_has(ev, EF_RSS) ? ev->rss : 0;
 
 	if (rss > p->peak_rss_bytes)
 		p->peak_rss_bytes = rss;
-	if (kill_rss > 0)
-		p->kill_rss_bytes = kill_rss;
-	if (input > 0)
-		p->input_bytes = input;
-	if (strcmp(name, "pair_start") == 0) {
-		const char *command = json_string_value(json_object_get(ev, "command"));
-		const json_t *attempt = json_object_get(ev, "attempt");
-
-		if (command != NULL) {
+	if (event_has(ev, EF_KILL_RSS) && ev->kill_rss > 0)
+		p->kill_rss_bytes = ev->kill_rss;
+	if (event_has(ev, EF_INPUT_BYTES) && ev->input_bytes > 0)
+		p->input_bytes = ev->input_bytes;
+	switch (ev->kind) {
+	case EVENT_PAIR_START:
+		if (event_has(ev, EF_COMMAND) && ev->command != NULL) {
 			free(p->command);
-			if ((p->command = strdup(command)) == NULL)
+			if ((p->command = strdup(ev->command)) == NULL)
 				return -ENOMEM;
 		}
-		p->attempts = json_is_integer(attempt) ? (int)json_integer_value(attempt)
-		                                       : p->attempts + 1;
-		snprintf(p->status, sizeof(p->status), "running");
+		p->attempts = event_has(ev, EF_ATTEMPT) ? ev->attempt : p->attempts + 1;
+		p->stage = RLOG_RUNNING;
 		p->reason[0] = '\0';
-	} else if (strcmp(name, "pair_end") == 0) {
+		break;
+	case EVENT_PAIR_END:
 		rlog_events_pair_end(p, ev);
 		/* a resumed pair did nothing in this run worth a marker */
 		if (p->resumed)
 			return 0;
-	} else if (strcmp(name, "approach") != 0 && strcmp(name, "bloat") != 0 &&
-	           strcmp(name, "deadlock") != 0 && strcmp(name, "kill") != 0 &&
-	           strcmp(name, "resolved") != 0) {
+		break;
+	case EVENT_APPROACH:
+	case EVENT_BLOAT:
+	case EVENT_DEADLOCK:
+	case EVENT_KILL:
+	case EVENT_RESOLVED:
+		break;
+	default:
 		return 0;
 	}
-	return rlog_add_mark(&p->marks, &p->n_marks, &p->cap_marks, t_ms, name, rss);
+	return rlog_add_mark(&p->marks, &p->n_marks, &p->cap_marks, t_ms, ev->kind, rss);
 }
 
-static int rlog_events_one(struct rlog *log, const json_t *ev, int64_t t_ms)
+static int rlog_events_one(struct rlog *log, const struct event *ev, int64_t t_ms)
 {
-	const char *name = json_string_value(json_object_get(ev, "event"));
-
 	if (log->start_ms == 0 || t_ms < log->start_ms)
 		log->start_ms = t_ms;
 	if (t_ms > log->end_ms)
 		log->end_ms = t_ms;
-	if (strcmp(name, "run_start") == 0) {
-		const char *plan = json_string_value(json_object_get(ev, "plan"));
-
+	if (ev->kind == EVENT_RUN_START) {
 		log->runs++;
 		log->finished = false;
-		if (plan != NULL) {
+		if (event_has(ev, EF_PLAN) && ev->plan != NULL) {
 			free(log->plan);
-			if ((log->plan = strdup(plan)) == NULL)
+			if ((log->plan = strdup(ev->plan)) == NULL)
 				return -ENOMEM;
 		}
-	} else if (strcmp(name, "run_end") == 0) {
+	} else if (ev->kind == EVENT_RUN_END) {
 		log->finished = true;
-	} else if (strcmp(name, "alert_sent") == 0) {
+	} else if (ev->kind == EVENT_ALERT_SENT) {
 		log->alerts_sent++;
-	} else if (strcmp(name, "alert_failed") == 0) {
+	} else if (ev->kind == EVENT_ALERT_FAILED) {
 		log->alerts_failed++;
-	} else if (json_is_string(json_object_get(ev, "pair"))) {
-		if (rlog_events_pair(log, name, ev, t_ms) < 0)
+	} else if (event_has(ev, EF_PAIR)) {
+		if (rlog_events_pair(log, ev, t_ms) < 0)
 			return -ENOMEM;
-	} else if (strcmp(name, "pressure") == 0 || strcmp(name, "resolved") == 0) {
+	} else if (ev->kind == EVENT_PRESSURE || ev->kind == EVENT_RESOLVED) {
 		if (rlog_add_mark(&log->sys_marks, &log->n_sys_marks, &log->cap_sys_marks, t_ms,
-		                  name, 0) < 0)
+		                  ev->kind, 0) < 0)
 			return -ENOMEM;
 	}
 	return rlog_events_alert(log, ev, t_ms);
@@ -151,24 +135,25 @@ static int rlog_events_one(struct rlog *log, const json_t *ev, int64_t t_ms)
 static int rlog_events_line(struct rlog *log, const char *line, char *why, size_t len)
 {
 	json_error_t jerr;
-	json_t *ev = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *obj = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+	struct event ev;
 	int rc = -EINVAL;
 
-	if (ev == NULL) {
+	if (obj == NULL) {
 		snprintf(why, len, "column %d: %s", jerr.column, jerr.text);
 		return -EINVAL;
 	}
-	int64_t t_ms = rlog_parse_ts(json_string_value(json_object_get(ev, "ts")));
+	int64_t t_ms = rlog_parse_ts(json_string_value(json_object_get(obj, "ts")));
 
-	if (!json_is_object(ev))
+	if (!json_is_object(obj))
 		snprintf(why, len, "not a JSON object");
-	else if (!json_is_string(json_object_get(ev, "event")))
+	else if (eventjson_decode(obj, &ev) < 0)
 		snprintf(why, len, "no \"event\"");
 	else if (t_ms < 0)
 		snprintf(why, len, "no RFC 3339 \"ts\"");
-	else if ((rc = rlog_events_one(log, ev, t_ms)) < 0)
+	else if ((rc = rlog_events_one(log, &ev, t_ms)) < 0)
 		snprintf(why, len, "out of memory");
-	json_decref(ev);
+	json_decref(obj);
 	return rc;
 }
 

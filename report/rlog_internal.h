@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "../core/event.h"
 #include "rlog.h"
 
 /* Room for one more element of size bytes in *v (holding n of *cap).
@@ -14,7 +15,7 @@ int rlog_grow(void **v, size_t *cap, size_t n, size_t size);
 long rlog_pair_index(struct rlog *log, const char *name);
 
 /* Appends a mark; 0 or -ENOMEM. */
-int rlog_add_mark(struct rlog_mark **v, size_t *n, size_t *cap, int64_t t_ms, const char *kind,
+int rlog_add_mark(struct rlog_mark **v, size_t *n, size_t *cap, int64_t t_ms, enum event_kind kind,
                   uint64_t rss_bytes);
 
 /* Reads the next line of fp into *line (getline's buffer) without its

@@ -22,7 +22,7 @@ static int rlog_samples_define(struct rlog *log, struct rlog_samples_run *run,
 
 	if (i < 0)
 		return -ENOMEM;
-	if ((size_t)rec->index >= run->n_pair_of) {
+	if (run->pair_of == NULL || (size_t)rec->index >= run->n_pair_of) {
 		size_t n = (size_t)rec->index + 1;
 		long *v = reallocarray(run->pair_of, n, sizeof(*v));
 
@@ -55,7 +55,8 @@ static int rlog_samples_sample(struct rlog *log, struct rlog_samples_run *run,
 	for (size_t k = 0; k < rec->n_entries; k++) {
 		const struct samplelog_entry *e = &rec->entries[k];
 
-		if ((size_t)e->index >= run->n_pair_of || run->pair_of[e->index] < 0) {
+		if (run->pair_of == NULL || (size_t)e->index >= run->n_pair_of ||
+		    run->pair_of[e->index] < 0) {
 			snprintf(why, len, "pair %d has no \"p\" line before it", e->index);
 			return -EINVAL;
 		}
@@ -127,7 +128,6 @@ int rlog_samples_load(struct rlog *log, const char *path, char *err, size_t errl
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	log->have_samples = true;
 	while ((got = rlog_next_line(fp, &line, &cap)) > 0) {
 		lineno++;
 		if (lineno == 1 && strcmp(line, SAMPLELOG_MAGIC) != 0) {

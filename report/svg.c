@@ -119,7 +119,11 @@ void svg_axis_bytes(struct strbuf *b, const struct svg_chart *c)
 	double step = svg_nice_step((c->y1 - c->y0) / unit, 5);
 	char label[32];
 
-	for (double v = svg_ceil(c->y0 / unit / step) * step; v * unit <= c->y1 + 1e-9; v += step) {
+	double first = svg_ceil(c->y0 / unit / step) * step;
+
+	/* an integer counter: a float one drifts and may miss the last line */
+	for (int k = 0; (first + k * step) * unit <= c->y1 + 1e-9; k++) {
+		double v = first + k * step;
 		double y = svg_y(c, v * unit);
 
 		strbuf_addf(

@@ -26,7 +26,6 @@ struct loop {
 	uint64_t now_ms;
 	struct loop_fd *fds;
 	int n_fds, cap_fds;
-	bool fds_changed;          /* an fd was removed while dispatching */
 	struct loop_timer *timers; /* unsorted: a handful at most */
 	int n_timers, cap_timers;
 	uint64_t next_timer_id;
@@ -103,7 +102,6 @@ void loop_del_fd(struct loop *loop, int fd)
 	for (int i = 0; i < loop->n_fds; i++) {
 		if (loop->fds[i].fd == fd) {
 			loop->fds[i] = loop->fds[--loop->n_fds];
-			loop->fds_changed = true;
 			return;
 		}
 	}
@@ -214,8 +212,8 @@ int loop_run_once(struct loop *loop, int max_wait_ms)
 		return -errno;
 	loop_refresh_now(loop);
 	if (rc > 0) {
-		/* Dispatch from the copy: a callback may remove fds. */
-		loop->fds_changed = false;
+		/* Dispatch from the copy, each fd looked up again: a callback
+		 * may have removed it. */
 		for (int i = 0; i < n_own && !loop->stop; i++) {
 			if (loop->pfds[i].revents == 0)
 				continue;

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "../core/schedule.h"
 #include "../lib/fsutil.h"
 
 char *planning_pair_dir(const struct plan *plan, const struct pair_spec *pair)
@@ -40,6 +41,68 @@ void planning_predict(const struct plan *plan, const struct state *st, int index
 	out->over_memory = out->peak_bytes > mem_available;
 }
 
+uint64_t planning_admit_bytes(const struct prediction *pred, uint64_t budget_bytes)
+{
+	return pred->inputs_known ? pred->peak_bytes : budget_bytes;
+}
+
+uint64_t planning_budget_bytes(const struct plan *plan, uint64_t mem_total)
+{
+	return units_size_resolve(&plan->memory_budget, mem_total);
+}
+
+/* The pending pairs' schedule under jobs and under one at a time. Without
+ * earlier durations, a pair's duration is taken as proportional to its
+ * input size (merges read their inputs through), so only the ratio of the
+ * makespans is printed. */
+static void planning_print_schedule(const struct plan *plan, const struct state *st, FILE *out,
+                                    uint64_t mem_total, uint64_t mem_available)
+{
+	struct schedule_pair *pairs = calloc((size_t)plan->n_pairs + 1, sizeof(*pairs));
+	uint64_t budget = planning_budget_bytes(plan, mem_total), known = 0;
+	int n = 0, n_known = 0, jobs = plan->jobs == 1 ? PLAN_JOBS_AUTO : plan->jobs;
+	struct schedule_result r;
+	char b[32];
+
+	if (pairs == NULL)
+		return;
+	for (int i = 0; i < plan->n_pairs; i++) {
+		struct prediction p;
+
+		planning_predict(plan, st, i, mem_total, mem_available, &p);
+		if (p.done)
+			continue;
+		pairs[n].predicted_bytes = planning_admit_bytes(&p, budget);
+		pairs[n].duration_s = p.inputs_known ? (double)p.input_bytes : -1;
+		if (p.inputs_known) {
+			known += p.input_bytes;
+			n_known++;
+		}
+		n++;
+	}
+	/* A pair without inputs takes as long as the average one. */
+	for (int i = 0; i < n; i++) {
+		if (pairs[i].duration_s < 0)
+			pairs[i].duration_s = n_known > 0 ? (double)known / n_known : 1;
+	}
+	if (n > 1 && schedule_simulate(pairs, n, jobs, budget, NULL, &r) == 0 && r.serial_s > 0) {
+		char jobs_text[16] = "auto";
+
+		if (jobs != PLAN_JOBS_AUTO)
+			snprintf(jobs_text, sizeof(jobs_text), "%d", jobs);
+		fprintf(out,
+		        "; schedule: jobs = %s, memory_budget = %s: makespan %.2f x one at a "
+		        "time (lower bound %.2f), at most %d pairs at once\n",
+		        jobs_text, units_format_size(budget, b, sizeof(b)),
+		        r.makespan_s / r.serial_s, r.lower_bound_s / r.serial_s, r.most_at_once);
+		if (plan->jobs == 1)
+			fprintf(out, ";   (this plan has jobs = 1, one pair at a time: set jobs = "
+			             "auto, or run with --jobs auto, to take this)\n");
+		fprintf(out, ";   durations taken as proportional to input size\n");
+	}
+	free(pairs);
+}
+
 void planning_print(const struct plan *plan, const struct state *st, FILE *out, uint64_t mem_total,
                     uint64_t mem_available)
 {
@@ -68,4 +131,5 @@ void planning_print(const struct plan *plan, const struct state *st, FILE *out, 
 			        p.over_memory ? "  ! does not fit in memory" : "");
 		}
 	}
+	planning_print_schedule(plan, st, out, mem_total, mem_available);
 }

@@ -31,7 +31,18 @@ void planning_predict(const struct plan *plan, const struct state *st, int index
  * directory, or the plan's directory. Caller frees; NULL on ENOMEM. */
 char *planning_pair_dir(const struct plan *plan, const struct pair_spec *pair);
 
-/* `check`'s planning section: one comment line per pair. */
+/* What pair index counts for when deciding whether it fits beside others
+ * (core/admit): its predicted peak, or the whole budget when there is no
+ * prediction (no inputs, or they match nothing yet), so such a pair runs
+ * alone. */
+uint64_t planning_admit_bytes(const struct prediction *pred, uint64_t budget_bytes);
+
+/* memory_budget in bytes on a machine of mem_total. */
+uint64_t planning_budget_bytes(const struct plan *plan, uint64_t mem_total);
+
+/* `check`'s planning section: one comment line per pair, then the schedule
+ * the predictions give under jobs and memory_budget against one pair at a
+ * time. */
 void planning_print(const struct plan *plan, const struct state *st, FILE *out, uint64_t mem_total,
                     uint64_t mem_available);
 

@@ -10,23 +10,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "../lib/jsonstr.h"
 #include "../core/text.h"
 #include "../lib/clock.h"
 #include "../logdir/lock.h"
 #include "planning.h"
-
-const char *run_state_word(enum pair_state s)
-{
-	static const char *const words[] = {
-		[PAIR_PENDING] = "pending",     [PAIR_GATE] = "gate",
-		[PAIR_RUNNING] = "running",     [PAIR_STOPPING] = "stopping",
-		[PAIR_VERIFYING] = "verifying", [PAIR_DONE] = "done",
-		[PAIR_FAILED] = "failed",       [PAIR_KILLED] = "killed",
-		[PAIR_SKIPPED] = "skipped",
-	};
-	return words[s];
-}
 
 /* A diagnostic for the operator: standard error when there is no dashboard,
  * the dashboard's footer otherwise. */
@@ -45,40 +32,37 @@ void run_note(struct run *run, const char *fmt, ...)
 }
 
 /* The Alerts pane lists what an operator wants to see, not every sample. */
-static bool run_event_shown(const char *name)
+static bool run_event_shown(enum event_kind kind)
 {
-	return strcmp(name, "progress") != 0 && strcmp(name, "alert_sent") != 0;
+	return kind != EVENT_PROGRESS && kind != EVENT_ALERT_SENT;
 }
 
-static void run_model_alert(struct run *run, json_t *ev, const char *name)
+static void run_model_alert(struct run *run, const struct event *ev)
 {
 	struct model *m = &run->model;
 	struct model_alert *a = &m->alerts[m->alerts_head];
-	const char *kind = name;
+	bool resolved = ev->kind == EVENT_RESOLVED;
 
-	if (strcmp(name, "resolved") == 0)
-		kind = json_string_value(json_object_get(ev, "kind"));
 	memset(a, 0, sizeof(*a));
-	a->wall_ms = clock_wall_ms();
-	snprintf(a->kind, sizeof(a->kind), "%s", kind ? kind : name);
-	a->resolved = strcmp(name, "resolved") == 0;
+	a->wall_ms = ev->wall_ms;
+	snprintf(a->kind, sizeof(a->kind), "%s",
+	         resolved ? event_condition_name(ev->condition) : event_kind_name(ev->kind));
+	a->priority = event_priority(ev->kind);
+	a->resolved = resolved;
 	/* Only what would be posted to the team waits for an ack. */
-	char alert_kind[32];
-
-	a->acked = text_alert_kind(ev, alert_kind, sizeof(alert_kind)) == NULL;
+	a->acked = event_alert_kind(ev) == ALERT_NONE;
 	text_event(ev, NULL, a->text, sizeof(a->text));
 	m->alerts_head = (m->alerts_head + 1) % MODEL_ALERTS;
 	if (m->alerts_len < MODEL_ALERTS)
 		m->alerts_len++;
 }
 
-void run_emit(struct run *run, json_t *ev)
+void run_emit(struct run *run, struct event *ev)
 {
 	char err[512];
-	const char *name = json_string_value(json_object_get(ev, "event"));
 
-	if (eventlog_write(run->log, ev, clock_wall_ms(), err, sizeof(err)) < 0 &&
-	    !run->log_error_reported) {
+	ev->wall_ms = clock_wall_ms();
+	if (eventlog_write(run->log, ev, err, sizeof(err)) < 0 && !run->log_error_reported) {
 		run->log_error_reported = true;
 		run_note(run, "%s", err);
 	}
@@ -86,14 +70,12 @@ void run_emit(struct run *run, json_t *ev)
 		alerts_offer(run->alerts, ev, loop_now_ms(run->loop));
 	if (run->metrics != NULL)
 		metrics_event(run->metrics, ev);
-	if (name != NULL && run_event_shown(name))
-		run_model_alert(run, ev, name);
-	run->dirty = true;
-	json_decref(ev);
+	if (run_event_shown(ev->kind))
+		run_model_alert(run, ev);
 }
 
 /* alert_sent / alert_failed come back from the alerts module. */
-static void run_alert_result(void *ctx, json_t *ev)
+static void run_alert_result(void *ctx, struct event *ev)
 {
 	run_emit(ctx, ev);
 }
@@ -129,7 +111,6 @@ static void run_before_sleep(void *ctx, uint64_t now_ms)
 	run->model.alerts_broken = run->alerts ? alerts_broken(run->alerts) : NULL;
 	if (run->tui != NULL)
 		run->cfg.view->render(run->tui, &run->model);
-	run->dirty = false;
 }
 
 static void run_drop_tui(struct run *run)
@@ -169,16 +150,17 @@ static void run_record(struct run *run)
 static void run_finish(struct run *run)
 {
 	int *c = run->counts;
-	json_t *ev;
+	struct event ev = event_init(EVENT_RUN_END);
 
 	if (run->over)
 		return;
 	run->over = true;
-	ev = json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "event", "run_end", "done", c[PAIR_DONE],
-	               "failed", c[PAIR_FAILED], "killed", c[PAIR_KILLED], "skipped",
-	               c[PAIR_SKIPPED], "elapsed_s",
-	               (double)(loop_now_ms(run->loop) - run->started_ms) / 1000.0);
-	run_emit(run, ev);
+	ev.n_done = c[PAIR_DONE];
+	ev.n_failed = c[PAIR_FAILED];
+	ev.n_killed = c[PAIR_KILLED];
+	ev.n_skipped = c[PAIR_SKIPPED];
+	ev.elapsed_s = (double)(loop_now_ms(run->loop) - run->started_ms) / 1000.0;
+	run_emit(run, &ev);
 	run->model.run_over = true;
 	snprintf(run->model.outcome, sizeof(run->model.outcome),
 	         "run over: %d done, %d failed, %d killed, %d skipped%s", c[PAIR_DONE],
@@ -498,20 +480,20 @@ fail:
 
 int run_execute(struct run *run)
 {
-	json_t *ev;
+	struct event ev = event_init(EVENT_RUN_START);
 	uint64_t now = loop_refresh_now(run->loop);
 
 	run->started_ms = now;
-	/* Paths and commands are bytes a user chose: jsonstr keeps them
-	 * valid JSON whatever they hold (json_pack's "s" would give NULL). */
-	ev = json_pack("{s:s, s:o?, s:i, s:s}", "event", "run_start", "plan",
-	               run->plan->path ? jsonstr_new(run->plan->path) : NULL, "pairs", run->n_pairs,
-	               "limit_mechanism", cgroup_mechanism_name(run->cgroup.mechanism));
-	if (run->plan->path == NULL)
-		json_object_set_new(ev, "plan", json_null());
-	if (run->cgroup.mechanism == CGROUP_NONE)
-		json_object_set_new(ev, "limit_note", json_string(run->cgroup.note));
-	run_emit(run, ev);
+	ev.plan = run->plan->path;
+	if (ev.plan == NULL)
+		event_clear(&ev, EF_PLAN);
+	ev.pairs = run->n_pairs;
+	ev.limit_mechanism = cgroup_mechanism_name(run->cgroup.mechanism);
+	if (run->cgroup.mechanism == CGROUP_NONE) {
+		ev.limit_note = run->cgroup.note;
+		event_set(&ev, EF_LIMIT_NOTE);
+	}
+	run_emit(run, &ev);
 	run->tick_timer = loop_add_timer(run->loop, now + run->cfg.interval_ms, run_on_tick, run);
 	if (run->cfg.watch) {
 		for (int i = 0; i < run->n_pairs; i++)

@@ -2,10 +2,10 @@
 #ifndef MW_RUN_INTERNAL_H
 #define MW_RUN_INTERNAL_H
 
-#include <jansson.h>
 #include <signal.h>
 
 #include "../alerts/alerts.h"
+#include "../core/event.h"
 #include "../logdir/eventlog.h"
 #include "../core/rules.h"
 #include "../collectors/proctree.h"
@@ -41,9 +41,9 @@ struct run_orphan {
 /* How the pair's end was decided before its root exited. */
 struct pair_stop {
 	bool requested;
-	const char *reason;     /* kill reason: rss, timeout, deadlock, operator, shutdown */
-	enum pair_state status; /* PAIR_KILLED or PAIR_SKIPPED */
-	bool restart;           /* run it again afterwards */
+	enum event_reason reason; /* rss, timeout, deadlock, operator, shutdown */
+	enum pair_state status;   /* PAIR_KILLED or PAIR_SKIPPED */
+	bool restart;             /* run it again afterwards */
 	uint64_t grace_timer;
 };
 
@@ -116,7 +116,6 @@ struct run {
 	void *tui; /* the dashboard (cfg.view), NULL when headless */
 	struct model model;
 	struct model_actions actions;
-	bool dirty;
 	struct pair_rt *pairs;
 	int n_pairs;
 	int current; /* run mode: the pair in progress, n_pairs when over */
@@ -141,9 +140,10 @@ struct run {
 };
 
 /* run.c */
-void run_emit(struct run *run, json_t *ev);
+/* Stamps ev with the time and hands it to the event log, the alerts, the
+ * metrics and the dashboard's Alerts pane. */
+void run_emit(struct run *run, struct event *ev);
 void run_note(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *run_state_word(enum pair_state s);
 /* Ends the run once every pair has ended; stops the loop when done. */
 void run_check_over(struct run *run);
 
@@ -154,7 +154,7 @@ void run_release_cgroup(struct run *run, struct cgroup *cg);
 /* run_pair.c */
 void run_pair_next(struct run *run);
 void run_pair_begin_watch(struct run *run, struct pair_rt *p);
-void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int sig,
+void run_pair_kill(struct run *run, struct pair_rt *p, enum event_reason reason, int sig,
                    enum pair_state status);
 void run_pair_on_exit(struct run *run, struct pair_rt *p);
 void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms);
@@ -163,7 +163,8 @@ int run_pair_act(void *ctx, enum model_action action, int index);
 void run_pair_watch(struct run *run, struct pair_rt *p);
 void run_pair_judge(struct run *run, struct pair_rt *p);
 void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
-                     const char *reason);
+                     enum event_reason reason);
+struct event run_pair_start_event(const struct pair_rt *p, uint64_t input_bytes);
 /* Limits and attempt number, before a pair is started or adopted. */
 void run_pair_prepare(struct run *run, struct pair_rt *p);
 
@@ -171,14 +172,14 @@ void run_pair_prepare(struct run *run, struct pair_rt *p);
 char *run_safe_path(const struct run *run, const struct pair_rt *p, const char *path);
 int64_t run_safe_now_ns(void);
 void run_safe_record(struct run *run, struct pair_rt *p, enum state_status status,
-                     const char *reason);
+                     enum event_reason reason);
 int run_safe_claim(struct run *run, char *err, size_t errlen);
 void run_safe_continue(struct run *run, struct pair_rt *p);
-void run_safe_interrupted(struct run *run, struct pair_rt *p, const char *reason);
+void run_safe_interrupted(struct run *run, struct pair_rt *p, enum event_reason reason);
 void run_safe_interrupted_cleanup(struct run *run, struct pair_rt *p);
 bool run_safe_resume_pair(struct run *run, struct pair_rt *p);
 void run_safe_resume_all(struct run *run);
-const char *run_safe_output_check(struct run *run, struct pair_rt *p);
+enum event_reason run_safe_output_check(struct run *run, struct pair_rt *p);
 struct cgroup *run_safe_cgroup(struct run *run, struct pair_rt *p);
 /* The pair's command or verify as a job: its cwd, env, log, cgroup, oom
  * score 500 and the signal mask. */

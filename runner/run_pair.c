@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/jsonstr.h"
 #include "../lib/fsutil.h"
 #include "../jobs/supervise.h"
 #include <sys/pidfd.h>
@@ -72,7 +71,7 @@ static bool run_pair_inputs(struct run *run, struct pair_rt *p)
 		if (rc < 0) {
 			run_note(run, "pair %s: %s", p->name,
 			         rc == -ENOMEM ? "out of memory" : err);
-			run_pair_finish(run, p, PAIR_FAILED, "inputs_missing");
+			run_pair_finish(run, p, PAIR_FAILED, REASON_INPUTS_MISSING);
 			return false;
 		}
 	}
@@ -86,7 +85,7 @@ void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms)
 	uint64_t needed;
 
 	if (p->skip_requested) {
-		run_pair_finish(run, p, PAIR_SKIPPED, "operator");
+		run_pair_finish(run, p, PAIR_SKIPPED, REASON_OPERATOR);
 		return;
 	}
 	if (run_pair_gate_open(run, p, &needed)) {
@@ -94,7 +93,7 @@ void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms)
 		return;
 	}
 	if (now_ms - p->gate_since_ms >= run->plan->gate_timeout_ms)
-		run_pair_finish(run, p, PAIR_FAILED, "gate");
+		run_pair_finish(run, p, PAIR_FAILED, REASON_GATE);
 }
 
 static void run_on_root_exit(void *ctx, int fd, short revents)
@@ -112,7 +111,7 @@ static void run_on_timeout(void *ctx, uint64_t now_ms)
 
 	(void)now_ms;
 	p->timeout_timer = 0;
-	run_pair_kill(p->run, p, "timeout", SIGTERM, PAIR_KILLED);
+	run_pair_kill(p->run, p, REASON_TIMEOUT, SIGTERM, PAIR_KILLED);
 }
 
 static void run_pair_resolve_limits(struct run *run, struct pair_rt *p)
@@ -161,6 +160,18 @@ void run_pair_watch(struct run *run, struct pair_rt *p)
 	run_sample_pair_full(run, p, now);
 }
 
+struct event run_pair_start_event(const struct pair_rt *p, uint64_t input_bytes)
+{
+	struct event ev = event_init(EVENT_PAIR_START);
+
+	ev.pair = p->name;
+	ev.pid = p->job.pid;
+	ev.command = p->spec->command;
+	ev.input_bytes = input_bytes;
+	ev.attempt = p->attempt;
+	return ev;
+}
+
 static void run_pair_launch(struct run *run, struct pair_rt *p)
 {
 	char err[512];
@@ -187,22 +198,19 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 	memset(&p->job, 0, sizeof(p->job));
 	p->job.pidfd = -1;
 	p->adopted = false;
-	run_safe_record(run, p, STATE_STARTED, NULL);
+	run_safe_record(run, p, STATE_STARTED, REASON_NONE);
 	int rc = job_spawn(&spec, &p->job, err, sizeof(err));
 
 	free(cwd);
 	if (rc < 0) {
 		run_note(run, "pair %s: %s", p->name, err);
-		run_pair_finish(run, p, PAIR_FAILED, "spawn");
+		run_pair_finish(run, p, PAIR_FAILED, REASON_SPAWN);
 		return;
 	}
-	run_safe_record(run, p, STATE_STARTED, NULL);
-	json_t *ev =
-		json_pack("{s:s, s:s, s:i, s:o, s:I, s:i}", "event", "pair_start", "pair", p->name,
-	                  "pid", (int)p->job.pid, "command", jsonstr_new(p->spec->command),
-	                  "input_bytes", (json_int_t)input_bytes, "attempt", p->attempt);
+	run_safe_record(run, p, STATE_STARTED, REASON_NONE);
+	struct event ev = run_pair_start_event(p, input_bytes);
 
-	run_emit(run, ev);
+	run_emit(run, &ev);
 	run_pair_watch(run, p);
 }
 
@@ -220,7 +228,7 @@ static void run_pair_start(struct run *run, struct pair_rt *p)
 {
 	run_pair_prepare(run, p);
 	if (p->skip_requested) {
-		run_pair_finish(run, p, PAIR_SKIPPED, "operator");
+		run_pair_finish(run, p, PAIR_SKIPPED, REASON_OPERATOR);
 		return;
 	}
 	if (run_safe_resume_pair(run, p))
@@ -232,14 +240,15 @@ static void run_pair_start(struct run *run, struct pair_rt *p)
 		return;
 	if (!run_pair_gate_open(run, p, &needed)) {
 		const struct sys_sample *s = &run->sys;
-		json_t *ev = json_pack("{s:s, s:s, s:I, s:I, s:I}", "event", "gate_wait", "pair",
-		                       p->name, "mem_available", (json_int_t)s->mem_available_bytes,
-		                       "swap_used",
-		                       (json_int_t)(s->swap_total_bytes - s->swap_free_bytes),
-		                       "needed_available", (json_int_t)needed);
+		struct event ev = event_init(EVENT_GATE_WAIT);
+
+		ev.pair = p->name;
+		ev.mem_available = s->mem_available_bytes;
+		ev.swap_used = s->swap_total_bytes - s->swap_free_bytes;
+		ev.needed_available = needed;
 		p->mp->state = PAIR_GATE;
 		p->gate_since_ms = loop_now_ms(run->loop);
-		run_emit(run, ev);
+		run_emit(run, &ev);
 		return;
 	}
 	run_pair_launch(run, p);
@@ -279,13 +288,13 @@ void run_pair_begin_watch(struct run *run, struct pair_rt *p)
 	if (job_attach(run->cfg.watch_pids[p->index], run->cfg.proc_root, &p->job, err,
 	               sizeof(err)) < 0) {
 		run_note(run, "%s", err);
-		run_pair_finish(run, p, PAIR_FAILED, "gone");
+		run_pair_finish(run, p, PAIR_FAILED, REASON_GONE);
 		return;
 	}
-	json_t *ev = json_pack("{s:s, s:s, s:i, s:n, s:I, s:i}", "event", "pair_start", "pair",
-	                       p->name, "pid", (int)p->job.pid, "command", "input_bytes",
-	                       (json_int_t)0, "attempt", 1);
-	run_emit(run, ev);
+	struct event ev = run_pair_start_event(p, 0);
+
+	event_clear(&ev, EF_COMMAND);
+	run_emit(run, &ev);
 	run_pair_watch(run, p);
 }
 
@@ -320,7 +329,7 @@ static int run_pair_cgroup_pids(struct pair_rt *p, pid_t *pids, int max)
 	return n < 0 ? 0 : (n > max ? max : n);
 }
 
-void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int sig,
+void run_pair_kill(struct run *run, struct pair_rt *p, enum event_reason reason, int sig,
                    enum pair_state status)
 {
 	pid_t pids[RUN_MAX_CGROUP_PIDS];
@@ -334,13 +343,16 @@ void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int s
 		p->stop.reason = reason;
 		p->stop.status = status;
 	}
-	json_t *ev = json_pack("{s:s, s:s, s:i, s:s, s:I, s:s}", "event", "kill", "pair", p->name,
-	                       "pid", (int)p->job.pid, "reason", reason, "rss",
-	                       (json_int_t)p->mp->rss_bytes, "signal", job_signal_name(sig));
+	struct event ev = event_init(EVENT_KILL);
 
+	ev.pair = p->name;
+	ev.pid = p->job.pid;
+	ev.kill_reason = reason;
+	ev.rss = p->mp->rss_bytes;
+	ev.signal = job_signal_name(sig);
+	ev.kill_rss = p->lim.kill_rss_bytes;
 	if (p->lim.kill_rss_bytes != UINT64_MAX)
-		json_object_set_new(ev, "kill_rss",
-		                    json_integer((json_int_t)p->lim.kill_rss_bytes));
+		event_set(&ev, EF_KILL_RSS);
 	int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
 
 	job_signal_tree(&p->job, run->cfg.proc_root, sig, p->last_full, pids, n, run_pair_group(p));
@@ -350,9 +362,9 @@ void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int s
 		                run_pair_group(p));
 		p->paused = p->mp->paused = false;
 	}
-	run_emit(run, ev);
+	run_emit(run, &ev);
 	p->mp->state = PAIR_STOPPING;
-	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s", reason);
+	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s", event_reason_name(reason));
 	loop_del_timer(run->loop, p->timeout_timer);
 	p->timeout_timer = 0;
 	if (sig != SIGKILL && p->stop.grace_timer == 0)
@@ -369,35 +381,35 @@ void run_pair_kill(struct run *run, struct pair_rt *p, const char *reason, int s
  * the pair ended, or go on to verify. */
 void run_pair_judge(struct run *run, struct pair_rt *p)
 {
-	const char *stale;
+	enum event_reason stale;
 
 	if (p->stop.requested) {
 		run_pair_finish(run, p, p->stop.status, p->stop.reason);
 		return;
 	}
-	run_safe_record(run, p, STATE_EXITED, NULL);
+	run_safe_record(run, p, STATE_EXITED, REASON_NONE);
 	/* The kernel cap acted: in our group since the start, or in the
 	 * group a dead mergewatch made for an adopted or resumed attempt. */
 	if ((p->cg != NULL && p->oom_kills_at_start >= 0 &&
 	     cgroup_oom_kills(p->cg) > p->oom_kills_at_start) ||
 	    (p->term_signal == SIGKILL && p->adopted_cgroup[0] != '\0' &&
 	     cgroup_oom_kills_at(p->adopted_cgroup) > 0)) {
-		run_pair_finish(run, p, PAIR_KILLED, "memory_max");
+		run_pair_finish(run, p, PAIR_KILLED, REASON_MEMORY_MAX);
 		return;
 	}
 	if (p->term_signal != 0) {
-		run_pair_finish(run, p, PAIR_FAILED, "signal");
+		run_pair_finish(run, p, PAIR_FAILED, REASON_SIGNAL);
 		return;
 	}
 	if (p->exit_code != 0) {
-		run_pair_finish(run, p, PAIR_FAILED, "exit");
+		run_pair_finish(run, p, PAIR_FAILED, REASON_EXIT);
 		return;
 	}
 	if (run->cfg.watch) {
-		run_pair_finish(run, p, PAIR_DONE, NULL);
+		run_pair_finish(run, p, PAIR_DONE, REASON_NONE);
 		return;
 	}
-	if ((stale = run_safe_output_check(run, p)) != NULL) {
+	if ((stale = run_safe_output_check(run, p)) != REASON_NONE) {
 		run_pair_finish(run, p, PAIR_FAILED, stale);
 		return;
 	}
@@ -466,7 +478,7 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 	if (!known && !p->stop.requested) {
 		/* Its end is unknown (killed with its supervisor): not done, not
 		 * failed; it runs again, using no retry. */
-		run_safe_interrupted(run, p, "status_unknown");
+		run_safe_interrupted(run, p, REASON_STATUS_UNKNOWN);
 		p->adopted = false;
 		p->started_ms = 0;
 		p->mp->state = PAIR_PENDING;
@@ -499,7 +511,23 @@ static enum state_status run_state_status(enum pair_state s)
 	}
 }
 
-void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status, const char *reason)
+/* The word pair_end writes for a final state. */
+static enum event_status run_pair_status(enum pair_state s)
+{
+	switch (s) {
+	case PAIR_FAILED:
+		return STATUS_FAILED;
+	case PAIR_KILLED:
+		return STATUS_KILLED;
+	case PAIR_SKIPPED:
+		return STATUS_SKIPPED;
+	default:
+		return STATUS_DONE;
+	}
+}
+
+void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
+                     enum event_reason reason)
 {
 	uint64_t now = loop_now_ms(run->loop);
 
@@ -513,27 +541,32 @@ void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
 	run_release_cgroup(run, p->cg);
 	p->cg = NULL;
 	bool ran = p->started_ms != 0;
-	json_t *ev = json_pack("{s:s, s:s, s:s}", "event", "pair_end", "pair", p->name, "status",
-	                       run_state_word(status));
+	struct event ev = event_init(EVENT_PAIR_END);
 
-	if (p->term_signal != 0)
-		json_object_set_new(ev, "signal", json_string(job_signal_name(p->term_signal)));
-	else
-		json_object_set_new(ev, "exit_code",
-		                    ran && p->exit_code >= 0 ? json_integer(p->exit_code)
-		                                             : json_null());
-	json_object_set_new(ev, "peak_rss", json_integer((json_int_t)p->mp->peak_rss_bytes));
-	json_object_set_new(ev, "elapsed_s",
-	                    json_real(ran ? (double)(now - p->started_ms) / 1000.0 : 0));
-	json_object_set_new(ev, "ratio",
-	                    p->lim.input_bytes ? json_real((double)p->mp->peak_rss_bytes /
-	                                                   (double)p->lim.input_bytes)
-	                                       : json_null());
-	json_object_set_new(ev, "reason", reason ? json_string(reason) : json_null());
-	json_object_set_new(ev, "attempt", json_integer(p->attempt));
-	if (p->mp->resumed)
-		json_object_set_new(ev, "resumed", json_true());
-	run_emit(run, ev);
+	ev.pair = p->name;
+	ev.status = run_pair_status(status);
+	if (p->term_signal != 0) {
+		ev.signal = job_signal_name(p->term_signal);
+		event_set(&ev, EF_SIGNAL);
+	}
+	ev.exit_code = p->exit_code;
+	if (!ran || p->exit_code < 0)
+		event_clear(&ev, EF_EXIT_CODE);
+	ev.peak_rss = p->mp->peak_rss_bytes;
+	ev.elapsed_s = ran ? (double)(now - p->started_ms) / 1000.0 : 0;
+	ev.ratio =
+		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
+	if (p->lim.input_bytes == 0)
+		event_clear(&ev, EF_RATIO);
+	ev.end_reason = reason;
+	if (reason == REASON_NONE)
+		event_clear(&ev, EF_END_REASON);
+	ev.attempt = p->attempt;
+	if (p->mp->resumed) {
+		ev.resumed = true;
+		event_set(&ev, EF_RESUMED);
+	}
+	run_emit(run, &ev);
 
 	p->mp->state = status;
 	p->mp->ended_ms = now;
@@ -541,7 +574,8 @@ void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
 	p->mp->rss_bytes = 0;
 	p->mp->ratio =
 		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
-	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s", reason ? reason : "");
+	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s",
+	         reason != REASON_NONE ? event_reason_name(reason) : "");
 	if (!p->mp->resumed && !run->cfg.watch) {
 		/* What this pair showed sharpens the others' predictions. */
 		for (int i = p->index + 1; run->state != NULL && i < run->n_pairs; i++) {
@@ -557,7 +591,7 @@ void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
 
 	if (!again && (status == PAIR_FAILED || status == PAIR_KILLED) &&
 	    run->plan->on_failure == ON_FAILURE_RETRY && p->attempt <= run->plan->retries &&
-	    !run->stop_signal && !run->leaving && strcmp(reason ? reason : "", "operator") != 0)
+	    !run->stop_signal && !run->leaving && reason != REASON_OPERATOR)
 		again = true;
 	if (again) {
 		p->attempt++;
@@ -576,7 +610,7 @@ void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
 			struct pair_rt *rest = &run->pairs[i];
 
 			if (!run_state_final(rest->mp->state))
-				run_pair_finish(run, rest, PAIR_SKIPPED, "on_failure");
+				run_pair_finish(run, rest, PAIR_SKIPPED, REASON_ON_FAILURE);
 		}
 	}
 	run_pair_schedule_next(run);
@@ -593,7 +627,7 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 	case ACTION_KILL:
 		if (p == NULL || !p->active)
 			return -ESRCH;
-		run_pair_kill(run, p, "operator", SIGKILL, PAIR_KILLED);
+		run_pair_kill(run, p, REASON_OPERATOR, SIGKILL, PAIR_KILLED);
 		return 0;
 	case ACTION_RESTART:
 		if (run->cfg.watch)
@@ -601,7 +635,7 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 		if (p == NULL)
 			return -ESRCH;
 		if (p->active) {
-			run_pair_kill(run, p, "operator", SIGKILL, PAIR_KILLED);
+			run_pair_kill(run, p, REASON_OPERATOR, SIGKILL, PAIR_KILLED);
 			p->stop.restart = true;
 			return 0;
 		}
@@ -610,14 +644,14 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 		if (p == NULL)
 			return -ESRCH;
 		if (p->active) {
-			run_pair_kill(run, p, "operator", SIGKILL, PAIR_SKIPPED);
+			run_pair_kill(run, p, REASON_OPERATOR, SIGKILL, PAIR_SKIPPED);
 			return 0;
 		}
 		if (run_state_final(p->mp->state))
 			return -EALREADY;
 		p->skip_requested = true;
 		if (p->mp->state == PAIR_GATE)
-			run_pair_finish(run, p, PAIR_SKIPPED, "operator");
+			run_pair_finish(run, p, PAIR_SKIPPED, REASON_OPERATOR);
 		return 0;
 	case ACTION_PAUSE: {
 		if (p == NULL || !p->active)
@@ -654,7 +688,8 @@ int run_pair_act(void *ctx, enum model_action action, int index)
 			if (q->cleaning) /* stopped midway; the next run finishes it */
 				pidfd_send_signal(q->cleanup.pidfd, SIGTERM, NULL, 0);
 			if (q->active && !run->cfg.watch)
-				run_pair_kill(run, q, run->stop_signal ? "shutdown" : "operator",
+				run_pair_kill(run, q,
+				              run->stop_signal ? REASON_SHUTDOWN : REASON_OPERATOR,
 				              SIGTERM, PAIR_KILLED);
 			else if (q->active)
 				q->active = false, run_sample_stop_pair(run, q);

@@ -17,7 +17,6 @@
 #include "../jobs/cleanup.h"
 #include "../jobs/supervise.h"
 #include "../lib/fsutil.h"
-#include "../lib/jsonstr.h"
 #include "planning.h"
 #include "resume.h"
 
@@ -41,7 +40,7 @@ int64_t run_safe_now_ns(void)
 }
 
 void run_safe_record(struct run *run, struct pair_rt *p, enum state_status status,
-                     const char *reason)
+                     enum event_reason reason)
 {
 	struct state_pair sp;
 	const struct state_pair *old;
@@ -81,7 +80,8 @@ void run_safe_record(struct run *run, struct pair_rt *p, enum state_status statu
 		free(out);
 	}
 	sp.ended_wall_s = status == STATE_STARTED ? 0 : (int64_t)time(NULL);
-	snprintf(sp.reason, sizeof(sp.reason), "%s", reason ? reason : "");
+	snprintf(sp.reason, sizeof(sp.reason), "%s",
+	         reason != REASON_NONE ? event_reason_name(reason) : "");
 	if (state_put(run->state, &sp) < 0 || state_save(run->state, err, sizeof(err)) < 0) {
 		/* Once: a full disk would repeat it at every step. The old
 		 * state file stays whole (it is only ever replaced by rename). */
@@ -210,25 +210,37 @@ static bool run_safe_adopt(struct run *run, struct pair_rt *p, const struct stat
 	run_note(run, "pair %s: adopting PID %d left running by an earlier mergewatch", p->name,
 	         (int)pid);
 	run_safe_continue(run, p);
-	json_t *ev = json_pack("{s:s, s:s, s:i, s:o, s:I, s:i, s:b}", "event", "pair_start", "pair",
-	                       p->name, "pid", (int)p->job.pid, "command",
-	                       jsonstr_new(p->spec->command), "input_bytes",
-	                       (json_int_t)sp->input_bytes, "attempt", p->attempt, "adopted", 1);
-	run_emit(run, ev);
+	struct event ev = run_pair_start_event(p, sp->input_bytes);
+
+	ev.adopted = true;
+	event_set(&ev, EF_ADOPTED);
+	run_emit(run, &ev);
 	run_pair_watch(run, p);
 	return true;
 }
 
-/* pair_end "interrupted": the attempt a dead mergewatch watched is over
- * without a known end; the pair runs again (no retry used). */
-void run_safe_interrupted(struct run *run, struct pair_rt *p, const char *reason)
+/* pair_end "interrupted" for an attempt that ends without an outcome. */
+static void run_safe_emit_interrupted(struct run *run, struct pair_rt *p, enum event_reason reason)
 {
-	json_t *ev = json_pack("{s:s, s:s, s:s, s:n, s:s, s:i}", "event", "pair_end", "pair",
-	                       p->name, "status", "interrupted", "exit_code", "reason", reason,
-	                       "attempt", p->attempt);
+	struct event ev = event_init(EVENT_PAIR_END);
 
-	run_emit(run, ev);
-	run_safe_record(run, p, STATE_PENDING, "interrupted");
+	ev.pair = p->name;
+	ev.status = STATUS_INTERRUPTED;
+	event_clear(&ev, EF_EXIT_CODE);
+	ev.peak_rss = p->mp->peak_rss_bytes;
+	ev.elapsed_s = 0;
+	event_clear(&ev, EF_RATIO);
+	ev.end_reason = reason;
+	ev.attempt = p->attempt;
+	run_emit(run, &ev);
+}
+
+/* The attempt a dead mergewatch watched is over without a known end: the
+ * pair runs again (no retry used). */
+void run_safe_interrupted(struct run *run, struct pair_rt *p, enum event_reason reason)
+{
+	run_safe_emit_interrupted(run, p, reason);
+	run_safe_record(run, p, STATE_PENDING, reason);
 }
 
 /* The pair's turn came, or the run starts with it adopted: act on what the
@@ -262,7 +274,7 @@ bool run_safe_resume_pair(struct run *run, struct pair_rt *p)
 		p->mp->peak_rss_bytes = sp->peak_rss_bytes;
 		p->lim.input_bytes = p->mp->input_bytes = sp->input_bytes;
 		run_pair_finish(run, p, v.action == RESUME_DONE ? PAIR_DONE : PAIR_FAILED,
-		                v.action == RESUME_DONE ? NULL : "output_missing");
+		                v.action == RESUME_DONE ? REASON_NONE : REASON_OUTPUT_MISSING);
 		return true;
 	case RESUME_ADOPT:
 		if (run_safe_adopt(run, p, sp, &rec))
@@ -273,7 +285,7 @@ bool run_safe_resume_pair(struct run *run, struct pair_rt *p)
 		run_safe_kill_leftovers(run, sp->pid > 0 ? sp->pid : rec.pid,
 		                        sp->pid > 0 ? sp->start_ticks : rec.start_ticks, sp->cgroup,
 		                        true);
-		run_safe_interrupted(run, p, "mergewatch_ended");
+		run_safe_interrupted(run, p, REASON_MERGEWATCH_ENDED);
 		return false;
 	case RESUME_JUDGE:
 		run_safe_kill_leftovers(run, sp->pid > 0 ? sp->pid : rec.pid,
@@ -402,28 +414,28 @@ void run_safe_resume_all(struct run *run)
 
 /* Whether the output is this attempt's: there, not empty, and written (or
  * its inode changed, as `cp -p` and `mv` do) after the attempt started.
- * NULL when it is, else the reason the pair fails. */
-const char *run_safe_output_check(struct run *run, struct pair_rt *p)
+ * REASON_NONE when it is, else the reason the pair fails. */
+enum event_reason run_safe_output_check(struct run *run, struct pair_rt *p)
 {
 	struct stat st;
 	char *out;
 	int rc;
 
 	if (p->spec->output == NULL)
-		return NULL;
+		return REASON_NONE;
 	out = run_safe_path(run, p, p->spec->output);
 	rc = out != NULL ? stat(out, &st) : -1;
 	free(out);
 	if (rc < 0 || !S_ISREG(st.st_mode))
-		return "output_missing";
+		return REASON_OUTPUT_MISSING;
 	if (st.st_size == 0)
-		return "output_empty";
+		return REASON_OUTPUT_EMPTY;
 	int64_t m = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	int64_t c = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
 
 	if (p->attempt_started_ns != 0 && (m > c ? m : c) < p->attempt_started_ns)
-		return "output_stale";
-	return NULL;
+		return REASON_OUTPUT_STALE;
+	return REASON_NONE;
 }
 
 /* The pair's cgroup for its command or its verify, NULL without one. */
@@ -479,7 +491,7 @@ void run_safe_verify_start(struct run *run, struct pair_rt *p)
 	free(cwd);
 	if (rc < 0) {
 		run_note(run, "pair %s: verify: %s", p->name, err);
-		run_pair_finish(run, p, PAIR_FAILED, "verify");
+		run_pair_finish(run, p, PAIR_FAILED, REASON_VERIFY);
 		return;
 	}
 	p->verifying = true;
@@ -491,18 +503,18 @@ void run_safe_verify_start(struct run *run, struct pair_rt *p)
 void run_safe_verify_ended(struct run *run, struct pair_rt *p, int code, int sig)
 {
 	p->verifying = false;
-	if (p->stop.requested && strcmp(p->stop.reason, "shutdown") == 0) {
+	if (p->stop.requested && p->stop.reason == REASON_SHUTDOWN) {
 		/* The command's work stands: the next run verifies it again. */
 		p->keep_record = true;
-		run_pair_finish(run, p, PAIR_KILLED, "shutdown");
+		run_pair_finish(run, p, PAIR_KILLED, REASON_SHUTDOWN);
 		return;
 	}
 	if (p->stop.requested || code != 0 || sig != 0) {
 		run_note(run, "pair %s: verify failed (%s %d%s%s); see %s", p->name,
 		         sig ? "signal" : "exit status", sig ? sig : code,
 		         p->stop.requested ? ", stopped for " : "",
-		         p->stop.requested ? p->stop.reason : "", p->log_path);
-		run_pair_finish(run, p, PAIR_FAILED, "verify");
+		         p->stop.requested ? event_reason_name(p->stop.reason) : "", p->log_path);
+		run_pair_finish(run, p, PAIR_FAILED, REASON_VERIFY);
 		return;
 	}
 	run_safe_verified(run, p);
@@ -536,24 +548,21 @@ static void run_on_cleanup_exit(void *ctx, int fd, short revents)
 		}
 	} else {
 		char *path = run_safe_path(run, p, p->spec->cleanup);
-		json_t *ev = json_pack("{s:s, s:s, s:o, s:I}", "event", "cleanup", "pair", p->name,
-		                       "path", jsonstr_new(path ? path : p->spec->cleanup),
-		                       "bytes_freed", (json_int_t)freed);
+		struct event ev = event_init(EVENT_CLEANUP);
 
+		ev.pair = p->name;
+		ev.path = path ? path : p->spec->cleanup;
+		ev.bytes_freed = freed;
+		run_emit(run, &ev);
 		free(path);
-		run_emit(run, ev);
 	}
-	run_pair_finish(run, p, PAIR_DONE, NULL);
+	run_pair_finish(run, p, PAIR_DONE, REASON_NONE);
 }
 
 /* pair_end for a cleanup stopped at shutdown; the state keeps "cleaning". */
 void run_safe_interrupted_cleanup(struct run *run, struct pair_rt *p)
 {
-	json_t *ev = json_pack("{s:s, s:s, s:s, s:i, s:s, s:i}", "event", "pair_end", "pair",
-	                       p->name, "status", "interrupted", "exit_code", 0, "reason",
-	                       "shutdown", "attempt", p->attempt);
-
-	run_emit(run, ev);
+	run_safe_emit_interrupted(run, p, REASON_SHUTDOWN);
 	p->mp->state = PAIR_SKIPPED;
 	run->counts[PAIR_SKIPPED]++;
 	run_check_over(run);
@@ -577,7 +586,7 @@ static void run_safe_cleanup_start(struct run *run, struct pair_rt *p)
 		run_note(run, "pair %s: cleanup: %s", p->name, strerror(path ? errno : ENOMEM));
 		free(path);
 		free(output);
-		run_pair_finish(run, p, PAIR_DONE, NULL);
+		run_pair_finish(run, p, PAIR_DONE, REASON_NONE);
 		return;
 	}
 	struct job_spec spec = {
@@ -595,7 +604,7 @@ static void run_safe_cleanup_start(struct run *run, struct pair_rt *p)
 	if (rc < 0) {
 		close(pipefd[0]);
 		run_note(run, "pair %s: cleanup: %s", p->name, err);
-		run_pair_finish(run, p, PAIR_DONE, NULL);
+		run_pair_finish(run, p, PAIR_DONE, REASON_NONE);
 		return;
 	}
 	p->cleanup_pipe = pipefd[0];
@@ -608,12 +617,12 @@ static void run_safe_cleanup_start(struct run *run, struct pair_rt *p)
  * delete anything. */
 void run_safe_verified(struct run *run, struct pair_rt *p)
 {
-	run_safe_record(run, p, STATE_VERIFIED, NULL);
+	run_safe_record(run, p, STATE_VERIFIED, REASON_NONE);
 	if (p->spec->cleanup == NULL) {
-		run_pair_finish(run, p, PAIR_DONE, NULL);
+		run_pair_finish(run, p, PAIR_DONE, REASON_NONE);
 		return;
 	}
-	run_safe_record(run, p, STATE_CLEANING, NULL);
+	run_safe_record(run, p, STATE_CLEANING, REASON_NONE);
 	run_safe_cleanup_start(run, p);
 }
 

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/jsonstr.h"
 #include "../jobs/capture.h"
 #include "planning.h"
 #include "../lib/clock.h"
@@ -22,13 +21,12 @@ double run_sample_assumed_rate(void)
 	return per_core * (double)(cores > 0 ? cores : 1);
 }
 
-static json_t *run_pair_event(struct pair_rt *p, const char *name)
+static struct event run_pair_event(const struct pair_rt *p, enum event_kind kind)
 {
-	json_t *ev = json_object();
+	struct event ev = event_init(kind);
 
-	json_object_set_new(ev, "event", json_string(name));
-	json_object_set_new(ev, "pair", json_string(p->name));
-	json_object_set_new(ev, "pid", json_integer(p->job.pid));
+	ev.pair = p->name;
+	ev.pid = p->job.pid;
 	return ev;
 }
 
@@ -39,12 +37,12 @@ static void run_do_deadlock_action(struct run *run, struct pair_rt *p)
 	case ON_DEADLOCK_ALERT:
 		break;
 	case ON_DEADLOCK_KILL:
-		run_pair_kill(run, p, "deadlock", SIGKILL, PAIR_KILLED);
+		run_pair_kill(run, p, REASON_DEADLOCK, SIGKILL, PAIR_KILLED);
 		break;
 	case ON_DEADLOCK_RESTART:
 		/* A job that deadlocks every time must not restart forever:
 		 * restarts share the retries budget (at least one). */
-		run_pair_kill(run, p, "deadlock", SIGKILL, PAIR_KILLED);
+		run_pair_kill(run, p, REASON_DEADLOCK, SIGKILL, PAIR_KILLED);
 		p->stop.restart = p->attempt <= (run->plan->retries > 0 ? run->plan->retries : 1);
 		break;
 	}
@@ -98,8 +96,7 @@ static void run_capture_timeout(void *ctx, uint64_t now_ms)
 static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rule_event *e)
 {
 	char path[4096], err[512], when[32];
-	json_t *ev = run_pair_event(p, "deadlock");
-	json_t *blocked = json_array();
+	struct event ev = run_pair_event(p, EVENT_DEADLOCK);
 
 	snprintf(path, sizeof(path), "%s/%s.deadlock.txt", run->plan->log_dir, p->name);
 	clock_format_rfc3339(clock_wall_ms(), when, sizeof(when));
@@ -108,14 +105,18 @@ static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rul
 		run_note(run, "%s", err);
 		path[0] = '\0';
 	}
+	_Static_assert((int)RULES_MAX_BLOCKED <= (int)EVENT_MAX_PIDS,
+	               "every blocked PID fits the event");
 	for (int i = 0; i < e->n_blocked; i++)
-		json_array_append_new(blocked, json_integer(e->blocked_pids[i]));
-	json_object_set_new(ev, "blocked_pids", blocked);
-	json_object_set_new(ev, "threads", json_integer(e->threads));
-	json_object_set_new(ev, "futex_threads", json_integer(e->futex_threads));
-	json_object_set_new(ev, "stalled_s", json_real((double)e->stalled_ms / 1000.0));
-	json_object_set_new(ev, "capture", path[0] ? jsonstr_new(path) : json_null());
-	run_emit(run, ev);
+		ev.blocked_pids[i] = e->blocked_pids[i];
+	ev.n_blocked = e->n_blocked;
+	ev.threads = e->threads;
+	ev.futex_threads = e->futex_threads;
+	ev.stalled_s = (double)e->stalled_ms / 1000.0;
+	ev.capture = path;
+	if (path[0] == '\0')
+		event_clear(&ev, EF_CAPTURE);
+	run_emit(run, &ev);
 	p->mp->deadlocked = true;
 	p->deadlock_action_pending = true;
 
@@ -164,42 +165,44 @@ static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rul
 static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule_event *e,
                            const struct tree_sample *s)
 {
-	json_t *ev;
+	struct event ev;
 
 	switch (e->kind) {
 	case RULE_KILL_RSS:
-		if (p->stop.requested && strcmp(p->stop.reason, "rss") == 0)
+		if (p->stop.requested && p->stop.reason == REASON_RSS)
 			return;
-		run_pair_kill(run, p, "rss", SIGKILL, PAIR_KILLED);
+		run_pair_kill(run, p, REASON_RSS, SIGKILL, PAIR_KILLED);
 		return;
 	case RULE_APPROACH:
-		ev = run_pair_event(p, "approach");
-		json_object_set_new(ev, "rss", json_integer((json_int_t)e->rss_bytes));
-		json_object_set_new(ev, "kill_rss",
-		                    json_integer((json_int_t)p->lim.kill_rss_bytes));
-		json_object_set_new(ev, "eta_s", e->eta_s < 0 ? json_null() : json_real(e->eta_s));
+		ev = run_pair_event(p, EVENT_APPROACH);
+		ev.rss = e->rss_bytes;
+		ev.kill_rss = p->lim.kill_rss_bytes;
+		ev.eta_s = e->eta_s;
+		if (e->eta_s < 0)
+			event_clear(&ev, EF_ETA_S);
 		p->mp->approaching = true;
-		run_emit(run, ev);
+		run_emit(run, &ev);
 		return;
 	case RULE_BLOAT:
-		ev = run_pair_event(p, "bloat");
-		json_object_set_new(ev, "rss", json_integer((json_int_t)e->rss_bytes));
-		json_object_set_new(ev, "input_bytes",
-		                    json_integer((json_int_t)p->lim.input_bytes));
-		json_object_set_new(ev, "ratio", json_real(e->ratio));
+		ev = run_pair_event(p, EVENT_BLOAT);
+		ev.rss = e->rss_bytes;
+		ev.input_bytes = p->lim.input_bytes;
+		ev.ratio = e->ratio;
 		p->mp->bloated = true;
-		run_emit(run, ev);
+		run_emit(run, &ev);
 		return;
 	case RULE_BLOAT_RESOLVED:
 	case RULE_DEADLOCK_RESOLVED:
-		ev = json_pack("{s:s, s:s, s:s}", "event", "resolved", "kind",
-		               e->kind == RULE_BLOAT_RESOLVED ? "bloat" : "deadlock", "pair",
-		               p->name);
+		ev = event_init(EVENT_RESOLVED);
+		ev.condition =
+			e->kind == RULE_BLOAT_RESOLVED ? CONDITION_BLOAT : CONDITION_DEADLOCK;
+		ev.pair = p->name;
+		event_set(&ev, EF_PAIR);
 		if (e->kind == RULE_BLOAT_RESOLVED)
 			p->mp->bloated = false;
 		else
 			p->mp->deadlocked = false;
-		run_emit(run, ev);
+		run_emit(run, &ev);
 		return;
 	case RULE_DEADLOCK:
 		(void)s;
@@ -326,13 +329,14 @@ void run_sample_progress(struct run *run, struct pair_rt *p, uint64_t now_ms, bo
 	/* At most one progress event a second per pair (SPEC). */
 	if (!p->progress_unlogged || (!final && now_ms - p->progress_logged_ms < 1000))
 		return;
-	json_t *ev =
-		json_pack("{s:s, s:s, s:I, s:I}", "event", "progress", "pair", p->name, "done",
-	                  (json_int_t)p->progress_done, "total", (json_int_t)p->progress_total);
+	struct event ev = event_init(EVENT_PROGRESS);
 
+	ev.pair = p->name;
+	ev.progress_done = p->progress_done;
+	ev.progress_total = p->progress_total;
 	p->progress_unlogged = false;
 	p->progress_logged_ms = now_ms;
-	run_emit(run, ev);
+	run_emit(run, &ev);
 }
 
 static void run_sample_system(struct run *run, uint64_t now_ms)
@@ -352,24 +356,27 @@ static void run_sample_system(struct run *run, uint64_t now_ms)
 		m->history_len++;
 	if (rules_sys_eval(&run->sys_rules, &run->sys_lim, &run->sys, &e) == 0)
 		return;
-	json_t *ev;
+	struct event ev;
 
 	if (e.kind == RULE_PRESSURE_RESOLVED) {
-		ev = json_pack("{s:s, s:s}", "event", "resolved", "kind", "pressure");
+		ev = event_init(EVENT_RESOLVED);
+		ev.condition = CONDITION_PRESSURE;
 	} else {
 		const struct sys_sample *s = &run->sys;
 
-		ev = json_pack("{s:s, s:I, s:I, s:I, s:I}", "event", "pressure", "mem_available",
-		               (json_int_t)s->mem_available_bytes, "mem_total",
-		               (json_int_t)s->mem_total_bytes, "swap_used",
-		               (json_int_t)(s->swap_total_bytes - s->swap_free_bytes), "swap_total",
-		               (json_int_t)s->swap_total_bytes);
-		json_object_set_new(ev, "psi_some_avg10",
-		                    s->psi_known ? json_real(s->psi_some_avg10) : json_null());
-		json_object_set_new(ev, "psi_full_avg10",
-		                    s->psi_known ? json_real(s->psi_full_avg10) : json_null());
+		ev = event_init(EVENT_PRESSURE);
+		ev.mem_available = s->mem_available_bytes;
+		ev.mem_total = s->mem_total_bytes;
+		ev.swap_used = s->swap_total_bytes - s->swap_free_bytes;
+		ev.swap_total = s->swap_total_bytes;
+		ev.psi_some_avg10 = s->psi_some_avg10;
+		ev.psi_full_avg10 = s->psi_full_avg10;
+		if (!s->psi_known) {
+			event_clear(&ev, EF_PSI_SOME);
+			event_clear(&ev, EF_PSI_FULL);
+		}
 	}
-	run_emit(run, ev);
+	run_emit(run, &ev);
 }
 
 void run_sample_tick(struct run *run, uint64_t now_ms)
@@ -383,7 +390,6 @@ void run_sample_tick(struct run *run, uint64_t now_ms)
 		else if (p->mp->state == PAIR_GATE)
 			run_pair_gate_check(run, p, now_ms);
 	}
-	run->dirty = true;
 }
 
 void run_sample_stop_pair(struct run *run, struct pair_rt *p)

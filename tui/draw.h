@@ -28,7 +28,6 @@ enum draw_attr {
 struct draw {
 	WINDOW *win;
 	bool utf8; /* UTF-8 locale: box and block characters */
-	bool color;
 	attr_t attr[DRAW_N];
 	/* Glyphs for the locale: UTF-8 or ASCII. */
 	const char *hline;    /* pane title rules */

@@ -78,7 +78,7 @@ static void keys_refuse(struct view *v, const struct model *m, int pair, const c
 	char msg[VIEW_FLASH_LEN];
 
 	snprintf(msg, sizeof msg, "%s is %s: %s", keys_pair_name(m, pair),
-	         view_state_name(m->pairs[pair].state), why);
+	         pair_state_name(m->pairs[pair].state), why);
 	view_flash(v, msg, m->now_ms);
 }
 

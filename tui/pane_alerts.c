@@ -1,7 +1,6 @@
 /* The latest alerts, newest first; an unacknowledged one is marked and
  * bold until the operator presses a. */
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "panes.h"
@@ -10,11 +9,14 @@ static enum draw_attr pane_alerts_kind_attr(const struct model_alert *al)
 {
 	if (al->resolved)
 		return DRAW_OK;
-	if (strcmp(al->kind, "kill") == 0 || strcmp(al->kind, "deadlock") == 0)
+	switch (al->priority) {
+	case EVENT_PRI_ERR:
 		return DRAW_CRIT;
-	if (strcmp(al->kind, "bloat") == 0 || strcmp(al->kind, "approach") == 0 ||
-	    strcmp(al->kind, "pressure") == 0 || strcmp(al->kind, "alert_failed") == 0)
+	case EVENT_PRI_WARNING:
 		return DRAW_WARN;
+	case EVENT_PRI_INFO:
+		break;
+	}
 	return DRAW_NORMAL;
 }
 

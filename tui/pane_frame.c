@@ -121,7 +121,7 @@ void pane_frame_too_small(const struct draw *d, int rows, int cols, const struct
 		const struct model_pair *p = &m->pairs[m->running];
 
 		draw_textf(d, y++, 0, cols, DRAW_RUNNING, "Pairs: %s %s RSS %s",
-		           p->name != NULL ? p->name : "?", view_state_name(p->state),
+		           p->name != NULL ? p->name : "?", pair_state_name(p->state),
 		           units_format_size(p->rss_bytes, a, sizeof a));
 	}
 	if (y < rows && m->run_over)

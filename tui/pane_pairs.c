@@ -154,9 +154,9 @@ static void pane_pairs_row(const struct draw *d, const struct layout_rect *r, in
 	else if (p->paused)
 		snprintf(buf, sizeof buf, "paused");
 	else if (p->attempt > 1 && !ended)
-		snprintf(buf, sizeof buf, "%s #%d", view_state_name(p->state), p->attempt);
+		snprintf(buf, sizeof buf, "%s #%d", pair_state_name(p->state), p->attempt);
 	else
-		snprintf(buf, sizeof buf, "%s", view_state_name(p->state));
+		snprintf(buf, sizeof buf, "%s", pair_state_name(p->state));
 	draw_text(d, y, x + c->state, PANE_PAIRS_STATE_W, SEL(state_a), buf);
 
 	pane_pairs_ending(p, ending, sizeof ending);
@@ -229,7 +229,7 @@ void pane_pairs_draw(const struct draw *d, const struct layout_rect *r, const st
 	for (int s = 0; s <= PAIR_SKIPPED && o < sizeof extra; s++)
 		if (counts[s] > 0)
 			o += (size_t)snprintf(extra + o, sizeof extra - o, "%s%d %s", o ? ", " : "",
-			                      counts[s], view_state_name(s));
+			                      counts[s], pair_state_name(s));
 	/* A heading row when every pair still fits beside it, or at least
 	 * two do. */
 	heading = r->h >= 3 && (r->h - 2 >= m->n_pairs || r->h >= 4);

@@ -157,7 +157,7 @@ void pane_procs_draw(const struct draw *d, const struct layout_rect *r, const st
 			          "waiting for the first full sample of the tree");
 		else
 			draw_textf(d, y, r->x, r->w, DRAW_DIM, "no processes: %s is %s",
-			           p->name ? p->name : "?", view_state_name(p->state));
+			           p->name ? p->name : "?", pair_state_name(p->state));
 		return;
 	}
 	pane_procs_columns(r->w, &c);

@@ -101,7 +101,6 @@ static void screen_colors(struct draw *d)
 	init_pair(P_HEADER, COLOR_BLACK, COLOR_CYAN);
 	init_pair(P_KEY, COLOR_CYAN, -1);
 	init_pair(P_RUNNING, COLOR_GREEN, -1);
-	d->color = true;
 	d->attr[DRAW_TITLE] = COLOR_PAIR(P_TITLE) | A_BOLD;
 	d->attr[DRAW_OK] = COLOR_PAIR(P_OK);
 	d->attr[DRAW_WARN] = COLOR_PAIR(P_WARN) | A_BOLD;

@@ -92,31 +92,6 @@ bool view_flash_expire(struct view *v, uint64_t now_ms)
 	return true;
 }
 
-const char *view_state_name(enum pair_state s)
-{
-	switch (s) {
-	case PAIR_PENDING:
-		return "pending";
-	case PAIR_GATE:
-		return "gate";
-	case PAIR_RUNNING:
-		return "running";
-	case PAIR_STOPPING:
-		return "stopping";
-	case PAIR_VERIFYING:
-		return "verifying";
-	case PAIR_DONE:
-		return "done";
-	case PAIR_FAILED:
-		return "failed";
-	case PAIR_KILLED:
-		return "killed";
-	case PAIR_SKIPPED:
-		return "skipped";
-	}
-	return "?";
-}
-
 bool view_state_live(enum pair_state s)
 {
 	return s == PAIR_RUNNING || s == PAIR_STOPPING;

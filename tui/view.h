@@ -62,9 +62,6 @@ void view_flash(struct view *v, const char *msg, uint64_t now_ms);
 /* Clears a flash whose time is over; true when it did (redraw). */
 bool view_flash_expire(struct view *v, uint64_t now_ms);
 
-/* "running", "done", ... for a pair state. */
-const char *view_state_name(enum pair_state s);
-
 /* True for the states in which the pair has a live process tree. */
 bool view_state_live(enum pair_state s);
 

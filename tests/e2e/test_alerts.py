@@ -2,33 +2,21 @@
 import json
 import os
 import pathlib
-import signal
 import subprocess
 import time
 
-from mwlib import MW, ROOT, SIM, MiB, Dir, of, one, run, wait_for
+import mwlib
+from mwlib import MW, SIM, MiB, Dir, of, one, run, wait_for
 
-SINK = str(ROOT / "tests/sink/webhook-sink.py")
 SECRET = "T0KEN-s3cr3t-9f8e"
 
 
-class Sink:
+class Sink(mwlib.Sink):
+    """The loopback sink, at a URL with the secret in it twice."""
+
     def __init__(self, d, script=""):
-        self.record = d.path / "requests.jsonl"
-        self.proc = subprocess.Popen(["python3", SINK, "--port", "0", "--script", script,
-                                      "--record", str(self.record)],
-                                     stdout=subprocess.PIPE, text=True)
-        self.port = int(self.proc.stdout.readline())
-        self.url = f"http://127.0.0.1:{self.port}/hooks/{SECRET}?sig={SECRET}"
-
-    def requests(self):
-        if not self.record.exists():
-            return []
-        return [json.loads(x) for x in self.record.read_text().splitlines() if x.strip()]
-
-    def close(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=10)
+        super().__init__(d.path / "requests.jsonl", script)
+        self.url = self.url(f"/hooks/{SECRET}?sig={SECRET}")
 
 
 def no_secret_anywhere(d, *texts):

@@ -5,8 +5,7 @@ import re
 import signal
 import time
 
-from mwlib import MW, SIM, Dir, alive, of, one, read_events, wait_for
-from tmuxlib import Tmux
+from mwlib import MW, SIM, Dir, Tmux, alive, of, one, read_events, wait_for
 
 PANES = ("Memory", "Swap", "Pairs", "Processes", "Alerts")
 

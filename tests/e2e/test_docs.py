@@ -73,6 +73,7 @@ def _plan_keys():
     keys = table | printed
     # A parse that found nothing would make the tests below pass vacuously.
     assert len(table) >= 25 and "kill_rss" in table and "progress_regex" in table, table
+    assert {"jobs", "memory_budget"} <= table and {"jobs", "memory_budget"} <= printed
     return keys
 
 
@@ -174,6 +175,13 @@ def test_bash_completion_completes_commands_values_files_and_pids():
     assert _complete("run", "--on-deadlock", "=", "r") == {"restart"}
     assert "--test-alert" in _complete("check", "--")
     assert "--inputs" in _complete("run", "--")
+    assert "--jobs" in _complete("run", "--") and "--jobs" in _complete("check", "--j")
+    assert "auto" in _complete("run", "--jobs", "")
+    assert _complete("run", "--jobs=", "a") == {"auto"} or \
+        _complete("run", "--jobs", "=", "a") == {"auto"}
+    # --jobs takes a value: the plan after it is still the first argument
+    assert "tests/fixtures/plans/minimal.ini" in \
+        _complete("run", "--jobs", "auto", "tests/fixtures/plans/mi")
     # PLAN: plan files
     assert "tests/fixtures/plans/full.ini" in _complete("run", "tests/fixtures/plans/fu")
     assert "tests/fixtures/plans/minimal.ini" in \

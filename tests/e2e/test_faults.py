@@ -20,10 +20,10 @@ import sys
 import tempfile
 import time
 
-from mwlib import MW, ROOT, SIM, MiB, Dir, alive, of, one, parse_events, read_events, run, start, wait_for
-from tmuxlib import Tmux
+import mwlib
+from mwlib import (MW, ROOT, SIM, MiB, Dir, MemCgroup, Tmux, alive, json_lines, of, one,
+                   parse_events, read_events, run, start, status_field, wait_for)
 
-SINK = str(ROOT / "tests/sink/webhook-sink.py")
 CHURN_SRC = ROOT / "tests/soak/churn.c"
 IS_ROOT = os.geteuid() == 0
 CAP_SYS_RESOURCE = 24
@@ -45,28 +45,6 @@ def cap_effective(bit):
     return False
 
 
-def status_field(pid, name):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(name + ":"):
-                return line.split(":", 1)[1].strip()
-    return None
-
-
-def json_lines(raw):
-    """Every line of raw (bytes) as (line, object or None when the line is
-    not valid JSON)."""
-    out = []
-    for line in raw.splitlines():
-        if not line.strip():
-            continue
-        try:
-            out.append((line, json.loads(line)))
-        except ValueError:
-            out.append((line, None))
-    return out
-
-
 def assert_every_line_an_event(raw, where):
     bad = [line for line, obj in json_lines(raw)
            if not isinstance(obj, dict) or not isinstance(obj.get("event"), str) or "ts" not in obj]
@@ -84,24 +62,12 @@ def churn_binary():
     return str(out)
 
 
-class Sink:
+class Sink(mwlib.Sink):
     """The loopback webhook sink of tests/sink, answering by script."""
 
     def __init__(self, d, script=""):
-        self.record = d.path / "requests.jsonl"
-        self.proc = subprocess.Popen(["python3", SINK, "--port", "0", "--script", script,
-                                      "--record", str(self.record)],
-                                     stdout=subprocess.PIPE, text=True)
-        self.url = f"http://127.0.0.1:{int(self.proc.stdout.readline())}/hook"
-
-    def requests(self):
-        if not self.record.exists():
-            return []
-        return [json.loads(x) for x in self.record.read_text().splitlines() if x.strip()]
-
-    def close(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=10)
+        super().__init__(d.path / "requests.jsonl", script)
+        self.url = self.url()
 
 
 class Tmpfs:
@@ -132,39 +98,6 @@ class Tmpfs:
             subprocess.run(["umount", "-l", str(self.path)], capture_output=True)
 
 
-class MemCgroup:
-    """A cgroup v1 memory group of the test's own, with a limit."""
-
-    BASE = pathlib.Path("/sys/fs/cgroup/memory")
-
-    def __init__(self, limit_bytes):
-        self.path = self.BASE / f"mw-faults-{os.getpid()}-{time.monotonic_ns() % 100000}"
-        self.path.mkdir()
-        (self.path / "memory.limit_in_bytes").write_text(str(limit_bytes))
-
-    def join_prefix(self):
-        """A shell prefix that moves itself into the group, then execs."""
-        return f'echo $$ > {self.path}/cgroup.procs && exec '
-
-    def read(self, name):
-        return (self.path / name).read_text()
-
-    def oom_kills(self):
-        m = re.search(r"^oom_kill (\d+)", self.read("memory.oom_control"), re.M)
-        return int(m.group(1)) if m else None
-
-    def close(self):
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                self.path.rmdir()
-                return
-            except FileNotFoundError:
-                return
-            except OSError:
-                time.sleep(0.1)
-
-
 def comm_pids(name):
     """PIDs whose /proc/PID/comm is exactly name (names this test made up)."""
     found = []
@@ -184,15 +117,6 @@ def kill_pids(pids):
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-
-
-def running(pid):
-    """mwlib.alive for processes whose name is not UTF-8."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except (FileNotFoundError, ProcessLookupError):
-        return False
 
 
 def memory_cgroup_of(pid):
@@ -279,7 +203,7 @@ def test_hostile_process_names_are_parsed_right_and_shown_escaped():
                 kill = wait_for(lambda: of(read_events(d.path / "events.jsonl"), "kill"), timeout=30)[0]
                 assert kill["reason"] == "rss" and kill["rss"] < 400 * MiB * 1.10, kill
                 victim.wait(timeout=10)
-                wait_for(lambda: not running(child), timeout=10)
+                wait_for(lambda: not alive(child), timeout=10)
                 assert_every_line_an_event((d.path / "events.jsonl").read_bytes(), "watch log")
                 t.keys("q")
         finally:

@@ -8,8 +8,8 @@ import pathlib
 import signal
 import time
 
-from mwlib import MW, SIM, MiB, Dir, alive, of, one, read_events, run, start, wait_for
-from tmuxlib import Tmux
+from mwlib import (MW, SIM, MiB, Dir, Tmux, alive, children, comm, of, one, read_events, run,
+                   start, wait_for)
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -59,20 +59,6 @@ def kill_session(sid):
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-
-
-def children(pid):
-    try:
-        return [int(x) for x in open(f"/proc/{pid}/task/{pid}/children").read().split()]
-    except OSError:
-        return []
-
-
-def comm(pid):
-    try:
-        return open(f"/proc/{pid}/comm", errors="replace").read().strip()
-    except OSError:
-        return ""
 
 
 def crash(p):

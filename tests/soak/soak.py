@@ -27,13 +27,15 @@ Everything it starts (churn, the tmux server, mergewatch) it ends by PID or
 by its own socket name."""
 import argparse
 import csv
-import json
 import os
 import pathlib
 import signal
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "e2e"))
+from mwlib import Tmux, alive, children, json_lines, status_number  # noqa: E402
 
 # ASan's quarantine holds freed memory back to catch use-after-free; by
 # default up to 256 MiB, which would read as RSS growth for most of a 30
@@ -47,80 +49,17 @@ def log(msg):
     print(f"soak: {msg}", flush=True)
 
 
-def status_kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise ProcessLookupError(pid)
-
-
 def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
-
-
-def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except OSError:
-        return False
-
-
-class Tmux:
-    def __init__(self, command, width, height):
-        self.socket = f"mw-soak-{os.getpid()}"
-        self.run("new-session", "-d", "-x", str(width), "-y", str(height), command)
-        self.run("set-option", "-g", "remain-on-exit", "on")
-
-    def run(self, *args):
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
-                              text=True, check=False)
-
-    def screen(self):
-        return self.run("capture-pane", "-p").stdout
-
-    def keys(self, *keys):
-        self.run("send-keys", *keys)
-
-    def pane_pid(self):
-        out = self.run("display-message", "-p", "#{pane_pid}").stdout.strip()
-        return int(out) if out.isdigit() else None
-
-    def close(self):
-        self.run("kill-server")
-        # tmux leaves its socket behind when its server is killed
-        sock = pathlib.Path(f"/tmp/tmux-{os.getuid()}") / self.socket
-        if os.environ.get("TMUX_TMPDIR"):
-            sock = pathlib.Path(os.environ["TMUX_TMPDIR"]) / f"tmux-{os.getuid()}" / self.socket
-        sock.unlink(missing_ok=True)
-
-
-def find_child(parent, comm, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            kids = open(f"/proc/{parent}/task/{parent}/children").read().split()
-        except OSError:
-            kids = []
-        for k in kids:
-            try:
-                if open(f"/proc/{k}/comm").read().strip() == comm:
-                    return int(k)
-            except OSError:
-                pass
-        time.sleep(0.1)
-    return None
 
 
 def churn_busy(pid, pool):
     """True while the churn root has children or threads beyond its pool."""
     try:
-        kids = open(f"/proc/{pid}/task/{pid}/children").read().split()
-        threads = status_kib(pid, "Threads")
+        threads = status_number(pid, "Threads")
     except OSError:
         return False
-    return bool(kids) or threads > pool + 1
+    return bool(children(pid)) or threads > pool + 1
 
 
 class Soak:
@@ -153,18 +92,13 @@ class Soak:
         deadline = time.monotonic() + 10
         while not pidfile.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        env = (f"ASAN_OPTIONS={ASAN}:log_path={self.out}/asan "
-               f"UBSAN_OPTIONS={UBSAN}:log_path={self.out}/ubsan LANG=C.UTF-8")
-        command = (f"env {env} {pathlib.Path(a.binary).resolve()} watch --interval {a.interval} "
+        env = {"ASAN_OPTIONS": f"{ASAN}:log_path={self.out}/asan",
+               "UBSAN_OPTIONS": f"{UBSAN}:log_path={self.out}/ubsan", "LANG": "C.UTF-8"}
+        command = (f"{pathlib.Path(a.binary).resolve()} watch --interval {a.interval} "
                    f"--deadlock-window 30s --log {self.out}/events.jsonl {self.churn.pid} "
-                   f"2> {self.out}/stderr.txt; echo $? > {self.out}/rc; sleep 3600")
-        self.tmux = Tmux(command, 120, 40)
-        shell = None
-        deadline = time.monotonic() + 10
-        while shell is None and time.monotonic() < deadline:
-            shell = self.tmux.pane_pid()
-            time.sleep(0.05)
-        self.mw = find_child(shell, pathlib.Path(a.binary).name[:15]) if shell else None
+                   f"2> {self.out}/stderr.txt; echo $? > {self.out}/rc")
+        self.tmux = Tmux(command, 120, 40, env=env, linger=3600, prefix="mw-soak")
+        self.mw = self.tmux.program(pathlib.Path(a.binary).name[:15])
         if self.mw is None:
             raise RuntimeError(f"mergewatch did not start; screen:\n{self.tmux.screen()}")
         log(f"mergewatch PID {self.mw} watching churn PID {self.churn.pid}; "
@@ -172,7 +106,7 @@ class Soak:
 
     def sample(self, t0, phase):
         row = {"t_s": round(time.monotonic() - t0, 1), "phase": phase,
-               "rss_kib": status_kib(self.mw, "VmRSS"), "fds": fd_count(self.mw)}
+               "rss_kib": status_number(self.mw, "VmRSS"), "fds": fd_count(self.mw)}
         self.samples.append(row)
         return row
 
@@ -253,11 +187,11 @@ class Soak:
             if p.name.startswith(("asan", "ubsan")) and p.stat().st_size > 0:
                 self.failures.append(f"sanitizer report {p}:\n{p.read_text(errors='replace')[:2000]}")
         events = []
-        for n, line in enumerate((self.out / "events.jsonl").read_bytes().splitlines(), 1):
-            try:
-                events.append(json.loads(line))
-            except ValueError:
-                self.failures.append(f"events.jsonl line {n} is not JSON: {line[:120]!r}")
+        for line, obj in json_lines((self.out / "events.jsonl").read_bytes()):
+            if obj is None:
+                self.failures.append(f"events.jsonl has a line that is not JSON: {line[:120]!r}")
+            else:
+                events.append(obj)
         deadlocks = [e for e in events if e.get("event") == "deadlock"]
         if deadlocks:
             self.failures.append(f"{len(deadlocks)} deadlock event(s): {deadlocks[0]}")

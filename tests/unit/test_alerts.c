@@ -27,6 +27,8 @@
 
 #include "../../alerts/alerts.h"
 #include "../../core/text.h"
+#include "../../logdir/eventjson.h"
+#include "helpers.h"
 
 #define SECRET "s3cr3t"
 #define HOST "vm-merge-1"
@@ -79,8 +81,7 @@ static void sink_start(struct sink *s, const char *script)
 	FILE *f;
 
 	memset(s, 0, sizeof *s);
-	snprintf(s->dir, sizeof s->dir, "/tmp/mw-alerts-XXXXXX");
-	assert_non_null(mkdtemp(s->dir));
+	assert_int_equal(scratch_make(s->dir, sizeof s->dir, "alerts"), 0);
 	snprintf(s->record, sizeof s->record, "%s/requests.jsonl", s->dir);
 	sink_script_path(path, sizeof path);
 	assert_int_equal(access(path, R_OK), 0);
@@ -115,8 +116,7 @@ static void sink_stop(struct sink *s)
 		s->pid = 0;
 	}
 	if (s->dir[0] != '\0') {
-		unlink(s->record);
-		rmdir(s->dir);
+		tree_remove(s->dir);
 		s->dir[0] = '\0';
 	}
 }
@@ -177,13 +177,23 @@ struct harness {
 	struct alerts_config cfg;
 };
 
+/* Offers a test event written as JSON (as the log would hold it); what is
+ * no event is not offered. */
+static void offer_json(struct alerts *a, const json_t *obj)
+{
+	struct event ev;
+
+	if (eventjson_decode(obj, &ev) == 0)
+		alerts_offer(a, &ev, mono_ms());
+}
+
 /* As the runner does: log the event, and offer it like every other. */
-static void on_emit(void *ctx, json_t *ev)
+static void on_emit(void *ctx, struct event *ev)
 {
 	struct harness *h = ctx;
 
 	alerts_offer(h->a, ev, mono_ms());
-	json_array_append_new(h->emitted, ev);
+	json_array_append_new(h->emitted, eventjson_encode(ev, NULL));
 }
 
 static void url_for_port(char *buf, size_t len, int port)
@@ -333,7 +343,7 @@ static json_t *ev_bloat(const char *pair, double gib)
 
 static void offer(struct harness *h, json_t *ev)
 {
-	alerts_offer(h->a, ev, mono_ms());
+	offer_json(h->a, ev);
 	json_decref(ev);
 }
 
@@ -362,9 +372,12 @@ static void test_200_is_sent_at_once(void **state)
 	char line[512];
 	double offered;
 
-	text_event(ev, HOST, line, sizeof line);
+	struct event typed;
+
+	assert_int_equal(eventjson_decode(ev, &typed), 0);
+	text_event(&typed, HOST, line, sizeof line);
 	offered = wall_s();
-	alerts_offer(h->a, ev, mono_ms());
+	alerts_offer(h->a, &typed, mono_ms());
 	json_decref(ev);
 	assert_false(alerts_idle(h->a));
 	assert_int_equal(alerts_timeout_ms(h->a, mono_ms()), 0); /* due now */
@@ -773,7 +786,7 @@ static void test_disabled_posts_nothing(void **state)
 	(void)state;
 	a = alerts_new(&cfg, NULL, NULL, err, sizeof err);
 	assert_non_null(a);
-	alerts_offer(a, ev, mono_ms());
+	offer_json(a, ev);
 	json_decref(ev);
 	assert_true(alerts_idle(a));
 	assert_int_equal(alerts_timeout_ms(a, mono_ms()), -1);

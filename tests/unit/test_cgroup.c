@@ -3,7 +3,6 @@
  * the cap is enforced, the OOM kill is counted, the tree is listed. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,6 +18,7 @@
 #include <cmocka.h>
 
 #include "../../jobs/cgroup.h"
+#include "helpers.h"
 
 /* ---- fake trees ---- */
 
@@ -28,64 +28,21 @@ struct fake {
 
 static void fake_path(const struct fake *fk, char *buf, size_t len, const char *rel)
 {
-	int n = snprintf(buf, len, "%s/%s", fk->root, rel);
-
-	assert_true(n > 0 && (size_t)n < len);
-}
-
-/* mkdir -p root/rel */
-static void fake_dir(const struct fake *fk, const char *rel)
-{
-	char path[PATH_MAX], *p;
-
-	fake_path(fk, path, sizeof path, rel);
-	for (p = path + strlen(fk->root) + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
-		*p = '/';
-	}
-	assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+	path_join(buf, len, fk->root, rel);
 }
 
 /* root/rel with text in it; its directory is made as needed */
 static void fake_file(const struct fake *fk, const char *rel, const char *text)
 {
-	char path[PATH_MAX], dir[PATH_MAX], *slash;
-	FILE *f;
-
-	snprintf(dir, sizeof dir, "%s", rel);
-	if ((slash = strrchr(dir, '/')) != NULL) {
-		*slash = '\0';
-		fake_dir(fk, dir);
-	}
-	fake_path(fk, path, sizeof path, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-static int fake_rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	chmod(path, 0755);
-	return type == FTW_DP ? rmdir(path) : unlink(path);
+	write_text_in(fk->root, rel, text);
 }
 
 static int fake_setup(void **state)
 {
-	struct fake *fk = calloc(1, sizeof *fk);
+	struct fake *fk = SCRATCH_FIXTURE(struct fake, root, "cgroup");
 
 	if (fk == NULL)
 		return -1;
-	snprintf(fk->root, sizeof fk->root, "/tmp/mw-test-cgroup-XXXXXX");
-	if (mkdtemp(fk->root) == NULL) {
-		free(fk);
-		return -1;
-	}
 	/* the unprivileged subtest must be able to look inside */
 	chmod(fk->root, 0755);
 	*state = fk;
@@ -96,9 +53,7 @@ static int fake_teardown(void **state)
 {
 	struct fake *fk = *state;
 
-	/* chmod on the way down: a test may have made a directory 0555 */
-	chmod(fk->root, 0755);
-	nftw(fk->root, fake_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tree_remove(fk->root); /* also what a test made 0555 */
 	free(fk);
 	return 0;
 }
@@ -635,6 +590,39 @@ static void test_real_leftover_group_reused_when_empty(void **state)
 	assert_int_equal(real_remove(again), 0);
 }
 
+/* Several pairs at once move a running pair's cap with the budget: lowered
+ * it holds (the child is killed past it), raised it lets go again. */
+static void test_real_cap_changed_while_running(void **state)
+{
+	struct real *r = *state;
+	struct cgroup *cg;
+	char name[64], err[512];
+	const char *file = r->probe.mechanism == CGROUP_V2 ? "memory.max" : "memory.limit_in_bytes";
+	pid_t pid;
+	int status;
+
+	real_skip_without_cgroups(r);
+	real_group_name(name, sizeof name, "move");
+	cg = cgroup_create(&r->probe, name, 512ull << 20, 0, err, sizeof err);
+	if (cg == NULL)
+		fail_msg("cgroup_create: %s", err);
+	real_note_group(r, cg);
+	assert_int_equal(cgroup_set_memory_max(cg, 64ull << 20, err, sizeof err), 0);
+	assert_int_equal(real_read_u64(cg, file), 64ull << 20);
+	pid = real_spawn(r, cg, 256u << 20);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	real_reaped(r, pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(cgroup_set_memory_max(cg, 512ull << 20, err, sizeof err), 0);
+	assert_int_equal(real_read_u64(cg, file), 512ull << 20);
+	pid = real_spawn(r, cg, 128u << 20);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	real_reaped(r, pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(cgroup_set_memory_max(cg, UINT64_MAX, err, sizeof err), -EINVAL);
+	assert_int_equal(real_remove(cg), 0);
+}
+
 static int real_group_teardown(void **state)
 {
 	struct cgroup_probe p;
@@ -678,6 +666,8 @@ int main(void)
 		                                real_teardown),
 		cmocka_unit_test_setup_teardown(test_real_leftover_group_reused_when_empty,
 		                                real_setup, real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_cap_changed_while_running, real_setup,
+		                                real_teardown),
 	};
 	int failed;
 

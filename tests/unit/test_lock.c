@@ -3,7 +3,6 @@
  * forked children, since flock conflicts between open files. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +17,7 @@
 #include <cmocka.h>
 
 #include "../../logdir/lock.h"
+#include "helpers.h"
 
 struct fixture {
 	char base[64];     /* a mkdtemp directory under /tmp */
@@ -26,24 +26,12 @@ struct fixture {
 	pid_t child; /* to kill at the end, 0 none */
 };
 
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof *fx);
+	struct fixture *fx = SCRATCH_FIXTURE(struct fixture, base, "lock");
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->base, sizeof fx->base, "/tmp/mw-test-lock-XXXXXX");
-	if (mkdtemp(fx->base) == NULL) {
-		free(fx);
-		return -1;
-	}
 	snprintf(fx->log_dir, sizeof fx->log_dir, "%s/run/logs", fx->base);
 	snprintf(fx->lock_path, sizeof fx->lock_path, "%s/lock", fx->log_dir);
 	umask(022);
@@ -60,7 +48,7 @@ static int teardown(void **state)
 		kill(fx->child, SIGKILL);
 		waitpid(fx->child, &status, 0);
 	}
-	nftw(fx->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tree_remove(fx->base);
 	free(fx);
 	return 0;
 }

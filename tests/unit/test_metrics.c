@@ -4,7 +4,6 @@
  * never go back, and the file is replaced whole. promtool checks it too
  * when it is installed. */
 #include <errno.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,9 +15,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../logdir/eventjson.h"
 #include "../../logdir/metrics.h"
-
-#define GiB (1024ULL * 1024 * 1024)
+#include "helpers.h"
 
 static const uint64_t T0 = 1795000000000ULL;
 
@@ -32,28 +31,15 @@ struct fixture {
 	struct metrics *mx;
 };
 
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = SCRATCH_FIXTURE(struct fixture, dir, "metrics");
 	char err[256];
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/mw-test-metrics-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/mergewatch.prom", f->dir);
-	f->m.sys.mem_total_bytes = 62 * GiB;
-	f->m.sys.mem_available_bytes = 20 * GiB;
-	f->m.sys.swap_total_bytes = 8 * GiB;
-	f->m.sys.swap_free_bytes = 7 * GiB;
+	fake_model_machine(&f->m, 62 * GiB, 20 * GiB, 8 * GiB, 7 * GiB);
 	f->m.sys.psi_known = true;
 	f->m.sys.psi_some_avg10 = 12.5;
 	f->m.sys.psi_full_avg10 = 2.0;
@@ -99,7 +85,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	metrics_free(f->mx);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tree_remove(f->dir);
 	free(f);
 	return 0;
 }
@@ -111,7 +97,10 @@ static void feed(struct metrics *mx, const char *json)
 
 	if (ev == NULL)
 		fail_msg("bad test event %s: %s", json, jerr.text);
-	metrics_event(mx, ev);
+	struct event typed;
+
+	assert_int_equal(eventjson_decode(ev, &typed), 0);
+	metrics_event(mx, &typed);
 	json_decref(ev);
 }
 
@@ -391,20 +380,6 @@ static void test_run_start_time_from_the_event(void **state)
 	free(text);
 }
 
-static char *slurp(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *buf = calloc(1, 1 << 16);
-	size_t n;
-
-	assert_non_null(fp);
-	assert_non_null(buf);
-	n = fread(buf, 1, (1 << 16) - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
-	return buf;
-}
-
 static void test_write_replaces_the_file_whole(void **state)
 {
 	struct fixture *f = *state;
@@ -416,25 +391,25 @@ static void test_write_replaces_the_file_whole(void **state)
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0644); /* node_exporter must read it */
 	assert_int_equal(access(tmp, F_OK), -1);
-	char *first = slurp(f->path);
+	char *first = read_text(f->path, NULL);
 
 	check_format(first);
 	/* within the second: not rewritten */
 	f->pairs[1].rss_bytes = 46 * GiB;
 	assert_int_equal(metrics_write(f->mx, &f->m, T0 + 500), 0);
-	char *second = slurp(f->path);
+	char *second = read_text(f->path, NULL);
 
 	assert_string_equal(first, second);
 	/* a second later it is */
 	assert_int_equal(metrics_write(f->mx, &f->m, T0 + 1000), 0);
-	char *third = slurp(f->path);
+	char *third = read_text(f->path, NULL);
 
 	assert_true(value_of(third, "mergewatch_pair_rss_bytes{pair=\"chr07\"}") ==
 	            (double)(46 * GiB));
 	/* the end is always written */
 	f->m.run_over = true;
 	assert_int_equal(metrics_write(f->mx, &f->m, T0 + 1100), 0);
-	char *last = slurp(f->path);
+	char *last = read_text(f->path, NULL);
 
 	assert_true(value_of(last, "mergewatch_run_finished") == 1);
 	assert_int_equal(access(tmp, F_OK), -1);

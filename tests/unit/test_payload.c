@@ -14,6 +14,7 @@
 
 #include "../../alerts/payload.h"
 #include "../../core/text.h"
+#include "../../logdir/eventjson.h"
 
 #define HOST "vm-merge-1"
 #define WALL_MS 1795000000123ULL /* 2026-11-18T11:06:40.123Z */
@@ -30,7 +31,15 @@ static json_t *bloat_event(const char *pair)
 static json_t *round_trip(enum webhook_format fmt, json_t *const *events, size_t n,
                           const char *note, size_t *used)
 {
-	json_t *body = payload_build(fmt, HOST, events, n, note, WALL_MS, used);
+	struct event typed[200];
+	const struct event *ptrs[200];
+
+	assert_true(n <= 200);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(eventjson_decode(events[i], &typed[i]), 0);
+		ptrs[i] = &typed[i];
+	}
+	json_t *body = payload_build(fmt, HOST, ptrs, n, note, WALL_MS, used);
 	char *text;
 	json_t *back;
 	json_error_t jerr;
@@ -48,7 +57,10 @@ static json_t *round_trip(enum webhook_format fmt, json_t *const *events, size_t
 
 static const char *line_of(const json_t *ev, char *buf, size_t len)
 {
-	return text_event(ev, HOST, buf, len);
+	struct event typed;
+
+	assert_int_equal(eventjson_decode(ev, &typed), 0);
+	return text_event(&typed, HOST, buf, len);
 }
 
 static void test_slack_and_mattermost_are_text(void **state)

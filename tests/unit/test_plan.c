@@ -2,7 +2,6 @@
  * overrides in the documented order, an error naming file, line and key for
  * every mistake, and `check`'s output reading back to the same plan. */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,8 +17,7 @@
 
 #include "../../plan/plan.h"
 #include "../../plan/plan_keys.h"
-
-#define GiB (1024ULL * 1024 * 1024)
+#include "helpers.h"
 
 /* A scratch directory per test, removed afterwards. */
 struct scratch {
@@ -27,26 +25,13 @@ struct scratch {
 	char fixtures[PATH_MAX];
 };
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
-	struct scratch *s = calloc(1, sizeof *s);
+	struct scratch *s = SCRATCH_FIXTURE(struct scratch, dir, "plan");
 	const char *env = getenv("MERGEWATCH_FIXTURES");
 
 	if (s == NULL)
 		return -1;
-	snprintf(s->dir, sizeof s->dir, "/tmp/mw-test-plan-XXXXXX");
-	if (mkdtemp(s->dir) == NULL) {
-		free(s);
-		return -1;
-	}
 	/* Fixtures: $MERGEWATCH_FIXTURES, else next to this file. */
 	if (env != NULL) {
 		snprintf(s->fixtures, sizeof s->fixtures, "%s/plans", env);
@@ -63,7 +48,7 @@ static int teardown(void **state)
 {
 	struct scratch *s = *state;
 
-	nftw(s->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	tree_remove(s->dir);
 	free(s);
 	return 0;
 }
@@ -92,13 +77,7 @@ static void restore_home(char *saved)
 static const char *write_file(struct scratch *s, const char *name, const char *text, char *buf,
                               size_t len)
 {
-	FILE *f;
-
-	snprintf(buf, len, "%s/%s", s->dir, name);
-	f = fopen(buf, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	write_text(path_join(buf, len, s->dir, name), text);
 	return buf;
 }
 
@@ -198,6 +177,8 @@ static void test_full_example_sets_every_key(void **state)
 	assert_size(&plan->start_min_available, SIZE_BYTES, 20 * GiB, 0);
 	assert_size(&plan->start_max_swap_used, SIZE_BYTES, 1 * GiB, 0);
 	assert_true(plan->gate_timeout_ms == 15 * 60 * 1000);
+	assert_int_equal(plan->jobs, 1);
+	assert_size(&plan->memory_budget, SIZE_PERCENT, 0, 90);
 	snprintf(expect, sizeof expect, "%s/logs", plan->dir);
 	assert_string_equal(plan->log_dir, expect);
 	assert_true(plan->log_dir[0] == '/');
@@ -225,7 +206,7 @@ static void test_full_example_sets_every_key(void **state)
 	assert_int_equal(plan->n_pairs, 1);
 	p = &plan->pairs[0];
 	assert_string_equal(p->name, "chr01");
-	assert_int_equal(p->line, 32);
+	assert_int_equal(p->line, 34);
 	assert_string_equal(p->command, "python3 scripts/merge_with_polars.py --pair 01");
 	assert_int_equal(p->n_inputs, 1);
 	assert_string_equal(p->inputs[0], "checkpoints/pair01/*.parquet");
@@ -263,6 +244,9 @@ static void test_minimal_plan_gets_every_default(void **state)
 	assert_size(&plan->start_min_available, SIZE_BYTES, 0, 0);
 	assert_int_equal(plan->start_max_swap_used.kind, SIZE_UNLIMITED);
 	assert_true(plan->gate_timeout_ms == 15 * 60 * 1000);
+	/* One pair at a time unless the plan says otherwise: today's run. */
+	assert_int_equal(plan->jobs, 1);
+	assert_size(&plan->memory_budget, SIZE_PERCENT, 0, 90);
 	assert_default_limits(&plan->limits);
 	assert_null(plan->webhook_url_file);
 	assert_int_equal(plan->webhook_format, WEBHOOK_SLACK);
@@ -341,6 +325,11 @@ static void test_option_beats_pair_key(void **state)
 	assert_true(plan->cooldown_ms == 60 * 1000);
 	assert_int_equal(plan_override(plan, "format", "teams", &err), 0);
 	assert_int_equal(plan->webhook_format, WEBHOOK_TEAMS);
+	/* --jobs is the one [run] key that is also an option. */
+	assert_int_equal(plan_override(plan, "jobs", "auto", &err), 0);
+	assert_int_equal(plan->jobs, PLAN_JOBS_AUTO);
+	assert_int_equal(plan_override(plan, "jobs", "3", &err), 0);
+	assert_int_equal(plan->jobs, 3);
 	plan_free(plan);
 }
 
@@ -360,6 +349,9 @@ static void test_option_errors_name_the_option(void **state)
 		{ "format", "irc", "option --webhook-format:" },
 		{ "cooldown", "soon", "option --cooldown:" },
 		{ "retries", "3", "option --retries:" },
+		{ "jobs", "0", "option --jobs:" },
+		{ "jobs", "many", "option --jobs:" },
+		{ "memory_budget", "50%", "option --memory-budget:" },
 		{ "no_such_thing", "1", "option --no-such-thing:" },
 	};
 	struct scratch *s = *state;
@@ -374,6 +366,7 @@ static void test_option_errors_name_the_option(void **state)
 			fail_msg("%s=%s: '%s'", cases[i].key, cases[i].value, err.msg);
 		snprintf(got, sizeof got, "(got '%s')", cases[i].value);
 		if (strcmp(cases[i].key, "retries") != 0 &&
+		    strcmp(cases[i].key, "memory_budget") != 0 &&
 		    strcmp(cases[i].key, "no_such_thing") != 0 && strstr(err.msg, got) == NULL)
 			fail_msg("%s=%s: '%s'", cases[i].key, cases[i].value, err.msg);
 	}
@@ -619,6 +612,30 @@ static const struct {
 	  "[run]\nretries = 1.5\n[pair a]\ncommand = x\n",
 	  2,
 	  { "key 'retries'", "(got '1.5')" } },
+	{ "jobs zero",
+	  "[run]\njobs = 0\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'jobs'", "1 to 256, or auto", "(got '0')" } },
+	{ "jobs over",
+	  "[run]\njobs = 257\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'jobs'", "(got '257')" } },
+	{ "jobs decimal",
+	  "[run]\njobs = 2.5\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'jobs'", "(got '2.5')" } },
+	{ "memory_budget zero",
+	  "[run]\nmemory_budget = 0\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'memory_budget'", "above 0" } },
+	{ "memory_budget auto",
+	  "[run]\nmemory_budget = auto\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'memory_budget'", "(got 'auto')" } },
+	{ "memory_budget in limits",
+	  "[limits]\nmemory_budget = 10G\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'memory_budget' belongs in [run]" } },
 	{ "run key in pair",
 	  "[pair a]\ncommand = x\nretries = 2\n",
 	  3,
@@ -815,6 +832,7 @@ static void test_values(void **state)
 		s,
 		"[run]\non_failure = retry\nretries = 100\nstart_min_available = auto\n"
 		"start_max_swap_used = 25%\ngate_timeout = 1.5h\nlog_dir = /var/log/mw\n"
+		"jobs = auto\nmemory_budget = 40G\n"
 		"[limits]\nwarn_at = 0.95\nswap_max = unlimited\ntimeout = none\n"
 		"pressure_psi = 12.5%\nkill_grace = 0\nbloat_ratio = 2.5\n"
 		"[alerts]\nwebhook_url_file = secret/hook\nformat = generic\ncooldown = 0\n"
@@ -829,6 +847,8 @@ static void test_values(void **state)
 	assert_size(&plan->start_max_swap_used, SIZE_PERCENT, 0, 25);
 	assert_true(plan->gate_timeout_ms == 90 * 60 * 1000);
 	assert_string_equal(plan->log_dir, "/var/log/mw");
+	assert_int_equal(plan->jobs, PLAN_JOBS_AUTO);
+	assert_size(&plan->memory_budget, SIZE_BYTES, 40 * GiB, 0);
 	assert_true(plan->limits.warn_at == 0.95);
 	assert_int_equal(plan->limits.swap_max.kind, SIZE_UNLIMITED);
 	assert_true(plan->limits.timeout_ms == 0);
@@ -892,6 +912,8 @@ static void assert_same_plan(const struct plan *a, const struct plan *b)
 	assert_same_size(&a->start_max_swap_used, &b->start_max_swap_used);
 	assert_true(a->gate_timeout_ms == b->gate_timeout_ms);
 	assert_string_equal(a->log_dir, b->log_dir);
+	assert_int_equal(a->jobs, b->jobs);
+	assert_same_size(&a->memory_budget, &b->memory_budget);
 	assert_same_string(a->webhook_url_file, b->webhook_url_file);
 	assert_int_equal(a->webhook_format, b->webhook_format);
 	assert_true(a->cooldown_ms == b->cooldown_ms);
@@ -950,6 +972,7 @@ static void test_print_reads_back(void **state)
 			assert_int_equal(plan_override(plan, "kill_rss", "1.3G", &err), 0);
 			assert_int_equal(plan_override(plan, "memory_max", "33.3%", &err), 0);
 			assert_int_equal(plan_override(plan, "kill_grace", "1500ms", &err), 0);
+			assert_int_equal(plan_override(plan, "jobs", "auto", &err), 0);
 		}
 		back = print_and_reload(s, plan, &printed);
 		assert_same_plan(plan, back);
@@ -989,6 +1012,8 @@ static void test_print_shows_effective_settings(void **state)
 	assert_non_null(strstr(printed, "\nverify = none\n"));
 	assert_non_null(strstr(printed, "\nformat = slack\n"));
 	assert_non_null(strstr(printed, "\ncooldown = 10m\n"));
+	assert_non_null(strstr(printed, "\njobs = 1 "));
+	assert_non_null(strstr(printed, "\nmemory_budget = 90%"));
 	assert_non_null(strstr(printed, "\nwebhook_url_file = /"));
 	/* The URL is a secret: only the file's path is shown. */
 	assert_null(strstr(printed, "SECRET"));

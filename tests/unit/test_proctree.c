@@ -6,7 +6,6 @@
  * child started here is killed by PID and reaped. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,29 +26,14 @@
 #include "../../collectors/pidsrc.h"
 #include "../../collectors/procparse.h"
 #include "../../collectors/proctree.h"
+#include "helpers.h"
 
 enum {
 	POLL_STEP_MS = 20,
 	POLL_TRIES = 500, /* 10 s: slow under valgrind */
-	MIB = 1024 * 1024,
 };
 
 /* ---- helpers ---------------------------------------------------------- */
-
-/* <fixtures>/proc/<tree>: $MW_FIXTURES is the tests/fixtures directory;
- * without it, make test runs from the repository root. */
-static void fixture_root(char *out, size_t outlen, const char *tree)
-{
-	const char *base = getenv("MW_FIXTURES");
-
-	if (base == NULL || base[0] == '\0')
-		base = "tests/fixtures";
-	snprintf(out, outlen, "%s/proc/%s", base, tree);
-	if (access(out, R_OK) != 0)
-		fail_msg("fixture %s not found (run from the repository root "
-		         "or set MW_FIXTURES)",
-		         out);
-}
 
 static uint64_t page_bytes(void)
 {
@@ -113,99 +97,10 @@ static const struct thread_sample *get_thread(const struct tree_sample *s,
 	return t;
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w"); /* truncates in place: same inode */
-
-	if (f == NULL)
-		fail_msg("cannot write %s: %s", path, strerror(errno));
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-/* A fixture tree copied to a fresh /tmp directory, to be changed. */
-static char copy_src[PATH_MAX];
-static char copy_dst[PATH_MAX];
-
-static int copy_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	char to[PATH_MAX * 2];
-	char buf[8192];
-	ssize_t n;
-	int in, out;
-
-	(void)ftw;
-	snprintf(to, sizeof to, "%s%s", copy_dst, path + strlen(copy_src));
-	if (type == FTW_D)
-		return mkdir(to, sb->st_mode & 0777) == 0 || errno == EEXIST ? 0 : -1;
-	if (type != FTW_F)
-		return -1;
-	in = open(path, O_RDONLY);
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (in < 0 || out < 0)
-		return -1;
-	while ((n = read(in, buf, sizeof buf)) > 0) {
-		if (write(out, buf, (size_t)n) != n)
-			return -1;
-	}
-	close(in);
-	close(out);
-	return 0;
-}
-
-static void copy_fixture(const char *tree, char *dst, size_t dstlen)
-{
-	char tmpl[] = "/tmp/mw-proctree-XXXXXX";
-
-	fixture_root(copy_src, sizeof copy_src, tree);
-	assert_non_null(mkdtemp(tmpl));
-	snprintf(copy_dst, sizeof copy_dst, "%s/root", tmpl);
-	snprintf(dst, dstlen, "%s", copy_dst);
-	assert_int_equal(nftw(copy_src, copy_one, 16, FTW_PHYS), 0);
-}
-
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void remove_copy(const char *dst)
-{
-	char top[PATH_MAX];
-	char *slash;
-
-	snprintf(top, sizeof top, "%s", dst);
-	slash = strrchr(top, '/');
-	assert_non_null(slash);
-	*slash = '\0'; /* the mkdtemp directory */
-	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A fixture stat line, as tests/fixtures/proc/README.md describes them:
- * of the process when tid is 0, else of its thread tid. */
-static void write_stat_of(const char *root, pid_t pid, pid_t tid, char state, const char *comm,
-                          pid_t ppid, unsigned utime, unsigned stime, int threads, unsigned start)
-{
-	char path[PATH_MAX + 64], line[512];
-
-	if (tid > 0)
-		snprintf(path, sizeof path, "%s/%d/task/%d/stat", root, (int)pid, (int)tid);
-	else
-		snprintf(path, sizeof path, "%s/%d/stat", root, (int)pid);
-	snprintf(line, sizeof line,
-	         "%d (%s) %c %d %d %d 0 -1 4194560 1200 0 3 0 "
-	         "%u %u 0 0 20 0 %d 0 %u 123456789 100 18446744073709551615 1 1 0\n",
-	         (int)(tid > 0 ? tid : pid), comm, state, (int)ppid, (int)ppid, (int)ppid, utime,
-	         stime, threads, start);
-	write_file(path, line);
-}
-
 static void write_stat(const char *root, pid_t pid, const char *comm, pid_t ppid, unsigned utime,
                        unsigned stime, int threads, unsigned start)
 {
-	write_stat_of(root, pid, 0, 'S', comm, ppid, utime, stime, threads, start);
+	fake_proc_stat(root, pid, 0, 'S', comm, ppid, utime, stime, threads, start);
 }
 
 /* What a test leaves behind, ended by teardown even when it fails:
@@ -282,7 +177,7 @@ static int teardown(void **state)
 			end_child(lo, lo->children[i]);
 	}
 	if (lo->copy[0] != '\0')
-		remove_copy(lo->copy);
+		fixture_copy_remove(lo->copy);
 	free(lo);
 	return 0;
 }
@@ -512,7 +407,7 @@ static void test_fixture_changes(void **state)
 
 	struct leftovers *lo = *state;
 
-	copy_fixture("deadlock", lo->copy, sizeof lo->copy);
+	fixture_copy("deadlock", lo->copy, sizeof lo->copy);
 	snprintf(root, sizeof root, "%s", lo->copy);
 	pt = proctree_new(root, 4000, 0);
 	assert_non_null(pt);
@@ -533,7 +428,7 @@ static void test_fixture_changes(void **state)
 
 	/* I/O moved, CPU did not. */
 	snprintf(path, sizeof path, "%s/4000/io", root);
-	write_file(path, "rchar: 2000\nwchar: 24\n");
+	write_text(path, "rchar: 2000\nwchar: 24\n");
 	s = proctree_sample(pt, 5, PROCTREE_THREADS_WHEN_STILL);
 	assert_int_equal(s->io_bytes, 2024 + 8192 + 10);
 	assert_false(s->threads_scanned);
@@ -545,22 +440,22 @@ static void test_fixture_changes(void **state)
 
 	/* The worker's main thread called pthread_exit (a zombie leader):
 	 * the two live threads still make a deadlock. */
-	write_stat_of(root, 4100, 4100, 'Z', "worker", 4000, 1, 1, 3, 5100);
+	fake_proc_stat(root, 4100, 4100, 'Z', "worker", 4000, 1, 1, 3, 5100);
 	snprintf(path, sizeof path, "%s/4100/task/4100/wchan", root);
-	write_file(path, "0");
+	write_text(path, "0");
 	s = proctree_sample(pt, 7, PROCTREE_THREADS_ALWAYS);
 	assert_int_equal(get_proc(s, 4100)->n_threads_scanned, 3);
 	assert_int_equal(get_proc(s, 4100)->futex_threads, 2);
 	assert_true(get_proc(s, 4100)->all_futex);
 	/* ... and one of them running is no deadlock. */
-	write_stat_of(root, 4100, 4101, 'R', "worker", 4000, 1, 1, 3, 5100);
+	fake_proc_stat(root, 4100, 4101, 'R', "worker", 4000, 1, 1, 3, 5100);
 	s = proctree_sample(pt, 7, PROCTREE_THREADS_ALWAYS);
 	assert_int_equal(get_proc(s, 4100)->futex_threads, 1);
 	assert_false(get_proc(s, 4100)->all_futex);
 
 	/* 4200 leaves thread 4001's children list: gone from the tree. */
 	snprintf(path, sizeof path, "%s/4000/task/4001/children", root);
-	write_file(path, "");
+	write_text(path, "");
 	s = proctree_sample(pt, 7, PROCTREE_THREADS_ALWAYS);
 	assert_true(s->root_alive);
 	assert_int_equal(s->n_procs, 3);
@@ -569,7 +464,7 @@ static void test_fixture_changes(void **state)
 
 	/* A statm that reads empty between full samples: dropped. */
 	snprintf(path, sizeof path, "%s/4300/statm", root);
-	write_file(path, "");
+	write_text(path, "");
 	s = proctree_sample_rss(pt, 8);
 	assert_true(s->root_alive);
 	assert_int_equal(s->rss_bytes, (2560 + 25600) * pg);
@@ -819,11 +714,11 @@ static void run_grower(int go_fd, int ack_fd)
 
 	if (read(go_fd, &c, 1) != 1)
 		_exit(5);
-	p = malloc(64 * MIB);
+	p = malloc(64 * MiB);
 	if (p == NULL)
 		_exit(6);
 	/* Volatile: a memset of memory never read may be compiled away. */
-	for (i = 0; i < 64 * MIB; i += 512)
+	for (i = 0; i < 64 * MiB; i += 512)
 		p[i] = 1;
 	if (write(ack_fd, &c, 1) != 1)
 		_exit(7);
@@ -870,11 +765,11 @@ static void test_real_rss_growth(void **state)
 	s = proctree_sample_rss(pt, 3);
 	assert_false(s->full);
 	assert_true(s->root_alive);
-	if (s->rss_bytes < before + 50 * MIB)
+	if (s->rss_bytes < before + 50 * MiB)
 		fail_msg("fast RSS %llu, before %llu: expected 50 MiB more",
 		         (unsigned long long)s->rss_bytes, (unsigned long long)before);
 	s = proctree_sample(pt, 4, PROCTREE_THREADS_NEVER);
-	assert_true(s->rss_bytes >= before + 50 * MIB);
+	assert_true(s->rss_bytes >= before + 50 * MiB);
 
 	end_child(lo, child);
 	close(go[1]);

@@ -4,7 +4,6 @@
  * scripted; a log cut mid-line is read, a damaged one is refused with its
  * file and line; a long run makes a small page. */
 #include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,9 +26,7 @@
 #include "../../report/svg.h"
 #include "../../logdir/samplelog.h"
 #include "../../logdir/state.h"
-
-#define GiB (1024ULL * 1024 * 1024)
-#define MiB (1024ULL * 1024)
+#include "helpers.h"
 
 static const uint64_t T0 = 1795255200000ULL; /* 2026-11-21T10:00:00Z */
 static const char *const HOSTILE = "<script>alert(1)</script>\"'&\x1b[2J";
@@ -39,21 +36,11 @@ struct fixture {
 	FILE *events;
 };
 
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = SCRATCH_FIXTURE(struct fixture, dir, "report");
 
 	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/mw-test-report-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
 		return -1;
 	*state = f;
 	return 0;
@@ -65,14 +52,14 @@ static int teardown(void **state)
 
 	if (f->events != NULL)
 		fclose(f->events);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tree_remove(f->dir);
 	free(f);
 	return 0;
 }
 
 static void path_of(const struct fixture *f, const char *name, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s", f->dir, name);
+	path_join(buf, len, f->dir, name);
 }
 
 /* Appends an event at T0 + t_ms; fields is the JSON after "event". */
@@ -112,26 +99,6 @@ static void append(const struct fixture *f, const char *name, const char *text)
 	fclose(fp);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "r");
-	char *buf;
-	long n;
-
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	if (len != NULL)
-		*len = (size_t)n;
-	return buf;
-}
-
 static int count(const char *hay, const char *needle)
 {
 	int n = 0;
@@ -151,26 +118,17 @@ static void make_run(struct fixture *f, int n_pairs, int seconds_each, int kill_
 	struct samplelog *sl = samplelog_new(f->dir, err, sizeof(err));
 	struct model m;
 	struct model_pair *pairs = calloc((size_t)n_pairs, sizeof(*pairs));
-	char(*names)[16] = calloc((size_t)n_pairs, 16);
 	const uint64_t kill = 2 * GiB, input = 256 * MiB;
 
 	assert_non_null(sl);
 	assert_non_null(pairs);
-	assert_non_null(names);
 	memset(&m, 0, sizeof(m));
 	snprintf(m.host, sizeof(m.host), "vm-merge-1");
 	m.interval_ms = 1000;
-	m.sys.mem_total_bytes = 16 * GiB;
-	m.sys.swap_total_bytes = 2 * GiB;
-	m.sys.swap_free_bytes = 2 * GiB;
-	m.pairs = pairs;
-	m.n_pairs = n_pairs;
-	for (int i = 0; i < n_pairs; i++) {
-		snprintf(names[i], 16, "chr%02d", i + 1);
-		pairs[i].name = i == 1 ? HOSTILE : names[i];
-		pairs[i].kill_rss_bytes = kill;
-		pairs[i].input_bytes = input;
-	}
+	fake_model_machine(&m, 16 * GiB, 0, 2 * GiB, 2 * GiB);
+	fake_model_pairs(&m, pairs, n_pairs, kill, input);
+	if (n_pairs > 1)
+		pairs[1].name = HOSTILE;
 	event(f, 0, "run_start",
 	      ",\"plan\":\"/data/plan.ini\",\"pairs\":%d,\"limit_mechanism\":\"none\"", n_pairs);
 	for (int i = 0; i < n_pairs; i++) {
@@ -232,7 +190,6 @@ static void make_run(struct fixture *f, int n_pairs, int seconds_each, int kill_
 	      n_pairs - (kill_index >= 0), kill_index >= 0);
 	samplelog_free(sl);
 	free(pairs);
-	free(names);
 }
 
 static char *report(struct fixture *f, size_t *len)
@@ -242,7 +199,7 @@ static char *report(struct fixture *f, size_t *len)
 	if (report_write(f->dir, NULL, err, sizeof(err)) != 0)
 		fail_msg("report_write: %s", err);
 	path_of(f, "report.html", path, sizeof(path));
-	return slurp(path, len);
+	return read_text(path, len);
 }
 
 static void test_page_has_the_charts_and_the_facts(void **state)

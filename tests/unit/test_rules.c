@@ -13,8 +13,7 @@
 
 #include "../../core/rules.h"
 
-#define MiB (1024ull * 1024ull)
-#define GiB (1024ull * MiB)
+#include "helpers.h"
 
 enum {
 	FIX_MAX_PROCS = 8,

@@ -3,7 +3,6 @@
  * what is written reads back as it was; a failed write leaves no half
  * line. */
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,9 +18,7 @@
 #include <cmocka.h>
 
 #include "../../logdir/samplelog.h"
-
-#define GiB (1024ULL * 1024 * 1024)
-#define MiB (1024ULL * 1024)
+#include "helpers.h"
 
 static const uint64_t T0 = 1795000000000ULL;
 
@@ -33,40 +30,19 @@ struct fixture {
 	struct samplelog *sl;
 };
 
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int setup(void **state)
 {
-	static const char *const names[] = { "chr01", "chr02", "chr03" };
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = SCRATCH_FIXTURE(struct fixture, dir, "samplelog");
 	char err[256];
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/mw-test-samplelog-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/%s", f->dir, SAMPLELOG_FILE);
 	snprintf(f->m.host, sizeof(f->m.host), "vm merge-1");
 	f->m.interval_ms = 1000;
-	f->m.sys.mem_total_bytes = 64 * GiB;
-	f->m.sys.mem_available_bytes = 60 * GiB;
-	f->m.sys.swap_total_bytes = 8 * GiB;
-	f->m.sys.swap_free_bytes = 8 * GiB;
-	f->m.pairs = f->pairs;
-	f->m.n_pairs = 3;
+	fake_model_machine(&f->m, 64 * GiB, 60 * GiB, 8 * GiB, 8 * GiB);
+	fake_model_pairs(&f->m, f->pairs, 3, 50 * GiB, 9 * GiB);
 	f->m.running = -1;
-	for (int i = 0; i < 3; i++) {
-		f->pairs[i].name = names[i];
-		f->pairs[i].kill_rss_bytes = 50 * GiB;
-		f->pairs[i].input_bytes = 9 * GiB;
-		f->pairs[i].exit_code = -1;
-	}
 	f->sl = samplelog_new(f->dir, err, sizeof(err));
 	if (f->sl == NULL)
 		return -1;
@@ -79,7 +55,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	samplelog_free(f->sl);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tree_remove(f->dir);
 	free(f);
 	return 0;
 }

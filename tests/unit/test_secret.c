@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "../../alerts/secret.h"
+#include "helpers.h"
 
 #define SECRET "T0K3N-s3cr3t"
 
@@ -25,12 +26,9 @@ struct tmp {
 
 static int tmp_setup(void **state)
 {
-	struct tmp *t = calloc(1, sizeof *t);
+	struct tmp *t = SCRATCH_FIXTURE(struct tmp, dir, "secret");
 
 	if (t == NULL)
-		return -1;
-	snprintf(t->dir, sizeof t->dir, "/tmp/mw-secret-XXXXXX");
-	if (mkdtemp(t->dir) == NULL)
 		return -1;
 	snprintf(t->path, sizeof t->path, "%s/webhook", t->dir);
 	*state = t;
@@ -40,25 +38,16 @@ static int tmp_setup(void **state)
 static int tmp_teardown(void **state)
 {
 	struct tmp *t = *state;
-	char sub[160];
 
-	unlink(t->path);
-	snprintf(sub, sizeof sub, "%s/adir", t->dir);
-	rmdir(sub);
-	rmdir(t->dir);
+	tree_remove(t->dir);
 	free(t);
 	return 0;
 }
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
-	int fd;
-
-	unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
+	unlink(path); /* a new file, whatever the last test left */
+	write_text(path, text);
 	/* chmod: the creation mask must not decide what the test checks */
 	assert_int_equal(chmod(path, mode), 0);
 }

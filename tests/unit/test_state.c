@@ -2,7 +2,6 @@
  * damaged state stops the run with the path and place; a failed save
  * leaves the old file as it was. */
 #include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,29 +15,18 @@
 #include <cmocka.h>
 
 #include "../../logdir/state.h"
+#include "helpers.h"
 
 struct dir {
 	char path[64]; /* a mkdtemp name under /tmp */
 };
 
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int dir_setup(void **state)
 {
-	struct dir *d = calloc(1, sizeof *d);
+	struct dir *d = SCRATCH_FIXTURE(struct dir, path, "state");
 
 	if (d == NULL)
 		return -1;
-	snprintf(d->path, sizeof d->path, "/tmp/mw-test-state-XXXXXX");
-	if (mkdtemp(d->path) == NULL) {
-		free(d);
-		return -1;
-	}
 	*state = d;
 	return 0;
 }
@@ -47,54 +35,34 @@ static int dir_teardown(void **state)
 {
 	struct dir *d = *state;
 
-	nftw(d->path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tree_remove(d->path);
 	free(d);
 	return 0;
 }
 
 static void file_path(const struct dir *d, const char *name, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s", d->path, name);
+	path_join(buf, len, d->path, name);
 }
 
 static void write_file(const struct dir *d, const char *name, const char *text)
 {
-	char path[PATH_MAX];
-	FILE *f;
-
-	file_path(d, name, path, sizeof path);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	write_text_in(d->path, name, text);
 }
 
 /* The file's text; caller frees. */
 static char *read_file(const struct dir *d, const char *name)
 {
-	char path[PATH_MAX], *buf;
-	long len;
-	FILE *f;
+	char path[PATH_MAX];
 
-	file_path(d, name, path, sizeof path);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)len + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	return buf;
+	return read_text(path_join(path, sizeof path, d->path, name), NULL);
 }
 
 static bool file_exists(const struct dir *d, const char *name)
 {
 	char path[PATH_MAX];
 
-	file_path(d, name, path, sizeof path);
-	return access(path, F_OK) == 0;
+	return access(path_join(path, sizeof path, d->path, name), F_OK) == 0;
 }
 
 static struct state *load_ok(const struct dir *d)

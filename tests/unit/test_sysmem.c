@@ -15,30 +15,7 @@
 
 #include "../../collectors/procparse.h"
 #include "../../collectors/sysmem.h"
-
-/* <fixtures>/proc/<tree>: $MW_FIXTURES is the tests/fixtures directory;
- * without it, make test runs from the repository root. */
-static void fixture_root(char *out, size_t outlen, const char *tree)
-{
-	const char *base = getenv("MW_FIXTURES");
-
-	if (base == NULL || base[0] == '\0')
-		base = "tests/fixtures";
-	snprintf(out, outlen, "%s/proc/%s", base, tree);
-	if (access(out, R_OK) != 0)
-		fail_msg("fixture %s not found (run from the repository root "
-		         "or set MW_FIXTURES)",
-		         out);
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w"); /* truncates in place: same inode */
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
+#include "helpers.h"
 
 static void test_fixture_with_psi(void **state)
 {
@@ -116,19 +93,19 @@ static void test_missing_root(void **state)
 /* The kept-open files see new content, and bad content is an error. */
 static void test_rereads_changed_files(void **state)
 {
-	char dir[] = "/tmp/mw-sysmem-XXXXXX";
+	char dir[64];
 	char meminfo[64], pressure_dir[64], pressure[96];
 	struct sysmem *sm;
 	struct sys_sample s;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(meminfo, sizeof meminfo, "%s/meminfo", dir);
-	snprintf(pressure_dir, sizeof pressure_dir, "%s/pressure", dir);
-	snprintf(pressure, sizeof pressure, "%s/memory", pressure_dir);
+	assert_int_equal(scratch_make(dir, sizeof dir, "sysmem"), 0);
+	path_join(meminfo, sizeof meminfo, dir, "meminfo");
+	path_join(pressure_dir, sizeof pressure_dir, dir, "pressure");
+	path_join(pressure, sizeof pressure, pressure_dir, "memory");
 	assert_int_equal(mkdir(pressure_dir, 0755), 0);
-	write_file(meminfo, "MemTotal: 1000 kB\nMemAvailable: 900 kB\n");
-	write_file(pressure, "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+	write_text(meminfo, "MemTotal: 1000 kB\nMemAvailable: 900 kB\n");
+	write_text(pressure, "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
 	                     "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
 
 	sm = sysmem_new(dir);
@@ -138,9 +115,9 @@ static void test_rereads_changed_files(void **state)
 	assert_true(s.psi_known);
 	assert_float_equal(s.psi_some_avg10, 0.0, 1e-9);
 
-	write_file(meminfo, "MemTotal: 1000 kB\nMemAvailable: 100 kB\n"
+	write_text(meminfo, "MemTotal: 1000 kB\nMemAvailable: 100 kB\n"
 	                    "SwapTotal: 50 kB\nSwapFree: 10 kB\n");
-	write_file(pressure, "some avg10=42.00 avg60=1.00 avg300=0.00 total=5\n"
+	write_text(pressure, "some avg10=42.00 avg60=1.00 avg300=0.00 total=5\n"
 	                     "full avg10=40.10 avg60=1.00 avg300=0.00 total=5\n");
 	assert_int_equal(sysmem_read(sm, 2, &s), 0);
 	assert_int_equal(s.mem_available_bytes, 100 * 1024);
@@ -149,16 +126,13 @@ static void test_rereads_changed_files(void **state)
 	assert_float_equal(s.psi_some_avg10, 42.0, 1e-9);
 	assert_float_equal(s.psi_full_avg10, 40.1, 1e-9);
 
-	write_file(meminfo, "MemTotal: 1000 kB\n");
+	write_text(meminfo, "MemTotal: 1000 kB\n");
 	assert_int_equal(sysmem_read(sm, 3, &s), -EINVAL);
-	write_file(meminfo, "");
+	write_text(meminfo, "");
 	assert_int_equal(sysmem_read(sm, 4, &s), -EINVAL);
 
 	sysmem_free(sm);
-	unlink(pressure);
-	rmdir(pressure_dir);
-	unlink(meminfo);
-	rmdir(dir);
+	tree_remove(dir);
 }
 
 /* MemTotal of this machine straight from /proc/meminfo. */

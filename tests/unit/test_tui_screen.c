@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "../../tui/tui.h"
+#include "helpers.h"
 
 enum { N_PAIRS = 3, MAX_CALLS = 8 };
 
@@ -70,7 +71,6 @@ static void drain(struct fixture *f)
 
 static void model_fill(struct fixture *f)
 {
-	static const char *const names[N_PAIRS] = { "chr01", "chr02", "chr03" };
 	struct model *m = &f->m;
 
 	snprintf(m->host, sizeof m->host, "testhost");
@@ -79,19 +79,13 @@ static void model_fill(struct fixture *f)
 	m->interval_ms = 1000;
 	m->now_ms = 100000;
 	m->wall_ms = 1700000000000ULL;
-	m->sys.mem_total_bytes = 16ULL << 30;
-	m->sys.mem_available_bytes = 8ULL << 30;
-	m->sys.swap_total_bytes = 0;
-	m->pairs = f->pairs;
-	m->n_pairs = N_PAIRS;
+	fake_model_machine(m, 16 * GiB, 8 * GiB, 0, 0);
+	fake_model_pairs(m, f->pairs, N_PAIRS, 0, 0);
 	m->running = 1;
 	m->can_restart = true;
 	m->trees = f->trees;
-	for (int i = 0; i < N_PAIRS; i++) {
-		f->pairs[i].name = names[i];
-		f->pairs[i].exit_code = -1;
-		f->pairs[i].state = i == 0 ? PAIR_DONE : i == 1 ? PAIR_RUNNING : PAIR_PENDING;
-	}
+	f->pairs[0].state = PAIR_DONE;
+	f->pairs[1].state = PAIR_RUNNING;
 	f->pairs[1].pid = 777;
 	f->pairs[1].started_ms = 40000;
 	f->pairs[1].progress_done = 3;

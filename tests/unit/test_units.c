@@ -12,10 +12,7 @@
 
 #include "../../lib/units.h"
 
-#define KiB 1024ULL
-#define MiB (1024ULL * KiB)
-#define GiB (1024ULL * MiB)
-#define TiB (1024ULL * GiB)
+#include "helpers.h"
 
 static const struct {
 	const char *text;
