@@ -115,6 +115,7 @@ static _Noreturn void job_exec_supervisor(const struct job_spec *spec, char **en
 		         token,
 		         ppid,
 		         fd,
+		         (char *)(spec->supervise_cgroup ? spec->supervise_cgroup : "-"),
 		         (char *)"/bin/sh",
 		         (char *)"-c",
 		         (char *)spec->command,

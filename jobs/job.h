@@ -26,7 +26,8 @@ struct job_spec {
 	 * (supervise.h): this executable's supervisor mode is the process
 	 * started (the job's root), and it runs the command. */
 	const char *supervise_record;
-	int64_t supervise_token; /* written into the record: which attempt */
+	int64_t supervise_token;      /* written into the record: which attempt */
+	const char *supervise_cgroup; /* the pair's cgroup directory; NULL: none */
 	/* Instead of command: a program and its arguments, run as they are
 	 * (argv[0] a path). */
 	char *const *argv;

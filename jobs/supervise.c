@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../lib/fsutil.h"
+#include "cgroup.h"
 #include "job.h"
 
 extern char **environ;
@@ -29,6 +30,7 @@ int supervise_record_read(const char *path, struct supervise_record *rec, char *
 {
 	char buf[512];
 	long long token, pid, code = -1, sig = 0;
+	int oom = 0;
 	unsigned long long ticks;
 	char state[16];
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -50,9 +52,8 @@ int supervise_record_read(const char *path, struct supervise_record *rec, char *
 	buf[n] = '\0';
 	if (sscanf(buf,
 	           "mergewatch-job 1 token=%lld pid=%lld start_ticks=%llu state=%15s "
-	           "exit_code=%lld "
-	           "signal=%lld",
-	           &token, &pid, &ticks, state, &code, &sig) != 6 ||
+	           "exit_code=%lld signal=%lld oom=%d",
+	           &token, &pid, &ticks, state, &code, &sig, &oom) < 6 ||
 	    pid <= 0 || pid > INT32_MAX ||
 	    (strcmp(state, "running") != 0 && strcmp(state, "ended") != 0)) {
 		snprintf(err, errlen, "%s: not a mergewatch job record", path);
@@ -64,6 +65,7 @@ int supervise_record_read(const char *path, struct supervise_record *rec, char *
 	rec->ended = strcmp(state, "ended") == 0;
 	rec->exit_code = rec->ended ? (int)code : -1;
 	rec->term_signal = rec->ended ? (int)sig : 0;
+	rec->oom_killed = rec->ended && oom == 1;
 	return 0;
 }
 
@@ -73,10 +75,10 @@ int supervise_record_write(const char *path, const struct supervise_record *rec,
 	char text[256];
 	int len = snprintf(text, sizeof(text),
 	                   "mergewatch-job 1 token=%" PRId64 " pid=%d start_ticks=%" PRIu64
-	                   " state=%s exit_code=%d signal=%d\n",
+	                   " state=%s exit_code=%d signal=%d oom=%d\n",
 	                   rec->token, (int)rec->pid, rec->start_ticks,
 	                   rec->ended ? "ended" : "running", rec->ended ? rec->exit_code : -1,
-	                   rec->ended ? rec->term_signal : 0);
+	                   rec->ended ? rec->term_signal : 0, rec->ended && rec->oom_killed);
 
 	return fsutil_write_atomic(path, text, (size_t)len, err, errlen);
 }
@@ -145,13 +147,14 @@ int supervise_main(int argc, char **argv)
 	sigset_t block, old;
 	struct sigaction sa;
 
-	if (argc < 5)
+	if (argc < 6)
 		return 2;
 	const char *record = argv[0];
 	char *end;
 	long long token = strtoll(argv[1], &end, 10);
 	long parent = strtol(argv[2], NULL, 10);
 	int ready_fd = (int)strtol(argv[3], NULL, 10);
+	const char *cgroup = strcmp(argv[4], "-") == 0 ? NULL : argv[4];
 
 	prctl(PR_SET_NAME, "mw-supervise");
 	/* Until the record is on disk, this process dies with the mergewatch
@@ -190,8 +193,8 @@ int supervise_main(int argc, char **argv)
 		if (getppid() != rec.pid)
 			_exit(127);
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		execve(argv[4], argv + 4, environ);
-		fprintf(stderr, "mergewatch supervisor: %s: %s\n", argv[4], strerror(errno));
+		execve(argv[5], argv + 5, environ);
+		fprintf(stderr, "mergewatch supervisor: %s: %s\n", argv[5], strerror(errno));
 		_exit(127);
 	}
 	close(ready_fd); /* job_spawn returns: the record is on disk */
@@ -215,6 +218,8 @@ int supervise_main(int argc, char **argv)
 	rec.ended = true;
 	rec.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	rec.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	rec.oom_killed =
+		rec.term_signal == SIGKILL && cgroup != NULL && cgroup_oom_kills_at(cgroup) > 0;
 	if (supervise_record_write(record, &rec, err, sizeof(err)) < 0)
 		fprintf(stderr, "mergewatch supervisor: the job's status is lost: %s\n", err);
 	supervise_mirror(rec.exit_code, rec.term_signal);

@@ -32,6 +32,9 @@ struct supervise_record {
 	bool ended;           /* the command has ended: */
 	int exit_code;        /* its exit code, -1 when killed by a signal */
 	int term_signal;      /* the signal that killed it, 0 when it exited */
+	bool oom_killed;      /* SIGKILLed while the pair's cgroup counted an OOM
+	                       * kill: the kernel cap acted (the group itself
+	                       * may be gone by the time anyone asks) */
 };
 
 /* Reads the record at path. Returns 0; -ENOENT when there is none; -EINVAL
@@ -45,7 +48,8 @@ int supervise_record_write(const char *path, const struct supervise_record *rec,
                            size_t errlen);
 
 /* The supervisor process: argv after SUPERVISE_MODE is RECORD TOKEN
- * PARENT_PID READY_FD COMMAND [ARG...]. It checks that its parent is still
+ * PARENT_PID READY_FD CGROUP COMMAND [ARG...] (CGROUP the pair's cgroup
+ * directory, "-" for none). It checks that its parent is still
  * PARENT_PID (a parent death signal, set by job_spawn, covers it until the
  * record is written), writes the record, closes READY_FD (job_spawn reads
  * it to its end, so once job_spawn returns the record is on disk), then runs

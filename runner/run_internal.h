@@ -86,6 +86,7 @@ struct pair_rt {
 	bool adopted;               /* job is an orphan of an earlier mergewatch */
 	bool resume_decided;        /* what the state recorded has been acted on */
 	bool keep_record;           /* pair_end without touching the state */
+	bool record_oom;            /* its supervisor saw the kernel cap's OOM kill */
 	struct job cleanup;         /* the cleanup child while cleaning */
 	int cleanup_pipe;           /* its result line */
 	bool cleaning;

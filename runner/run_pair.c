@@ -192,6 +192,7 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 	 * (supervise.h) */
 	spec.supervise_record = p->record_path;
 	spec.supervise_token = p->attempt_started_ns;
+	spec.supervise_cgroup = p->cg ? cgroup_path(p->cg) : NULL;
 
 	/* Recorded before the job exists: a crash in between leaves a
 	 * "started" with no PID, and the supervisor's record names it. */
@@ -388,12 +389,11 @@ void run_pair_judge(struct run *run, struct pair_rt *p)
 		return;
 	}
 	run_safe_record(run, p, STATE_EXITED, REASON_NONE);
-	/* The kernel cap acted: in our group since the start, or in the
-	 * group a dead mergewatch made for an adopted or resumed attempt. */
+	/* The kernel cap acted: in our group since the start, or, for an
+	 * adopted or resumed attempt, as its supervisor recorded. */
 	if ((p->cg != NULL && p->oom_kills_at_start >= 0 &&
 	     cgroup_oom_kills(p->cg) > p->oom_kills_at_start) ||
-	    (p->term_signal == SIGKILL && p->adopted_cgroup[0] != '\0' &&
-	     cgroup_oom_kills_at(p->adopted_cgroup) > 0)) {
+	    (p->term_signal == SIGKILL && p->record_oom)) {
 		run_pair_finish(run, p, PAIR_KILLED, REASON_MEMORY_MAX);
 		return;
 	}
@@ -469,6 +469,7 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 		        rec.token == p->attempt_started_ns && rec.pid == p->job.pid && rec.ended;
 		code = known ? rec.exit_code : -1;
 		sig = known ? rec.term_signal : 0;
+		p->record_oom = known && rec.oom_killed;
 	}
 	job_close(&p->job);
 	p->exit_code = code;
@@ -536,6 +537,7 @@ void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
 	if (!p->mp->resumed && !run->cfg.watch && !p->keep_record)
 		run_safe_record(run, p, run_state_status(status), reason);
 	p->keep_record = false;
+	p->record_oom = false;
 	p->adopted = false;
 	p->verifying = false;
 	run_release_cgroup(run, p->cg);

@@ -298,6 +298,8 @@ bool run_safe_resume_pair(struct run *run, struct pair_rt *p)
 		p->mp->peak_rss_bytes = sp->peak_rss_bytes;
 		p->exit_code = v.exit_code;
 		p->term_signal = v.term_signal;
+		p->record_oom = run_safe_record_of(p, sp->attempt_started_ns, &rec) && rec.ended &&
+		                rec.oom_killed;
 		p->started_ms = loop_now_ms(run->loop);
 		p->mp->exit_code = p->exit_code;
 		p->mp->signal = p->term_signal;

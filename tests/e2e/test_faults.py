@@ -104,7 +104,8 @@ def comm_pids(name):
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if pathlib.Path(f"/proc/{entry}/comm").read_text().rstrip("\n") == name:
+                if pathlib.Path(f"/proc/{entry}/comm").read_text(
+                        errors="replace").rstrip("\n") == name:
                     found.append(int(entry))
             except OSError:
                 pass

@@ -498,3 +498,25 @@ timeout = 1s
         assert (d.path / "term.txt").read_text() == "got-term\n"
         end = one(ev, "pair_end", pair="t")
         assert end["status"] == "killed" and end["reason"] == "timeout", end
+
+
+# --------------------------------------------------------------------------
+# A done pair whose command changed
+
+def test_a_done_pair_with_a_changed_command_is_skipped_with_a_note_and_rerun_on_demand():
+    with Dir() as d:
+        p_ini = plan(d, "[pair a]\ncommand = echo v1 >> ran.txt; echo x > a.out\noutput = a.out\n")
+        rc, ev, err = run(["run", "--headless", p_ini])
+        assert rc == 0, err
+        plan(d, "[pair a]\ncommand = echo v2 >> ran.txt; echo x > a.out\noutput = a.out\n")
+        rc, ev, err = run(["run", "--headless", p_ini])
+        assert rc == 0, err
+        assert one(ev, "pair_end", pair="a").get("resumed") is True
+        assert "another command" in err and "--rerun a" in err, err
+        assert (d.path / "ran.txt").read_text().split() == ["v1"]
+        rc, ev, err = run(["run", "--headless", "--rerun", "a", p_ini])
+        assert rc == 0, err
+        assert not one(ev, "pair_end", pair="a").get("resumed")
+        assert (d.path / "ran.txt").read_text().split() == ["v1", "v2"]
+        rc, _, err = run(["run", "--headless", "--rerun", "nope", p_ini])
+        assert rc == 2 and "nope" in err, err

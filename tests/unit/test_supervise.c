@@ -31,9 +31,11 @@ static void test_record_round_trip(void **state)
 	w.ended = true;
 	w.exit_code = -1;
 	w.term_signal = 9;
+	w.oom_killed = true;
 	assert_int_equal(supervise_record_write(path, &w, err, sizeof err), 0);
 	assert_int_equal(supervise_record_read(path, &r, err, sizeof err), 0);
-	assert_true(r.ended && r.exit_code == -1 && r.term_signal == 9);
+	assert_true(r.ended && r.exit_code == -1 && r.term_signal == 9 && r.oom_killed);
+	w.oom_killed = false;
 
 	w.exit_code = 0;
 	w.term_signal = 0;
