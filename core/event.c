@@ -238,7 +238,10 @@ static int event_lookup(const char *const *names, size_t stride, size_t n, const
 	if (name == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		const char *s = *(const char *const *)((const char *)names + i * stride);
+		/* through void *: stride is the size of the table's rows, so
+		 * each row's name is aligned as a pointer */
+		const char *s =
+			*(const char *const *)(const void *)((const char *)names + i * stride);
 
 		if (s != NULL && strcmp(s, name) == 0)
 			return (int)i;
@@ -246,8 +249,11 @@ static int event_lookup(const char *const *names, size_t stride, size_t n, const
 	return -1;
 }
 
+/* member is a designator (.name): it cannot be parenthesised */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define LOOKUP(table, member, name)                                                                \
 	event_lookup(&(table)[0] member, sizeof((table)[0]), N_OF(table), name)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 struct event event_init(enum event_kind kind)
 {

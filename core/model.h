@@ -100,7 +100,6 @@ struct model {
 	const char *alerts_broken; /* why the webhook refuses our posts, NULL when fine */
 	bool run_over;
 	char outcome[MODEL_TEXT]; /* "3 done, 1 killed, ..." once run_over */
-	bool headless_after_hup;
 };
 
 enum model_action {

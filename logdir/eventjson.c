@@ -46,16 +46,18 @@ static json_t *eventjson_waits(const struct event *ev)
 	return a;
 }
 
-/* The member of ev field f lives in. */
-#define FIELD(ev, f, type) ((type *)((char *)(ev) + event_field_offset(f)))
-#define CFIELD(ev, f, type) ((const type *)((const char *)(ev) + event_field_offset(f)))
+/* The member of ev field f lives in. Through void *: the offset is the
+ * member's offsetof, so the member is aligned for its type. */
+#define FIELD(ev, f, type) ((type *)(void *)((char *)(ev) + event_field_offset(f)))
+#define CFIELD(ev, f, type)                                                                        \
+	((const type *)(const void *)((const char *)(ev) + event_field_offset(f)))
 
 /* The value of field f of ev. */
 static json_t *eventjson_value(const struct event *ev, enum event_field f)
 {
 	switch (event_field_type(f)) {
 	case ETYPE_STR:
-		return eventjson_str(*CFIELD(ev, f, const char *));
+		return eventjson_str(*CFIELD(ev, f, char *));
 	case ETYPE_INT:
 		return json_integer(*CFIELD(ev, f, int));
 	case ETYPE_U64:

@@ -205,6 +205,8 @@ int loop_run_once(struct loop *loop, int max_wait_ms)
 
 	if (loop->before_sleep != NULL)
 		loop->before_sleep(loop->before_sleep_ctx, loop->now_ms);
+	if (loop->stop)
+		return 0; /* the hook ended the loop: no more waiting */
 
 	int rc = poll(loop->pfds, (nfds_t)n_own + (nfds_t)n_src, loop_wait_ms(loop, max_wait_ms));
 

@@ -15,65 +15,6 @@
 #include "../logdir/lock.h"
 #include "planning.h"
 
-/* A diagnostic for the operator: standard error when there is no dashboard,
- * the dashboard's footer otherwise. */
-void run_note(struct run *run, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (run->tui != NULL)
-		run->cfg.view->flash(run->tui, msg, loop_now_ms(run->loop));
-	else
-		fprintf(stderr, "mergewatch: %s\n", msg);
-}
-
-/* The Alerts pane lists what an operator wants to see, not every sample. */
-static bool run_event_shown(enum event_kind kind)
-{
-	return kind != EVENT_PROGRESS && kind != EVENT_ALERT_SENT;
-}
-
-static void run_model_alert(struct run *run, const struct event *ev)
-{
-	struct model *m = &run->model;
-	struct model_alert *a = &m->alerts[m->alerts_head];
-	bool resolved = ev->kind == EVENT_RESOLVED;
-
-	memset(a, 0, sizeof(*a));
-	a->wall_ms = ev->wall_ms;
-	snprintf(a->kind, sizeof(a->kind), "%s",
-	         resolved ? event_condition_name(ev->condition) : event_kind_name(ev->kind));
-	a->priority = event_priority(ev->kind);
-	a->resolved = resolved;
-	/* Only what would be posted to the team waits for an ack. */
-	a->acked = event_alert_kind(ev) == ALERT_NONE;
-	text_event(ev, NULL, a->text, sizeof(a->text));
-	m->alerts_head = (m->alerts_head + 1) % MODEL_ALERTS;
-	if (m->alerts_len < MODEL_ALERTS)
-		m->alerts_len++;
-}
-
-void run_emit(struct run *run, struct event *ev)
-{
-	char err[512];
-
-	ev->wall_ms = clock_wall_ms();
-	if (eventlog_write(run->log, ev, err, sizeof(err)) < 0 && !run->log_error_reported) {
-		run->log_error_reported = true;
-		run_note(run, "%s", err);
-	}
-	if (run->alerts != NULL)
-		alerts_offer(run->alerts, ev, loop_now_ms(run->loop));
-	if (run->metrics != NULL)
-		metrics_event(run->metrics, ev);
-	if (run_event_shown(ev->kind))
-		run_model_alert(run, ev);
-}
-
 /* alert_sent / alert_failed come back from the alerts module. */
 static void run_alert_result(void *ctx, struct event *ev)
 {
@@ -102,15 +43,21 @@ static void run_src_dispatch(void *ctx, const struct pollfd *fds, int n, uint64_
 		alerts_perform(run->alerts, fds, n, now_ms);
 }
 
+static void run_check_over(struct run *run);
+
+/* Once a turn, before the loop sleeps: has the run ended (whatever ended
+ * the last pair), and the dashboard redrawn. */
 static void run_before_sleep(void *ctx, uint64_t now_ms)
 {
 	struct run *run = ctx;
 
+	run_check_over(run);
+	if (run->tui == NULL)
+		return;
 	run->model.now_ms = now_ms;
 	run->model.wall_ms = clock_wall_ms();
 	run->model.alerts_broken = run->alerts ? alerts_broken(run->alerts) : NULL;
-	if (run->tui != NULL)
-		run->cfg.view->render(run->tui, &run->model);
+	run->cfg.view->render(run->tui, &run->model);
 }
 
 static void run_drop_tui(struct run *run)
@@ -170,32 +117,30 @@ static void run_finish(struct run *run)
 	run_record(run);
 }
 
-/* Called by the pair code whenever a pair has ended. */
 static bool run_all_ended(const struct run *run)
 {
 	for (int i = 0; i < run->n_pairs; i++) {
-		enum pair_state s = run->pairs[i].mp->state;
-
-		if (s != PAIR_DONE && s != PAIR_FAILED && s != PAIR_KILLED && s != PAIR_SKIPPED)
+		if (!lifecycle_final(run->pairs[i].phase))
 			return false;
 	}
 	return true;
 }
 
 /* A pair whose processes are still ours to wait for. */
-static bool run_any_active(const struct run *run)
+static bool run_any_busy(const struct run *run)
 {
 	for (int i = 0; i < run->n_pairs; i++) {
-		if (run->pairs[i].active || run->pairs[i].verifying || run->pairs[i].cleaning)
+		if (lifecycle_busy(run->pairs[i].phase))
 			return true;
 	}
 	return run->n_orphans > 0;
 }
 
-void run_check_over(struct run *run)
+/* Ends the run once every pair has ended; stops the loop when done. */
+static void run_check_over(struct run *run)
 {
 	if (!run->over &&
-	    (run_all_ended(run) || run->leaving || (run->stop_signal != 0 && !run_any_active(run))))
+	    (run_all_ended(run) || run->leaving || (run->stop_signal != 0 && !run_any_busy(run))))
 		run_finish(run);
 	if (!run->over)
 		return;
@@ -227,10 +172,7 @@ static void run_on_signal(void *ctx, int fd, short revents)
 		case SIGHUP:
 			/* The terminal is gone (an SSH drop without tmux): carry
 			 * on headless, enforcing and logging to the file. */
-			if (run->tui != NULL) {
-				run_drop_tui(run);
-				run->model.headless_after_hup = true;
-			}
+			run_drop_tui(run);
 			eventlog_mute_stdout(run->log);
 			break;
 		case SIGWINCH:
@@ -262,7 +204,24 @@ static void run_on_key(void *ctx, int fd, short revents)
 		run_drop_tui(run);
 		if (!run->leaving && run->stop_signal == 0)
 			run->stop_signal = -1;
-		run_check_over(run);
+	}
+}
+
+/* A base tick: the machine, every watched tree (its verdicts to its
+ * lifecycle), every pair at the gate. */
+static void run_tick(struct run *run, uint64_t now_ms)
+{
+	struct rule_event evs[RULES_MAX_EVENTS];
+
+	run_sample_system(run, now_ms);
+	for (int i = 0; i < run->n_pairs; i++) {
+		struct pair_rt *p = &run->pairs[i];
+
+		if (lifecycle_watched(p->phase))
+			run_pair_verdicts(p, evs, run_sample_pair(run, p, now_ms, true, evs),
+			                  now_ms);
+		else
+			run_pair_post(p, LE_GATE_TICK); /* only a pair at the gate hears it */
 	}
 }
 
@@ -270,11 +229,9 @@ static void run_on_tick(void *ctx, uint64_t now_ms)
 {
 	struct run *run = ctx;
 
-	run->tick_timer =
-		loop_add_timer(run->loop, now_ms + run->cfg.interval_ms, run_on_tick, run);
-	run_sample_tick(run, now_ms);
+	loop_add_timer(run->loop, now_ms + run->cfg.interval_ms, run_on_tick, run);
+	run_tick(run, now_ms);
 	run_record(run);
-	run_check_over(run);
 }
 
 static int run_setup_signals(struct run *run, char *err, size_t errlen)
@@ -314,6 +271,7 @@ static void run_init_pairs(struct run *run)
 
 		p->run = run;
 		p->index = i;
+		p->phase = PHASE_PENDING;
 		p->spec = &plan->pairs[i];
 		p->mp = &run->model.pairs[i];
 		p->job.pidfd = p->cleanup.pidfd = p->capture.pidfd = -1;
@@ -469,9 +427,9 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 		} else {
 			loop_add_fd(run->loop, cfg->view->input_fd(run->tui), POLLIN, run_on_key,
 			            run);
-			loop_set_before_sleep(run->loop, run_before_sleep, run);
 		}
 	}
+	loop_set_before_sleep(run->loop, run_before_sleep, run);
 	return run;
 fail:
 	run_free(run);
@@ -494,17 +452,11 @@ int run_execute(struct run *run)
 		event_set(&ev, EF_LIMIT_NOTE);
 	}
 	run_emit(run, &ev);
-	run->tick_timer = loop_add_timer(run->loop, now + run->cfg.interval_ms, run_on_tick, run);
-	if (run->cfg.watch) {
-		for (int i = 0; i < run->n_pairs; i++)
-			run_pair_begin_watch(run, &run->pairs[i]);
-	} else {
-		/* what an earlier mergewatch left running comes first */
-		run_safe_resume_all(run);
-		run_pair_next(run);
-	}
-	run_sample_tick(run, now);
-	run_check_over(run);
+	loop_add_timer(run->loop, now + run->cfg.interval_ms, run_on_tick, run);
+	/* what an earlier mergewatch left running comes first */
+	run_safe_resume_all(run);
+	run_pair_next(run);
+	run_tick(run, now);
 	/* Setting up (the plan, the state, libproc2, curses) leaves freed
 	 * heap behind: give it back before the long watch, so the watchdog
 	 * stays the smallest process on the machine. */
@@ -522,62 +474,15 @@ int run_execute(struct run *run)
 	return c_bad > 0 || run->counts[PAIR_DONE] < run->n_pairs ? 1 : 0;
 }
 
-static void run_on_cgroup_retry(void *ctx, uint64_t now_ms)
-{
-	struct run *run = ctx;
-	int kept = 0;
-
-	run->cgroup_timer = 0;
-	for (int i = 0; i < run->n_pending_cgroups; i++) {
-		if (cgroup_remove(run->pending_cgroups[i]) < 0)
-			run->pending_cgroups[kept++] = run->pending_cgroups[i];
-	}
-	run->n_pending_cgroups = kept;
-	/* An exiting process leaves its group a moment after it is reaped;
-	 * retry for about ten seconds, then leave the empty group be. */
-	if (kept > 0 && ++run->cgroup_tries < 50)
-		run->cgroup_timer =
-			loop_add_timer(run->loop, now_ms + 200, run_on_cgroup_retry, run);
-}
-
-void run_release_cgroup(struct run *run, struct cgroup *cg)
-{
-	if (cg == NULL || cgroup_remove(cg) == 0)
-		return;
-	if (run->n_pending_cgroups ==
-	    (int)(sizeof(run->pending_cgroups) / sizeof(run->pending_cgroups[0]))) {
-		cgroup_free(cg);
-		return;
-	}
-	run->pending_cgroups[run->n_pending_cgroups++] = cg;
-	run->cgroup_tries = 0;
-	if (run->cgroup_timer == 0)
-		run->cgroup_timer = loop_add_timer(run->loop, loop_now_ms(run->loop) + 50,
-		                                   run_on_cgroup_retry, run);
-}
-
 void run_free(struct run *run)
 {
 	if (run == NULL)
 		return;
 	run_drop_tui(run);
 	for (int i = 0; i < run->n_pairs && run->pairs != NULL; i++) {
-		struct pair_rt *p = &run->pairs[i];
-
-		run_sample_stop_pair(run, p);
-		job_close(&p->job);
-		job_close(&p->cleanup);
-		if (p->cleanup_pipe >= 0)
-			close(p->cleanup_pipe);
-		job_close(&p->capture);
-		progress_free(p->progress);
-		if (p->cg != NULL)
-			cgroup_free(p->cg);
+		run_pair_free(&run->pairs[i]);
 	}
-	for (int i = 0; i < run->n_pending_cgroups; i++) {
-		if (cgroup_remove(run->pending_cgroups[i]) < 0)
-			cgroup_free(run->pending_cgroups[i]);
-	}
+	run_release_cgroups_now(run);
 	for (int i = 0; i < run->n_orphans; i++)
 		close(run->orphans[i].pidfd);
 	free(run->pairs);

@@ -13,6 +13,7 @@
 
 #include "../jobs/cgroup.h"
 #include "../jobs/job.h"
+#include "lifecycle.h"
 #include "loop.h"
 #include "../logdir/metrics.h"
 #include "../core/model.h"
@@ -38,12 +39,11 @@ struct run_orphan {
 	int pidfd;
 };
 
-/* How the pair's end was decided before its root exited. */
+/* How a stop asked for before the root exited wants the pair to end. */
 struct pair_stop {
-	bool requested;
 	enum event_reason reason; /* rss, timeout, deadlock, operator, shutdown */
-	enum pair_state status;   /* PAIR_KILLED or PAIR_SKIPPED */
-	bool restart;             /* run it again afterwards */
+	enum pair_phase end_as;   /* PHASE_KILLED or PHASE_SKIPPED */
+	bool restart;             /* run it again once it has gone */
 	uint64_t grace_timer;
 };
 
@@ -51,11 +51,12 @@ struct pair_rt {
 	struct run *run;
 	int index;
 	const struct pair_spec *spec;
-	struct model_pair *mp;
+	struct model_pair *mp; /* published to, never read back */
+	enum pair_phase phase; /* lifecycle.h; changed by run_pair_send only */
 	char name[STATE_NAME_MAX + 1];
 	char log_path[4096];
 	int attempt;
-	bool active; /* its tree is being watched */
+	bool resumed; /* done in an earlier run (the state said so) */
 	struct job job;
 	struct proctree *tree;
 	const struct tree_sample *last_full;
@@ -68,33 +69,34 @@ struct pair_rt {
 	bool progress_unlogged;
 	struct rules_limits lim;
 	struct rules_pair_state rules;
-	uint64_t scan_still_since; /* the stall the thread-scan back-off is for */
-	int scan_gap, scan_skip;   /* ticks between thread scans, ticks left to skip */
+	uint64_t rss_bytes, peak_rss_bytes; /* the tree's, latest and highest this attempt */
+	uint64_t scan_still_since;          /* the stall the thread-scan back-off is for */
+	int scan_gap, scan_skip;            /* ticks between thread scans, ticks left to skip */
 	uint64_t fast_timer;
 	uint64_t timeout_timer;
 	uint64_t started_ms;
 	uint64_t gate_since_ms;
-	bool skip_requested;
+	/* The operator's SIGSTOP: a state of the processes, not of the
+	 * lifecycle (a paused tree is running, capturing or stopping all the
+	 * same), so that stopping it sends SIGCONT too. */
 	bool paused;
 	struct pair_stop stop;
 	/* after the root exited */
 	int exit_code, term_signal;
-	bool verifying; /* job is the verify command (watched as the pair) */
 	/* lose nothing (run_safe.c) */
-	char record_path[4096];     /* <log_dir>/<pair>.job: the supervisor's record */
-	int64_t attempt_started_ns; /* coarse wall clock; the record's token */
-	bool adopted;               /* job is an orphan of an earlier mergewatch */
-	bool resume_decided;        /* what the state recorded has been acted on */
-	bool keep_record;           /* pair_end without touching the state */
-	bool record_oom;            /* its supervisor saw the kernel cap's OOM kill */
-	struct job cleanup;         /* the cleanup child while cleaning */
-	int cleanup_pipe;           /* its result line */
-	bool cleaning;
-	/* deadlock evidence */
+	char record_path[4096];         /* <log_dir>/<pair>.job: the supervisor's record */
+	int64_t attempt_started_ns;     /* coarse wall clock; the record's token */
+	bool adopted;                   /* job is an orphan of an earlier mergewatch */
+	bool resume_decided;            /* what the state recorded has been acted on */
+	bool keep_record;               /* pair_end without touching the state */
+	bool record_oom;                /* its supervisor saw the kernel cap's OOM kill */
+	int verify_code, verify_signal; /* how verify (p->job while verifying) ended */
+	struct job cleanup;             /* the cleanup child while cleaning */
+	int cleanup_pipe;               /* its result line */
+	/* deadlock evidence: the capture command, while it runs or is reaped */
 	struct job capture;
-	bool capturing;
 	uint64_t capture_timer;
-	bool deadlock_action_pending;
+	void (*capture_done)(struct pair_rt *p); /* set while the lifecycle waits for it */
 };
 
 struct run {
@@ -120,7 +122,6 @@ struct run {
 	struct pair_rt *pairs;
 	int n_pairs;
 	int current; /* run mode: the pair in progress, n_pairs when over */
-	uint64_t tick_timer;
 	uint64_t started_ms;
 	double assumed_rate_bytes_per_ms; /* worst-case growth before any is seen */
 	bool over;                        /* run_end written */
@@ -130,7 +131,7 @@ struct run {
 	bool metrics_error_reported;
 	bool state_error_reported;
 	uint64_t exit_deadline_ms;
-	int counts[PAIR_SKIPPED + 1];
+	int counts[PAIR_N_STATES];
 	/* groups the kernel had not let go of when their pair ended */
 	struct cgroup *pending_cgroups[16];
 	int n_pending_cgroups;
@@ -140,63 +141,117 @@ struct run {
 	int n_orphans;
 };
 
-/* run.c */
+/* The runner's files call down this list only (run.c on top):
+ *   run.c         set-up, signals, keys, the tick, the end of the run
+ *   run_pair.c    the lifecycle's actions (run_pair_send) and the operator's
+ *   run_sample.c  sampling and the rules; posts to the lifecycle
+ *   run_cgroup.c  groups the kernel has not let go of yet
+ *   run_emit.c    events and notes out */
+
+/* run_emit.c */
 /* Stamps ev with the time and hands it to the event log, the alerts, the
  * metrics and the dashboard's Alerts pane. */
 void run_emit(struct run *run, struct event *ev);
+/* A diagnostic for the operator: standard error when there is no dashboard,
+ * the dashboard's footer otherwise. */
 void run_note(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Ends the run once every pair has ended; stops the loop when done. */
-void run_check_over(struct run *run);
 
+/* run_cgroup.c */
 /* Removes a finished pair's cgroup, now or (while the kernel still holds
  * it) from a timer; never blocks. */
 void run_release_cgroup(struct run *run, struct cgroup *cg);
+/* At the end: one last try for every group still held. */
+void run_release_cgroups_now(struct run *run);
 
 /* run_pair.c */
+/* Hands what happened to p to its lifecycle: the transition, the view
+ * model published, the action taken (which may post further events). */
+void run_pair_send(struct pair_rt *p, const struct lc_input *in);
+/* The same, for an event that carries nothing more. */
+void run_pair_post(struct pair_rt *p, enum lc_event event);
+/* Gives the next pairs of the plan their turn (watch: every pair at once);
+ * never from inside the code that ended a pair (a timer calls it). */
 void run_pair_next(struct run *run);
-void run_pair_begin_watch(struct run *run, struct pair_rt *p);
-void run_pair_kill(struct run *run, struct pair_rt *p, enum event_reason reason, int sig,
-                   enum pair_state status);
-void run_pair_on_exit(struct run *run, struct pair_rt *p);
-void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms);
+/* Hands the rules' verdicts on p's sample (run_sample_pair) to its
+ * lifecycle, in order, and schedules its next RSS check. */
+void run_pair_verdicts(struct pair_rt *p, const struct rule_event *evs, size_t n, uint64_t now_ms);
 int run_pair_act(void *ctx, enum model_action action, int index);
+void run_pair_free(struct pair_rt *p);
 
-void run_pair_watch(struct run *run, struct pair_rt *p);
-void run_pair_judge(struct run *run, struct pair_rt *p);
-void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
-                     enum event_reason reason);
+/* run_pair.c, for run_safe.c */
+/* How p ended, and why (an LE_END_* event). */
+void run_pair_end(struct pair_rt *p, enum lc_event end, enum event_reason reason);
 struct event run_pair_start_event(const struct pair_rt *p, uint64_t input_bytes);
-/* Limits and attempt number, before a pair is started or adopted. */
-void run_pair_prepare(struct run *run, struct pair_rt *p);
+/* Signals every process of the pair: its tree and its cgroup's. */
+void run_pair_signal_tree(struct run *run, struct pair_rt *p, int sig);
+/* run_pair_next from a timer. */
+void run_pair_schedule_next(struct run *run);
 
-/* run_safe.c */
+/* run_safe.c: lose nothing */
+/* A path of the plan (output, inputs, cleanup) as the pair's command sees
+ * it; caller frees; NULL on ENOMEM. */
 char *run_safe_path(const struct run *run, const struct pair_rt *p, const char *path);
+/* Wall time from the clock the kernel stamps files with, in ns. */
 int64_t run_safe_now_ns(void);
+/* Records p's lifecycle step in the state file (atomically), before the
+ * step is taken. */
 void run_safe_record(struct run *run, struct pair_rt *p, enum state_status status,
                      enum event_reason reason);
+/* Ties the state to the plan file; -EBUSY with err when another owns it. */
 int run_safe_claim(struct run *run, char *err, size_t errlen);
+/* SIGCONT to p's tree and session: nothing is left or adopted stopped. */
 void run_safe_continue(struct run *run, struct pair_rt *p);
+/* pair_end "interrupted", recorded pending: the pair runs again. */
 void run_safe_interrupted(struct run *run, struct pair_rt *p, enum event_reason reason);
-void run_safe_interrupted_cleanup(struct run *run, struct pair_rt *p);
+/* At p's turn: acts on what the state records of it; true when that
+ * handled the pair (done, adopted, judged, cleanup resumed). */
 bool run_safe_resume_pair(struct run *run, struct pair_rt *p);
+/* Before any pair starts: live orphans adopted or waited for. */
 void run_safe_resume_all(struct run *run);
+/* REASON_NONE when p's output is this attempt's, else why not. */
 enum event_reason run_safe_output_check(struct run *run, struct pair_rt *p);
+/* A cgroup of the pair's own (NULL where there is none, noted). */
 struct cgroup *run_safe_cgroup(struct run *run, struct pair_rt *p);
 /* The pair's command or verify as a job: its cwd, env, log, cgroup, oom
  * score 500 and the signal mask. */
 struct job_spec run_safe_job_spec(struct run *run, struct pair_rt *p, const char *command,
                                   const char *cwd);
+/* Starts verify as p's job and posts LE_VERIFY_START (or how it failed). */
 void run_safe_verify_start(struct run *run, struct pair_rt *p);
-void run_safe_verify_ended(struct run *run, struct pair_rt *p, int code, int sig);
-void run_safe_verified(struct run *run, struct pair_rt *p);
+/* verify was reaped: posts LE_VERIFIED or how the pair ended. */
+void run_safe_verify_ended(struct run *run, struct pair_rt *p, bool stopped);
+/* Verified: recorded so, then cleaning, then the cleanup child (or at once
+ * LE_CLEANED without a cleanup). */
+void run_safe_clean_start(struct run *run, struct pair_rt *p);
+/* A pair's process of ours runs, or a removed pair's orphan is awaited. */
 bool run_safe_busy(const struct run *run);
 /* Whether a pair recorded started names the cgroup at path. */
 bool run_safe_group_recorded(const struct run *run, const char *path);
 
 /* run_sample.c */
-void run_sample_tick(struct run *run, uint64_t now_ms);
-void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms);
-void run_sample_schedule_fast(struct run *run, struct pair_rt *p, uint64_t now_ms);
+/* System memory, its history and the pressure rule, at each base tick. */
+void run_sample_system(struct run *run, uint64_t now_ms);
+/* Samples p's tree: in full (every process, its threads as the deadlock
+ * rule needs them, its progress), or only the RSS of the processes the last
+ * full sample found (full false; a full one when that is too old). Keeps
+ * and publishes the figures, runs the rules and writes their verdicts to
+ * out (RULES_MAX_EVENTS at most); returns how many. */
+size_t run_sample_pair(struct run *run, struct pair_rt *p, uint64_t now_ms, bool full,
+                       struct rule_event *out);
+/* What a verdict means: approach, bloat and resolved are logged here
+ * (false); a kill or a deadlock is for the lifecycle (true, *in set; in
+ * borrows e). */
+bool run_sample_verdict(struct run *run, struct pair_rt *p, const struct rule_event *e,
+                        struct lc_input *in);
+/* Writes the deadlock event and the evidence file, and starts the capture
+ * command: true when it runs (done is called once it ended or its 30 s ran
+ * out), false when there is nothing to wait for. */
+bool run_sample_deadlock(struct run *run, struct pair_rt *p, const struct rule_event *e,
+                         void (*done)(struct pair_rt *p));
+/* The wait before p's next RSS check, or 0 when the base tick comes soon
+ * enough (far from the line, no line, paused). */
+uint64_t run_sample_next_check_ms(struct run *run, struct pair_rt *p);
+/* Stops sampling p (its root has gone or is left be). */
 void run_sample_stop_pair(struct run *run, struct pair_rt *p);
 /* Reads new PROGRESS lines; logs a progress event at most once a second, or
  * now when final. */

@@ -1,6 +1,9 @@
-/* A pair's life: gate, start, watch, stop, verify, clean up, record. Pairs
- * run one at a time in plan order; under watch every PID is a pair watched
- * at once. */
+/* A pair's life, driven by lifecycle.c's table: run_pair_send takes what
+ * happened, moves the pair to its next phase, publishes it to the view
+ * model and takes the action; the loop's callbacks here (a root's pidfd,
+ * timers, the operator's keys, the rules' verdicts) only translate what
+ * happened into a lifecycle event. Pairs run one at a time in plan order
+ * (run_pair_next); under watch every PID is a pair watched at once. */
 #include "run_internal.h"
 
 #include <errno.h>
@@ -9,14 +12,55 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/fsutil.h"
 #include "../jobs/supervise.h"
-#include <sys/pidfd.h>
+#include "../lib/fsutil.h"
 #include "planning.h"
 
-static bool run_state_final(enum pair_state s)
+static void run_pair_act_on(struct pair_rt *p, enum lc_action action, const struct lc_input *in);
+
+void run_pair_send(struct pair_rt *p, const struct lc_input *in)
 {
-	return s == PAIR_DONE || s == PAIR_FAILED || s == PAIR_KILLED || s == PAIR_SKIPPED;
+	struct lc_step step = lifecycle_step(p->phase, in->event);
+
+	if (!step.valid)
+		return; /* e.g. a grace timer of a root that has gone */
+	p->phase = step.next;
+	p->mp->state = lifecycle_view(step.next);
+	run_pair_act_on(p, step.action, in);
+}
+
+void run_pair_post(struct pair_rt *p, enum lc_event event)
+{
+	struct lc_input in = { .event = event };
+
+	run_pair_send(p, &in);
+}
+
+/* How it ended, and why. */
+void run_pair_end(struct pair_rt *p, enum lc_event end, enum event_reason reason)
+{
+	struct lc_input in = { .event = end, .reason = reason };
+
+	run_pair_send(p, &in);
+}
+
+static void run_pair_stop(struct pair_rt *p, enum event_reason reason, int sig,
+                          enum pair_phase end_as, bool restart)
+{
+	struct lc_input in = { .event = LE_STOP,
+		               .reason = reason,
+		               .sig = sig,
+		               .stop_as = end_as,
+		               .restart = restart };
+
+	run_pair_send(p, &in);
+}
+
+/* ---- helpers ---- */
+
+static double run_pair_ratio(const struct pair_rt *p)
+{
+	return p->lim.input_bytes ? (double)p->peak_rss_bytes / (double)p->lim.input_bytes : 0;
 }
 
 static void run_on_advance(void *ctx, uint64_t now_ms)
@@ -26,10 +70,149 @@ static void run_on_advance(void *ctx, uint64_t now_ms)
 }
 
 /* Moves on from a timer, never from inside the code that ended a pair. */
-static void run_pair_schedule_next(struct run *run)
+void run_pair_schedule_next(struct run *run)
 {
 	loop_add_timer(run->loop, loop_now_ms(run->loop), run_on_advance, run);
 }
+
+/* The last component of the pair's cgroup path, NULL without one. */
+static const char *run_pair_group(const struct pair_rt *p)
+{
+	const char *path = p->cg                  ? cgroup_path(p->cg)
+	                   : p->adopted_cgroup[0] ? p->adopted_cgroup
+	                                          : NULL;
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path;
+}
+
+/* Signals every process of the pair: its tree, even where it escaped its
+ * parent into the pair's cgroup. */
+void run_pair_signal_tree(struct run *run, struct pair_rt *p, int sig)
+{
+	pid_t pids[RUN_MAX_CGROUP_PIDS];
+	int n = p->cg ? cgroup_read_pids(p->cg, pids, RUN_MAX_CGROUP_PIDS)
+	        : p->adopted_cgroup[0]
+	                ? cgroup_read_pids_at(p->adopted_cgroup, pids, RUN_MAX_CGROUP_PIDS)
+	                : 0;
+
+	n = n < 0 ? 0 : (n > RUN_MAX_CGROUP_PIDS ? RUN_MAX_CGROUP_PIDS : n);
+	job_signal_tree(&p->job, run->cfg.proc_root, sig, p->last_full, pids, n, run_pair_group(p));
+}
+
+struct event run_pair_start_event(const struct pair_rt *p, uint64_t input_bytes)
+{
+	struct event ev = event_init(EVENT_PAIR_START);
+
+	ev.pair = p->name;
+	ev.pid = p->job.pid;
+	ev.command = p->spec->command;
+	ev.input_bytes = input_bytes;
+	ev.attempt = p->attempt;
+	return ev;
+}
+
+static void run_pair_resolve_limits(struct run *run, struct pair_rt *p)
+{
+	const struct limits *l = &p->spec->limits;
+	uint64_t total = run->sys.mem_total_bytes;
+
+	p->lim.kill_rss_bytes = units_size_resolve(&l->kill_rss, total);
+	p->lim.warn_rss_bytes = p->lim.kill_rss_bytes == UINT64_MAX
+	                                ? UINT64_MAX
+	                                : (uint64_t)((double)p->lim.kill_rss_bytes * l->warn_at);
+	p->lim.bloat_ratio = l->bloat_ratio;
+	p->lim.deadlock_window_ms = l->deadlock_window_ms;
+	p->mp->kill_rss_bytes = p->lim.kill_rss_bytes;
+}
+
+/* ---- sampling and its verdicts ---- */
+
+static void run_pair_on_fast(void *ctx, uint64_t now_ms);
+
+/* The next RSS check, sooner the nearer the tree is to its kill line. */
+static void run_pair_schedule_fast(struct pair_rt *p, uint64_t now_ms)
+{
+	struct run *run = p->run;
+	uint64_t wait;
+
+	loop_del_timer(run->loop, p->fast_timer);
+	p->fast_timer = 0;
+	if (lifecycle_watched(p->phase) && (wait = run_sample_next_check_ms(run, p)) > 0)
+		p->fast_timer = loop_add_timer(run->loop, now_ms + wait, run_pair_on_fast, p);
+}
+
+void run_pair_verdicts(struct pair_rt *p, const struct rule_event *evs, size_t n, uint64_t now_ms)
+{
+	struct lc_input in;
+
+	for (size_t i = 0; i < n && lifecycle_watched(p->phase); i++) {
+		if (run_sample_verdict(p->run, p, &evs[i], &in))
+			run_pair_send(p, &in);
+	}
+	run_pair_schedule_fast(p, now_ms);
+}
+
+/* Samples p and hands the rules' verdicts to its lifecycle, in order. */
+static void run_pair_sample(struct pair_rt *p, uint64_t now_ms, bool full)
+{
+	struct rule_event evs[RULES_MAX_EVENTS];
+	size_t n = run_sample_pair(p->run, p, now_ms, full, evs);
+
+	run_pair_verdicts(p, evs, n, now_ms);
+}
+
+static void run_pair_on_fast(void *ctx, uint64_t now_ms)
+{
+	struct pair_rt *p = ctx;
+
+	(void)now_ms;
+	p->fast_timer = 0;
+	if (lifecycle_watched(p->phase))
+		run_pair_sample(p, loop_refresh_now(p->run->loop), false);
+}
+
+/* ---- the loop's callbacks: what happened, as a lifecycle event ---- */
+
+static void run_on_root_exit(void *ctx, int fd, short revents)
+{
+	struct pair_rt *p = ctx;
+	/* verify runs as the pair's job: its status must not hide the
+	 * command's */
+	bool verify = p->phase == PHASE_VERIFYING || p->phase == PHASE_VERIFY_STOPPING;
+
+	(void)fd;
+	(void)revents;
+	if (job_reap(&p->job, verify ? &p->verify_code : &p->exit_code,
+	             verify ? &p->verify_signal : &p->term_signal) != 0)
+		run_pair_post(p, LE_EXIT);
+}
+
+static void run_on_timeout(void *ctx, uint64_t now_ms)
+{
+	struct pair_rt *p = ctx;
+
+	(void)now_ms;
+	p->timeout_timer = 0;
+	run_pair_stop(p, REASON_TIMEOUT, SIGTERM, PHASE_KILLED, false);
+}
+
+static void run_on_grace(void *ctx, uint64_t now_ms)
+{
+	struct pair_rt *p = ctx;
+	struct lc_input in = { .event = LE_GRACE_OVER, .reason = p->stop.reason, .sig = SIGKILL };
+
+	(void)now_ms;
+	p->stop.grace_timer = 0;
+	run_pair_send(p, &in);
+}
+
+static void run_pair_on_capture_done(struct pair_rt *p)
+{
+	run_pair_post(p, LE_CAPTURE_DONE);
+}
+
+/* ---- the actions ---- */
 
 static bool run_pair_gate_open(struct run *run, struct pair_rt *p, uint64_t *needed)
 {
@@ -51,8 +234,6 @@ static bool run_pair_gate_open(struct run *run, struct pair_rt *p, uint64_t *nee
 	       (max_swap == UINT64_MAX || s->swap_total_bytes - s->swap_free_bytes <= max_swap);
 }
 
-static void run_pair_launch(struct run *run, struct pair_rt *p);
-
 /* The inputs' total size, the bloat baseline, taken before the gate (an
  * "auto" gate needs it). Missing inputs fail the pair: running without
  * them would only produce garbage. */
@@ -71,7 +252,6 @@ static bool run_pair_inputs(struct run *run, struct pair_rt *p)
 		if (rc < 0) {
 			run_note(run, "pair %s: %s", p->name,
 			         rc == -ENOMEM ? "out of memory" : err);
-			run_pair_finish(run, p, PAIR_FAILED, REASON_INPUTS_MISSING);
 			return false;
 		}
 	}
@@ -80,96 +260,74 @@ static bool run_pair_inputs(struct run *run, struct pair_rt *p)
 	return true;
 }
 
-void run_pair_gate_check(struct run *run, struct pair_rt *p, uint64_t now_ms)
+/* watch: the PID given on the command line. */
+static void run_pair_attach(struct run *run, struct pair_rt *p)
 {
+	char err[256];
+
+	p->attempt = 1;
+	run_pair_resolve_limits(run, p);
+	if (job_attach(run->cfg.watch_pids[p->index], run->cfg.proc_root, &p->job, err,
+	               sizeof(err)) < 0) {
+		run_note(run, "%s", err);
+		run_pair_end(p, LE_END_FAILED, REASON_GONE);
+		return;
+	}
+	struct event ev = run_pair_start_event(p, 0);
+
+	event_clear(&ev, EF_COMMAND);
+	run_emit(run, &ev);
+	run_pair_post(p, LE_STARTED);
+}
+
+/* Its turn: resumed, skipped, adopted, or its inputs and the gate. */
+static void run_pair_prepare(struct run *run, struct pair_rt *p)
+{
+	const struct state_pair *sp = run->state ? state_find(run->state, p->name) : NULL;
 	uint64_t needed;
 
-	if (p->skip_requested) {
-		run_pair_finish(run, p, PAIR_SKIPPED, REASON_OPERATOR);
+	if (run->cfg.watch) {
+		run_pair_attach(run, p);
+		return;
+	}
+	if (p->attempt == 0)
+		p->attempt = sp && sp->status == STATE_STARTED && sp->attempt > 0 ? sp->attempt : 1;
+	run_pair_resolve_limits(run, p);
+	if (p->phase == PHASE_PENDING_SKIP) {
+		run_pair_end(p, LE_END_SKIPPED, REASON_OPERATOR);
+		return;
+	}
+	/* what the state records of it first: done, adopted, judged, its
+	 * cleanup finished (run_safe.c) */
+	if (run_safe_resume_pair(run, p))
+		return;
+	if (!run_pair_inputs(run, p)) {
+		run_pair_end(p, LE_END_FAILED, REASON_INPUTS_MISSING);
 		return;
 	}
 	if (run_pair_gate_open(run, p, &needed)) {
-		run_pair_launch(run, p);
+		run_pair_post(p, LE_GATE_OPEN);
 		return;
 	}
-	if (now_ms - p->gate_since_ms >= run->plan->gate_timeout_ms)
-		run_pair_finish(run, p, PAIR_FAILED, REASON_GATE);
-}
-
-static void run_on_root_exit(void *ctx, int fd, short revents)
-{
-	struct pair_rt *p = ctx;
-
-	(void)fd;
-	(void)revents;
-	run_pair_on_exit(p->run, p);
-}
-
-static void run_on_timeout(void *ctx, uint64_t now_ms)
-{
-	struct pair_rt *p = ctx;
-
-	(void)now_ms;
-	p->timeout_timer = 0;
-	run_pair_kill(p->run, p, REASON_TIMEOUT, SIGTERM, PAIR_KILLED);
-}
-
-static void run_pair_resolve_limits(struct run *run, struct pair_rt *p)
-{
-	const struct limits *l = &p->spec->limits;
-	uint64_t total = run->sys.mem_total_bytes;
-
-	p->lim.kill_rss_bytes = units_size_resolve(&l->kill_rss, total);
-	p->lim.warn_rss_bytes = p->lim.kill_rss_bytes == UINT64_MAX
-	                                ? UINT64_MAX
-	                                : (uint64_t)((double)p->lim.kill_rss_bytes * l->warn_at);
-	p->lim.bloat_ratio = l->bloat_ratio;
-	p->lim.deadlock_window_ms = l->deadlock_window_ms;
-	p->mp->kill_rss_bytes = p->lim.kill_rss_bytes;
-}
-
-/* Starts watching p's tree (a started, adopted or attached root, or the
- * pair's verify command, watched under the same rules with
- * verify_timeout). */
-void run_pair_watch(struct run *run, struct pair_rt *p)
-{
-	uint64_t now = loop_now_ms(run->loop);
-	uint64_t timeout_ms =
-		p->verifying ? p->spec->limits.verify_timeout_ms : p->spec->limits.timeout_ms;
-
-	memset(&p->rules, 0, sizeof(p->rules));
-	memset(&p->stop, 0, sizeof(p->stop));
-	p->tree = proctree_new(run->cfg.proc_root, p->job.pid, p->job.start_ticks);
-	p->active = true;
-	p->mp->pid = p->job.pid;
-	p->mp->bloated = p->mp->deadlocked = p->mp->approaching = false;
-	if (p->verifying) {
-		p->mp->state = PAIR_VERIFYING;
-	} else {
-		p->started_ms = now;
-		p->mp->state = PAIR_RUNNING;
-		p->mp->started_ms = now;
-		p->mp->ended_ms = 0;
-		p->mp->attempt = p->attempt;
-		p->mp->peak_rss_bytes = 0;
-	}
-	run->model.running = p->index;
-	loop_add_fd(run->loop, p->job.pidfd, POLLIN, run_on_root_exit, p);
-	if (timeout_ms > 0)
-		p->timeout_timer = loop_add_timer(run->loop, now + timeout_ms, run_on_timeout, p);
-	run_sample_pair_full(run, p, now);
-}
-
-struct event run_pair_start_event(const struct pair_rt *p, uint64_t input_bytes)
-{
-	struct event ev = event_init(EVENT_PAIR_START);
+	const struct sys_sample *s = &run->sys;
+	struct event ev = event_init(EVENT_GATE_WAIT);
 
 	ev.pair = p->name;
-	ev.pid = p->job.pid;
-	ev.command = p->spec->command;
-	ev.input_bytes = input_bytes;
-	ev.attempt = p->attempt;
-	return ev;
+	ev.mem_available = s->mem_available_bytes;
+	ev.swap_used = s->swap_total_bytes - s->swap_free_bytes;
+	ev.needed_available = needed;
+	run_pair_post(p, LE_GATE_CLOSED);
+	run_emit(run, &ev);
+}
+
+static void run_pair_gate_check(struct run *run, struct pair_rt *p)
+{
+	uint64_t needed;
+
+	if (run_pair_gate_open(run, p, &needed))
+		run_pair_post(p, LE_GATE_OPEN);
+	else if (loop_now_ms(run->loop) - p->gate_since_ms >= run->plan->gate_timeout_ms)
+		run_pair_end(p, LE_END_FAILED, REASON_GATE);
 }
 
 static void run_pair_launch(struct run *run, struct pair_rt *p)
@@ -178,7 +336,6 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 	uint64_t input_bytes = p->lim.input_bytes;
 
 	p->attempt_started_ns = run_safe_now_ns();
-
 	p->cg = run_safe_cgroup(run, p);
 	progress_free(p->progress);
 	p->progress = progress_new(p->log_path, p->spec->progress_regex, err, sizeof(err));
@@ -193,7 +350,6 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 	spec.supervise_record = p->record_path;
 	spec.supervise_token = p->attempt_started_ns;
 	spec.supervise_cgroup = p->cg ? cgroup_path(p->cg) : NULL;
-
 	/* Recorded before the job exists: a crash in between leaves a
 	 * "started" with no PID, and the supervisor's record names it. */
 	memset(&p->job, 0, sizeof(p->job));
@@ -205,166 +361,64 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 	free(cwd);
 	if (rc < 0) {
 		run_note(run, "pair %s: %s", p->name, err);
-		run_pair_finish(run, p, PAIR_FAILED, REASON_SPAWN);
+		run_pair_end(p, LE_END_FAILED, REASON_SPAWN);
 		return;
 	}
 	run_safe_record(run, p, STATE_STARTED, REASON_NONE);
 	struct event ev = run_pair_start_event(p, input_bytes);
 
 	run_emit(run, &ev);
-	run_pair_watch(run, p);
+	run_pair_post(p, LE_STARTED);
 }
 
-void run_pair_prepare(struct run *run, struct pair_rt *p)
+/* Starts watching p's tree (a started, adopted or attached root; or its
+ * verify command, watched under the same rules with verify_timeout). */
+static void run_pair_watch(struct run *run, struct pair_rt *p, bool verify)
 {
-	const struct state_pair *sp = run->state ? state_find(run->state, p->name) : NULL;
+	uint64_t now = loop_now_ms(run->loop);
+	uint64_t timeout_ms =
+		verify ? p->spec->limits.verify_timeout_ms : p->spec->limits.timeout_ms;
 
-	if (p->attempt == 0)
-		p->attempt = sp && sp->status == STATE_STARTED && sp->attempt > 0 ? sp->attempt : 1;
-	run_pair_resolve_limits(run, p);
-}
-
-/* Starts pair p, or ends it at once (resumed, skipped). */
-static void run_pair_start(struct run *run, struct pair_rt *p)
-{
-	run_pair_prepare(run, p);
-	if (p->skip_requested) {
-		run_pair_finish(run, p, PAIR_SKIPPED, REASON_OPERATOR);
-		return;
+	memset(&p->rules, 0, sizeof(p->rules));
+	memset(&p->stop, 0, sizeof(p->stop));
+	p->tree = proctree_new(run->cfg.proc_root, p->job.pid, p->job.start_ticks);
+	if (!verify) {
+		p->started_ms = now;
+		p->rss_bytes = p->peak_rss_bytes = 0;
+		p->mp->started_ms = now;
+		p->mp->ended_ms = 0;
+		p->mp->attempt = p->attempt;
+		p->mp->peak_rss_bytes = 0;
 	}
-	if (run_safe_resume_pair(run, p))
-		return;
-
-	uint64_t needed;
-
-	if (!run_pair_inputs(run, p))
-		return;
-	if (!run_pair_gate_open(run, p, &needed)) {
-		const struct sys_sample *s = &run->sys;
-		struct event ev = event_init(EVENT_GATE_WAIT);
-
-		ev.pair = p->name;
-		ev.mem_available = s->mem_available_bytes;
-		ev.swap_used = s->swap_total_bytes - s->swap_free_bytes;
-		ev.needed_available = needed;
-		p->mp->state = PAIR_GATE;
-		p->gate_since_ms = loop_now_ms(run->loop);
-		run_emit(run, &ev);
-		return;
-	}
-	run_pair_launch(run, p);
+	p->mp->pid = p->job.pid;
+	p->mp->bloated = p->mp->deadlocked = p->mp->approaching = false;
+	run->model.running = p->index;
+	loop_add_fd(run->loop, p->job.pidfd, POLLIN, run_on_root_exit, p);
+	if (timeout_ms > 0)
+		p->timeout_timer = loop_add_timer(run->loop, now + timeout_ms, run_on_timeout, p);
+	run_pair_sample(p, now, true);
 }
 
-void run_pair_next(struct run *run)
+/* The kill event and the signal; SIGTERM leaves kill_grace before SIGKILL. */
+static void run_pair_signal(struct run *run, struct pair_rt *p, enum event_reason reason, int sig)
 {
-	if (run->cfg.watch || run->leaving || run->stop_signal) {
-		run_check_over(run);
-		return;
-	}
-	/* One pair at a time: an adopted orphan, a verify, a cleanup or
-	 * another plan's orphan holds the turn wherever it is. */
-	if (run_safe_busy(run))
-		return;
-	while (run->current < run->n_pairs) {
-		struct pair_rt *p = &run->pairs[run->current];
-
-		if (p->active || p->mp->state == PAIR_GATE || p->verifying || p->cleaning)
-			return;
-		if (!run_state_final(p->mp->state)) {
-			run_pair_start(run, p);
-			if (!run_state_final(p->mp->state))
-				return;
-		}
-		run->current++;
-	}
-	run_check_over(run);
-}
-
-void run_pair_begin_watch(struct run *run, struct pair_rt *p)
-{
-	char err[256];
-
-	p->attempt = 1;
-	run_pair_resolve_limits(run, p);
-	if (job_attach(run->cfg.watch_pids[p->index], run->cfg.proc_root, &p->job, err,
-	               sizeof(err)) < 0) {
-		run_note(run, "%s", err);
-		run_pair_finish(run, p, PAIR_FAILED, REASON_GONE);
-		return;
-	}
-	struct event ev = run_pair_start_event(p, 0);
-
-	event_clear(&ev, EF_COMMAND);
-	run_emit(run, &ev);
-	run_pair_watch(run, p);
-}
-
-static void run_on_grace(void *ctx, uint64_t now_ms)
-{
-	struct pair_rt *p = ctx;
-
-	(void)now_ms;
-	p->stop.grace_timer = 0;
-	if (p->active)
-		run_pair_kill(p->run, p, p->stop.reason, SIGKILL, p->stop.status);
-}
-
-/* The last component of the pair's cgroup path, NULL without one. */
-static const char *run_pair_group(const struct pair_rt *p)
-{
-	const char *path = p->cg                  ? cgroup_path(p->cg)
-	                   : p->adopted_cgroup[0] ? p->adopted_cgroup
-	                                          : NULL;
-	const char *slash = path ? strrchr(path, '/') : NULL;
-
-	return slash ? slash + 1 : path;
-}
-
-/* Every PID in the pair's cgroup: the tree even where it escaped its parent. */
-static int run_pair_cgroup_pids(struct pair_rt *p, pid_t *pids, int max)
-{
-	int n = p->cg                  ? cgroup_read_pids(p->cg, pids, (size_t)max)
-	        : p->adopted_cgroup[0] ? cgroup_read_pids_at(p->adopted_cgroup, pids, (size_t)max)
-	                               : 0;
-
-	return n < 0 ? 0 : (n > max ? max : n);
-}
-
-void run_pair_kill(struct run *run, struct pair_rt *p, enum event_reason reason, int sig,
-                   enum pair_state status)
-{
-	pid_t pids[RUN_MAX_CGROUP_PIDS];
-
-	if (!p->active)
-		return;
-	if (p->stop.requested && sig != SIGKILL)
-		return; /* already stopping: only an escalation goes on */
-	if (!p->stop.requested) {
-		p->stop.requested = true;
-		p->stop.reason = reason;
-		p->stop.status = status;
-	}
 	struct event ev = event_init(EVENT_KILL);
 
 	ev.pair = p->name;
 	ev.pid = p->job.pid;
 	ev.kill_reason = reason;
-	ev.rss = p->mp->rss_bytes;
+	ev.rss = p->rss_bytes;
 	ev.signal = job_signal_name(sig);
 	ev.kill_rss = p->lim.kill_rss_bytes;
 	if (p->lim.kill_rss_bytes != UINT64_MAX)
 		event_set(&ev, EF_KILL_RSS);
-	int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
-
-	job_signal_tree(&p->job, run->cfg.proc_root, sig, p->last_full, pids, n, run_pair_group(p));
+	run_pair_signal_tree(run, p, sig);
 	if (p->paused && sig != SIGKILL) {
 		/* A stopped process acts on SIGTERM only once continued. */
-		job_signal_tree(&p->job, run->cfg.proc_root, SIGCONT, p->last_full, pids, n,
-		                run_pair_group(p));
+		run_pair_signal_tree(run, p, SIGCONT);
 		p->paused = p->mp->paused = false;
 	}
 	run_emit(run, &ev);
-	p->mp->state = PAIR_STOPPING;
 	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s", event_reason_name(reason));
 	loop_del_timer(run->loop, p->timeout_timer);
 	p->timeout_timer = 0;
@@ -378,73 +432,75 @@ void run_pair_kill(struct run *run, struct pair_rt *p, enum event_reason reason,
 	}
 }
 
-/* The root ended by itself (or after a stop), its status known: decide how
- * the pair ended, or go on to verify. */
-void run_pair_judge(struct run *run, struct pair_rt *p)
+static void run_pair_on_deadlock(struct run *run, struct pair_rt *p)
+{
+	switch (p->spec->limits.on_deadlock) {
+	case ON_DEADLOCK_ALERT:
+		break;
+	case ON_DEADLOCK_KILL:
+		run_pair_stop(p, REASON_DEADLOCK, SIGKILL, PHASE_KILLED, false);
+		break;
+	case ON_DEADLOCK_RESTART:
+		/* A job that deadlocks every time must not restart forever:
+		 * restarts share the retries budget (at least one). */
+		run_pair_stop(p, REASON_DEADLOCK, SIGKILL, PHASE_KILLED,
+		              p->attempt <= (run->plan->retries > 0 ? run->plan->retries : 1));
+		break;
+	}
+}
+
+/* The root ended by itself, its status known: how did it go? Recorded as
+ * exited first; a success goes on to the output check and verify. */
+static void run_pair_judge(struct run *run, struct pair_rt *p)
 {
 	enum event_reason stale;
 
-	if (p->stop.requested) {
-		run_pair_finish(run, p, p->stop.status, p->stop.reason);
-		return;
-	}
 	run_safe_record(run, p, STATE_EXITED, REASON_NONE);
 	/* The kernel cap acted: in our group since the start, or, for an
 	 * adopted or resumed attempt, as its supervisor recorded. */
 	if ((p->cg != NULL && p->oom_kills_at_start >= 0 &&
 	     cgroup_oom_kills(p->cg) > p->oom_kills_at_start) ||
 	    (p->term_signal == SIGKILL && p->record_oom)) {
-		run_pair_finish(run, p, PAIR_KILLED, REASON_MEMORY_MAX);
+		run_pair_end(p, LE_END_KILLED, REASON_MEMORY_MAX);
 		return;
 	}
 	if (p->term_signal != 0) {
-		run_pair_finish(run, p, PAIR_FAILED, REASON_SIGNAL);
+		run_pair_end(p, LE_END_FAILED, REASON_SIGNAL);
 		return;
 	}
 	if (p->exit_code != 0) {
-		run_pair_finish(run, p, PAIR_FAILED, REASON_EXIT);
+		run_pair_end(p, LE_END_FAILED, REASON_EXIT);
 		return;
 	}
 	if (run->cfg.watch) {
-		run_pair_finish(run, p, PAIR_DONE, REASON_NONE);
+		run_pair_end(p, LE_END_DONE, REASON_NONE);
 		return;
 	}
 	if ((stale = run_safe_output_check(run, p)) != REASON_NONE) {
-		run_pair_finish(run, p, PAIR_FAILED, stale);
+		run_pair_end(p, LE_END_FAILED, stale);
 		return;
 	}
-	if (p->spec->verify == NULL) {
-		run_safe_verified(run, p);
-		return;
-	}
-	run_safe_verify_start(run, p);
+	if (p->spec->verify == NULL)
+		run_pair_post(p, LE_VERIFIED);
+	else
+		run_safe_verify_start(run, p);
 }
 
-void run_pair_on_exit(struct run *run, struct pair_rt *p)
+/* A root (or verify) was reaped: its stragglers killed, sampling and timers
+ * stopped, the last figures kept. */
+static void run_pair_reaped(struct run *run, struct pair_rt *p)
 {
-	pid_t pids[RUN_MAX_CGROUP_PIDS];
-
-	int code, sig;
-	int rc = job_reap(&p->job, &code, &sig);
-
-	if (rc == 0)
-		return;
 	loop_del_fd(run->loop, p->job.pidfd);
 	if (!run->cfg.watch) {
 		/* Stragglers of a finished pair hold memory for nothing: the
 		 * incident this tool comes from was two of them, deadlocked
-		 * for nine hours. */
-		/* The root is gone, so its orphans now belong to init: find
-		 * them in the last full sample (checked by start time) and in
-		 * the cgroup. */
-		int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
-
-		job_signal_tree(&p->job, run->cfg.proc_root, SIGKILL, p->last_full, pids, n,
-		                run_pair_group(p));
+		 * for nine hours. The root is gone, so its orphans now belong
+		 * to init: find them in the last full sample (checked by start
+		 * time) and in the cgroup. */
+		run_pair_signal_tree(run, p, SIGKILL);
 	}
 	/* The last figure always reaches the log, whatever its age. */
 	run_sample_progress(run, p, loop_now_ms(run->loop), true);
-	p->active = false;
 	run_sample_stop_pair(run, p);
 	loop_del_timer(run->loop, p->timeout_timer);
 	loop_del_timer(run->loop, p->stop.grace_timer);
@@ -452,13 +508,16 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 	p->mp->pid = 0;
 	if (run->model.running == p->index)
 		run->model.running = -1;
-	if (p->verifying) {
-		job_close(&p->job);
-		run_safe_verify_ended(run, p, code, sig);
-		return;
-	}
+}
+
+/* The root has gone (reaped): stragglers, the last figures, then how it
+ * ended — as a stop asked, as its supervisor recorded (adopted), or as
+ * judged. */
+static void run_pair_reap(struct run *run, struct pair_rt *p, bool stopped)
+{
 	bool known = true;
 
+	run_pair_reaped(run, p);
 	if (p->adopted) {
 		/* Not our child: its supervisor's record says how it ended,
 		 * or nothing does. */
@@ -467,26 +526,20 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 
 		known = supervise_record_read(p->record_path, &rec, err, sizeof(err)) == 0 &&
 		        rec.token == p->attempt_started_ns && rec.pid == p->job.pid && rec.ended;
-		code = known ? rec.exit_code : -1;
-		sig = known ? rec.term_signal : 0;
+		p->exit_code = known ? rec.exit_code : -1;
+		p->term_signal = known ? rec.term_signal : 0;
 		p->record_oom = known && rec.oom_killed;
 	}
 	job_close(&p->job);
-	p->exit_code = code;
-	p->term_signal = sig;
 	p->mp->exit_code = p->exit_code;
 	p->mp->signal = p->term_signal;
-	if (!known && !p->stop.requested) {
-		/* Its end is unknown (killed with its supervisor): not done, not
-		 * failed; it runs again, using no retry. */
-		run_safe_interrupted(run, p, REASON_STATUS_UNKNOWN);
-		p->adopted = false;
-		p->started_ms = 0;
-		p->mp->state = PAIR_PENDING;
-		run_pair_schedule_next(run);
-	} else {
+	if (stopped)
+		run_pair_end(p, p->stop.end_as == PHASE_SKIPPED ? LE_END_SKIPPED : LE_END_KILLED,
+		             p->stop.reason);
+	else if (!known) /* killed with its supervisor: not done, not failed */
+		run_pair_post(p, LE_INTERRUPTED);
+	else
 		run_pair_judge(run, p);
-	}
 	if (p->adopted_cgroup[0] != '\0') {
 		/* Its cap stayed in force while no mergewatch watched; now
 		 * the group is empty and can go (an error only means it has
@@ -496,57 +549,68 @@ void run_pair_on_exit(struct run *run, struct pair_rt *p)
 	}
 }
 
-static enum state_status run_state_status(enum pair_state s)
+/* verify was reaped: how it went decides the pair. */
+static void run_pair_verify_end(struct run *run, struct pair_rt *p, bool stopped)
 {
-	switch (s) {
-	case PAIR_DONE:
-		return STATE_DONE;
-	case PAIR_FAILED:
-		return STATE_FAILED;
-	case PAIR_KILLED:
-		return STATE_KILLED;
-	case PAIR_SKIPPED:
-		return STATE_SKIPPED;
-	default:
-		return STATE_PENDING;
-	}
+	run_pair_reaped(run, p);
+	job_close(&p->job);
+	run_safe_verify_ended(run, p, stopped);
 }
 
-/* The word pair_end writes for a final state. */
-static enum event_status run_pair_status(enum pair_state s)
+/* The word pair_end writes, and the state file's, for a final phase. */
+static enum event_status run_pair_status(enum pair_phase phase)
 {
-	switch (s) {
-	case PAIR_FAILED:
+	switch (phase) {
+	case PHASE_FAILED:
 		return STATUS_FAILED;
-	case PAIR_KILLED:
+	case PHASE_KILLED:
 		return STATUS_KILLED;
-	case PAIR_SKIPPED:
+	case PHASE_SKIPPED:
 		return STATUS_SKIPPED;
 	default:
 		return STATUS_DONE;
 	}
 }
 
-void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
-                     enum event_reason reason)
+static enum state_status run_pair_state_status(enum pair_phase phase)
+{
+	switch (phase) {
+	case PHASE_DONE:
+		return STATE_DONE;
+	case PHASE_FAILED:
+		return STATE_FAILED;
+	case PHASE_KILLED:
+		return STATE_KILLED;
+	case PHASE_SKIPPED:
+		return STATE_SKIPPED;
+	default:
+		return STATE_PENDING;
+	}
+}
+
+/* Whether a pair that just ended runs again: a restart asked for, or a
+ * retry of on_failure = retry. */
+static bool run_pair_again(const struct run *run, const struct pair_rt *p, enum event_reason reason)
+{
+	if (run->stop_signal || run->leaving)
+		return false;
+	if (p->stop.restart)
+		return true;
+	return (p->phase == PHASE_FAILED || p->phase == PHASE_KILLED) &&
+	       run->plan->on_failure == ON_FAILURE_RETRY && p->attempt <= run->plan->retries &&
+	       reason != REASON_OPERATOR;
+}
+
+/* It ended (p->phase says how): the pair_end event, cleanup, the state;
+ * then it runs again, or is counted and the run moves on. */
+static void run_pair_finish(struct run *run, struct pair_rt *p, enum event_reason reason)
 {
 	uint64_t now = loop_now_ms(run->loop);
-
-	/* Recorded before it is said: a crash in between leaves the pair
-	 * done (resumed as done), never said done and then redone. */
-	if (!p->mp->resumed && !run->cfg.watch && !p->keep_record)
-		run_safe_record(run, p, run_state_status(status), reason);
-	p->keep_record = false;
-	p->record_oom = false;
-	p->adopted = false;
-	p->verifying = false;
-	run_release_cgroup(run, p->cg);
-	p->cg = NULL;
 	bool ran = p->started_ms != 0;
 	struct event ev = event_init(EVENT_PAIR_END);
 
 	ev.pair = p->name;
-	ev.status = run_pair_status(status);
+	ev.status = run_pair_status(p->phase);
 	if (p->term_signal != 0) {
 		ev.signal = job_signal_name(p->term_signal);
 		event_set(&ev, EF_SIGNAL);
@@ -554,31 +618,37 @@ void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
 	ev.exit_code = p->exit_code;
 	if (!ran || p->exit_code < 0)
 		event_clear(&ev, EF_EXIT_CODE);
-	ev.peak_rss = p->mp->peak_rss_bytes;
+	ev.peak_rss = p->peak_rss_bytes;
 	ev.elapsed_s = ran ? (double)(now - p->started_ms) / 1000.0 : 0;
-	ev.ratio =
-		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
+	ev.ratio = run_pair_ratio(p);
 	if (p->lim.input_bytes == 0)
 		event_clear(&ev, EF_RATIO);
 	ev.end_reason = reason;
 	if (reason == REASON_NONE)
 		event_clear(&ev, EF_END_REASON);
 	ev.attempt = p->attempt;
-	if (p->mp->resumed) {
+	if (p->resumed) {
 		ev.resumed = true;
 		event_set(&ev, EF_RESUMED);
 	}
+	/* Recorded before it is said: a crash in between leaves the pair
+	 * recorded done (resumed as done), never said done and then redone. */
+	if (!p->resumed && !run->cfg.watch && !p->keep_record)
+		run_safe_record(run, p, run_pair_state_status(p->phase), reason);
+	p->keep_record = false;
+	p->record_oom = false;
+	p->adopted = false;
+	run_release_cgroup(run, p->cg);
+	p->cg = NULL;
 	run_emit(run, &ev);
 
-	p->mp->state = status;
 	p->mp->ended_ms = now;
 	/* An ended pair holds no memory; its ratio is the peak's. */
 	p->mp->rss_bytes = 0;
-	p->mp->ratio =
-		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
+	p->mp->ratio = run_pair_ratio(p);
 	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s",
 	         reason != REASON_NONE ? event_reason_name(reason) : "");
-	if (!p->mp->resumed && !run->cfg.watch) {
+	if (!p->resumed && !run->cfg.watch) {
 		/* What this pair showed sharpens the others' predictions. */
 		for (int i = p->index + 1; run->state != NULL && i < run->n_pairs; i++) {
 			struct prediction pred;
@@ -588,142 +658,249 @@ void run_pair_finish(struct run *run, struct pair_rt *p, enum pair_state status,
 			run->pairs[i].mp->predicted_peak_bytes = pred.peak_bytes;
 		}
 	}
-
-	bool again = p->stop.restart && !run->stop_signal && !run->leaving;
-
-	if (!again && (status == PAIR_FAILED || status == PAIR_KILLED) &&
-	    run->plan->on_failure == ON_FAILURE_RETRY && p->attempt <= run->plan->retries &&
-	    !run->stop_signal && !run->leaving && reason != REASON_OPERATOR)
-		again = true;
-	if (again) {
+	if (run_pair_again(run, p, reason)) {
 		p->attempt++;
 		p->started_ms = 0;
 		p->exit_code = -1;
 		p->term_signal = 0;
-		p->mp->state = PAIR_PENDING;
 		memset(&p->stop, 0, sizeof(p->stop));
+		run_pair_post(p, LE_REQUEUE);
 		run_pair_schedule_next(run);
 		return;
 	}
-	run->counts[status]++;
-	if ((status == PAIR_FAILED || status == PAIR_KILLED) &&
+	run->counts[lifecycle_view(p->phase)]++;
+	if ((p->phase == PHASE_FAILED || p->phase == PHASE_KILLED) &&
 	    run->plan->on_failure == ON_FAILURE_STOP && !run->cfg.watch) {
-		for (int i = p->index + 1; i < run->n_pairs; i++) {
-			struct pair_rt *rest = &run->pairs[i];
+		struct lc_input abandon = { .event = LE_ABANDON, .reason = REASON_ON_FAILURE };
 
-			if (!run_state_final(rest->mp->state))
-				run_pair_finish(run, rest, PAIR_SKIPPED, REASON_ON_FAILURE);
-		}
+		for (int i = p->index + 1; i < run->n_pairs; i++)
+			run_pair_send(&run->pairs[i], &abandon);
 	}
 	run_pair_schedule_next(run);
 }
 
-/* The dashboard's actions (and the signal handler's shutdown). */
+/* Stops watching, leaving the processes (and their cap) be: the state
+ * keeps the pair as running so the next mergewatch adopts it. */
+static void run_pair_unwatch(struct run *run, struct pair_rt *p)
+{
+	/* "running" means running: a paused tree is continued before it is
+	 * left */
+	if (p->paused)
+		run_safe_continue(run, p);
+	loop_del_fd(run->loop, p->job.pidfd);
+	loop_del_timer(run->loop, p->timeout_timer);
+	loop_del_timer(run->loop, p->stop.grace_timer);
+	p->timeout_timer = p->stop.grace_timer = 0;
+	run_sample_stop_pair(run, p);
+	if (p->cg != NULL) {
+		cgroup_free(p->cg); /* the cap stays in force */
+		p->cg = NULL;
+	}
+}
+
+static void run_pair_act_on(struct pair_rt *p, enum lc_action action, const struct lc_input *in)
+{
+	struct run *run = p->run;
+
+	switch (action) {
+	case LA_NONE:
+		break;
+	case LA_PREPARE:
+		run_pair_prepare(run, p);
+		break;
+	case LA_GATE_WAIT:
+		p->gate_since_ms = loop_now_ms(run->loop);
+		break;
+	case LA_GATE_CHECK:
+		run_pair_gate_check(run, p);
+		break;
+	case LA_LAUNCH:
+		run_pair_launch(run, p);
+		break;
+	case LA_WATCH:
+		run_pair_watch(run, p, false);
+		break;
+	case LA_WATCH_VERIFY:
+		run_pair_watch(run, p, true);
+		break;
+	case LA_JUDGE:
+		run_pair_judge(run, p);
+		break;
+	case LA_VERIFY_END:
+		run_pair_verify_end(run, p, false);
+		break;
+	case LA_VERIFY_END_STOPPED:
+		run_pair_verify_end(run, p, true);
+		break;
+	case LA_CLEAN_START:
+		run_safe_clean_start(run, p);
+		break;
+	case LA_INTERRUPTED:
+		run_safe_interrupted(run, p, REASON_STATUS_UNKNOWN);
+		p->started_ms = 0;
+		run_pair_schedule_next(run);
+		break;
+	case LA_SIGNAL:
+		p->stop.reason = in->reason;
+		p->stop.end_as = in->stop_as;
+		p->stop.restart = in->restart;
+		run_pair_signal(run, p, in->reason, in->sig);
+		break;
+	case LA_ESCALATE:
+		if (in->restart)
+			p->stop.restart = true;
+		if (in->sig == SIGKILL)
+			run_pair_signal(run, p, in->reason, SIGKILL);
+		break;
+	case LA_CAPTURE:
+		if (!run_sample_deadlock(run, p, in->rule, run_pair_on_capture_done))
+			run_pair_post(p, LE_CAPTURE_DONE);
+		break;
+	case LA_ON_DEADLOCK:
+		run_pair_on_deadlock(run, p);
+		break;
+	case LA_REAP:
+		run_pair_reap(run, p, false);
+		break;
+	case LA_REAP_STOPPED:
+		run_pair_reap(run, p, true);
+		break;
+	case LA_FINISH:
+		run_pair_finish(run, p, in->reason);
+		break;
+	case LA_UNWATCH:
+		run_pair_unwatch(run, p);
+		break;
+	}
+}
+
+/* ---- the run's order ---- */
+
+void run_pair_next(struct run *run)
+{
+	if (run->cfg.watch) {
+		for (int i = 0; i < run->n_pairs; i++)
+			run_pair_post(&run->pairs[i], LE_TURN); /* only pending ones hear it */
+		return;
+	}
+	if (run->leaving || run->stop_signal)
+		return;
+	/* One pair at a time: an adopted orphan, a verify, a cleanup or a
+	 * removed pair's orphan holds the turn wherever it is. */
+	if (run_safe_busy(run))
+		return;
+	while (run->current < run->n_pairs) {
+		struct pair_rt *p = &run->pairs[run->current];
+
+		if (!lifecycle_final(p->phase)) {
+			if (p->phase != PHASE_PENDING && p->phase != PHASE_PENDING_SKIP)
+				return; /* it is on its way */
+			run_pair_post(p, LE_TURN);
+			if (!lifecycle_final(p->phase))
+				return;
+		}
+		run->current++;
+	}
+}
+
+void run_pair_free(struct pair_rt *p)
+{
+	run_sample_stop_pair(p->run, p);
+	job_close(&p->job);
+	job_close(&p->cleanup);
+	if (p->cleanup_pipe >= 0)
+		close(p->cleanup_pipe);
+	job_close(&p->capture);
+	progress_free(p->progress);
+	if (p->cg != NULL)
+		cgroup_free(p->cg);
+}
+
+/* ---- the operator (the dashboard's keys, and the signals' shutdown) ---- */
+
+static int run_pair_ack(struct run *run)
+{
+	struct model *m = &run->model;
+
+	for (int k = 0; k < m->alerts_len; k++) {
+		struct model_alert *a =
+			&m->alerts[(m->alerts_head - 1 - k + MODEL_ALERTS) % MODEL_ALERTS];
+
+		if (!a->acked) {
+			a->acked = true;
+			if (run->alerts != NULL)
+				alerts_ack_latest(run->alerts);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 int run_pair_act(void *ctx, enum model_action action, int index)
 {
 	struct run *run = ctx;
 	struct pair_rt *p = index >= 0 && index < run->n_pairs ? &run->pairs[index] : NULL;
-	pid_t pids[RUN_MAX_CGROUP_PIDS];
+	bool watched = p != NULL && lifecycle_watched(p->phase);
 
 	switch (action) {
 	case ACTION_KILL:
-		if (p == NULL || !p->active)
+		if (!watched)
 			return -ESRCH;
-		run_pair_kill(run, p, REASON_OPERATOR, SIGKILL, PAIR_KILLED);
+		run_pair_stop(p, REASON_OPERATOR, SIGKILL, PHASE_KILLED, false);
 		return 0;
 	case ACTION_RESTART:
 		if (run->cfg.watch)
 			return -EPERM;
 		if (p == NULL)
 			return -ESRCH;
-		if (p->active) {
-			run_pair_kill(run, p, REASON_OPERATOR, SIGKILL, PAIR_KILLED);
-			p->stop.restart = true;
-			return 0;
-		}
-		return -EBUSY; /* only the running pair restarts */
+		if (!watched)
+			return -EBUSY; /* only the running pair restarts */
+		run_pair_stop(p, REASON_OPERATOR, SIGKILL, PHASE_KILLED, true);
+		return 0;
 	case ACTION_SKIP:
 		if (p == NULL)
 			return -ESRCH;
-		if (p->active) {
-			run_pair_kill(run, p, REASON_OPERATOR, SIGKILL, PAIR_SKIPPED);
+		if (watched) {
+			run_pair_stop(p, REASON_OPERATOR, SIGKILL, PHASE_SKIPPED, false);
 			return 0;
 		}
-		if (run_state_final(p->mp->state))
+		if (lifecycle_final(p->phase))
 			return -EALREADY;
-		p->skip_requested = true;
-		if (p->mp->state == PAIR_GATE)
-			run_pair_finish(run, p, PAIR_SKIPPED, REASON_OPERATOR);
+		run_pair_end(p, LE_SKIP, REASON_OPERATOR);
 		return 0;
-	case ACTION_PAUSE: {
-		if (p == NULL || !p->active)
+	case ACTION_PAUSE:
+		if (!watched)
 			return -ESRCH;
-		int n = run_pair_cgroup_pids(p, pids, RUN_MAX_CGROUP_PIDS);
-
 		p->paused = !p->paused;
 		p->mp->paused = p->paused;
-		job_signal_tree(&p->job, run->cfg.proc_root, p->paused ? SIGSTOP : SIGCONT,
-		                p->last_full, pids, n, run_pair_group(p));
-		run_sample_schedule_fast(run, p, loop_now_ms(run->loop));
+		run_pair_signal_tree(run, p, p->paused ? SIGSTOP : SIGCONT);
+		run_pair_schedule_fast(p, loop_now_ms(run->loop));
 		return 0;
-	}
-	case ACTION_ACK: {
-		struct model *m = &run->model;
-
-		for (int k = 0; k < m->alerts_len; k++) {
-			struct model_alert *a =
-				&m->alerts[(m->alerts_head - 1 - k + MODEL_ALERTS) % MODEL_ALERTS];
-
-			if (!a->acked) {
-				a->acked = true;
-				if (run->alerts != NULL)
-					alerts_ack_latest(run->alerts);
-				return 0;
-			}
-		}
-		return -ENOENT;
-	}
+	case ACTION_ACK:
+		return run_pair_ack(run);
 	case ACTION_QUIT_STOP:
 		for (int i = 0; i < run->n_pairs; i++) {
 			struct pair_rt *q = &run->pairs[i];
 
-			if (q->cleaning) /* stopped midway; the next run finishes it */
-				pidfd_send_signal(q->cleanup.pidfd, SIGTERM, NULL, 0);
-			if (q->active && !run->cfg.watch)
-				run_pair_kill(run, q,
+			if (!lifecycle_watched(q->phase))
+				continue;
+			if (run->cfg.watch) /* not ours to stop */
+				run_pair_post(q, LE_LEAVE);
+			else
+				run_pair_stop(q,
 				              run->stop_signal ? REASON_SHUTDOWN : REASON_OPERATOR,
-				              SIGTERM, PAIR_KILLED);
-			else if (q->active)
-				q->active = false, run_sample_stop_pair(run, q);
+				              SIGTERM, PHASE_KILLED, false);
 		}
 		run->leaving = run->cfg.watch;
 		if (run->stop_signal == 0)
 			run->stop_signal = -1;
-		run_pair_next(run);
 		return 0;
 	case ACTION_QUIT_LEAVE:
 		/* The job keeps running in its own session; the state keeps
 		 * it as running so the next mergewatch adopts it. */
-		for (int i = 0; i < run->n_pairs; i++) {
-			struct pair_rt *q = &run->pairs[i];
-
-			if (q->active) {
-				/* "running" means running: a paused tree is
-				 * continued before it is left */
-				if (q->paused)
-					run_safe_continue(run, q);
-				loop_del_fd(run->loop, q->job.pidfd);
-				loop_del_timer(run->loop, q->timeout_timer);
-				q->active = false;
-				run_sample_stop_pair(run, q);
-				if (q->cg != NULL) {
-					cgroup_free(q->cg); /* the cap stays in force */
-					q->cg = NULL;
-				}
-			}
-		}
+		for (int i = 0; i < run->n_pairs; i++)
+			run_pair_post(&run->pairs[i], LE_LEAVE);
 		run->leaving = true;
-		run_check_over(run);
 		return 0;
 	}
 	return -EINVAL;

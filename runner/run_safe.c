@@ -64,9 +64,8 @@ void run_safe_record(struct run *run, struct pair_rt *p, enum state_status statu
 	sp.command_hash = state_command_hash(p->spec->command);
 	snprintf(sp.command, sizeof(sp.command), "%s", p->spec->command);
 	sp.input_bytes = p->lim.input_bytes;
-	sp.peak_rss_bytes = p->mp->peak_rss_bytes;
-	sp.ratio =
-		p->lim.input_bytes ? (double)p->mp->peak_rss_bytes / (double)p->lim.input_bytes : 0;
+	sp.peak_rss_bytes = p->peak_rss_bytes;
+	sp.ratio = p->lim.input_bytes ? (double)p->peak_rss_bytes / (double)p->lim.input_bytes : 0;
 	if (status == STATE_STARTED)
 		snprintf(sp.cgroup, sizeof(sp.cgroup), "%s",
 		         p->cg ? cgroup_path(p->cg) : p->adopted_cgroup);
@@ -158,7 +157,7 @@ void run_safe_continue(struct run *run, struct pair_rt *p)
 
 	for (int i = 0; i < n && i < RUN_MAX_CGROUP_PIDS; i++)
 		job_signal_pid(run->cfg.proc_root, pids[i], 0, SIGCONT);
-	job_signal_tree(&p->job, run->cfg.proc_root, SIGCONT, p->last_full, NULL, 0, NULL);
+	run_pair_signal_tree(run, p, SIGCONT);
 	p->paused = p->mp->paused = false;
 }
 
@@ -215,7 +214,7 @@ static bool run_safe_adopt(struct run *run, struct pair_rt *p, const struct stat
 	ev.adopted = true;
 	event_set(&ev, EF_ADOPTED);
 	run_emit(run, &ev);
-	run_pair_watch(run, p);
+	run_pair_post(p, LE_STARTED);
 	return true;
 }
 
@@ -270,11 +269,13 @@ bool run_safe_resume_pair(struct run *run, struct pair_rt *p)
 			         "pair %s: done with another command than the plan's now; skipped "
 			         "(--rerun %s runs it again)",
 			         p->name, p->name);
-		p->mp->resumed = true;
-		p->mp->peak_rss_bytes = sp->peak_rss_bytes;
+		p->resumed = p->mp->resumed = true;
+		p->peak_rss_bytes = p->mp->peak_rss_bytes = sp->peak_rss_bytes;
 		p->lim.input_bytes = p->mp->input_bytes = sp->input_bytes;
-		run_pair_finish(run, p, v.action == RESUME_DONE ? PAIR_DONE : PAIR_FAILED,
-		                v.action == RESUME_DONE ? REASON_NONE : REASON_OUTPUT_MISSING);
+		if (v.action == RESUME_DONE)
+			run_pair_end(p, LE_END_DONE, REASON_NONE);
+		else
+			run_pair_end(p, LE_END_FAILED, REASON_OUTPUT_MISSING);
 		return true;
 	case RESUME_ADOPT:
 		if (run_safe_adopt(run, p, sp, &rec))
@@ -291,11 +292,9 @@ bool run_safe_resume_pair(struct run *run, struct pair_rt *p)
 		run_safe_kill_leftovers(run, sp->pid > 0 ? sp->pid : rec.pid,
 		                        sp->pid > 0 ? sp->start_ticks : rec.start_ticks, sp->cgroup,
 		                        false);
-		/* its group tells whether the kernel cap killed it */
-		snprintf(p->adopted_cgroup, sizeof(p->adopted_cgroup), "%s", sp->cgroup);
 		p->attempt_started_ns = sp->attempt_started_ns;
 		p->lim.input_bytes = p->mp->input_bytes = sp->input_bytes;
-		p->mp->peak_rss_bytes = sp->peak_rss_bytes;
+		p->peak_rss_bytes = p->mp->peak_rss_bytes = sp->peak_rss_bytes;
 		p->exit_code = v.exit_code;
 		p->term_signal = v.term_signal;
 		p->record_oom = run_safe_record_of(p, sp->attempt_started_ns, &rec) && rec.ended &&
@@ -303,21 +302,20 @@ bool run_safe_resume_pair(struct run *run, struct pair_rt *p)
 		p->started_ms = loop_now_ms(run->loop);
 		p->mp->exit_code = p->exit_code;
 		p->mp->signal = p->term_signal;
-		run_pair_judge(run, p);
-		if (p->adopted_cgroup[0] != '\0')
-			rmdir(p->adopted_cgroup);
-		p->adopted_cgroup[0] = '\0';
+		if (sp->cgroup[0] != '\0')
+			rmdir(sp->cgroup);          /* emptied above; the sweep retries */
+		run_pair_post(p, LE_RESUME_EXITED); /* judged as if it just ended */
 		return true;
 	case RESUME_CLEANUP:
 		p->attempt_started_ns = sp->attempt_started_ns;
 		p->lim.input_bytes = p->mp->input_bytes = sp->input_bytes;
-		p->mp->peak_rss_bytes = sp->peak_rss_bytes;
+		p->peak_rss_bytes = p->mp->peak_rss_bytes = sp->peak_rss_bytes;
 		p->exit_code = 0;
 		p->term_signal = 0;
 		p->started_ms = loop_now_ms(run->loop);
 		run_note(run, "pair %s: verified by an earlier run; finishing its cleanup",
 		         p->name);
-		run_safe_verified(run, p);
+		run_pair_post(p, LE_VERIFIED);
 		return true;
 	}
 	return false;
@@ -362,10 +360,14 @@ void run_safe_resume_all(struct run *run)
 		struct pair_rt *p = &run->pairs[i];
 		const struct state_pair *sp = state_find(run->state, p->name);
 
-		if (sp != NULL && sp->status == STATE_STARTED) {
-			run_pair_prepare(run, p);
-			run_safe_resume_pair(run, p);
-		}
+		struct supervise_record rec = { 0 };
+		struct resume_facts f;
+
+		if (sp == NULL || sp->status != STATE_STARTED)
+			continue;
+		run_safe_facts(run, p, sp, &f, &rec);
+		if (f.alive)
+			run_pair_post(p, LE_TURN); /* adopted now, out of turn */
 	}
 	/* state entries of pairs the plan has not */
 	for (size_t k = 0;; k++) {
@@ -493,33 +495,33 @@ void run_safe_verify_start(struct run *run, struct pair_rt *p)
 	free(cwd);
 	if (rc < 0) {
 		run_note(run, "pair %s: verify: %s", p->name, err);
-		run_pair_finish(run, p, PAIR_FAILED, REASON_VERIFY);
+		run_pair_end(p, LE_END_FAILED, REASON_VERIFY);
 		return;
 	}
-	p->verifying = true;
 	p->adopted = false;
-	run_pair_watch(run, p);
+	run_pair_post(p, LE_VERIFY_START);
 }
 
-/* verify's process ended (p->job reaped into exit_code/term_signal). */
-void run_safe_verify_ended(struct run *run, struct pair_rt *p, int code, int sig)
+/* verify's process ended (its status in verify_code/verify_signal). */
+void run_safe_verify_ended(struct run *run, struct pair_rt *p, bool stopped)
 {
-	p->verifying = false;
-	if (p->stop.requested && p->stop.reason == REASON_SHUTDOWN) {
+	int code = p->verify_code, sig = p->verify_signal;
+
+	if (stopped && p->stop.reason == REASON_SHUTDOWN) {
 		/* The command's work stands: the next run verifies it again. */
 		p->keep_record = true;
-		run_pair_finish(run, p, PAIR_KILLED, REASON_SHUTDOWN);
+		run_pair_end(p, LE_END_KILLED, REASON_SHUTDOWN);
 		return;
 	}
-	if (p->stop.requested || code != 0 || sig != 0) {
+	if (stopped || code != 0 || sig != 0) {
 		run_note(run, "pair %s: verify failed (%s %d%s%s); see %s", p->name,
 		         sig ? "signal" : "exit status", sig ? sig : code,
-		         p->stop.requested ? ", stopped for " : "",
-		         p->stop.requested ? event_reason_name(p->stop.reason) : "", p->log_path);
-		run_pair_finish(run, p, PAIR_FAILED, REASON_VERIFY);
+		         stopped ? ", stopped for " : "",
+		         stopped ? event_reason_name(p->stop.reason) : "", p->log_path);
+		run_pair_end(p, LE_END_FAILED, REASON_VERIFY);
 		return;
 	}
-	run_safe_verified(run, p);
+	run_pair_post(p, LE_VERIFIED);
 }
 
 static void run_on_cleanup_exit(void *ctx, int fd, short revents)
@@ -539,15 +541,11 @@ static void run_on_cleanup_exit(void *ctx, int fd, short revents)
 	n = read(p->cleanup_pipe, buf, sizeof(buf));
 	close(p->cleanup_pipe);
 	p->cleanup_pipe = -1;
-	p->cleaning = false;
+	(void)code;
+	(void)sig;
 	if (cleanup_result(buf, n > 0 ? (size_t)n : 0, &freed, err, sizeof(err)) < 0) {
+		/* the pair stays done: only its checkpoint is left */
 		run_note(run, "pair %s: %s", p->name, err);
-		if (sig != 0) {
-			/* stopped midway (shutdown): the state says cleaning, so
-			 * the next run finishes it */
-			run_safe_interrupted_cleanup(run, p);
-			return;
-		}
 	} else {
 		char *path = run_safe_path(run, p, p->spec->cleanup);
 		struct event ev = event_init(EVENT_CLEANUP);
@@ -558,16 +556,7 @@ static void run_on_cleanup_exit(void *ctx, int fd, short revents)
 		run_emit(run, &ev);
 		free(path);
 	}
-	run_pair_finish(run, p, PAIR_DONE, REASON_NONE);
-}
-
-/* pair_end for a cleanup stopped at shutdown; the state keeps "cleaning". */
-void run_safe_interrupted_cleanup(struct run *run, struct pair_rt *p)
-{
-	run_safe_emit_interrupted(run, p, REASON_SHUTDOWN);
-	p->mp->state = PAIR_SKIPPED;
-	run->counts[PAIR_SKIPPED]++;
-	run_check_over(run);
+	run_pair_post(p, LE_CLEANED);
 }
 
 static void run_safe_cleanup_start(struct run *run, struct pair_rt *p)
@@ -588,7 +577,7 @@ static void run_safe_cleanup_start(struct run *run, struct pair_rt *p)
 		run_note(run, "pair %s: cleanup: %s", p->name, strerror(path ? errno : ENOMEM));
 		free(path);
 		free(output);
-		run_pair_finish(run, p, PAIR_DONE, REASON_NONE);
+		run_pair_post(p, LE_CLEANED);
 		return;
 	}
 	struct job_spec spec = {
@@ -606,22 +595,20 @@ static void run_safe_cleanup_start(struct run *run, struct pair_rt *p)
 	if (rc < 0) {
 		close(pipefd[0]);
 		run_note(run, "pair %s: cleanup: %s", p->name, err);
-		run_pair_finish(run, p, PAIR_DONE, REASON_NONE);
+		run_pair_post(p, LE_CLEANED);
 		return;
 	}
 	p->cleanup_pipe = pipefd[0];
-	p->cleaning = true;
-	p->mp->state = PAIR_VERIFYING;
 	loop_add_fd(run->loop, p->cleanup.pidfd, POLLIN, run_on_cleanup_exit, p);
 }
 
 /* The output is fresh and verify passed: recorded before the cleanup may
  * delete anything. */
-void run_safe_verified(struct run *run, struct pair_rt *p)
+void run_safe_clean_start(struct run *run, struct pair_rt *p)
 {
 	run_safe_record(run, p, STATE_VERIFIED, REASON_NONE);
 	if (p->spec->cleanup == NULL) {
-		run_pair_finish(run, p, PAIR_DONE, REASON_NONE);
+		run_pair_post(p, LE_CLEANED);
 		return;
 	}
 	run_safe_record(run, p, STATE_CLEANING, REASON_NONE);
@@ -635,7 +622,7 @@ bool run_safe_busy(const struct run *run)
 	for (int i = 0; i < run->n_pairs; i++) {
 		const struct pair_rt *p = &run->pairs[i];
 
-		if (p->active || p->verifying || p->cleaning || p->mp->state == PAIR_GATE)
+		if (lifecycle_busy(p->phase))
 			return true;
 	}
 	return false;

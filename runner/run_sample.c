@@ -1,5 +1,8 @@
-/* Sampling: the base tick (system memory, pressure, every watched tree) and
- * the fast RSS checks that tighten as a tree nears its kill line. */
+/* Sampling: system memory and pressure, a pair's tree (in full, or just its
+ * RSS for the fast checks near the kill line), the rules on what was read,
+ * and a deadlock's evidence. Verdicts that concern a pair's lifecycle (a
+ * kill, a deadlock) are returned to the caller, which posts them; this
+ * file calls nothing in run_pair.c or run.c. */
 #include "run_internal.h"
 
 #include <stdlib.h>
@@ -30,38 +33,22 @@ static struct event run_pair_event(const struct pair_rt *p, enum event_kind kind
 	return ev;
 }
 
-static void run_do_deadlock_action(struct run *run, struct pair_rt *p)
+/* Stops waiting for the capture command and tells whoever started it. A
+ * command still running is killed; its pidfd stays in the loop and it is
+ * reaped when it has gone, never waited for here. */
+static void run_capture_done(struct run *run, struct pair_rt *p, bool tell)
 {
-	p->deadlock_action_pending = false;
-	switch (p->spec->limits.on_deadlock) {
-	case ON_DEADLOCK_ALERT:
-		break;
-	case ON_DEADLOCK_KILL:
-		run_pair_kill(run, p, REASON_DEADLOCK, SIGKILL, PAIR_KILLED);
-		break;
-	case ON_DEADLOCK_RESTART:
-		/* A job that deadlocks every time must not restart forever:
-		 * restarts share the retries budget (at least one). */
-		run_pair_kill(run, p, REASON_DEADLOCK, SIGKILL, PAIR_KILLED);
-		p->stop.restart = p->attempt <= (run->plan->retries > 0 ? run->plan->retries : 1);
-		break;
-	}
-}
+	void (*done)(struct pair_rt *) = p->capture_done;
 
-/* Stops waiting for the capture command and takes the deadlock action (if
- * the pair still runs). A command still running is killed; its pidfd stays
- * in the loop and it is reaped when it has gone, never waited for here. */
-static void run_capture_done(struct run *run, struct pair_rt *p)
-{
-	if (!p->capturing)
+	if (done == NULL)
 		return;
-	p->capturing = false;
+	p->capture_done = NULL;
 	loop_del_timer(run->loop, p->capture_timer);
 	p->capture_timer = 0;
 	if (p->capture.pidfd >= 0 && !p->capture.reaped)
 		job_signal_tree(&p->capture, run->cfg.proc_root, SIGKILL, NULL, NULL, 0, NULL);
-	if (p->deadlock_action_pending && p->active)
-		run_do_deadlock_action(run, p);
+	if (tell)
+		done(p);
 }
 
 static void run_capture_exited(void *ctx, int fd, short revents)
@@ -77,7 +64,7 @@ static void run_capture_exited(void *ctx, int fd, short revents)
 			continue;
 		loop_del_fd(run->loop, fd);
 		job_close(&p->capture);
-		run_capture_done(run, p);
+		run_capture_done(run, p, true);
 	}
 }
 
@@ -88,12 +75,11 @@ static void run_capture_timeout(void *ctx, uint64_t now_ms)
 	(void)now_ms;
 	p->capture_timer = 0;
 	run_note(p->run, "pair %s: capture command still running after 30 s; stopped it", p->name);
-	run_capture_done(p->run, p);
+	run_capture_done(p->run, p, true);
 }
 
-/* Saves the evidence, then acts: the action waits for the capture command
- * (bounded to 30 s) so the stacks are taken from the living process. */
-static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rule_event *e)
+bool run_sample_deadlock(struct run *run, struct pair_rt *p, const struct rule_event *e,
+                         void (*done)(struct pair_rt *p))
 {
 	char path[4096], err[512], when[32];
 	struct event ev = run_pair_event(p, EVENT_DEADLOCK);
@@ -118,15 +104,12 @@ static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rul
 		event_clear(&ev, EF_CAPTURE);
 	run_emit(run, &ev);
 	p->mp->deadlocked = true;
-	p->deadlock_action_pending = true;
 
 	const char *command = p->spec->limits.capture;
 
 	/* No command, or the last one is still being reaped: act now. */
-	if (command == NULL || path[0] == '\0' || p->capture.pidfd >= 0) {
-		run_do_deadlock_action(run, p);
-		return;
-	}
+	if (command == NULL || path[0] == '\0' || p->capture.pidfd >= 0)
+		return false;
 	pid_t target = e->n_blocked > 0 ? e->blocked_pids[0] : p->job.pid;
 	char *expanded = capture_expand(command, target);
 	char *cwd = planning_pair_dir(run->plan, p->spec);
@@ -151,28 +134,36 @@ static void run_on_deadlock(struct run *run, struct pair_rt *p, const struct rul
 		         expanded && cwd ? err : "out of memory");
 		free(expanded);
 		free(cwd);
-		run_do_deadlock_action(run, p);
-		return;
+		return false;
 	}
 	free(expanded);
 	free(cwd);
-	p->capturing = true;
+	p->capture_done = done;
 	loop_add_fd(run->loop, p->capture.pidfd, POLLIN, run_capture_exited, run);
 	p->capture_timer = loop_add_timer(run->loop, loop_now_ms(run->loop) + RUN_CAPTURE_LIMIT_MS,
 	                                  run_capture_timeout, p);
+	return true;
 }
 
-static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule_event *e,
-                           const struct tree_sample *s)
+bool run_sample_verdict(struct run *run, struct pair_rt *p, const struct rule_event *e,
+                        struct lc_input *in)
 {
 	struct event ev;
 
+	memset(in, 0, sizeof(*in));
 	switch (e->kind) {
 	case RULE_KILL_RSS:
-		if (p->stop.requested && p->stop.reason == REASON_RSS)
-			return;
-		run_pair_kill(run, p, REASON_RSS, SIGKILL, PAIR_KILLED);
-		return;
+		/* at every evaluation over the line: one kill is enough */
+		if (p->phase == PHASE_STOPPING && p->stop.reason == REASON_RSS)
+			return false;
+		*in = (struct lc_input){ .event = LE_STOP,
+			                 .reason = REASON_RSS,
+			                 .sig = SIGKILL,
+			                 .stop_as = PHASE_KILLED };
+		return true;
+	case RULE_DEADLOCK:
+		*in = (struct lc_input){ .event = LE_DEADLOCK, .rule = e };
+		return true;
 	case RULE_APPROACH:
 		ev = run_pair_event(p, EVENT_APPROACH);
 		ev.rss = e->rss_bytes;
@@ -182,7 +173,7 @@ static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule
 			event_clear(&ev, EF_ETA_S);
 		p->mp->approaching = true;
 		run_emit(run, &ev);
-		return;
+		return false;
 	case RULE_BLOAT:
 		ev = run_pair_event(p, EVENT_BLOAT);
 		ev.rss = e->rss_bytes;
@@ -190,7 +181,7 @@ static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule
 		ev.ratio = e->ratio;
 		p->mp->bloated = true;
 		run_emit(run, &ev);
-		return;
+		return false;
 	case RULE_BLOAT_RESOLVED:
 	case RULE_DEADLOCK_RESOLVED:
 		ev = event_init(EVENT_RESOLVED);
@@ -203,67 +194,37 @@ static void run_apply_rule(struct run *run, struct pair_rt *p, const struct rule
 		else
 			p->mp->deadlocked = false;
 		run_emit(run, &ev);
-		return;
-	case RULE_DEADLOCK:
-		(void)s;
-		run_on_deadlock(run, p, e);
-		return;
+		return false;
 	case RULE_PRESSURE:
 	case RULE_PRESSURE_RESOLVED:
-		return;
+		break;
 	}
+	return false;
 }
 
-static void run_eval_pair(struct run *run, struct pair_rt *p, const struct tree_sample *s)
+/* The figures of a new sample, kept and published. */
+static size_t run_eval_pair(struct pair_rt *p, const struct tree_sample *s, struct rule_event *out)
 {
-	struct rule_event evs[RULES_MAX_EVENTS];
-	size_t n = rules_pair_eval(&p->rules, &p->lim, s, evs);
-
-	p->mp->rss_bytes = s->rss_bytes;
-	if (s->rss_bytes > p->mp->peak_rss_bytes)
-		p->mp->peak_rss_bytes = s->rss_bytes;
+	p->rss_bytes = s->rss_bytes;
+	if (s->rss_bytes > p->peak_rss_bytes)
+		p->peak_rss_bytes = s->rss_bytes;
+	p->mp->rss_bytes = p->rss_bytes;
+	p->mp->peak_rss_bytes = p->peak_rss_bytes;
 	if (p->lim.input_bytes > 0)
 		p->mp->ratio = (double)s->rss_bytes / (double)p->lim.input_bytes;
-	for (size_t i = 0; i < n && p->active; i++)
-		run_apply_rule(run, p, &evs[i], s);
+	return rules_pair_eval(&p->rules, &p->lim, s, out);
 }
 
-static void run_on_fast(void *ctx, uint64_t now_ms);
-
-void run_sample_schedule_fast(struct run *run, struct pair_rt *p, uint64_t now_ms)
+uint64_t run_sample_next_check_ms(struct run *run, struct pair_rt *p)
 {
-	loop_del_timer(run->loop, p->fast_timer);
-	p->fast_timer = 0;
-	if (!p->active || p->lim.kill_rss_bytes == UINT64_MAX || p->paused)
-		return;
+	if (p->lim.kill_rss_bytes == UINT64_MAX || p->paused)
+		return 0;
 	uint64_t wait = rules_next_check_ms(&p->rules, &p->lim, run->cfg.interval_ms,
 	                                    RUN_MIN_CHECK_MS, run->assumed_rate_bytes_per_ms);
 
 	/* The base tick samples everything anyway: no extra timer far from
 	 * the line, so watching a calm tree costs nothing more. */
-	if (wait < run->cfg.interval_ms)
-		p->fast_timer = loop_add_timer(run->loop, now_ms + wait, run_on_fast, p);
-}
-
-static void run_on_fast(void *ctx, uint64_t now_ms)
-{
-	struct pair_rt *p = ctx;
-	struct run *run = p->run;
-
-	p->fast_timer = 0;
-	if (!p->active)
-		return;
-	now_ms = loop_refresh_now(run->loop);
-	/* The fast read sees only the processes the last full sample found.
-	 * A child forked since (the job under a shell that does not exec)
-	 * could fill memory unseen until the next tick: near the line, look
-	 * for new processes ten times a second. */
-	if (p->last_full == NULL || now_ms - p->last_full->t_ms >= RUN_DISCOVER_MS) {
-		run_sample_pair_full(run, p, now_ms);
-		return;
-	}
-	run_eval_pair(run, p, proctree_sample_rss(p->tree, now_ms));
-	run_sample_schedule_fast(run, p, now_ms);
+	return wait < run->cfg.interval_ms ? wait : 0;
 }
 
 /* Thread states and wait channels only matter for a deadlock verdict, and a
@@ -303,8 +264,18 @@ static enum proctree_threads run_threads_wanted(struct run *run, struct pair_rt 
 	return PROCTREE_THREADS_WHEN_STILL;
 }
 
-void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms)
+size_t run_sample_pair(struct run *run, struct pair_rt *p, uint64_t now_ms, bool full,
+                       struct rule_event *out)
 {
+	/* The fast read sees only the processes the last full sample found.
+	 * A child forked since (the job under a shell that does not exec)
+	 * could fill memory unseen until the next tick: near the line, look
+	 * for new processes ten times a second. */
+	if (!full && (p->last_full == NULL || now_ms - p->last_full->t_ms >= RUN_DISCOVER_MS))
+		full = true;
+	if (!full)
+		return run_eval_pair(p, proctree_sample_rss(p->tree, now_ms), out);
+
 	const struct tree_sample *s =
 		proctree_sample(p->tree, now_ms, run_threads_wanted(run, p, now_ms));
 
@@ -313,9 +284,11 @@ void run_sample_pair_full(struct run *run, struct pair_rt *p, uint64_t now_ms)
 	p->mp->stalled_ms = p->rules.have_baseline && now_ms > p->rules.still_since_ms
 	                            ? now_ms - p->rules.still_since_ms
 	                            : 0;
-	run_eval_pair(run, p, s);
+
+	size_t n = run_eval_pair(p, s, out);
+
 	run_sample_progress(run, p, now_ms, false);
-	run_sample_schedule_fast(run, p, now_ms);
+	return n;
 }
 
 void run_sample_progress(struct run *run, struct pair_rt *p, uint64_t now_ms, bool final)
@@ -339,7 +312,7 @@ void run_sample_progress(struct run *run, struct pair_rt *p, uint64_t now_ms, bo
 	run_emit(run, &ev);
 }
 
-static void run_sample_system(struct run *run, uint64_t now_ms)
+void run_sample_system(struct run *run, uint64_t now_ms)
 {
 	struct rule_event e;
 	struct model *m = &run->model;
@@ -379,25 +352,11 @@ static void run_sample_system(struct run *run, uint64_t now_ms)
 	run_emit(run, &ev);
 }
 
-void run_sample_tick(struct run *run, uint64_t now_ms)
-{
-	run_sample_system(run, now_ms);
-	for (int i = 0; i < run->n_pairs; i++) {
-		struct pair_rt *p = &run->pairs[i];
-
-		if (p->active)
-			run_sample_pair_full(run, p, now_ms);
-		else if (p->mp->state == PAIR_GATE)
-			run_pair_gate_check(run, p, now_ms);
-	}
-}
-
 void run_sample_stop_pair(struct run *run, struct pair_rt *p)
 {
 	loop_del_timer(run->loop, p->fast_timer);
 	p->fast_timer = 0;
-	if (p->capturing)
-		run_capture_done(run, p);
+	run_capture_done(run, p, false);
 	run->model.trees[p->index] = NULL;
 	p->last_full = NULL;
 	proctree_free(p->tree);

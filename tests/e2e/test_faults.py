@@ -99,13 +99,14 @@ class Tmpfs:
 
 
 def comm_pids(name):
-    """PIDs whose /proc/PID/comm is exactly name (names this test made up)."""
+    """PIDs whose /proc/PID/comm is exactly name (names this test made up).
+    Read as bytes: other processes' names need not be UTF-8."""
     found = []
+    want = name.encode()
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if pathlib.Path(f"/proc/{entry}/comm").read_text(
-                        errors="replace").rstrip("\n") == name:
+                if pathlib.Path(f"/proc/{entry}/comm").read_bytes().rstrip(b"\n") == want:
                     found.append(int(entry))
             except OSError:
                 pass
