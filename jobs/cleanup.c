@@ -43,9 +43,15 @@ int cleanup_result(const char *text, size_t len, uint64_t *bytes, char *err, siz
 		len = sizeof(line) - 1;
 	memcpy(line, text, len);
 	line[len] = '\0';
-	if (sscanf(line, "freed %llu\n", &n) == 1) {
-		*bytes = n;
-		return 0;
+	if (strncmp(line, "freed ", 6) == 0) {
+		char *end;
+
+		errno = 0;
+		n = strtoull(line + 6, &end, 10);
+		if (errno == 0 && end != line + 6 && (*end == '\n' || *end == '\0')) {
+			*bytes = n;
+			return 0;
+		}
 	}
 	if (strncmp(line, "error ", 6) == 0) {
 		line[strcspn(line, "\n")] = '\0';

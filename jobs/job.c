@@ -321,7 +321,7 @@ static int job_read_stat(const char *proc_root, pid_t pid, struct stat_fields *f
 
 int job_alive(const char *proc_root, pid_t pid, uint64_t start_ticks)
 {
-	struct stat_fields f;
+	struct stat_fields f = { 0 };
 
 	if (pid <= 0 || job_read_stat(proc_root, pid, &f) < 0)
 		return 0;
@@ -333,7 +333,7 @@ int job_session_pids(const char *proc_root, pid_t sid, uint64_t min_start_ticks,
 {
 	DIR *dir = opendir(proc_root);
 	struct dirent *e;
-	struct stat_fields f;
+	struct stat_fields f = { 0 };
 	int n = 0;
 
 	if (dir == NULL || sid <= 0) {
@@ -359,7 +359,7 @@ int job_session_pids(const char *proc_root, pid_t sid, uint64_t min_start_ticks,
 
 uint64_t job_start_ticks(const char *proc_root, pid_t pid)
 {
-	struct stat_fields f;
+	struct stat_fields f = { 0 };
 
 	return job_read_stat(proc_root, pid, &f) < 0 ? 0 : f.start_ticks;
 }

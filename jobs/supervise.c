@@ -26,13 +26,27 @@ enum { SUPERVISE_N_FORWARDED = sizeof supervise_forwarded / sizeof supervise_for
  * this process runs nothing but this file. */
 static volatile pid_t supervise_child;
 
+/* One "key=N" field of a record line into *out. */
+static bool supervise_field(const char *tok, const char *key, long long *out)
+{
+	size_t n = strlen(key);
+	char *end;
+
+	if (strncmp(tok, key, n) != 0 || tok[n] != '=')
+		return false;
+	errno = 0;
+	*out = strtoll(tok + n + 1, &end, 10);
+	return errno == 0 && end != tok + n + 1 && *end == '\0';
+}
+
 int supervise_record_read(const char *path, struct supervise_record *rec, char *err, size_t errlen)
 {
-	char buf[512];
-	long long token, pid, code = -1, sig = 0;
-	int oom = 0;
-	unsigned long long ticks;
-	char state[16];
+	static const char *const keys[] = { "token",     "pid",    "start_ticks",
+		                            "exit_code", "signal", "oom" };
+	enum { K_TOKEN, K_PID, K_TICKS, K_CODE, K_SIGNAL, K_OOM, K_N };
+	long long v[K_N] = { 0, 0, 0, -1, 0, 0 };
+	bool have[K_N] = { false }, ended = false, state = false;
+	char buf[512], *save = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	ssize_t n;
 
@@ -50,23 +64,33 @@ int supervise_record_read(const char *path, struct supervise_record *rec, char *
 		return -EINVAL;
 	}
 	buf[n] = '\0';
-	if (sscanf(buf,
-	           "mergewatch-job 1 token=%lld pid=%lld start_ticks=%llu state=%15s "
-	           "exit_code=%lld signal=%lld oom=%d",
-	           &token, &pid, &ticks, state, &code, &sig, &oom) < 6 ||
-	    pid <= 0 || pid > INT32_MAX ||
-	    (strcmp(state, "running") != 0 && strcmp(state, "ended") != 0)) {
-		snprintf(err, errlen, "%s: not a mergewatch job record", path);
-		return -EINVAL;
+	if (strncmp(buf, "mergewatch-job 1 ", 17) != 0)
+		goto bad;
+	for (char *tok = strtok_r(buf + 17, " \n", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \n", &save)) {
+		if (strcmp(tok, "state=running") == 0 || strcmp(tok, "state=ended") == 0) {
+			ended = strcmp(tok, "state=ended") == 0;
+			state = true;
+			continue;
+		}
+		for (int k = 0; k < K_N; k++)
+			if (supervise_field(tok, keys[k], &v[k]))
+				have[k] = true;
 	}
-	rec->token = token;
-	rec->pid = (pid_t)pid;
-	rec->start_ticks = ticks;
-	rec->ended = strcmp(state, "ended") == 0;
-	rec->exit_code = rec->ended ? (int)code : -1;
-	rec->term_signal = rec->ended ? (int)sig : 0;
-	rec->oom_killed = rec->ended && oom == 1;
+	if (!state || !have[K_TOKEN] || !have[K_PID] || !have[K_TICKS] || v[K_PID] <= 0 ||
+	    v[K_PID] > INT32_MAX || v[K_TICKS] < 0)
+		goto bad;
+	rec->token = v[K_TOKEN];
+	rec->pid = (pid_t)v[K_PID];
+	rec->start_ticks = (uint64_t)v[K_TICKS];
+	rec->ended = ended;
+	rec->exit_code = ended ? (int)v[K_CODE] : -1;
+	rec->term_signal = ended ? (int)v[K_SIGNAL] : 0;
+	rec->oom_killed = ended && v[K_OOM] == 1;
 	return 0;
+bad:
+	snprintf(err, errlen, "%s: not a mergewatch job record", path);
+	return -EINVAL;
 }
 
 int supervise_record_write(const char *path, const struct supervise_record *rec, char *err,

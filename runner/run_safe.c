@@ -257,8 +257,9 @@ bool run_safe_resume_pair(struct run *run, struct pair_rt *p)
 	p->resume_decided = true;
 	run_safe_facts(run, p, sp, &f, &rec);
 	resume_decide(&f, &v);
-	if (sp != NULL && v.action != RESUME_RUN)
-		p->attempt = sp->attempt > 0 ? sp->attempt : 1;
+	if (sp == NULL || v.action == RESUME_RUN)
+		return false;
+	p->attempt = sp->attempt > 0 ? sp->attempt : 1;
 	switch (v.action) {
 	case RESUME_RUN:
 		return false;
@@ -281,7 +282,7 @@ bool run_safe_resume_pair(struct run *run, struct pair_rt *p)
 		if (run_safe_adopt(run, p, sp, &rec))
 			return true;
 		/* gone since: interrupted */
-		/* fall through */
+		__attribute__((fallthrough));
 	case RESUME_INTERRUPTED:
 		run_safe_kill_leftovers(run, sp->pid > 0 ? sp->pid : rec.pid,
 		                        sp->pid > 0 ? sp->start_ticks : rec.start_ticks, sp->cgroup,
