@@ -12,7 +12,8 @@ PKGS     = libproc2 ncursesw inih jansson
 # libcurl is loaded with dlopen when a webhook is configured (alerts/curlapi.c):
 # only its headers are needed to build.
 DEB_PKGS = libproc2-dev libncurses-dev libcurl4-openssl-dev libcmocka-dev \
-           libinih-dev libjansson-dev pkg-config tmux python3 procps
+           libinih-dev libjansson-dev pkg-config tmux python3 procps \
+           libdw-dev nodejs
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
@@ -40,7 +41,7 @@ UNIT_HELPERS = $(BUILD)/tests/unit/helpers.o
 
 .PHONY: all deps demo test unit e2e asan install uninstall clean bench check-deps promtool
 
-all: mergewatch mergewatch-sim
+all: mergewatch mergewatch-sim mergewatch-evidence
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -51,6 +52,14 @@ mergewatch: $(BUILD)/main.o $(LIB_OBJ)
 
 mergewatch-sim: sim/mergewatch-sim.c
 	@echo "  CC $@"; $(CC) $(ALL_CFLAGS) -o $@ $< -lpthread -lm
+
+# The evidence helper (jobs/evidence/): a program of its own so that libdw
+# is mapped only while evidence is taken, never in the watchdog.
+EVIDENCE_SRC = $(wildcard jobs/evidence/*.c)
+EVIDENCE_OBJ = $(EVIDENCE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/collectors/waits.o \
+               $(BUILD)/collectors/procparse.o
+mergewatch-evidence: $(EVIDENCE_OBJ)
+	@echo "  LD $@"; $(CC) $(ALL_CFLAGS) -o $@ $^ $(shell pkg-config --libs libdw 2>/dev/null || echo -ldw -lelf)
 
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -75,7 +84,7 @@ demo: deps
 unit: $(UNIT_BIN)
 
 test: deps
-	$(MAKE) all unit promtool
+	$(MAKE) all unit promtool corpus
 	@PATH="$(CURDIR)/$(BUILD)/promtool:$$PATH" tests/run-all.sh $(UNIT_BIN)
 
 # promtool checks the metrics file. Debian's prometheus package would also
@@ -107,14 +116,16 @@ install: all install-docs
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 mergewatch $(DESTDIR)$(BINDIR)/mergewatch
 	install -m 755 mergewatch-sim $(DESTDIR)$(LIBEXECDIR)/mergewatch-sim
+	install -m 755 mergewatch-evidence $(DESTDIR)$(LIBEXECDIR)/mergewatch-evidence
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
 uninstall: uninstall-docs
-	rm -f $(DESTDIR)$(BINDIR)/mergewatch $(DESTDIR)$(LIBEXECDIR)/mergewatch-sim
+	rm -f $(DESTDIR)$(BINDIR)/mergewatch $(DESTDIR)$(LIBEXECDIR)/mergewatch-sim \
+	  $(DESTDIR)$(LIBEXECDIR)/mergewatch-evidence
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -rf build build-asan mergewatch mergewatch-sim mergewatch-asan
+	rm -rf build build-asan mergewatch mergewatch-sim mergewatch-evidence mergewatch-asan
 
 # Further targets (fuzz, lint, soak, docs) live in mk/, one file per concern.
 -include $(wildcard mk/*.mk)

@@ -69,10 +69,10 @@ static const char usage_text[] =
 	"  --swap-max SIZE          kernel swap cap for each pair\n"
 	"  --timeout DUR            SIGTERM, then SIGKILL after kill_grace\n"
 	"  --bloat-ratio X          alert when RSS > X times the input size\n"
-	"  --deadlock-window DUR    all threads futex-waiting, no progress, this long\n"
+	"  --deadlock-window DUR    no thread woke and no I/O moved this long\n"
 	"  --on-deadlock ACTION     alert | kill | restart\n"
 	"  --jobs N|auto            pairs at once (auto: as many as memory_budget holds)\n"
-	"  --inputs GLOB            with run -- COMMAND: the inputs (bloat baseline)\n"
+	"  --inputs GLOB            with run -- COMMAND or watch: the inputs (bloat baseline)\n"
 	"  --rerun PAIR             run PAIR again although the state records it done\n"
 	"  --webhook-url-file FILE  file holding the chat webhook URL (mode 600)\n"
 	"  --webhook-format FMT     slack | discord | teams | mattermost | generic\n"
@@ -413,8 +413,9 @@ static int cmd_run(int argc, char **argv, const struct options *o, bool dashdash
 			return usage_error("%s", argc == 0 ? "run: no plan given"
 			                                   : "run: one plan at a time");
 		if (o->inputs != NULL)
-			return usage_error("%s",
-			                   "--inputs goes with run -- COMMAND, not with a plan");
+			return usage_error(
+				"%s",
+				"--inputs goes with run -- COMMAND or watch, not with a plan");
 		plan = plan_load(argv[0], &perr);
 		if (plan == NULL) {
 			fprintf(stderr, "mergewatch: %s\n", perr.msg);
@@ -459,7 +460,7 @@ static int cmd_watch(int argc, char **argv, const struct options *o)
 			rc = usage_error("watch: PID %s: no such process", argv[i]);
 		pids[i] = (pid_t)v;
 	}
-	struct plan *plan = rc == 0 ? plan_new_watch(pids, argc) : NULL;
+	struct plan *plan = rc == 0 ? plan_new_watch(pids, argc, o->inputs) : NULL;
 
 	if (rc == 0 && plan == NULL)
 		rc = 1;

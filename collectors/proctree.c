@@ -23,6 +23,7 @@
 #include "pidsrc.h"
 #include "procparse.h"
 #include "proctree.h"
+#include "waits.h"
 
 #include <sys/resource.h>
 
@@ -79,7 +80,9 @@ struct pt_visit {
 
 struct proctree {
 	char *proc_root;
-	struct pidsrc *src; /* NULL: raw reads */
+	struct waits *waits; /* judges blocked threads; NULL: out of memory */
+	bool judge;          /* judge them at the next scan of a still tree */
+	struct pidsrc *src;  /* NULL: raw reads */
 	pid_t root;
 	uint64_t expect_start; /* given, or read at the first sample */
 	uint64_t first_start;  /* as read at the first sample */
@@ -115,6 +118,8 @@ struct proctree {
 	size_t cap_thr_scratch;
 	pid_t *pids;
 	size_t cap_pids;
+	pid_t *pids_scan; /* the sample's PIDs, for the wait judge */
+	size_t cap_pids_scan;
 	struct proc_sample *src_out;
 	size_t cap_src_out;
 	char *buf;
@@ -403,6 +408,8 @@ struct proctree *proctree_new(const char *proc_root, pid_t root, uint64_t start_
 		return NULL;
 	}
 	pt->cap_buf = PT_BUF_INIT;
+	pt->waits = waits_new(proc_root);
+	pt->judge = true;
 	pt->root = root;
 	pt->expect_start = start_ticks;
 	pt->root_gone = root <= 0;
@@ -434,6 +441,7 @@ void proctree_free(struct proctree *pt)
 	if (pt == NULL)
 		return;
 	pt_forget_all(pt);
+	waits_free(pt->waits);
 	pidsrc_free(pt->src);
 	free(pt->procs);
 	free(pt->visits);
@@ -441,12 +449,18 @@ void proctree_free(struct proctree *pt)
 	free(pt->tids);
 	free(pt->thr_scratch);
 	free(pt->pids);
+	free(pt->pids_scan);
 	free(pt->src_out);
 	free(pt->buf);
 	free(pt->out_procs);
 	free(pt->out_threads);
 	free(pt->proc_root);
 	free(pt);
+}
+
+void proctree_set_judge(struct proctree *pt, bool judge)
+{
+	pt->judge = judge;
 }
 
 uint64_t proctree_root_start_ticks(const struct proctree *pt)
@@ -804,15 +818,13 @@ static void pt_top_wchan(const struct thread_sample *ts, size_t n, char *out, si
 		snprintf(out, outlen, "%s", kinds[best]);
 }
 
-/* A process whose threads all sleep on a futex may still be a poll loop
- * (Python's Event.wait(0.2)): its threads wake on their timeouts, too
- * briefly to show as CPU time. schedstat's third field counts the times a
- * thread was scheduled; a thread that ran since the previous scan is not
- * blocked. Read only for such processes, so the usual scan costs nothing
- * more. Returns true when some thread is known to have run. */
-static bool pt_threads_woke(struct proctree *pt, struct pt_proc *p)
+/* Adds to *sum every thread's count of times it was scheduled (schedstat's
+ * third field): the count moves whenever a thread wakes, even for a few
+ * microseconds that no CPU tick sees (Python's Event.wait(3) loop). Returns
+ * false when some thread's count could not be read. */
+static bool pt_read_switches(struct proctree *pt, struct pt_proc *p, uint64_t *sum)
 {
-	bool woke = false;
+	bool complete = true;
 
 	for (size_t t = 0; t < p->n_threads; t++) {
 		struct pt_thread *th = &p->threads[t];
@@ -822,22 +834,30 @@ static bool pt_threads_woke(struct proctree *pt, struct pt_proc *p)
 		                                      : pt_path(pt, p->pid, th->tid, "schedstat"),
 		                    PT_FD_THREAD);
 
-		if (n <= 0)
-			continue; /* no schedstat (a fake tree): no evidence */
+		if (pt_vanished(n)) {
+			complete = false; /* a thread ended: that is movement */
+			continue;
+		}
+		if (n <= 0) {
+			complete = false;
+			continue;
+		}
 		pt->buf[n < (ssize_t)pt->cap_buf ? n : n - 1] = '\0';
 		/* NOLINTNEXTLINE(cert-err34-c): the count is checked, any value is fine */
-		if (sscanf(pt->buf, "%llu %llu %llu", &on_cpu, &waited, &runs) != 3)
+		if (sscanf(pt->buf, "%llu %llu %llu", &on_cpu, &waited, &runs) != 3) {
+			complete = false;
 			continue;
-		if (th->runs_known && th->runs != runs)
-			woke = true;
+		}
 		th->runs = runs;
 		th->runs_known = true;
+		*sum += runs + 1; /* + 1: a new thread that never ran still counts */
 	}
-	return woke;
+	return complete;
 }
 
 /* Reads every thread's state and wait channel of one process. */
-static void pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_sample *s)
+static void pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_sample *s,
+                            bool judge)
 {
 	struct tree_sample *ts = &pt->full;
 	bool complete = true;
@@ -869,6 +889,8 @@ static void pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_
 		if (n > 0)
 			procparse_wchan(pt->buf, (size_t)n, one.wchan, sizeof one.wchan);
 		one.futex_wait = one.state == 'S' && procparse_wchan_is_futex(one.wchan);
+		if (judge)
+			waits_judge(pt->waits, p->pid, &one);
 		if (!pt_push_thread(pt, &one)) {
 			complete = false;
 			break;
@@ -884,11 +906,36 @@ static void pt_scan_threads(struct proctree *pt, struct pt_proc *p, struct proc_
 	/* A thread we could not read might be running: then it is not a
 	 * deadlock, so all_futex needs every live thread seen waiting. */
 	s->all_futex = complete && live > 0 && (size_t)s->futex_threads == live;
-	if (s->all_futex && pt_threads_woke(pt, p))
-		s->all_futex = false;
 	if (s->n_threads_scanned > 0)
 		pt_top_wchan(&pt->out_threads[s->first_thread], s->n_threads_scanned, s->top_wchan,
 		             sizeof s->top_wchan);
+}
+
+/* True when the tree used no CPU time and moved no I/O since the previous
+ * full sample (or there is none). */
+static bool pt_still(const struct proctree *pt, const struct tree_sample *s)
+{
+	if (!pt->have_prev)
+		return true;
+	if (s->cpu_ticks != pt->prev_cpu_ticks)
+		return false;
+	if (s->io_known && pt->prev_io_known && s->io_bytes != pt->prev_io_bytes)
+		return false;
+	return true;
+}
+
+/* The sample's PIDs into pt->pids_scan; returns how many (0 when out of
+ * memory: every pipe then looks outside, the safe side). */
+static size_t pt_pids_scan(struct proctree *pt, const struct tree_sample *s)
+{
+	void *grown = pt_grow(pt->pids_scan, &pt->cap_pids_scan, s->n_procs, sizeof(pid_t));
+
+	if (grown == NULL)
+		return 0;
+	pt->pids_scan = grown;
+	for (size_t i = 0; i < s->n_procs; i++)
+		pt->pids_scan[i] = s->procs[i].pid;
+	return s->n_procs;
 }
 
 /* Whether the thread scan runs at this full sample. */
@@ -899,13 +946,7 @@ static bool pt_want_threads(const struct proctree *pt, const struct tree_sample 
 	case PROCTREE_THREADS_ALWAYS:
 		return true;
 	case PROCTREE_THREADS_WHEN_STILL:
-		if (!pt->have_prev)
-			return true;
-		if (s->cpu_ticks > pt->prev_cpu_ticks + 1)
-			return false;
-		if (s->io_known && pt->prev_io_known && s->io_bytes != pt->prev_io_bytes)
-			return false;
-		return true;
+		return pt_still(pt, s);
 	case PROCTREE_THREADS_NEVER:
 		break;
 	}
@@ -993,19 +1034,39 @@ const struct tree_sample *proctree_sample(struct proctree *pt, uint64_t t_ms,
 	s->procs = pt->out_procs;
 	s->n_procs = n_out;
 
+	/* A still tree's threads' switch counts tell whether any of them
+	 * woke; a moving tree has moved anyway. */
+	bool still = pt_still(pt, s);
+
+	if (still) {
+		s->switches_known = true;
+		for (i = 0; i < n_visits; i++) {
+			if (pt->visits[i].status == PT_OK &&
+			    !pt_read_switches(pt, pt->visits[i].proc, &s->switches))
+				s->switches_known = false;
+		}
+		s->switches += (uint64_t)n_out << 32; /* a process more or less is movement */
+	}
 	if (pt_want_threads(pt, s, threads)) {
 		size_t k = 0;
+		bool judge = still && pt->judge && pt->waits != NULL;
 
 		s->threads_scanned = true;
+		if (judge) {
+			size_t n_pids = pt_pids_scan(pt, s);
+
+			waits_begin(pt->waits, pt->pids_scan, n_pids);
+		}
 		for (i = 0; i < n_visits; i++) {
 			struct pt_visit *v = &pt->visits[i];
 
 			if (v->status != PT_OK)
 				continue;
-			pt_scan_threads(pt, v->proc, &pt->out_procs[k]);
+			pt_scan_threads(pt, v->proc, &pt->out_procs[k], judge);
 			s->futex_threads += pt->out_procs[k].futex_threads;
 			k++;
 		}
+		s->waits_scanned = judge;
 		s->threads_v = pt->out_threads;
 	}
 

@@ -43,6 +43,13 @@ const struct tree_sample *proctree_sample(struct proctree *pt, uint64_t t_ms,
  * last full sample stays valid. */
 const struct tree_sample *proctree_sample_rss(struct proctree *pt, uint64_t t_ms);
 
+/* Whether a thread scan of a still tree also judges what each blocked
+ * thread waits for (collectors/waits.h: a syscall file a thread, more for
+ * those waiting on descriptors). On by default; the runner turns it off
+ * while no verdict is near, so the dashboard's scan at every sample stays
+ * cheap. */
+void proctree_set_judge(struct proctree *pt, bool judge);
+
 /* The root's start time as read at the first successful sample, 0 if never. */
 uint64_t proctree_root_start_ticks(const struct proctree *pt);
 

@@ -11,6 +11,22 @@
 enum {
 	SAMPLE_COMM_LEN = 64, /* comm is 16 on most kernels; room for longer */
 	SAMPLE_WCHAN_LEN = 64,
+	SAMPLE_WHAT_LEN = 48,
+};
+
+/* What a blocked thread waits for, as far as the kernel shows it (see
+ * collectors/waits.h). The deadlock rule reads these; the names live in
+ * waits.c's table. */
+enum wait_kind {
+	WAIT_NONE,    /* running, or not in a blocking call */
+	WAIT_TIMED,   /* a wait that ends on its own: sleep, or any wait with a timeout */
+	WAIT_LOCK,    /* an untimed futex wait: a lock or condition of the process */
+	WAIT_INSIDE,  /* untimed, on the pair itself: a child, a pipe or eventfd it holds both ends
+	                 of */
+	WAIT_OUTSIDE, /* untimed, on what may come from outside: socket, terminal, foreign pipe */
+	WAIT_DISK,    /* uninterruptible sleep (D state) */
+	WAIT_STOPPED, /* stopped by a signal or a tracer */
+	WAIT_UNKNOWN, /* blocked in a call that cannot be judged: counts as outside */
 };
 
 /* System-wide memory, from <proc>/meminfo and <proc>/pressure/memory. */
@@ -31,6 +47,13 @@ struct thread_sample {
 	char state;                   /* R, S, D, T, Z, ... */
 	bool futex_wait;              /* state S and a futex-family wait channel */
 	char wchan[SAMPLE_WCHAN_LEN]; /* "" when none or unreadable */
+	/* Valid when the tree sample's waits_scanned is true: */
+	unsigned char wait;              /* enum wait_kind */
+	int syscall_nr;                  /* -1: none or unknown */
+	uint64_t wait_addr;              /* WAIT_LOCK: the futex word's address */
+	pid_t wait_pid;                  /* the other end: a pipe's writer, a child; -1: any child
+	                                    (or a signal); 0: unknown */
+	char wait_what[SAMPLE_WHAT_LEN]; /* "socket", "pipe from PID 123", ... */
 };
 
 /* One process of a tree. */
@@ -68,6 +91,9 @@ struct tree_sample {
 	int threads;          /* sum of num_threads */
 	bool threads_scanned; /* thread states and wait channels were read */
 	int futex_threads;    /* sum over the tree, when scanned */
+	bool waits_scanned;   /* every thread's wait was judged (wait, wait_what) */
+	bool switches_known;  /* every thread's count of times scheduled was read */
+	uint64_t switches;    /* their sum: it moves whenever any thread woke */
 	struct proc_sample *procs;
 	size_t n_procs;
 	struct thread_sample *threads_v;

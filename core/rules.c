@@ -15,11 +15,6 @@
  * page-fault burst between two close samples does not swing it. */
 #define RULES_RATE_TAU_MS 2000.0
 
-/* Stillness: CPU growth of up to 1% of one core (and always one tick, the
- * rounding of the kernel's counters) is not progress. */
-#define RULES_STILL_CORE_FRACTION 0.01
-#define RULES_DEFAULT_TICKS_PER_S 100
-
 /* Hysteresis margins: a rule raised at its line is re-armed or resolved only
  * this far on the safe side of it. */
 #define RULES_APPROACH_REARM 0.95 /* of warn_rss */
@@ -155,34 +150,18 @@ static void bloat_eval(struct rules_pair_state *st, const struct rules_limits *l
 	}
 }
 
-/* The CPU ticks a still tree may still gain over elapsed_ms: the larger of
- * one tick and 1% of one core. */
-static double still_cpu_allowance(uint64_t elapsed_ms, long ticks_per_s)
-{
-	double allowance;
-
-	if (ticks_per_s <= 0)
-		ticks_per_s = RULES_DEFAULT_TICKS_PER_S;
-	allowance = (double)elapsed_ms / 1000.0 * (double)ticks_per_s * RULES_STILL_CORE_FRACTION;
-	return allowance > 1.0 ? allowance : 1.0;
-}
-
-/* True when the tree moved since the baseline. A CPU sum that went down
- * means a process left the tree: that is a change too, and the baseline
- * must be retaken anyway since the sums are no longer comparable. */
+/* True when the tree moved since the baseline: a CPU tick used, an I/O
+ * byte moved, or a thread woke (its schedule count moved; a wake-up of a few
+ * microseconds uses no tick). A CPU sum that went down means a process left
+ * the tree: that is a change too. Counts are compared only when both ends
+ * are known. */
 static bool tree_moved(const struct rules_pair_state *st, const struct tree_sample *s)
 {
-	uint64_t elapsed_ms;
-
-	if (s->cpu_ticks < st->still_cpu_ticks)
+	if (s->cpu_ticks != st->still_cpu_ticks)
 		return true;
-	elapsed_ms = s->t_ms > st->still_since_ms ? s->t_ms - st->still_since_ms : 0;
-	if ((double)(s->cpu_ticks - st->still_cpu_ticks) >
-	    still_cpu_allowance(elapsed_ms, s->ticks_per_s))
-		return true;
-	/* I/O is compared only when both ends are known; otherwise the CPU
-	 * alone decides. */
 	if (s->io_known && st->still_io_known && s->io_bytes != st->still_io_bytes)
+		return true;
+	if (s->switches_known && st->still_switches_known && s->switches != st->still_switches)
 		return true;
 	return false;
 }
@@ -194,23 +173,54 @@ static void baseline_take(struct rules_pair_state *st, const struct tree_sample 
 	st->still_cpu_ticks = s->cpu_ticks;
 	st->still_io_bytes = s->io_bytes;
 	st->still_io_known = s->io_known;
+	st->still_switches = s->switches;
+	st->still_switches_known = s->switches_known;
 }
 
-/* A process is blocked when every one of its threads waits on a futex. The
- * collector's all_futex is vacuously true for a process with no thread
- * read, so at least one futex-waiting thread is required as well. */
-static bool proc_blocked(const struct proc_sample *p)
+/* Closes the open verdict, if any. */
+static void verdict_resolve(struct rules_pair_state *st, const struct tree_sample *s,
+                            struct rule_event *out, size_t *n)
 {
-	return p->all_futex && p->futex_threads > 0;
+	if (st->deadlocked) {
+		st->deadlocked = false;
+		event_add(out, n, RULE_DEADLOCK_RESOLVED, s->rss_bytes);
+	}
+	if (st->stalled_outside) {
+		st->stalled_outside = false;
+		event_add(out, n, RULE_STALL_RESOLVED, s->rss_bytes);
+	}
+}
+
+static void verdict_raise(struct rules_pair_state *st, const struct tree_sample *s,
+                          const struct verdict *v, uint64_t stalled_ms, struct rule_event *out,
+                          size_t *n)
+{
+	bool deadlock = v->kind == VERDICT_DEADLOCK;
+	struct rule_event *ev;
+
+	if (deadlock)
+		st->deadlocked = true;
+	else
+		st->stalled_outside = true;
+	ev = event_add(out, n, deadlock ? RULE_DEADLOCK : RULE_STALL, s->rss_bytes);
+	if (ev == NULL)
+		return;
+	ev->stalled_ms = stalled_ms;
+	ev->threads = s->threads;
+	ev->futex_threads = v->lock_threads;
+	ev->n_blocked = v->n_blocked;
+	ev->n_blocked_total = v->n_blocked_total;
+	memcpy(ev->blocked_pids, v->blocked_pids, sizeof ev->blocked_pids);
+	ev->n_waiting = v->n_waiting;
+	ev->n_waiting_total = v->n_waiting_total;
+	memcpy(ev->waiting_on, v->waiting_on, sizeof ev->waiting_on);
 }
 
 static void deadlock_eval(struct rules_pair_state *st, const struct rules_limits *lim,
                           const struct tree_sample *s, struct rule_event *out, size_t *n)
 {
-	struct rule_event *ev;
+	struct verdict v;
 	uint64_t stalled_ms;
-	int n_blocked = 0;
-	size_t i;
 
 	if (!st->have_baseline || s->t_ms < st->still_since_ms) {
 		/* First full sample, or a clock that went backwards: nothing
@@ -218,52 +228,62 @@ static void deadlock_eval(struct rules_pair_state *st, const struct rules_limits
 		baseline_take(st, s);
 		return;
 	}
-	if (tree_moved(st, s)) {
+	if (st->rebase) {
+		/* The runner's own ptrace (the evidence) woke the threads: that
+		 * is not the job moving. Start over from here, verdict kept. */
+		st->rebase = false;
 		baseline_take(st, s);
-		if (st->deadlocked) {
-			st->deadlocked = false;
-			event_add(out, n, RULE_DEADLOCK_RESOLVED, s->rss_bytes);
-		}
 		return;
 	}
-	/* Still. The baseline's I/O was unknown and is known now: start
-	 * comparing it from here, so I/O progress from now on counts, without
-	 * restarting the stall clock. */
+	if (tree_moved(st, s)) {
+		baseline_take(st, s);
+		verdict_resolve(st, s, out, n);
+		return;
+	}
+	/* Still. A count unknown at the baseline and known now is compared
+	 * from here on, without restarting the stall clock. */
 	if (!st->still_io_known && s->io_known) {
 		st->still_io_known = true;
 		st->still_io_bytes = s->io_bytes;
 	}
-	/* Without thread states nothing can be judged: keep the verdict. */
-	if (!s->threads_scanned)
+	if (!st->still_switches_known && s->switches_known) {
+		st->still_switches_known = true;
+		st->still_switches = s->switches;
+	}
+	/* Without judged waits nothing can be said: keep the verdict. A
+	 * zero window means no deadlock rule at all. */
+	if (!s->waits_scanned || lim->deadlock_window_ms == 0)
 		return;
-	for (i = 0; i < s->n_procs; i++)
-		if (proc_blocked(&s->procs[i]))
-			n_blocked++;
-	if (n_blocked == 0) {
-		/* Still but nobody futex-blocked: a tree that sleeps, polls,
-		 * reads a pipe or waits for a child is idle, not deadlocked. */
-		if (st->deadlocked) {
-			st->deadlocked = false;
-			event_add(out, n, RULE_DEADLOCK_RESOLVED, s->rss_bytes);
-		}
+	stalled_ms = s->t_ms - st->still_since_ms;
+	if (stalled_ms < lim->deadlock_window_ms)
+		return;
+	verdict_judge(s, &v);
+	switch (v.kind) {
+	case VERDICT_PAUSED:
+		/* A paused pair is never stalled: its clock starts again
+		 * when it is resumed. */
+		baseline_take(st, s);
+		verdict_resolve(st, s, out, n);
+		return;
+	case VERDICT_UNJUDGED:
+		return;
+	case VERDICT_RUNNING:
+	case VERDICT_WAITING:
+		verdict_resolve(st, s, out, n);
+		return;
+	case VERDICT_STALL:
+		if (st->stalled_outside)
+			return;
+		verdict_resolve(st, s, out, n);
+		verdict_raise(st, s, &v, stalled_ms, out, n);
+		return;
+	case VERDICT_DEADLOCK:
+		if (st->deadlocked)
+			return;
+		verdict_resolve(st, s, out, n);
+		verdict_raise(st, s, &v, stalled_ms, out, n);
 		return;
 	}
-	stalled_ms = s->t_ms - st->still_since_ms;
-	/* A zero window would declare a deadlock on the first sample that
-	 * shows a futex wait, before any stall was observed: treat it as
-	 * "no deadlock rule". */
-	if (st->deadlocked || lim->deadlock_window_ms == 0 || stalled_ms < lim->deadlock_window_ms)
-		return;
-	st->deadlocked = true;
-	if ((ev = event_add(out, n, RULE_DEADLOCK, s->rss_bytes)) == NULL)
-		return;
-	ev->stalled_ms = stalled_ms;
-	ev->threads = s->threads;
-	ev->futex_threads = s->futex_threads;
-	ev->n_blocked_total = n_blocked;
-	for (i = 0; i < s->n_procs && ev->n_blocked < RULES_MAX_BLOCKED; i++)
-		if (proc_blocked(&s->procs[i]))
-			ev->blocked_pids[ev->n_blocked++] = s->procs[i].pid;
 }
 
 /* Event order within one evaluation: warnings first (approach, bloat,
@@ -283,10 +303,7 @@ size_t rules_pair_eval(struct rules_pair_state *st, const struct rules_limits *l
 			st->bloated = false;
 			event_add(out, &n, RULE_BLOAT_RESOLVED, s->rss_bytes);
 		}
-		if (st->deadlocked) {
-			st->deadlocked = false;
-			event_add(out, &n, RULE_DEADLOCK_RESOLVED, s->rss_bytes);
-		}
+		verdict_resolve(st, s, out, &n);
 		return n;
 	}
 	growth_update(st, s);
@@ -403,6 +420,10 @@ const char *rules_kind_name(enum rule_kind kind)
 		return "deadlock";
 	case RULE_DEADLOCK_RESOLVED:
 		return "deadlock_resolved";
+	case RULE_STALL:
+		return "stall";
+	case RULE_STALL_RESOLVED:
+		return "stall_resolved";
 	case RULE_PRESSURE:
 		return "pressure";
 	case RULE_PRESSURE_RESOLVED:

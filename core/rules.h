@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "../collectors/sample.h"
+#include "verdict.h"
 
 /* Resolved, numeric limits of one pair. */
 struct rules_limits {
@@ -29,15 +30,18 @@ struct rules_sys_limits {
 };
 
 enum {
-	RULES_MAX_BLOCKED = 16, /* blocked PIDs listed in a deadlock event */
-	RULES_MAX_EVENTS = 8,   /* at most this many events per evaluation */
+	RULES_MAX_BLOCKED = VERDICT_MAX_BLOCKED, /* blocked PIDs listed in a deadlock event */
+	RULES_MAX_EVENTS = 8,                    /* at most this many events per evaluation */
 };
 
 /* Per-pair rule state. Plain data so tests can look inside; start it zeroed. */
 struct rules_pair_state {
 	bool approaching; /* an approach was reported and not re-armed */
 	bool bloated;
-	bool deadlocked;
+	bool deadlocked;      /* a deadlock was reported and not resolved */
+	bool stalled_outside; /* a stall was reported and not resolved */
+	bool rebase;          /* set by the runner: retake the stillness baseline at the next
+	                         full sample, keeping the verdict (its own ptrace woke the threads) */
 	uint64_t peak_rss_bytes;
 	/* growth */
 	bool have_last;
@@ -45,12 +49,14 @@ struct rules_pair_state {
 	uint64_t last_rss_bytes;
 	double rate_bytes_per_ms;     /* smoothed growth, for the time left */
 	double max_rate_bytes_per_ms; /* fastest growth seen, for the sampling interval */
-	/* stall: baseline taken when the tree was last seen moving */
+	/* stillness: baseline taken when the tree was last seen moving */
 	bool have_baseline;
 	uint64_t still_since_ms;
 	uint64_t still_cpu_ticks;
 	uint64_t still_io_bytes;
 	bool still_io_known;
+	uint64_t still_switches; /* threads' summed schedule counts */
+	bool still_switches_known;
 };
 
 struct rules_sys_state {
@@ -64,6 +70,8 @@ enum rule_kind {
 	RULE_BLOAT_RESOLVED,
 	RULE_DEADLOCK,
 	RULE_DEADLOCK_RESOLVED,
+	RULE_STALL, /* stalled, waiting on something outside: reported, never acted on */
+	RULE_STALL_RESOLVED,
 	RULE_PRESSURE,
 	RULE_PRESSURE_RESOLVED,
 };
@@ -73,13 +81,15 @@ struct rule_event {
 	uint64_t rss_bytes;
 	double eta_s; /* RULE_APPROACH: < 0 when not growing (null) */
 	double ratio; /* RULE_BLOAT: rss / input */
-	/* RULE_DEADLOCK */
+	/* RULE_DEADLOCK, RULE_STALL */
 	uint64_t stalled_ms;
 	int threads;
-	int futex_threads;
+	int futex_threads; /* threads in an untimed futex wait */
 	pid_t blocked_pids[RULES_MAX_BLOCKED];
 	int n_blocked; /* listed; n_blocked_total may be larger */
 	int n_blocked_total;
+	struct verdict_wait waiting_on[VERDICT_MAX_WAITING]; /* RULE_STALL */
+	int n_waiting, n_waiting_total;
 	/* RULE_PRESSURE and its resolution */
 	bool low_available, high_swap, high_psi;
 };
@@ -103,10 +113,8 @@ size_t rules_sys_eval(struct rules_sys_state *st, const struct rules_sys_limits 
 uint64_t rules_next_check_ms(const struct rules_pair_state *st, const struct rules_limits *lim,
                              uint64_t base_ms, uint64_t min_ms, double assumed_rate);
 
-/* True when a sample's tree stood still since the baseline (CPU time grew by
- * no more than the larger of one tick and 1% of one core, I/O bytes
- * unchanged): the
- * collector needs to read thread states only then. */
+/* True when a sample's tree stood still since the baseline: no CPU tick
+ * used, no I/O byte moved, no thread's schedule count moved. */
 bool rules_tree_still(const struct rules_pair_state *st, const struct tree_sample *s);
 
 const char *rules_kind_name(enum rule_kind kind);

@@ -105,7 +105,9 @@ void text_approach(struct textout *t, const struct event *ev)
 	textout_add(t, "approaching the kill line —");
 	textout_add_size(t, " RSS ", event_has(ev, EF_RSS), ev->rss, "");
 	textout_add_size(t, " of ", event_has(ev, EF_KILL_RSS), ev->kill_rss, "");
-	if (event_has(ev, EF_ETA_S) && ev->eta_s >= 0)
+	if (event_has(ev, EF_ETA_S) && ev->eta_s >= 0 && ev->eta_s < 1)
+		textout_add(t, ", under 1s left at the current growth"); /* not "about 0s" */
+	else if (event_has(ev, EF_ETA_S) && ev->eta_s >= 0)
 		textout_add(t, ", about %s left at the current growth", textout_secs(ev->eta_s, b));
 	else if (!event_has(ev, EF_ETA_S)) /* null: not growing */
 		textout_add(t, ", not growing now");

@@ -2,56 +2,77 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Writes raw with every byte outside printable ASCII shown as \xNN (and a
- * backslash as \\): a process name must neither rewrite the terminal of
- * whoever reads the file nor start a line of its own that forges a thread. */
-static void capture_put_escaped(FILE *fp, const char *raw)
+int capture_find_helper(const char *name, const char *libexecdir, char *buf, size_t len)
 {
-	for (const unsigned char *s = (const unsigned char *)raw; *s != '\0'; s++) {
-		if (*s < 0x20 || *s >= 0x7f)
-			fprintf(fp, "\\x%02x", *s);
-		else if (*s == '\\')
-			fputs("\\\\", fp);
-		else
-			fputc(*s, fp);
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		const char *dir = dirname(self);
+
+		snprintf(buf, len, "%s/%s", dir, name);
+		if (access(buf, X_OK) == 0)
+			return 0;
+		snprintf(buf, len, "%s/../libexec/mergewatch/%s", dir, name);
+		if (access(buf, X_OK) == 0)
+			return 0;
 	}
+	snprintf(buf, len, "%s/%s", libexecdir, name);
+	return access(buf, X_OK) == 0 ? 0 : -ENOENT;
 }
 
-static void capture_put_file(FILE *fp, const char *path, const char *indent)
+/* Appends s to the command at *o, single-quoted for /bin/sh. */
+static char *capture_put_quoted(char *o, const char *s)
 {
-	char buf[8192];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		fprintf(fp, "%s(%s: %s)\n", indent, path, strerror(errno));
-		return;
+	*o++ = '\'';
+	for (; *s != '\0'; s++) {
+		if (*s == '\'') {
+			o = stpcpy(o, "'\\''");
+		} else {
+			*o++ = *s;
+		}
 	}
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-	close(fd);
-	if (n <= 0) {
-		fprintf(fp, "%s(empty)\n", indent);
-		return;
-	}
-	buf[n] = '\0';
-	char *save = NULL;
-
-	for (char *line = strtok_r(buf, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		fputs(indent, fp);
-		capture_put_escaped(fp, line);
-		fputc('\n', fp);
-	}
+	*o++ = '\'';
+	*o++ = ' ';
+	*o = '\0';
+	return o;
 }
 
-int capture_write_threads(const char *path, const char *proc_root, const char *pair,
-                          const struct tree_sample *tree, const char *when, char *err,
-                          size_t errlen)
+char *capture_helper_command(const char *helper, const char *proc_root, const char *pair,
+                             const char *verdict, const struct tree_sample *tree,
+                             unsigned budget_ms)
+{
+	const char *fixed[] = { helper, "--proc", proc_root, "--pair", pair, "--verdict", verdict };
+	char number[24];
+	size_t need = 64 + tree->n_procs * 16;
+	char *cmd, *o;
+
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		need += 4 * strlen(fixed[i]) + 3;
+	cmd = malloc(need);
+	if (cmd == NULL)
+		return NULL;
+	o = stpcpy(cmd, "exec ");
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		o = capture_put_quoted(o, fixed[i]);
+	o += sprintf(o, "--budget-ms %u", budget_ms);
+	for (size_t i = 0; i < tree->n_procs; i++) {
+		snprintf(number, sizeof number, " %d", (int)tree->procs[i].pid);
+		o = stpcpy(o, number);
+	}
+	return cmd;
+}
+
+int capture_start_file(const char *path, const char *verdict, const char *when, char *err,
+                       size_t errlen)
 {
 	FILE *fp = fopen(path, "we");
 
@@ -61,31 +82,7 @@ int capture_write_threads(const char *path, const char *proc_root, const char *p
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
 		return -e;
 	}
-	fprintf(fp,
-	        "mergewatch deadlock capture\npair: %s\ntime: %s\nroot: %d\n"
-	        "threads: %d, futex-waiting: %d\n\n",
-	        pair, when, (int)tree->root, tree->threads, tree->futex_threads);
-	for (size_t i = 0; i < tree->n_procs; i++) {
-		const struct proc_sample *p = &tree->procs[i];
-
-		fprintf(fp, "process %d (ppid %d) ", (int)p->pid, (int)p->ppid);
-		capture_put_escaped(fp, p->comm);
-		fprintf(fp, " state %c rss %llu threads %d futex %d%s\n", p->state,
-		        (unsigned long long)p->rss_bytes, p->num_threads, p->futex_threads,
-		        p->all_futex ? " ALL-FUTEX" : "");
-		for (size_t t = 0; t < p->n_threads_scanned; t++) {
-			const struct thread_sample *th = &tree->threads_v[p->first_thread + t];
-			char stack_path[256];
-
-			fprintf(fp, "  thread %d state %c wchan ", (int)th->tid, th->state);
-			capture_put_escaped(fp, th->wchan[0] ? th->wchan : "-");
-			fputc('\n', fp);
-			snprintf(stack_path, sizeof(stack_path), "%s/%d/task/%d/stack", proc_root,
-			         (int)p->pid, (int)th->tid);
-			capture_put_file(fp, stack_path, "    ");
-		}
-		fputc('\n', fp);
-	}
+	fprintf(fp, "mergewatch %s evidence, %s\n", verdict, when);
 	if (fclose(fp) != 0) {
 		int e = errno;
 
@@ -93,6 +90,16 @@ int capture_write_threads(const char *path, const char *proc_root, const char *p
 		return -e;
 	}
 	return 0;
+}
+
+void capture_note(const char *path, const char *line)
+{
+	FILE *fp = fopen(path, "ae");
+
+	if (fp == NULL)
+		return;
+	fprintf(fp, "%s\n", line);
+	fclose(fp);
 }
 
 char *capture_expand(const char *command, pid_t pid)

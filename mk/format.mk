@@ -4,7 +4,8 @@
 
 CLANG_FORMAT ?= clang-format
 FORMAT_SRC = $(wildcard $(addsuffix /*.[ch],$(LAYERS)) main.c sim/*.c bench/*.c \
-               tests/unit/*.[ch] tests/tui/*.c tests/soak/*.c tests/fuzz/*.c tests/corpus/*.c)
+               tests/unit/*.[ch] tests/tui/*.c tests/soak/*.c tests/fuzz/*.c tests/corpus/*.c \
+               jobs/evidence/*.[ch])
 
 .PHONY: format lint-format
 

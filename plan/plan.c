@@ -648,10 +648,10 @@ nomem:
 	return NULL;
 }
 
-struct plan *plan_new_watch(const pid_t *pids, int n)
+struct plan *plan_new_watch(const pid_t *pids, int n, const char *inputs)
 {
 	struct plan *plan = plan_create(getcwd(NULL, 0));
-	char name[16];
+	char name[16], why[128];
 
 	if (plan == NULL)
 		return NULL;
@@ -667,6 +667,9 @@ struct plan *plan_new_watch(const pid_t *pids, int n)
 		pair->command = strdup("");
 		if (pair->name == NULL || pair->command == NULL ||
 		    plan_keys_limits_copy(&pair->limits, &plan->limits) != 0)
+			goto nomem;
+		if (inputs != NULL &&
+		    plan_keys_set_pair(pair, PLAN_KEY_INPUTS, inputs, why, sizeof why) != 0)
 			goto nomem;
 	}
 	return plan;

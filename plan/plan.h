@@ -97,7 +97,7 @@ struct plan *plan_new_command(const char *name, const char *command, const char 
 
 /* A plan for `watch`: one pair per PID, named by the PID, with no command
  * and log_dir in the current directory. NULL only on allocation failure. */
-struct plan *plan_new_watch(const pid_t *pids, int n);
+struct plan *plan_new_watch(const pid_t *pids, int n, const char *inputs);
 
 void plan_free(struct plan *plan);
 

@@ -15,6 +15,8 @@ struct rlog_samples_run {
 	size_t n_pair_of;
 };
 
+enum { RLOG_MAX_PAIR_INDEX = 1 << 16 };
+
 static int rlog_samples_define(struct rlog *log, struct rlog_samples_run *run,
                                const struct samplelog_record *rec)
 {
@@ -100,6 +102,13 @@ static int rlog_samples_line(struct rlog *log, struct rlog_samples_run *run, con
 		log->interval_ms = rec.interval_ms;
 		return 0;
 	case SAMPLELOG_PAIR:
+		/* The index sizes an array: a damaged line must not make the
+		 * report allocate gigabytes. No run has this many pairs. */
+		if (rec.index < 0 || rec.index >= RLOG_MAX_PAIR_INDEX) {
+			snprintf(why, len, "pair index %d out of range (0 to %d)", rec.index,
+			         RLOG_MAX_PAIR_INDEX - 1);
+			return -EINVAL;
+		}
 		rc = rlog_samples_define(log, run, &rec);
 		break;
 	case SAMPLELOG_SAMPLE:

@@ -1,5 +1,7 @@
 #include "demo.h"
 
+#include "../jobs/capture.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -10,24 +12,7 @@
 
 int demo_find_sim(const char *libexecdir, char *buf, size_t len)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n > 0) {
-		self[n] = '\0';
-		const char *dir = dirname(self);
-
-		/* Beside the binary (the build tree), then where `make
-		 * install` puts it relative to the binary, whatever PREFIX. */
-		snprintf(buf, len, "%s/mergewatch-sim", dir);
-		if (access(buf, X_OK) == 0)
-			return 0;
-		snprintf(buf, len, "%s/../libexec/mergewatch/mergewatch-sim", dir);
-		if (access(buf, X_OK) == 0)
-			return 0;
-	}
-	snprintf(buf, len, "%s/mergewatch-sim", libexecdir);
-	return access(buf, X_OK) == 0 ? 0 : -ENOENT;
+	return capture_find_helper("mergewatch-sim", libexecdir, buf, len);
 }
 
 static int demo_write_input(const char *dir, const char *name, uint64_t bytes, char *err,

@@ -93,10 +93,16 @@ struct pair_rt {
 	int verify_code, verify_signal; /* how verify (p->job while verifying) ended */
 	struct job cleanup;             /* the cleanup child while cleaning */
 	int cleanup_pipe;               /* its result line */
-	/* deadlock evidence: the capture command, while it runs or is reaped */
+	/* deadlock and stall evidence (run_evidence.c): the helper, then the
+	 * capture command, while it runs or is reaped */
 	struct job capture;
 	uint64_t capture_timer;
 	void (*capture_done)(struct pair_rt *p); /* set while the lifecycle waits for it */
+	bool evidence_running;
+	bool evidence_deadlock;
+	int evidence_step; /* 1 helper, 2 capture command, 3 done */
+	pid_t evidence_target;
+	char evidence_path[4096];
 };
 
 struct run {
@@ -238,14 +244,14 @@ void run_sample_system(struct run *run, uint64_t now_ms);
  * out (RULES_MAX_EVENTS at most); returns how many. */
 size_t run_sample_pair(struct run *run, struct pair_rt *p, uint64_t now_ms, bool full,
                        struct rule_event *out);
-/* What a verdict means: approach, bloat and resolved are logged here
- * (false); a kill or a deadlock is for the lifecycle (true, *in set; in
- * borrows e). */
+/* What a verdict means: approach, bloat, stall and resolved are logged here
+ * (false; a stall's evidence is started, never acted on); a kill or a
+ * deadlock is for the lifecycle (true, *in set; in borrows e). */
 bool run_sample_verdict(struct run *run, struct pair_rt *p, const struct rule_event *e,
                         struct lc_input *in);
-/* Writes the deadlock event and the evidence file, and starts the capture
- * command: true when it runs (done is called once it ended or its 30 s ran
- * out), false when there is nothing to wait for. */
+/* The deadlock's event and evidence (run_evidence.c): true when the
+ * evidence is being taken (done is called once it is in), false when there
+ * is nothing to wait for. */
 bool run_sample_deadlock(struct run *run, struct pair_rt *p, const struct rule_event *e,
                          void (*done)(struct pair_rt *p));
 /* The wait before p's next RSS check, or 0 when the base tick comes soon
@@ -253,6 +259,15 @@ bool run_sample_deadlock(struct run *run, struct pair_rt *p, const struct rule_e
 uint64_t run_sample_next_check_ms(struct run *run, struct pair_rt *p);
 /* Stops sampling p (its root has gone or is left be). */
 void run_sample_stop_pair(struct run *run, struct pair_rt *p);
+
+/* run_evidence.c: a deadlock's or a stall's event and evidence, taken by the
+ * helper then the capture command, each a child watched by its pidfd.
+ * Returns true when done (may be NULL: a stall) will be called once the
+ * evidence is in, false when there is nothing to wait for. */
+bool run_evidence_begin(struct run *run, struct pair_rt *p, const struct rule_event *e,
+                        void (*done)(struct pair_rt *p));
+/* Stops taking evidence for p (its root has gone), without calling done. */
+void run_evidence_stop(struct run *run, struct pair_rt *p);
 /* Reads new PROGRESS lines; logs a progress event at most once a second, or
  * now when final. */
 void run_sample_progress(struct run *run, struct pair_rt *p, uint64_t now_ms, bool final);

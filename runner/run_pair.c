@@ -267,13 +267,18 @@ static void run_pair_attach(struct run *run, struct pair_rt *p)
 
 	p->attempt = 1;
 	run_pair_resolve_limits(run, p);
+	/* watch --inputs: the bloat baseline of a merge already running. */
+	if (!run_pair_inputs(run, p)) {
+		run_pair_end(p, LE_END_FAILED, REASON_INPUTS_MISSING);
+		return;
+	}
 	if (job_attach(run->cfg.watch_pids[p->index], run->cfg.proc_root, &p->job, err,
 	               sizeof(err)) < 0) {
 		run_note(run, "%s", err);
 		run_pair_end(p, LE_END_FAILED, REASON_GONE);
 		return;
 	}
-	struct event ev = run_pair_start_event(p, 0);
+	struct event ev = run_pair_start_event(p, p->lim.input_bytes);
 
 	event_clear(&ev, EF_COMMAND);
 	run_emit(run, &ev);

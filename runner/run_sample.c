@@ -2,14 +2,12 @@
  * RSS for the fast checks near the kill line), the rules on what was read,
  * and a deadlock's evidence. Verdicts that concern a pair's lifecycle (a
  * kill, a deadlock) are returned to the caller, which posts them; this
- * file calls nothing in run_pair.c or run.c. */
+ * file calls nothing in run_pair.c or run.c. Evidence: run_evidence.c. */
 #include "run_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../jobs/capture.h"
-#include "planning.h"
 #include "../lib/clock.h"
 
 /* A worst-case fill rate assumed before any growth is seen: a little above
@@ -33,116 +31,10 @@ static struct event run_pair_event(const struct pair_rt *p, enum event_kind kind
 	return ev;
 }
 
-/* Stops waiting for the capture command and tells whoever started it. A
- * command still running is killed; its pidfd stays in the loop and it is
- * reaped when it has gone, never waited for here. */
-static void run_capture_done(struct run *run, struct pair_rt *p, bool tell)
-{
-	void (*done)(struct pair_rt *) = p->capture_done;
-
-	if (done == NULL)
-		return;
-	p->capture_done = NULL;
-	loop_del_timer(run->loop, p->capture_timer);
-	p->capture_timer = 0;
-	if (p->capture.pidfd >= 0 && !p->capture.reaped)
-		job_signal_tree(&p->capture, run->cfg.proc_root, SIGKILL, NULL, NULL, 0, NULL);
-	if (tell)
-		done(p);
-}
-
-static void run_capture_exited(void *ctx, int fd, short revents)
-{
-	struct run *run = ctx;
-
-	(void)revents;
-	for (int i = 0; i < run->n_pairs; i++) {
-		struct pair_rt *p = &run->pairs[i];
-		int code, sig;
-
-		if (p->capture.pidfd != fd || job_reap(&p->capture, &code, &sig) == 0)
-			continue;
-		loop_del_fd(run->loop, fd);
-		job_close(&p->capture);
-		run_capture_done(run, p, true);
-	}
-}
-
-static void run_capture_timeout(void *ctx, uint64_t now_ms)
-{
-	struct pair_rt *p = ctx;
-
-	(void)now_ms;
-	p->capture_timer = 0;
-	run_note(p->run, "pair %s: capture command still running after 30 s; stopped it", p->name);
-	run_capture_done(p->run, p, true);
-}
-
 bool run_sample_deadlock(struct run *run, struct pair_rt *p, const struct rule_event *e,
                          void (*done)(struct pair_rt *p))
 {
-	char path[4096], err[512], when[32];
-	struct event ev = run_pair_event(p, EVENT_DEADLOCK);
-
-	snprintf(path, sizeof(path), "%s/%s.deadlock.txt", run->plan->log_dir, p->name);
-	clock_format_rfc3339(clock_wall_ms(), when, sizeof(when));
-	if (capture_write_threads(path, run->cfg.proc_root, p->name, p->last_full, when, err,
-	                          sizeof(err)) < 0) {
-		run_note(run, "%s", err);
-		path[0] = '\0';
-	}
-	_Static_assert((int)RULES_MAX_BLOCKED <= (int)EVENT_MAX_PIDS,
-	               "every blocked PID fits the event");
-	for (int i = 0; i < e->n_blocked; i++)
-		ev.blocked_pids[i] = e->blocked_pids[i];
-	ev.n_blocked = e->n_blocked;
-	ev.threads = e->threads;
-	ev.futex_threads = e->futex_threads;
-	ev.stalled_s = (double)e->stalled_ms / 1000.0;
-	ev.capture = path;
-	if (path[0] == '\0')
-		event_clear(&ev, EF_CAPTURE);
-	run_emit(run, &ev);
-	p->mp->deadlocked = true;
-
-	const char *command = p->spec->limits.capture;
-
-	/* No command, or the last one is still being reaped: act now. */
-	if (command == NULL || path[0] == '\0' || p->capture.pidfd >= 0)
-		return false;
-	pid_t target = e->n_blocked > 0 ? e->blocked_pids[0] : p->job.pid;
-	char *expanded = capture_expand(command, target);
-	char *cwd = planning_pair_dir(run->plan, p->spec);
-	struct job_spec spec = {
-		.command = expanded,
-		.cwd = cwd,
-		.env = p->spec->env,
-		.n_env = p->spec->n_env,
-		.pair_name = p->name,
-		.output_path = path,
-		.sigmask = &run->orig_mask,
-	};
-	FILE *fp = fopen(path, "ae");
-
-	if (fp != NULL) {
-		fprintf(fp, "capture command: %s\n", expanded ? expanded : "?");
-		fclose(fp);
-	}
-	if (expanded == NULL || cwd == NULL ||
-	    job_spawn(&spec, &p->capture, err, sizeof(err)) < 0) {
-		run_note(run, "pair %s: capture command: %s", p->name,
-		         expanded && cwd ? err : "out of memory");
-		free(expanded);
-		free(cwd);
-		return false;
-	}
-	free(expanded);
-	free(cwd);
-	p->capture_done = done;
-	loop_add_fd(run->loop, p->capture.pidfd, POLLIN, run_capture_exited, run);
-	p->capture_timer = loop_add_timer(run->loop, loop_now_ms(run->loop) + RUN_CAPTURE_LIMIT_MS,
-	                                  run_capture_timeout, p);
-	return true;
+	return run_evidence_begin(run, p, e, done);
 }
 
 bool run_sample_verdict(struct run *run, struct pair_rt *p, const struct rule_event *e,
@@ -183,16 +75,22 @@ bool run_sample_verdict(struct run *run, struct pair_rt *p, const struct rule_ev
 		p->mp->bloated = true;
 		run_emit(run, &ev);
 		return false;
+	case RULE_STALL:
+		/* reported with its evidence, never acted on */
+		run_evidence_begin(run, p, e, NULL);
+		return false;
 	case RULE_BLOAT_RESOLVED:
 	case RULE_DEADLOCK_RESOLVED:
+	case RULE_STALL_RESOLVED:
 		ev = event_init(EVENT_RESOLVED);
-		ev.condition =
-			e->kind == RULE_BLOAT_RESOLVED ? CONDITION_BLOAT : CONDITION_DEADLOCK;
+		ev.condition = e->kind == RULE_BLOAT_RESOLVED      ? CONDITION_BLOAT
+		               : e->kind == RULE_DEADLOCK_RESOLVED ? CONDITION_DEADLOCK
+		                                                   : CONDITION_STALL;
 		ev.pair = p->name;
 		event_set(&ev, EF_PAIR);
 		if (e->kind == RULE_BLOAT_RESOLVED)
 			p->mp->bloated = false;
-		else
+		else if (e->kind == RULE_DEADLOCK_RESOLVED)
 			p->mp->deadlocked = false;
 		run_emit(run, &ev);
 		return false;
@@ -213,6 +111,9 @@ static size_t run_eval_pair(struct pair_rt *p, const struct tree_sample *s, stru
 	p->mp->peak_rss_bytes = p->peak_rss_bytes;
 	if (p->lim.input_bytes > 0)
 		p->mp->ratio = (double)s->rss_bytes / (double)p->lim.input_bytes;
+	/* While evidence is taken its ptrace wakes the threads: not the job. */
+	if (p->evidence_running && s->full)
+		p->rules.rebase = true;
 	return rules_pair_eval(&p->rules, &p->lim, s, out);
 }
 
@@ -228,21 +129,19 @@ uint64_t run_sample_next_check_ms(struct run *run, struct pair_rt *p)
 	return wait < run->cfg.interval_ms ? wait : 0;
 }
 
-/* Thread states and wait channels only matter for a deadlock verdict, and a
- * tree can only be deadlocked once it has stood still for deadlock_window:
- * read them every tick around that moment, then back off (every 2, 4, 8
- * ticks) while the same stall goes on. A deadlock forms with a burst of
- * lock traffic, which restarts the stall and the back-off, so detection
- * stays within the window plus a tick. The dashboard shows every thread,
- * so with it they are read at every tick. */
-static enum proctree_threads run_threads_wanted(struct run *run, struct pair_rt *p, uint64_t now_ms)
+/* Thread states and waits only matter for a verdict, and a tree can only
+ * be judged once it has stood still for deadlock_window: the rules read
+ * them every tick around that moment, then back off (every 2, 4, 8 ticks)
+ * while the same stall goes on. A deadlock forms with a burst of lock
+ * traffic, which restarts the stall and the back-off, so detection stays
+ * within the window plus a tick. */
+static enum proctree_threads run_threads_for_rules(struct run *run, struct pair_rt *p,
+                                                   uint64_t now_ms)
 {
 	const struct rules_pair_state *r = &p->rules;
 	uint64_t lead = 2 * run->cfg.interval_ms;
 	uint64_t window = p->lim.deadlock_window_ms;
 
-	if (run->tui != NULL)
-		return PROCTREE_THREADS_ALWAYS;
 	if (!r->have_baseline || window == 0)
 		return PROCTREE_THREADS_WHEN_STILL;
 	uint64_t still_ms = now_ms > r->still_since_ms ? now_ms - r->still_since_ms : 0;
@@ -263,6 +162,22 @@ static enum proctree_threads run_threads_wanted(struct run *run, struct pair_rt 
 	p->scan_gap = p->scan_gap >= 8 ? 8 : p->scan_gap * 2;
 	p->scan_skip = p->scan_gap - 1;
 	return PROCTREE_THREADS_WHEN_STILL;
+}
+
+/* What each blocked thread waits for is judged only when the rules would
+ * scan (near a verdict, with the same back-off); the dashboard shows every
+ * thread's state at every tick, without that cost. */
+static enum proctree_threads run_threads_wanted(struct run *run, struct pair_rt *p, uint64_t now_ms)
+{
+	enum proctree_threads rules = run_threads_for_rules(run, p, now_ms);
+	const struct rules_pair_state *r = &p->rules;
+	uint64_t window = p->lim.deadlock_window_ms;
+	uint64_t still_ms =
+		r->have_baseline && now_ms > r->still_since_ms ? now_ms - r->still_since_ms : 0;
+
+	proctree_set_judge(p->tree, rules != PROCTREE_THREADS_NEVER && window > 0 &&
+	                                    still_ms + 2 * run->cfg.interval_ms >= window);
+	return run->tui != NULL ? PROCTREE_THREADS_ALWAYS : rules;
 }
 
 size_t run_sample_pair(struct run *run, struct pair_rt *p, uint64_t now_ms, bool full,
@@ -357,7 +272,7 @@ void run_sample_stop_pair(struct run *run, struct pair_rt *p)
 {
 	loop_del_timer(run->loop, p->fast_timer);
 	p->fast_timer = 0;
-	run_capture_done(run, p, false);
+	run_evidence_stop(run, p);
 	run->model.trees[p->index] = NULL;
 	p->last_full = NULL;
 	proctree_free(p->tree);

@@ -85,7 +85,7 @@ static void usage(FILE *f)
 	      "  --deadlock-after DUR  not before DUR after start\n"
 	      "  --threads N         deadlock waiters (default 4), or idle cond waiters\n"
 	      "  --spin DUR          burn CPU for DUR\n"
-	      "  --pipe-wait         end blocked reading a pipe nobody writes\n"
+	      "  --pipe-wait         end blocked reading a pipe from a sleeping child\n"
 	      "  --sleep-wait        end blocked in nanosleep\n"
 	      "  --fork N            N children run the same plan; parent waits for them\n"
 	      "  --exit CODE         exit status (default 0)\n"
@@ -653,9 +653,19 @@ int main(int argc, char **argv)
 		deadlock(&r, (unsigned)o.threads);
 	}
 	if (o.pipe_wait) {
-		/* keep the write end open: read would see EOF otherwise */
+		/* A reader of its child's output, the child waiting on time:
+		 * the child keeps the write end open and sleeps. */
 		if (pipe(fds) != 0)
 			die("pipe: %s", strerror(errno));
+		pid_t writer = fork();
+
+		if (writer < 0)
+			die("fork: %s", strerror(errno));
+		if (writer == 0) {
+			close(fds[0]);
+			sleep_forever();
+		}
+		close(fds[1]);
 		while (read(fds[0], &byte, 1) != 0)
 			;
 	}

@@ -100,7 +100,8 @@ command = {SIM} --deadlock --threads 4
         # within the window plus two samples
         assert 3.0 <= dl["stalled_s"] <= 3.0 + 2 * 0.5 + 0.5, dl
         text = open(dl["capture"]).read()
-        assert "futex" in text and "ALL-FUTEX" in text
+        assert "futex_" in text and "7 in untimed lock waits" in text, text[:2000]
+        assert "lock_thread (mergewatch-sim)" in text and "held by thread" in text, text[:3000]
         assert f"captured-for-{dl['blocked_pids'][0]}" in text
         kill = one(ev, "kill", pair="stuck")
         assert kill["reason"] == "deadlock"

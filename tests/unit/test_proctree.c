@@ -433,9 +433,11 @@ static void test_fixture_changes(void **state)
 	assert_int_equal(s->io_bytes, 2024 + 8192 + 10);
 	assert_false(s->threads_scanned);
 
-	/* One tick is noise: still. */
+	/* One tick is a thread that ran: moving. */
 	write_stat(root, 4300, "sleeper", 4100, 2, 0, 1, 5300);
 	s = proctree_sample(pt, 6, PROCTREE_THREADS_WHEN_STILL);
+	assert_false(s->threads_scanned);
+	s = proctree_sample(pt, 7, PROCTREE_THREADS_WHEN_STILL);
 	assert_true(s->threads_scanned);
 
 	/* The worker's main thread called pthread_exit (a zombie leader):

@@ -295,6 +295,19 @@ static void test_damaged_samples_line_names_file_and_line(void **state)
 	assert_non_null(strstr(err, "/samples.txt:3: pair 0 has no \"p\" line"));
 }
 
+/* A damaged pair index must not size an array of gigabytes. */
+static void test_samples_pair_index_out_of_range_refused(void **state)
+{
+	struct fixture *f = *state;
+	char err[512] = "";
+
+	event(f, 0, "run_start", ",\"plan\":null,\"pairs\":1");
+	append(f, "samples.txt",
+	       SAMPLELOG_MAGIC "\nr 1795255200000 1000 1024 0 h\np 2000000000 - 0 x\n");
+	assert_int_equal(report_write(f->dir, NULL, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "/samples.txt:3: pair index 2000000000 out of range"));
+}
+
 static void test_event_without_ts_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -472,6 +485,8 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_samples_line_names_file_and_line,
 		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_samples_pair_index_out_of_range_refused, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_event_without_ts_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_events_is_a_clear_error, setup,
 		                                teardown),

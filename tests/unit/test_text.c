@@ -116,6 +116,11 @@ static void test_approach_gives_time_left(void **state)
 	    "rss", GiB(41.0), "kill_rss", GiB(50.0), "eta_s");
 	assert_contains(buf, "not growing now");
 	assert_lacks(buf, "left");
+	/* 0.64 s is not "about 0s": under a second is said so. */
+	say(buf, sizeof buf, "{s:s, s:s, s:I, s:I, s:f}", "event", "approach", "pair", "chr07",
+	    "rss", GiB(49.9), "kill_rss", GiB(50.0), "eta_s", 0.64);
+	assert_contains(buf, "under 1s left at the current growth");
+	assert_lacks(buf, "about 0s");
 }
 
 static void test_kill_names_reason_and_line(void **state)
