@@ -11,9 +11,12 @@ DOCDIR   = $(PREFIX)/share/doc/mergewatch
 PKGS     = libproc2 ncursesw inih jansson
 # libcurl is loaded with dlopen when a webhook is configured (alerts/curlapi.c):
 # only its headers are needed to build.
+# systemd: only its tools (systemd-analyze verify checks the example unit);
+# Debian's package installs without a running systemd and leaves /sbin/init
+# alone (that is systemd-sysv's).
 DEB_PKGS = libproc2-dev libncurses-dev libcurl4-openssl-dev libcmocka-dev \
            libinih-dev libjansson-dev pkg-config tmux python3 procps \
-           libdw-dev nodejs
+           libdw-dev nodejs systemd
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 

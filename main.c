@@ -35,6 +35,7 @@ struct options {
 	const char *log_path;
 	const char *metrics_path;
 	const char *out_path;
+	const char *log_dir; /* --log-dir: run -- and watch */
 	uint64_t interval_ms;
 	const char *inputs;
 	const char *proc_root;
@@ -62,6 +63,8 @@ static const char usage_text[] =
 	"options:\n"
 	"  --headless               never start the dashboard; print the event log (JSON lines)\n"
 	"  --log FILE               also append the event log to FILE\n"
+	"  --log-dir DIR            run -- and watch: where the logs and state go (watch:\n"
+	"                           $XDG_STATE_HOME/mergewatch or ~/.local/state/mergewatch)\n"
 	"  --metrics-file PATH      keep a Prometheus textfile (node_exporter) up to date\n"
 	"  --interval DUR           base sampling interval (default 1s)\n"
 	"  --kill-rss SIZE          SIGKILL a pair's tree above this total RSS\n"
@@ -111,6 +114,7 @@ enum {
 	OPT_PLAN_KEY,
 	OPT_METRICS_FILE,
 	OPT_RERUN,
+	OPT_LOG_DIR,
 };
 
 /* Options named after plan keys map straight onto plan_override. */
@@ -118,6 +122,7 @@ static const struct option long_options[] = {
 	{ "headless", no_argument, NULL, OPT_HEADLESS },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "log-dir", required_argument, NULL, OPT_LOG_DIR },
 	{ "output", required_argument, NULL, 'o' },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "inputs", required_argument, NULL, OPT_INPUTS },
@@ -158,6 +163,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_METRICS_FILE:
 			o->metrics_path = optarg;
+			break;
+		case OPT_LOG_DIR:
+			o->log_dir = optarg;
 			break;
 		case 'o':
 			o->out_path = optarg;
@@ -315,7 +323,7 @@ static char *shell_join(char **argv, int argc)
 }
 
 static int execute(struct plan *plan, const struct options *o, bool watch, bool resume,
-                   const pid_t *pids, int n_pids)
+                   bool command_status, const pid_t *pids, int n_pids)
 {
 	char host[64] = "localhost";
 	char err[1024];
@@ -329,7 +337,7 @@ static int execute(struct plan *plan, const struct options *o, bool watch, bool 
 	bool dashboard = !o->headless && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	const char *log = o->log_path;
 
-	if (log == NULL && !watch) {
+	if (log == NULL) {
 		snprintf(log_path, sizeof(log_path), "%s/events.jsonl", plan->log_dir);
 		log = log_path;
 	}
@@ -350,6 +358,7 @@ static int execute(struct plan *plan, const struct options *o, bool watch, bool 
 		.webhook_url = url,
 		.view = dashboard ? tui_view() : NULL,
 		.host = host,
+		.command_status = command_status,
 	};
 	/* The watchdog must stay responsive when the machine is deep in
 	 * swap: keep its pages in memory and let the kernel take others
@@ -434,10 +443,33 @@ static int cmd_run(int argc, char **argv, const struct options *o, bool dashdash
 		}
 	}
 	rc = apply_overrides(plan, o);
+	if (rc == 0 && o->log_dir != NULL) {
+		if (!dashdash)
+			rc = usage_error("%s", "--log-dir goes with run -- COMMAND or watch; "
+			                       "a plan sets log_dir in [run]");
+		else if (plan_set_log_dir(plan, o->log_dir) < 0)
+			rc = 1;
+	}
 	if (rc == 0)
-		rc = execute(plan, o, false, !dashdash, NULL, 0);
+		rc = execute(plan, o, false, !dashdash, dashdash, NULL, 0);
 	plan_free(plan);
 	return rc;
+}
+
+/* $XDG_STATE_HOME/mergewatch, else ~/.local/state/mergewatch (XDG Base
+ * Directory: state that should persist, but is not worth backing up). */
+static int watch_state_dir(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	int n;
+
+	if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(buf, len, "%s/mergewatch", xdg);
+	else if (home != NULL && home[0] == '/')
+		n = snprintf(buf, len, "%s/.local/state/mergewatch", home);
+	else
+		return -ENOENT;
+	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
 static int cmd_watch(int argc, char **argv, const struct options *o)
@@ -461,13 +493,21 @@ static int cmd_watch(int argc, char **argv, const struct options *o)
 		pids[i] = (pid_t)v;
 	}
 	struct plan *plan = rc == 0 ? plan_new_watch(pids, argc, o->inputs) : NULL;
+	char state_dir[PATH_MAX];
 
 	if (rc == 0 && plan == NULL)
+		rc = 1;
+	/* watch keeps its files in the user's state directory, not in
+	 * whatever directory it was started from. */
+	if (rc == 0 && o->log_dir == NULL && watch_state_dir(state_dir, sizeof(state_dir)) < 0)
+		rc = usage_error("%s", "watch: neither XDG_STATE_HOME nor HOME is set: "
+		                       "give --log-dir DIR");
+	if (rc == 0 && plan_set_log_dir(plan, o->log_dir != NULL ? o->log_dir : state_dir) < 0)
 		rc = 1;
 	if (rc == 0)
 		rc = apply_overrides(plan, o);
 	if (rc == 0) {
-		rc = execute(plan, o, true, false, pids, argc);
+		rc = execute(plan, o, true, false, false, pids, argc);
 		/* watch: 0 once every watched process has gone, and on
 		 * SIGINT/SIGTERM; only a usage error is not. */
 		if (rc != EXIT_USAGE)
@@ -502,7 +542,32 @@ static int cmd_check(int argc, char **argv, const struct options *o)
 	sysmem_free(sm);
 	snprintf(path, sizeof(path), "%s/self/cgroup", o->proc_root);
 	cgroup_probe(o->cgroup_root, path, &probe);
+	/* Whatever run would refuse, check refuses: the webhook file's
+	 * owner and mode included. */
+	if (rc == 0 && !o->test_alert) {
+		char *url = NULL;
+		int r = secret_read_url(getenv("MERGEWATCH_WEBHOOK_URL"), plan->webhook_url_file,
+		                        &url, err, sizeof(err));
+
+		/* A file not written yet (a plan checked on another machine)
+		 * is told, not refused; one others can read is refused. */
+		if (r == -ENOENT)
+			fprintf(stderr,
+			        "mergewatch: warning: %s (run refuses to start without it)\n", err);
+		else if (r < 0) {
+			fprintf(stderr, "mergewatch: %s\n", err);
+			rc = EXIT_USAGE;
+		}
+		secret_free(url);
+	}
 	if (rc == 0) {
+		char warnings[4096];
+
+		if (plan_warnings(plan, sys.mem_total_bytes, warnings, sizeof(warnings)) > 0) {
+			for (char *line = strtok(warnings, "\n"); line != NULL;
+			     line = strtok(NULL, "\n"))
+				fprintf(stderr, "mergewatch: warning: %s: %s\n", argv[0], line);
+		}
 		printf("; plan %s is valid\n", argv[0]);
 		printf("; limit_mechanism = %s (%s)\n", cgroup_mechanism_name(probe.mechanism),
 		       probe.note);
@@ -583,7 +648,7 @@ static int cmd_demo(const struct options *o)
 	int rc = apply_overrides(plan, o);
 
 	if (rc == 0)
-		rc = execute(plan, o, false, true, NULL, 0);
+		rc = execute(plan, o, false, true, false, NULL, 0);
 	plan_free(plan);
 	fprintf(stderr, "mergewatch: demo over; the plan, logs and event log are in %s\n", dir);
 	/* Some pairs fail on purpose: the demo itself succeeded. */

@@ -18,7 +18,7 @@ else
 fi
 
 # Debian package, then the command the bench runs from it.
-PKGS="htop:htop earlyoom:earlyoom tmux:tmux procps:top python3:python3"
+PKGS="htop:htop earlyoom:earlyoom tmux:tmux procps:top python3:python3 parallel:parallel"
 missing=""
 for pc in $PKGS; do
 	pkg=${pc%%:*}
@@ -63,5 +63,15 @@ done
 # has built them already, a direct run builds them here.
 make -s bench-tools >&2 || exit 1
 
-# shellcheck disable=SC2086
-exec $SUDO python3 bench/bench.py $na "$@"
+case " $* " in
+*" --only makespan "*) ;;	# the makespan section alone
+*)
+	# shellcheck disable=SC2086
+	$SUDO python3 bench/bench.py $na "$@" || exit ;;
+esac
+# Several pairs at once: the makespan section, appended to bench/RESULTS.md.
+if command -v parallel >/dev/null 2>&1; then
+	$SUDO python3 bench/makespan.py
+else
+	echo "bench: makespan: n/a: the parallel package could not be installed" >&2
+fi

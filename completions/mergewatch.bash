@@ -176,8 +176,8 @@ _mergewatch()
 	opts="--kill-rss --memory-max --swap-max --timeout --bloat-ratio
 	      --deadlock-window --on-deadlock --webhook-url-file --webhook-format"
 	case $cmd in
-	run)	opts="--headless --log --metrics-file --interval --inputs --jobs --rerun $opts --help" ;;
-	watch)	opts="--headless --log --metrics-file --interval $opts --help" ;;
+	run)	opts="--headless --log --log-dir --metrics-file --interval --inputs --jobs --rerun $opts --help" ;;
+	watch)	opts="--headless --log --log-dir --metrics-file --interval $opts --help" ;;
 	check)	opts="--test-alert --jobs $opts --help" ;;
 	demo)	opts="--headless --log --metrics-file --interval --jobs $opts --help" ;;
 	report)	opts="--output -o --help" ;;

@@ -23,6 +23,11 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
+bool admit_outgrown(uint64_t held_bytes, uint64_t predicted_bytes, uint64_t margin_bytes)
+{
+	return held_bytes > sat_add(predicted_bytes, margin_bytes / 8);
+}
+
 uint64_t admit_counted(const struct admit_running *r)
 {
 	return max_u64(r->predicted_bytes, r->held_bytes);
@@ -44,11 +49,14 @@ int admit_decide(const struct admit_config *cfg, const struct admit_running *run
 {
 	int slots = cfg->jobs > 0 ? cfg->jobs : INT_MAX;
 	int alive = n_running, started = 0;
-	uint64_t counted = 0, coming = 0;
+	uint64_t counted = 0, coming = 0, margin = 0;
 	bool blocked = false;
 
 	for (int i = 0; i < n_running; i++) {
 		counted = sat_add(counted, admit_counted(&running[i]));
+		if (admit_outgrown(running[i].held_bytes, running[i].predicted_bytes,
+		                   cfg->margin_bytes))
+			margin = cfg->margin_bytes;
 		if (running[i].predicted_bytes > running[i].held_bytes)
 			coming =
 				sat_add(coming, running[i].predicted_bytes - running[i].held_bytes);
@@ -60,7 +68,7 @@ int admit_decide(const struct admit_config *cfg, const struct admit_running *run
 			out[i] = ADMIT_WAIT_ORDER;
 		} else if (alive >= slots) {
 			out[i] = ADMIT_WAIT_SLOT;
-		} else if (alive > 0 && sat_add(counted, p) > cfg->budget_bytes) {
+		} else if (alive > 0 && sat_add(sat_add(counted, p), margin) > cfg->budget_bytes) {
 			out[i] = ADMIT_WAIT_BUDGET;
 		} else if (!admit_gate_open(cfg, coming, p)) {
 			out[i] = ADMIT_WAIT_GATE;
@@ -95,7 +103,7 @@ int contain_decide(uint64_t budget_bytes, uint64_t margin_bytes, const struct co
 		}
 		kept++;
 		kept_sum = sat_add(kept_sum, contain_reserved(&pairs[i]));
-		if (pairs[i].held_bytes > pairs[i].predicted_bytes)
+		if (admit_outgrown(pairs[i].held_bytes, pairs[i].predicted_bytes, margin_bytes))
 			outgrown++;
 	}
 	/* The youngest go first; the oldest left is never stopped. */
@@ -109,7 +117,7 @@ int contain_decide(uint64_t budget_bytes, uint64_t margin_bytes, const struct co
 		kept--;
 		kept_sum -= contain_reserved(&pairs[i]);
 		stopping_held = sat_add(stopping_held, pairs[i].held_bytes);
-		if (pairs[i].held_bytes > pairs[i].predicted_bytes)
+		if (admit_outgrown(pairs[i].held_bytes, pairs[i].predicted_bytes, margin_bytes))
 			outgrown--;
 	}
 	if (kept == 1 && stopping_held == 0) {
@@ -122,7 +130,8 @@ int contain_decide(uint64_t budget_bytes, uint64_t margin_bytes, const struct co
 	for (int i = 0; i < n; i++) {
 		if (pairs[i].stopping || out[i].stop)
 			continue;
-		bool grown = pairs[i].held_bytes > pairs[i].predicted_bytes;
+		bool grown =
+			admit_outgrown(pairs[i].held_bytes, pairs[i].predicted_bytes, margin_bytes);
 		int sharers = outgrown > 0 ? outgrown : kept;
 		uint64_t share = outgrown > 0 && !grown ? 0 : room / (uint64_t)sharers;
 		uint64_t cap = sat_add(contain_reserved(&pairs[i]), share);

@@ -35,12 +35,18 @@ struct admit_running {
 struct admit_config {
 	int jobs;              /* pairs at once; 0: as many as the budget holds */
 	uint64_t budget_bytes; /* memory_budget */
+	uint64_t margin_bytes; /* containment's margin (see contain_decide) */
 	/* The health gate (start_min_available, start_max_swap_used). */
 	bool swap_ok;                 /* swap in use is within start_max_swap_used */
 	uint64_t mem_available_bytes; /* MemAvailable now */
 	uint64_t min_available_bytes; /* the gate's need; 0 and !gate_auto: no gate */
 	bool gate_auto;               /* need = the pair's own prediction */
 };
+
+/* A pair is past its prediction when it holds more than it by over an
+ * eighth of the margin: less is the noise of a prediction taken from an
+ * earlier pair's peak, not growth. */
+bool admit_outgrown(uint64_t held_bytes, uint64_t predicted_bytes, uint64_t margin_bytes);
 
 /* What a running pair counts for: the larger of its prediction and what it
  * holds. */
@@ -50,7 +56,9 @@ uint64_t admit_counted(const struct admit_running *r);
  * starts now; out[i] gets its verdict. A pair starts when fewer than jobs
  * pairs run, its prediction fits in the budget beside what the running
  * pairs and those started before it in this call count for, and the gate is
- * open; a pair fits whatever its prediction when no other pair runs. A pair
+ * open; a pair fits whatever its prediction when no other pair runs. While a
+ * running pair is past its prediction (admit_outgrown), a pair must also leave the
+ * margin free, or containment would stop it again at once. A pair
  * that does not fit is passed over and a later one that fits may start
  * (backfill); a pair stopped by the gate stops every pair after it.
  *
@@ -79,8 +87,8 @@ struct contain_verdict {
 	                        * there is the budget's doing, not the pair's */
 };
 
-/* Containment over the running pairs (oldest first). When a pair holds
- * more than it was predicted to, and the pairs not being stopped count
+/* Containment over the running pairs (oldest first). When a pair is past
+ * its prediction (admit_outgrown), and the pairs not being stopped count
  * together for more than budget - margin (margin: the growth a sample may
  * bring), the youngest are stopped, one by one, until they fit again; the
  * oldest is never stopped. Then each remaining pair is capped at what it

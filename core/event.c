@@ -39,8 +39,8 @@ struct event_kind_row {
 
 static const struct event_kind_row event_kinds[EVENT_N_KINDS] = {
 	[EVENT_RUN_START] = { "run_start", EVENT_PRI_INFO, text_run_start,
-	                      USES(N(EF_PLAN), R(EF_PAIRS), R(EF_LIMIT_MECHANISM),
-	                           O(EF_LIMIT_NOTE)) },
+	                      USES(N(EF_PLAN), R(EF_PAIRS), R(EF_RUN_ID), R(EF_HOST), R(EF_VERSION),
+	                           R(EF_LIMIT_MECHANISM), O(EF_LIMIT_NOTE), O(EF_MEMORY_BUDGET)) },
 	[EVENT_GATE_WAIT] = { "gate_wait", EVENT_PRI_INFO, text_gate_wait,
 	                      USES(R(EF_PAIR), R(EF_MEM_AVAILABLE), R(EF_SWAP_USED),
 	                           R(EF_NEEDED_AVAILABLE)) },
@@ -70,7 +70,7 @@ static const struct event_kind_row event_kinds[EVENT_N_KINDS] = {
 	[EVENT_PAIR_END] = { "pair_end", EVENT_PRI_INFO, text_pair_end,
 	                     USES(R(EF_PAIR), R(EF_STATUS), O(EF_SIGNAL), E(EF_EXIT_CODE),
 	                          R(EF_PEAK_RSS), R(EF_ELAPSED_S), N(EF_RATIO), N(EF_END_REASON),
-	                          R(EF_ATTEMPT), O(EF_RESUMED)) },
+	                          R(EF_ATTEMPT), O(EF_RESUMED), O(EF_LOG)) },
 	[EVENT_CLEANUP] = { "cleanup", EVENT_PRI_INFO, text_cleanup,
 	                    USES(R(EF_PAIR), R(EF_PATH), R(EF_BYTES_FREED)) },
 	[EVENT_ALERT_SENT] = { "alert_sent", EVENT_PRI_INFO, text_alert_sent,
@@ -97,8 +97,12 @@ static const struct {
 	[EF_PID] = { "pid", ETYPE_INT, AT(pid) },
 	[EF_PLAN] = { "plan", ETYPE_STR, AT(plan) },
 	[EF_PAIRS] = { "pairs", ETYPE_INT, AT(pairs) },
+	[EF_RUN_ID] = { "run_id", ETYPE_STR, AT(run_id) },
+	[EF_HOST] = { "host", ETYPE_STR, AT(host) },
+	[EF_VERSION] = { "version", ETYPE_STR, AT(version) },
 	[EF_LIMIT_MECHANISM] = { "limit_mechanism", ETYPE_STR, AT(limit_mechanism) },
 	[EF_LIMIT_NOTE] = { "limit_note", ETYPE_STR, AT(limit_note) },
+	[EF_MEMORY_BUDGET] = { "memory_budget", ETYPE_U64, AT(memory_budget) },
 	[EF_COMMAND] = { "command", ETYPE_STR, AT(command) },
 	[EF_INPUT_BYTES] = { "input_bytes", ETYPE_U64, AT(input_bytes) },
 	[EF_ATTEMPT] = { "attempt", ETYPE_INT, AT(attempt) },
@@ -130,6 +134,7 @@ static const struct {
 	[EF_ELAPSED_S] = { "elapsed_s", ETYPE_REAL, AT(elapsed_s) },
 	[EF_END_REASON] = { "reason", ETYPE_REASON, AT(end_reason) },
 	[EF_RESUMED] = { "resumed", ETYPE_BOOL, AT(resumed) },
+	[EF_LOG] = { "log", ETYPE_STR, AT(log) },
 	[EF_CONDITION] = { "kind", ETYPE_CONDITION, AT(condition) },
 	[EF_PATH] = { "path", ETYPE_STR, AT(path) },
 	[EF_BYTES_FREED] = { "bytes_freed", ETYPE_U64, AT(bytes_freed) },
@@ -291,7 +296,9 @@ struct event *event_dup(const struct event *ev)
 {
 	const char *const *strs[] = { &ev->pair,       &ev->plan,    &ev->limit_mechanism,
 		                      &ev->limit_note, &ev->command, &ev->capture,
-		                      &ev->signal,     &ev->path,    &ev->error };
+		                      &ev->signal,     &ev->path,    &ev->error,
+		                      &ev->run_id,     &ev->host,    &ev->version,
+		                      &ev->log };
 	size_t size = sizeof(*ev);
 
 	for (size_t i = 0; i < N_OF(strs); i++)
@@ -304,7 +311,9 @@ struct event *event_dup(const struct event *ev)
 	char *at = (char *)(copy + 1);
 	const char **dst[] = { &copy->pair,       &copy->plan,    &copy->limit_mechanism,
 		               &copy->limit_note, &copy->command, &copy->capture,
-		               &copy->signal,     &copy->path,    &copy->error };
+		               &copy->signal,     &copy->path,    &copy->error,
+		               &copy->run_id,     &copy->host,    &copy->version,
+		               &copy->log };
 
 	for (size_t i = 0; i < N_OF(strs); i++)
 		*dst[i] = event_str_copy(&at, *strs[i]);

@@ -130,8 +130,12 @@ enum event_field {
 	EF_PID,
 	EF_PLAN,
 	EF_PAIRS,
+	EF_RUN_ID,
+	EF_HOST,
+	EF_VERSION,
 	EF_LIMIT_MECHANISM,
 	EF_LIMIT_NOTE,
+	EF_MEMORY_BUDGET,
 	EF_COMMAND,
 	EF_INPUT_BYTES,
 	EF_ATTEMPT,
@@ -163,6 +167,7 @@ enum event_field {
 	EF_ELAPSED_S,
 	EF_END_REASON,
 	EF_RESUMED,
+	EF_LOG,
 	EF_CONDITION,
 	EF_PATH,
 	EF_BYTES_FREED,
@@ -224,7 +229,9 @@ struct event {
 	/* run_start */
 	const char *plan;
 	int pairs;
+	const char *run_id, *host, *version; /* which run of events.jsonl, where, by what */
 	const char *limit_mechanism, *limit_note;
+	uint64_t memory_budget; /* with jobs above 1 */
 	/* pair_start */
 	const char *command;
 	uint64_t input_bytes;
@@ -254,6 +261,7 @@ struct event {
 	uint64_t peak_rss;
 	double elapsed_s;
 	bool resumed;
+	const char *log; /* pair_end of a failed or killed pair: its output log */
 	/* resolved */
 	enum event_condition condition;
 	/* cleanup */

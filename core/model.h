@@ -55,6 +55,12 @@ struct model_pair {
 	char reason[32];               /* how it ended: "rss", "timeout", "gate", ... */
 	bool bloated, deadlocked, approaching;
 	uint64_t stalled_ms; /* time the tree has made no progress */
+	/* What happens next: the limits the runner will act on. */
+	uint64_t timeout_ms;         /* 0: none */
+	uint64_t deadlock_window_ms; /* stalled this long: the deadlock verdict */
+	const char *on_deadlock;     /* "alert", "kill", "restart"; borrowed */
+	const char *log_path;        /* the pair's output log; borrowed, NULL: none */
+	bool status_unknown;         /* watch: it ended, but how is its parent's to know */
 };
 
 struct model_alert {
@@ -80,15 +86,22 @@ struct model {
 		uint64_t max_swap_used_bytes;
 		double max_psi_some;
 	} pressure;
-	/* ring of used memory and used swap, oldest at history_head */
+	/* ring of used memory and used swap: history_head is the next slot
+	 * written, so the newest sample is at history_head - 1 and the oldest
+	 * history_len samples before it */
 	uint64_t mem_used_history[MODEL_HISTORY];
 	uint64_t swap_used_history[MODEL_HISTORY];
 	int history_len, history_head;
 
 	struct model_pair *pairs;
 	int n_pairs;
-	int running;      /* index of the running pair, -1 none */
-	bool can_restart; /* false for watch: processes not ours */
+	int running;         /* index of the running pair, -1 none */
+	bool can_restart;    /* false for watch: processes not ours */
+	const char *log_dir; /* where the event log and pair logs go; borrowed */
+	/* several pairs at once (jobs above 1): 0 budget when one at a time */
+	uint64_t budget_bytes;   /* memory_budget */
+	uint64_t reserved_bytes; /* what the running pairs count for together */
+	int n_running;           /* pairs holding a slot */
 
 	/* the latest full sample of each running pair's tree, NULL when none;
 	 * borrowed until the next sample */

@@ -277,6 +277,9 @@ void text_pair_end(struct textout *t, const struct event *ev)
 	}
 	if (event_has(ev, EF_RATIO) && ev->ratio > 0)
 		textout_add(t, " (%.1f× input)", ev->ratio);
+	/* The first thing to read after a failure: the job's own words. */
+	if (event_has(ev, EF_LOG) && ev->log != NULL)
+		textout_add(t, " — log %s", ev->log);
 }
 
 void text_cleanup(struct textout *t, const struct event *ev)

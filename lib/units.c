@@ -66,6 +66,11 @@ static bool decimal_read(const char **pp, struct decimal *d)
 }
 
 /* whole * scale + fraction * scale, rounded to nearest; false on overflow. */
+static bool decimal_is_zero(const struct decimal *d)
+{
+	return d->whole == 0 && d->fraction == 0;
+}
+
 static bool decimal_scale(const struct decimal *d, uint64_t scale, uint64_t *out)
 {
 	uint64_t whole_scaled, part;
@@ -156,6 +161,8 @@ int units_parse_size(const char *text, struct size_spec *out)
 	mult = size_suffix(p, len);
 	if (mult == 0)
 		return -EINVAL;
+	if (len == 0 && !decimal_is_zero(&d))
+		return -EDOM; /* "kill_rss = 50" would kill every job at once */
 	*out = (struct size_spec){ .kind = SIZE_BYTES };
 	if (!decimal_scale(&d, mult, &out->bytes))
 		return -EINVAL;
@@ -299,7 +306,7 @@ char *units_format_size_spec(const struct size_spec *s, char *buf, size_t len)
 			}
 		}
 	}
-	snprintf(buf, len, "%llu", (unsigned long long)s->bytes);
+	snprintf(buf, len, s->bytes == 0 ? "%llu" : "%lluB", (unsigned long long)s->bytes);
 	return buf;
 }
 

@@ -19,12 +19,14 @@ struct size_spec {
 	double percent;
 };
 
-/* Parses SIZE: an integer or decimal with an optional suffix K M G T (powers
- * of 1024; KB, KiB, ... and B accepted, case-insensitive), "N%", "unlimited"
- * (also "max", "infinity") and "auto"; at most 9 decimals. Leading and trailing blanks are
- * ignored. Returns 0, or -EINVAL for anything else (empty, negative, junk
- * after the number, overflow, a percentage above 100 or below 0). Whether
- * "auto" or "unlimited" is allowed for a key is the caller's decision. */
+/* Parses SIZE: an integer or decimal with a unit K M G T (powers of 1024;
+ * KB, KiB, ... accepted, case-insensitive) or B for bytes, "N%", "0",
+ * "unlimited" (also "max", "infinity") and "auto"; at most 9 decimals.
+ * Leading and trailing blanks are ignored. Returns 0; -EDOM for a bare
+ * number other than 0 ("50": bytes or gigabytes? the caller asks "did you
+ * mean 50G?"); -EINVAL for anything else (empty, negative, junk after the
+ * number, overflow, a percentage above 100 or below 0). Whether "auto" or
+ * "unlimited" is allowed for a key is the caller's decision. */
 int units_parse_size(const char *text, struct size_spec *out);
 
 /* The bytes a size means against base (MemTotal, SwapTotal...): UINT64_MAX
@@ -44,7 +46,8 @@ int units_parse_number(const char *text, bool allow_percent, double *out);
  * KiB, as in the alert texts). Returns buf. */
 char *units_format_size(uint64_t bytes, char *buf, size_t len);
 
-/* Writes a size spec as a plan accepts it back: "50G", "90%", "unlimited". */
+/* Writes a size spec as a plan accepts it back: "50G", "90%", "unlimited",
+ * "4097B". */
 char *units_format_size_spec(const struct size_spec *s, char *buf, size_t len);
 
 /* Writes a duration compactly as a plan accepts it back: "250ms", "10s",

@@ -6,8 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/event.h"
+#include "../core/text.h"
 #include "../lib/clock.h"
 #include "eventjson.h"
+#include "systemd.h"
 
 /* Standard output goes through stdio; the file through write(2), one call a
  * line, so a full disk can never leave half a line for the next run to
@@ -21,7 +24,40 @@ struct eventlog_sink {
 struct eventlog {
 	struct eventlog_sink sinks[2];
 	int n_sinks;
+	struct journal *journal; /* NULL: stderr is not the journal */
+	char run_id[40];
 };
+
+bool eventlog_enable_journal(struct eventlog *log, const char *run_id)
+{
+	if (log->journal == NULL)
+		log->journal = journal_open("mergewatch");
+	snprintf(log->run_id, sizeof log->run_id, "%s", run_id != NULL ? run_id : "");
+	return log->journal != NULL;
+}
+
+/* The event as a journal entry: the sentence people read, the priority
+ * journalctl -p filters on, the pair and event to match on. Lost entries
+ * are not retried: the event log file has them all. */
+static void eventlog_journal(struct eventlog *log, const struct event *ev)
+{
+	char text[1024];
+	enum event_priority pri = event_priority(ev->kind);
+	enum alert_kind alert = event_alert_kind(ev);
+
+	if (log->journal == NULL)
+		return;
+	/* A pair that failed or was killed alerts: warning, as the alerts. */
+	if (pri > EVENT_PRI_WARNING && (alert == ALERT_PAIR_FAILED || alert == ALERT_PAIR_KILLED ||
+	                                alert == ALERT_GATE_TIMEOUT))
+		pri = EVENT_PRI_WARNING;
+	/* No "mergewatch@host:" prefix: the journal records both itself. */
+	text_event(ev, NULL, text, sizeof text);
+	journal_send(log->journal, (int)pri, text,
+	             ev->kind == EVENT_OTHER ? ev->other : event_kind_name(ev->kind),
+	             event_has(ev, EF_PAIR) ? ev->pair : NULL,
+	             log->run_id[0] != '\0' ? log->run_id : NULL);
+}
 
 struct eventlog *eventlog_new(FILE *out, const char *path, char *err, size_t errlen)
 {
@@ -90,6 +126,7 @@ void eventlog_free(struct eventlog *log)
 		eventlog_drop(&log->sinks[i]);
 		free(log->sinks[i].name);
 	}
+	journal_free(log->journal);
 	free(log);
 }
 
@@ -116,6 +153,7 @@ int eventlog_write(struct eventlog *log, const struct event *ev, char *err, size
 	json_decref(line);
 	if (text == NULL)
 		return -ENOMEM;
+	eventlog_journal(log, ev);
 	size_t len = strlen(text);
 
 	text[len] = '\n'; /* json_dumps' NUL becomes the newline */

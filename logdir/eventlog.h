@@ -23,6 +23,12 @@ void eventlog_free(struct eventlog *log);
  * err names the sink. */
 int eventlog_write(struct eventlog *log, const struct event *ev, char *err, size_t errlen);
 
+/* When standard error is the journal (JOURNAL_STREAM), also sends every
+ * event there as one human sentence (core/text) with its priority and the
+ * pair, event and run_id (copied) as fields (logdir/systemd.h). Returns
+ * true when the journal is in use. */
+bool eventlog_enable_journal(struct eventlog *log, const char *run_id);
+
 /* Stops writing to standard output (the dashboard took the terminal over, or
  * the terminal went away). The file sink stays. */
 void eventlog_mute_stdout(struct eventlog *log);

@@ -294,6 +294,14 @@ static void samplelog_add_sample(struct samplelog *sl, const struct model *m, ui
 		              samplelog_kib_up(mp->rss_bytes));
 		if (samplelog_kib_up(max) > samplelog_kib_up(mp->rss_bytes))
 			samplelog_add(sl, "/%" PRIu64, samplelog_kib_up(max));
+		if (samplelog_active(mp->state) && m->trees != NULL && m->trees[i] != NULL &&
+		    m->trees[i]->full && m->trees[i]->ticks_per_s > 0)
+			samplelog_add(sl, "c%" PRIu64,
+			              m->trees[i]->cpu_ticks * 1000 /
+			                      (uint64_t)m->trees[i]->ticks_per_s);
+		if (mp->progress_total > 0)
+			samplelog_add(sl, "p%" PRIu64 ":%" PRIu64, mp->progress_done,
+			              mp->progress_total);
 	}
 	samplelog_add(sl, "\n");
 }
@@ -476,6 +484,22 @@ static int samplelog_parse_entry(const char **p, struct samplelog_entry *e)
 	if (**p == '/') {
 		(*p)++;
 		if (samplelog_kib(p, &e->max_rss_bytes) < 0 || e->max_rss_bytes < e->rss_bytes)
+			return -EINVAL;
+	}
+	e->cpu_known = false;
+	e->progress_done = e->progress_total = 0;
+	if (**p == 'c') {
+		(*p)++;
+		if (samplelog_u64(p, &e->cpu_ms) < 0)
+			return -EINVAL;
+		e->cpu_known = true;
+	}
+	if (**p == 'p') {
+		(*p)++;
+		if (samplelog_u64(p, &e->progress_done) < 0 || **p != ':')
+			return -EINVAL;
+		(*p)++;
+		if (samplelog_u64(p, &e->progress_total) < 0 || e->progress_total == 0)
 			return -EINVAL;
 	}
 	return 0;

@@ -16,8 +16,11 @@
  * X skipped) and its tree RSS, e.g. "3R5242880"; "/MAX" follows when a
  * higher RSS was seen since the previous kept sample (a fast check near the
  * kill line, a spike between kept samples), so peaks always reach the
- * chart. HOST and NAME are written with every byte outside printable ASCII,
- * and '%', as %XX. */
+ * chart. Then, optionally: "cMS", the tree's CPU time so far in ms (its
+ * slope is the CPU use: a flat line is a tree that stopped running), and
+ * "pDONE:TOTAL", its latest PROGRESS, e.g. "3R5242880c81230p12:27". HOST
+ * and NAME are written with every byte outside printable ASCII, and '%',
+ * as %XX. */
 #ifndef MW_SAMPLELOG_H
 #define MW_SAMPLELOG_H
 
@@ -68,6 +71,9 @@ struct samplelog_entry {
 	char state; /* the letter, see above */
 	uint64_t rss_bytes;
 	uint64_t max_rss_bytes; /* >= rss_bytes: the highest since the previous sample */
+	bool cpu_known;
+	uint64_t cpu_ms;                        /* the tree's CPU time so far */
+	uint64_t progress_done, progress_total; /* total 0: none */
 };
 
 struct samplelog_record {

@@ -711,6 +711,17 @@ void plan_free(struct plan *plan)
 	free(plan);
 }
 
+int plan_set_log_dir(struct plan *plan, const char *dir)
+{
+	char *copy = strdup(dir);
+
+	if (copy == NULL)
+		return -ENOMEM;
+	free(plan->log_dir);
+	plan->log_dir = copy;
+	return 0;
+}
+
 int plan_override(struct plan *plan, const char *key, const char *value, struct plan_error *err)
 {
 	char option[64], why[320];

@@ -108,6 +108,15 @@ void plan_free(struct plan *plan);
  * 0, or -EINVAL with err->msg naming the option and the bad value. */
 int plan_override(struct plan *plan, const char *key, const char *value, struct plan_error *err);
 
+/* Replaces log_dir (for watch's state directory and --log-dir). 0 or
+ * -ENOMEM. */
+int plan_set_log_dir(struct plan *plan, const char *dir);
+
+/* Writes one line per warning about a plan that parses but cannot work as
+ * meant (memory_max at or below kill_rss; kill_rss above mem_total), each
+ * naming the pair and its line, into buf. Returns the number of warnings. */
+int plan_warnings(const struct plan *plan, uint64_t mem_total, char *buf, size_t len);
+
 /* Prints every effective setting as "key = value" lines: [run], [alerts],
  * then one [pair NAME] section per pair with its limits. mem_total and
  * swap_total resolve percentages for the comments. */

@@ -220,8 +220,23 @@ static int set_path(char **dst, const char *value, const char *base_dir, bool op
 static int set_size(struct size_spec *dst, const char *value, unsigned allow, char *why, size_t len)
 {
 	struct size_spec s;
-	bool ok = units_parse_size(value, &s) == 0;
+	int rc = units_parse_size(value, &s);
+	bool ok = rc == 0;
 
+	if (rc == -EDOM) {
+		/* A bare number: "kill_rss = 50" would kill every job at once. */
+		char number[32];
+		size_t n = 0;
+
+		for (const char *v = value; *v != '\0' && n + 1 < sizeof number; v++)
+			if (*v != ' ' && *v != '\t')
+				number[n++] = *v;
+		number[n] = '\0';
+		snprintf(why, len,
+		         "a size needs a unit: did you mean %sG? (K, M, G, T, or B for bytes)",
+		         number);
+		return -EINVAL;
+	}
 	if (ok && s.kind == SIZE_UNLIMITED)
 		ok = (allow & ALLOW_UNLIMITED) != 0;
 	if (ok && s.kind == SIZE_AUTO)

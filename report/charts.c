@@ -14,6 +14,7 @@
 enum {
 	CHART_W = 760,
 	CHART_H = 270,
+	CHART_ACTIVITY_H = 190,
 	CHART_LEFT = 70,
 	CHART_RIGHT = 16,
 	CHART_TOP = 40, /* room for three rows of marker labels */
@@ -51,22 +52,31 @@ static double charts_top(double max)
 }
 
 /* Marker labels go on the lowest of three rows where they do not run into
- * the previous label. */
+ * the previous label (each label's end is kept); when all three are taken
+ * the marker is drawn without a label (its tooltip still says what it is)
+ * rather than writing over another. */
 struct charts_rows {
-	double last_x[3];
+	double end_x[3];
 };
 
-static int charts_row(struct charts_rows *r, double x)
+static int charts_row(struct charts_rows *r, double x, const char *label)
 {
+	/* 10px sans-serif: about 5.5px a character, and a gap. */
+	double w = 5.5 * (double)strlen(label) + 6;
+
 	for (int i = 0; i < 3; i++) {
-		if (x - r->last_x[i] > 60) {
-			r->last_x[i] = x;
+		if (x >= r->end_x[i]) {
+			r->end_x[i] = x + w;
 			return i;
 		}
 	}
-	r->last_x[0] = x;
-	return 0;
+	return -1;
 }
+
+enum {
+	CHARTS_MERGE_PX = 6, /* marks closer than this are one marker */
+	CHARTS_LABEL_MAX = 64,
+};
 
 static const char *charts_mark_label(enum event_kind kind)
 {
@@ -107,6 +117,55 @@ static struct svg_pt *charts_pair_points(const struct rlog_pair *p, size_t *n, d
 		(*n)++;
 	}
 	return v;
+}
+
+/* The pair's marks, those that fall within CHARTS_MERGE_PX of each other
+ * (an approach, the kill and the end in one second) drawn as one marker
+ * labelled "approach, kill, end", so labels never pile up. */
+static void charts_pair_marks(struct strbuf *b, const struct rlog_pair *p,
+                              const struct svg_chart *c, bool rss_dots)
+{
+	struct charts_rows rows = { { -1e9, -1e9, -1e9 } };
+
+	for (size_t i = 0; i < p->n_marks;) {
+		const struct rlog_mark *first = &p->marks[i];
+		double x = svg_x(c, first->t_ms);
+		struct strbuf tip = { 0 };
+		char label[CHARTS_LABEL_MAX] = "", cls[24];
+		enum event_kind strongest = first->kind;
+		size_t j = i;
+
+		for (; j < p->n_marks && svg_x(c, p->marks[j].t_ms) - x < CHARTS_MERGE_PX; j++) {
+			const struct rlog_mark *m = &p->marks[j];
+			size_t len = strlen(label);
+
+			if (strstr(label, charts_mark_label(m->kind)) == NULL)
+				snprintf(label + len, sizeof(label) - len, "%s%s", len ? ", " : "",
+				         charts_mark_label(m->kind));
+			if (tip.len > 0)
+				strbuf_add(&tip, "; ");
+			html_wall(&tip, m->t_ms, false);
+			strbuf_addf(&tip, " UTC %s", event_kind_name(m->kind));
+			if (m->rss_bytes > 0) {
+				strbuf_add(&tip, ", RSS ");
+				html_size(&tip, m->rss_bytes);
+			}
+			/* the colour of the gravest kind in the group */
+			if (m->kind == EVENT_KILL || m->kind == EVENT_DEADLOCK)
+				strongest = m->kind;
+			/* the RSS the kill was decided on, exactly, however the
+			 * samples around it were thinned */
+			if (rss_dots && m->kind == EVENT_KILL && m->rss_bytes > 0)
+				svg_dot(b, c, m->t_ms, (double)m->rss_bytes, "d-kill", "kill");
+		}
+		snprintf(cls, sizeof(cls), "k-%s", event_kind_name(strongest));
+		int row = charts_row(&rows, x, label);
+
+		svg_marker(b, c, first->t_ms, cls, row >= 0 ? label : "", row >= 0 ? row : 0,
+		           tip.s ? tip.s : label);
+		strbuf_free(&tip);
+		i = j;
+	}
 }
 
 bool charts_pair(struct strbuf *b, const struct rlog_pair *p)
@@ -150,31 +209,7 @@ bool charts_pair(struct strbuf *b, const struct rlog_pair *p)
 		svg_hline(b, &c, (double)p->input_bytes, "l-input", label);
 	}
 	svg_series(b, &c, pts, n, CHART_GAP_MS, "s-rss");
-	struct charts_rows rows = { { -1e9, -1e9, -1e9 } };
-
-	for (size_t i = 0; i < p->n_marks; i++) {
-		const struct rlog_mark *m = &p->marks[i];
-		struct strbuf tip = { 0 };
-		char cls[24];
-
-		html_wall(&tip, m->t_ms, false);
-		const char *kind = event_kind_name(m->kind);
-
-		strbuf_addf(&tip, " UTC %s", kind);
-		snprintf(cls, sizeof(cls), "k-%s", kind);
-		if (m->rss_bytes > 0) {
-			strbuf_add(&tip, ", RSS ");
-			html_size(&tip, m->rss_bytes);
-		}
-		svg_marker(b, &c, m->t_ms, cls, charts_mark_label(m->kind),
-		           charts_row(&rows, svg_x(&c, m->t_ms)), tip.s ? tip.s : kind);
-		/* the RSS the kill was decided on, exactly, however the
-		 * samples around it were thinned */
-		if (m->kind == EVENT_KILL && m->rss_bytes > 0)
-			svg_dot(b, &c, m->t_ms, (double)m->rss_bytes, "d-kill",
-			        tip.s ? tip.s : "kill");
-		strbuf_free(&tip);
-	}
+	charts_pair_marks(b, p, &c, true);
 	struct strbuf when = { 0 };
 
 	strbuf_add(&when, "time since ");
@@ -196,9 +231,10 @@ static void charts_system_marks(struct strbuf *b, const struct rlog *log, const 
 		const struct rlog_mark *m = &log->sys_marks[i];
 
 		const char *kind = event_kind_name(m->kind);
+		int row = charts_row(&rows, svg_x(c, m->t_ms), kind);
 
 		svg_marker(b, c, m->t_ms, m->kind == EVENT_PRESSURE ? "k-pressure" : "k-resolved",
-		           kind, charts_row(&rows, svg_x(c, m->t_ms)), kind);
+		           row >= 0 ? kind : "", row >= 0 ? row : 0, kind);
 	}
 	for (size_t k = 0; k < log->n_pairs; k++) {
 		const struct rlog_pair *p = &log->pairs[k];
@@ -210,10 +246,136 @@ static void charts_system_marks(struct strbuf *b, const struct rlog *log, const 
 				continue;
 			snprintf(label, sizeof(label), "kill %s", p->name);
 			text_truncate(label, 24);
-			svg_marker(b, c, m->t_ms, "k-kill", label,
-			           charts_row(&rows, svg_x(c, m->t_ms)), label);
+			int row = charts_row(&rows, svg_x(c, m->t_ms), label);
+
+			svg_marker(b, c, m->t_ms, "k-kill", row >= 0 ? label : "",
+			           row >= 0 ? row : 0, label);
 		}
 	}
+}
+
+/* Each pair's periods of work (start to end of every attempt) as bands on
+ * the machine chart, so a rise in used memory is seen beside the pair that
+ * caused it. */
+static void charts_system_band(struct strbuf *b, const struct svg_chart *c,
+                               const struct rlog_pair *p, size_t k, int64_t start, int64_t end,
+                               double lane_end[3])
+{
+	char label[48], tip[160];
+	int lane = 0;
+
+	/* overlapping periods (jobs > 1) take separate lanes */
+	while (lane < 2 && svg_x(c, start) < lane_end[lane])
+		lane++;
+	lane_end[lane] = svg_x(c, end);
+	snprintf(label, sizeof(label), "%s", p->name);
+	text_truncate(label, 20);
+	snprintf(tip, sizeof(tip), "pair %s: %s", p->name,
+	         rlog_status_name(p)[0] ? rlog_status_name(p) : "ran");
+	svg_band(b, c, start, end, k % 2 ? "band-b" : "band-a",
+	         svg_x(c, end) - svg_x(c, start) > 5.5 * (double)strlen(label) + 4 ? label : "",
+	         lane, tip);
+}
+
+static void charts_system_pairs(struct strbuf *b, const struct rlog *log, const struct svg_chart *c)
+{
+	double lane_end[3] = { -1e9, -1e9, -1e9 };
+
+	for (size_t k = 0; k < log->n_pairs; k++) {
+		const struct rlog_pair *p = &log->pairs[k];
+		int64_t start = -1;
+
+		for (size_t i = 0; i < p->n_marks; i++) {
+			const struct rlog_mark *m = &p->marks[i];
+
+			if (m->kind == EVENT_PAIR_START)
+				start = m->t_ms;
+			else if (m->kind == EVENT_PAIR_END && start >= 0) {
+				charts_system_band(b, c, p, k, start, m->t_ms, lane_end);
+				start = -1;
+			}
+		}
+		/* no pair_end: running when the log ends */
+		if (start >= 0)
+			charts_system_band(b, c, p, k, start,
+			                   p->n_pts ? p->pts[p->n_pts - 1].t_ms : start, lane_end);
+	}
+}
+
+/* A pair's CPU use (the slope of its CPU time between two samples) and
+ * its progress, both in percent, over its life: a deadlock is a flat CPU
+ * line at 0 beside progress that stopped. false without CPU samples. */
+bool charts_activity(struct strbuf *b, const struct rlog_pair *p)
+{
+	struct svg_chart c;
+	struct svg_pt *cpu = calloc(p->n_pts ? p->n_pts : 1, sizeof(*cpu));
+	struct svg_pt *prog = calloc(p->n_pts ? p->n_pts : 1, sizeof(*prog));
+	size_t n_cpu = 0, n_prog = 0;
+	double max = 100;
+	char label[160];
+	const struct rlog_point *prev = NULL;
+
+	if (cpu == NULL || prog == NULL) {
+		free(cpu);
+		free(prog);
+		b->oom = true;
+		return false;
+	}
+	for (size_t i = 0; i < p->n_pts; i++) {
+		const struct rlog_point *pt = &p->pts[i];
+
+		if (pt->total > 0)
+			prog[n_prog++] =
+				(struct svg_pt){ pt->t_ms,
+				                 100.0 * (double)pt->done / (double)pt->total,
+				                 100.0 * (double)pt->done / (double)pt->total };
+		if (!pt->cpu_known) {
+			prev = NULL;
+			continue;
+		}
+		/* a new attempt starts its CPU time over */
+		if (prev != NULL && pt->t_ms > prev->t_ms && pt->cpu_ms >= prev->cpu_ms) {
+			double pct = 100.0 * (double)(pt->cpu_ms - prev->cpu_ms) /
+			             (double)(pt->t_ms - prev->t_ms);
+
+			cpu[n_cpu++] = (struct svg_pt){ pt->t_ms, pct, pct };
+			if (pct > max)
+				max = pct;
+		}
+		prev = pt;
+	}
+	if (n_cpu == 0 && n_prog == 0) {
+		free(cpu);
+		free(prog);
+		return false;
+	}
+	int64_t lo = n_cpu ? cpu[0].t_ms : prog[0].t_ms, hi = n_cpu ? cpu[n_cpu - 1].t_ms : lo;
+
+	for (size_t i = 0; i < n_prog; i++) {
+		lo = prog[i].t_ms < lo ? prog[i].t_ms : lo;
+		hi = prog[i].t_ms > hi ? prog[i].t_ms : hi;
+	}
+	for (size_t i = 0; i < p->n_marks; i++) {
+		lo = p->marks[i].t_ms < lo ? p->marks[i].t_ms : lo;
+		hi = p->marks[i].t_ms > hi ? p->marks[i].t_ms : hi;
+	}
+	charts_frame(&c, CHART_ACTIVITY_H);
+	charts_span(&c, lo, hi);
+	c.y0 = 0;
+	c.y1 = max > 100 ? max * 1.08 : 105;
+	snprintf(label, sizeof(label), "pair %s: CPU and progress over time", p->name);
+	svg_begin(b, CHART_W, CHART_ACTIVITY_H, label);
+	svg_axis_percent(b, &c);
+	svg_axis_time(b, &c, false);
+	svg_series(b, &c, cpu, n_cpu, CHART_GAP_MS, "s-cpu");
+	svg_series(b, &c, prog, n_prog, CHART_GAP_MS, "s-progress");
+	charts_pair_marks(b, p, &c, false);
+	svg_text(b, c.left + c.width / 2, CHART_ACTIVITY_H - 6, "axis", "middle",
+	         "CPU % of one core (green), progress % (purple)");
+	svg_end(b);
+	free(cpu);
+	free(prog);
+	return true;
 }
 
 bool charts_system(struct strbuf *b, const struct rlog *log)
@@ -259,6 +421,7 @@ bool charts_system(struct strbuf *b, const struct rlog *log)
 		         units_format_size(log->swap_total_bytes, size, sizeof(size)));
 		svg_hline(b, &c, (double)log->swap_total_bytes, "l-swaptotal", label);
 	}
+	charts_system_pairs(b, log, &c);
 	svg_series(b, &c, mem, log->n_sys, CHART_GAP_MS, "s-mem");
 	svg_series(b, &c, swap, log->n_sys, CHART_GAP_MS, "s-swap");
 	charts_system_marks(b, log, &c);

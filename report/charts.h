@@ -13,8 +13,13 @@
  * the pair has neither samples nor events with a time to draw. */
 bool charts_pair(struct strbuf *b, const struct rlog_pair *p);
 
+/* A pair's CPU use and progress in percent over its life, with the same
+ * markers. false (nothing written) without CPU or progress samples. */
+bool charts_activity(struct strbuf *b, const struct rlog_pair *p);
+
 /* The machine's used memory and used swap over the run, with MemTotal,
- * SwapTotal, pressure alerts and every kill marked. false (nothing
+ * SwapTotal, pressure alerts and every kill marked, and each pair's
+ * periods of work as named bands. false (nothing
  * written) without samples. */
 bool charts_system(struct strbuf *b, const struct rlog *log);
 

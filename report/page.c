@@ -6,6 +6,7 @@
 
 #include "charts.h"
 #include "html.h"
+#include "lanes.h"
 #include "page.h"
 
 static const char page_style[] =
@@ -34,6 +35,11 @@ static const char page_style[] =
 	".b-done{fill:#1565c0}.b-killed{fill:#c62828}.b-failed{fill:#ef6c00}.b-other{fill:#999}\n"
 	".st-killed,.st-failed{color:#c62828;font-weight:bold}.st-done{color:#2e7d32}\n"
 	".legend span{margin-right:1.2em;white-space:nowrap}.note{color:#555}\n"
+	".s-cpu{fill:none;stroke:#2e7d32;stroke-width:1.5}.s-progress{fill:none;stroke:#6a1b9a;"
+	"stroke-width:1.5;stroke-dasharray:5 2}\n"
+	".band rect{fill:#1565c0;fill-opacity:.05}.band-b rect{fill:#2e7d32}.band rect.lane{"
+	"fill-opacity:.6}.band text{font-size:10px;fill:#333}\n"
+	".files a{margin-right:1.2em}\n"
 	"@media print{body{max-width:none;margin:0}section,svg,tr{break-inside:avoid}"
 	"a{color:inherit;text-decoration:none}}\n";
 
@@ -130,6 +136,26 @@ static void page_machine(struct strbuf *b, const struct rlog *log)
 		              "(written by mergewatch runs from this version on).</p>\n");
 }
 
+/* Several pairs at once (a run with memory_budget): when each pair ran,
+ * and their memory against the budget. */
+static void page_lanes(struct strbuf *b, const struct rlog *log)
+{
+	if (log->memory_budget_bytes == 0)
+		return;
+	strbuf_add(b, "<h2>Pairs over time</h2>\n<p class=\"legend\">"
+	              "<span style=\"color:#1565c0\">&#9632; done</span>"
+	              "<span style=\"color:#ef6c00\">&#9632; failed</span>"
+	              "<span style=\"color:#c62828\">&#9632; killed</span>"
+	              "<span style=\"color:#999\">&#9632; stopped and run again (requeued for the "
+	              "budget, or retried)</span></p>\n");
+	lanes_chart(b, log);
+	strbuf_add(b, "<p class=\"legend\"><span style=\"color:#1565c0\">&#9473;&#9473; the "
+	              "pairs' memory, summed</span><span style=\"color:#c62828\">&#9476;&#9476; "
+	              "memory_budget</span></p>\n");
+	if (!lanes_budget_chart(b, log))
+		strbuf_add(b, "<p class=\"note\">No samples of the pairs' memory.</p>\n");
+}
+
 static void page_bloat(struct strbuf *b, const struct rlog *log)
 {
 	bool first = true;
@@ -213,7 +239,51 @@ static void page_table(struct strbuf *b, const struct rlog *log)
 	strbuf_add(b, "</table>\n");
 }
 
-static void page_pairs(struct strbuf *b, const struct rlog *log)
+/* A file name as part of a URL: every byte but the unreserved ones
+ * percent-encoded. */
+static void page_url_name(struct strbuf *b, const char *name)
+{
+	for (const unsigned char *c = (const unsigned char *)name; *c != '\0'; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.' || *c == '~')
+			strbuf_addf(b, "%c", *c);
+		else
+			strbuf_addf(b, "%%%02X", *c);
+	}
+}
+
+static void page_link(struct strbuf *b, const char *link_base, const char *name, const char *suffix,
+                      const char *text)
+{
+	strbuf_add(b, "<a href=\"");
+	for (const char *c = link_base; *c != '\0'; c++) {
+		/* the directory's path: its separators kept, the rest encoded */
+		char one[2] = { *c, '\0' };
+
+		if (*c == '/' || *c == ':')
+			strbuf_add(b, one);
+		else
+			page_url_name(b, one);
+	}
+	page_url_name(b, name);
+	strbuf_addf(b, "%s\">%s</a>", suffix, text);
+}
+
+/* Links to the pair's output log and its deadlock evidence, the files the
+ * morning after starts from. */
+static void page_files(struct strbuf *b, const struct rlog_pair *p, const char *link_base)
+{
+	if (!p->has_log && !p->has_evidence)
+		return;
+	strbuf_add(b, "<p class=\"files\">");
+	if (p->has_log)
+		page_link(b, link_base, p->name, ".log", "output log");
+	if (p->has_evidence)
+		page_link(b, link_base, p->name, ".deadlock.txt", "deadlock evidence (stacks)");
+	strbuf_add(b, "</p>\n");
+}
+
+static void page_pairs(struct strbuf *b, const struct rlog *log, const char *link_base)
 {
 	strbuf_add(
 		b,
@@ -248,9 +318,11 @@ static void page_pairs(struct strbuf *b, const struct rlog *log)
 			html_text(b, p->command);
 			strbuf_add(b, "</code></p>\n");
 		}
+		page_files(b, p, link_base);
 		if (!charts_pair(b, p))
 			strbuf_add(b, "<p class=\"note\">Nothing recorded over time for this "
 			              "pair.</p>\n");
+		charts_activity(b, p);
 		strbuf_add(b, "</section>\n");
 	}
 }
@@ -283,14 +355,15 @@ static void page_alerts(struct strbuf *b, const struct rlog *log)
 		            log->n_alerts - shown);
 }
 
-void page_render(struct strbuf *b, const struct rlog *log)
+void page_render(struct strbuf *b, const struct rlog *log, const char *link_base)
 {
 	page_head(b, log);
 	page_summary(b, log);
 	page_machine(b, log);
+	page_lanes(b, log);
 	page_bloat(b, log);
 	page_table(b, log);
-	page_pairs(b, log);
+	page_pairs(b, log, link_base);
 	page_alerts(b, log);
 	strbuf_addf(
 		b,

@@ -10,7 +10,9 @@ enum {
 	PAGE_MAX_ALERTS = 500, /* rows of the alert list; the rest are counted */
 };
 
-/* Appends the whole document for log to b (check b->oom after). */
-void page_render(struct strbuf *b, const struct rlog *log);
+/* Appends the whole document for log to b (check b->oom after). Links to
+ * the pairs' files start with link_base: "" when the page sits in the log
+ * directory, else that directory as a file:// URL ending in '/'. */
+void page_render(struct strbuf *b, const struct rlog *log, const char *link_base);
 
 #endif

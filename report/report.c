@@ -1,6 +1,8 @@
 /* The report command: read the log directory, render, write atomically. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,16 +51,35 @@ static int report_save(const char *path, const struct strbuf *page, char *err, s
 	return rc;
 }
 
+/* "" when the page goes into log_dir (relative links survive moving the
+ * whole directory), else "file://" + log_dir's real path + "/". */
+static void report_link_base(const char *log_dir, const char *out_path, char *buf, size_t len)
+{
+	char dir[PATH_MAX], out_dir[PATH_MAX], *copy;
+
+	buf[0] = '\0';
+	if (out_path == NULL || realpath(log_dir, dir) == NULL)
+		return;
+	copy = strdup(out_path);
+	if (copy != NULL && realpath(dirname(copy), out_dir) != NULL && strcmp(dir, out_dir) == 0) {
+		free(copy);
+		return;
+	}
+	free(copy);
+	snprintf(buf, len, "file://%s/", dir);
+}
+
 int report_write(const char *log_dir, const char *out_path, char *err, size_t errlen)
 {
 	struct rlog *log;
 	struct strbuf page = { 0 };
-	char *def = NULL;
+	char *def = NULL, base[PATH_MAX + 16];
 	int rc = rlog_load(log_dir, &log, err, errlen);
 
 	if (rc < 0)
 		return rc;
-	page_render(&page, log);
+	report_link_base(log_dir, out_path, base, sizeof(base));
+	page_render(&page, log, base);
 	rlog_free(log);
 	if (page.oom) {
 		strbuf_free(&page);

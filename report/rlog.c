@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../lib/clock.h"
 #include "../logdir/samplelog.h"
@@ -122,6 +123,22 @@ static int rlog_state_load(struct rlog *log, char *err, size_t errlen)
 	return 0;
 }
 
+/* Which pairs have an output log and deadlock evidence beside the event
+ * log, for the report's links. */
+static void rlog_find_files(struct rlog *log)
+{
+	char path[4096];
+
+	for (size_t i = 0; i < log->n_pairs; i++) {
+		struct rlog_pair *p = &log->pairs[i];
+
+		snprintf(path, sizeof(path), "%s/%s.log", log->log_dir, p->name);
+		p->has_log = access(path, R_OK) == 0;
+		snprintf(path, sizeof(path), "%s/%s.deadlock.txt", log->log_dir, p->name);
+		p->has_evidence = access(path, R_OK) == 0;
+	}
+}
+
 int rlog_load(const char *log_dir, struct rlog **out, char *err, size_t errlen)
 {
 	struct rlog *log = calloc(1, sizeof(*log));
@@ -148,6 +165,7 @@ int rlog_load(const char *log_dir, struct rlog **out, char *err, size_t errlen)
 	if ((rc = rlog_state_load(log, err, errlen)) < 0)
 		goto out;
 	free(path);
+	rlog_find_files(log);
 	*out = log;
 	return 0;
 fail:

@@ -13,9 +13,12 @@
 /* One kept sample: a pair's tree RSS (and the highest since the previous
  * one), or the machine's used memory and swap. */
 struct rlog_point {
-	int64_t t_ms;    /* realtime, ms since the epoch */
-	uint64_t lo, hi; /* pair: rss, max; machine: memory used, swap used */
-	char state;      /* pair: its samplelog letter; machine: 0 */
+	int64_t t_ms;         /* realtime, ms since the epoch */
+	uint64_t lo, hi;      /* pair: rss, max; machine: memory used, swap used */
+	char state;           /* pair: its samplelog letter; machine: 0 */
+	bool cpu_known;       /* pair: cpu_ms was recorded */
+	uint64_t cpu_ms;      /* pair: the tree's CPU time so far */
+	uint64_t done, total; /* pair: its latest PROGRESS, total 0 none */
 };
 
 /* Something that happened at a moment: drawn as a marker. */
@@ -53,6 +56,8 @@ struct rlog_pair {
 	uint64_t peak_rss_bytes; /* the highest of pair_end, events and samples */
 	int exit_code;           /* -1 none */
 	char signal[16];         /* "" none */
+	bool has_log;            /* <log_dir>/<name>.log exists */
+	bool has_evidence;       /* <log_dir>/<name>.deadlock.txt exists */
 	struct rlog_point *pts;
 	size_t n_pts, cap_pts;
 	struct rlog_mark *marks;
@@ -68,7 +73,8 @@ struct rlog {
 	int64_t start_ms, end_ms; /* first and last moment seen, 0 unknown */
 	uint64_t mem_total_bytes, swap_total_bytes;
 	uint64_t interval_ms;
-	double max_ratio; /* highest peak/input of a pair done (state), 0 none */
+	uint64_t memory_budget_bytes; /* run_start's, with jobs above 1; 0 none */
+	double max_ratio;             /* highest peak/input of a pair done (state), 0 none */
 	int alerts_sent, alerts_failed;
 	size_t n_events, n_samples;
 	struct rlog_pair *pairs; /* first seen first */

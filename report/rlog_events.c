@@ -109,6 +109,8 @@ static int rlog_events_one(struct rlog *log, const struct event *ev, int64_t t_m
 	if (ev->kind == EVENT_RUN_START) {
 		log->runs++;
 		log->finished = false;
+		if (event_has(ev, EF_MEMORY_BUDGET))
+			log->memory_budget_bytes = ev->memory_budget;
 		if (event_has(ev, EF_PLAN) && ev->plan != NULL) {
 			free(log->plan);
 			if ((log->plan = strdup(ev->plan)) == NULL)

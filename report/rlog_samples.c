@@ -52,8 +52,9 @@ static int rlog_samples_sample(struct rlog *log, struct rlog_samples_run *run,
 
 	if (rlog_grow((void **)&log->sys, &log->cap_sys, log->n_sys, sizeof(*log->sys)) < 0)
 		return -ENOMEM;
-	log->sys[log->n_sys++] =
-		(struct rlog_point){ t, rec->mem_used_bytes, rec->swap_used_bytes, 0 };
+	log->sys[log->n_sys++] = (struct rlog_point){
+		t, rec->mem_used_bytes, rec->swap_used_bytes, 0, false, 0, 0, 0
+	};
 	for (size_t k = 0; k < rec->n_entries; k++) {
 		const struct samplelog_entry *e = &rec->entries[k];
 
@@ -66,8 +67,10 @@ static int rlog_samples_sample(struct rlog *log, struct rlog_samples_run *run,
 
 		if (rlog_grow((void **)&p->pts, &p->cap_pts, p->n_pts, sizeof(*p->pts)) < 0)
 			return -ENOMEM;
-		p->pts[p->n_pts++] =
-			(struct rlog_point){ t, e->rss_bytes, e->max_rss_bytes, e->state };
+		p->pts[p->n_pts++] = (struct rlog_point){
+			t,         e->rss_bytes,     e->max_rss_bytes, e->state, e->cpu_known,
+			e->cpu_ms, e->progress_done, e->progress_total
+		};
 		if (e->max_rss_bytes > p->peak_rss_bytes)
 			p->peak_rss_bytes = e->max_rss_bytes;
 	}

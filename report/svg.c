@@ -138,6 +138,49 @@ void svg_axis_bytes(struct strbuf *b, const struct svg_chart *c)
 		c->left, c->top, c->width, c->height);
 }
 
+void svg_axis_percent(struct strbuf *b, const struct svg_chart *c)
+{
+	double step = svg_nice_step(c->y1 - c->y0, 5);
+	char label[32];
+
+	for (double v = svg_ceil(c->y0 / step) * step; v <= c->y1 + 1e-9; v += step) {
+		double y = svg_y(c, v);
+
+		strbuf_addf(
+			b,
+			"<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+			c->left, y, c->left + c->width, y);
+		snprintf(label, sizeof(label), "%g%%", v);
+		svg_text(b, c->left - 4, y + 4, NULL, "end", label);
+	}
+	strbuf_addf(
+		b, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n",
+		c->left, c->top, c->width, c->height);
+}
+
+void svg_band(struct strbuf *b, const struct svg_chart *c, int64_t t0_ms, int64_t t1_ms,
+              const char *cls, const char *label, int row, const char *tooltip)
+{
+	double x0 = svg_x(c, t0_ms), x1 = svg_x(c, t1_ms);
+
+	if (x0 < c->left)
+		x0 = c->left;
+	if (x1 > c->left + c->width)
+		x1 = c->left + c->width;
+	if (x1 - x0 < 1)
+		x1 = x0 + 1;
+	strbuf_addf(b, "<g class=\"band %s\"><title>", cls);
+	html_text(b, tooltip);
+	strbuf_addf(b,
+	            "</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>"
+	            "<rect class=\"lane\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"3\"/>",
+	            x0, c->top, x1 - x0, c->height, x0, c->top + c->height - 4.0 - 12.0 * row,
+	            x1 - x0);
+	if (label[0] != '\0')
+		svg_text(b, x0 + 2, c->top + c->height - 7.0 - 12.0 * row, NULL, "start", label);
+	strbuf_add(b, "</g>\n");
+}
+
 static void svg_time_label(int64_t ms, bool wall, int64_t step_ms, char *buf, size_t len)
 {
 	if (wall) {

@@ -47,6 +47,15 @@ double svg_nice_step(double range, int target);
 /* Grid lines and labels for a byte axis (left), and a frame. */
 void svg_axis_bytes(struct strbuf *b, const struct svg_chart *c);
 
+/* Grid lines and labels for a percent axis (left), and a frame. */
+void svg_axis_percent(struct strbuf *b, const struct svg_chart *c);
+
+/* A period from t0_ms to t1_ms of class cls: a light shade over the plot's
+ * height, a lane line near its bottom on row 0..2 and label (raw) above
+ * the lane, with tooltip (raw). */
+void svg_band(struct strbuf *b, const struct svg_chart *c, int64_t t0_ms, int64_t t1_ms,
+              const char *cls, const char *label, int row, const char *tooltip);
+
 /* Grid lines and labels for the time axis (bottom): wall clock "HH:MM" in
  * UTC when wall, else the time since origin_ms ("0s", "10m", "1h30m"). */
 void svg_axis_time(struct strbuf *b, const struct svg_chart *c, bool wall);

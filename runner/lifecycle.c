@@ -63,6 +63,7 @@ static const struct lc_step table[PHASE_N][LE_N] = {
 		[LE_END_FAILED] = T(PHASE_FAILED, LA_FINISH),
 		[LE_END_KILLED] = T(PHASE_KILLED, LA_FINISH),
 		[LE_END_SKIPPED] = T(PHASE_SKIPPED, LA_FINISH),
+		[LE_END_REQUEUED] = T(PHASE_PENDING, LA_REQUEUE),
 	},
 	[PHASE_VERIFYING] = {
 		[LE_STOP] = T(PHASE_VERIFY_STOPPING, LA_SIGNAL),
@@ -132,6 +133,7 @@ static const char *const event_names[LE_N] = {
 	[LE_END_KILLED] = "end_killed",
 	[LE_END_SKIPPED] = "end_skipped",
 	[LE_REQUEUE] = "requeue",
+	[LE_END_REQUEUED] = "end_requeued",
 	[LE_LEAVE] = "leave",
 };
 

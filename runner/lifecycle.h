@@ -74,31 +74,33 @@ enum lc_event {
 	LE_END_FAILED,
 	LE_END_KILLED,
 	LE_END_SKIPPED,
-	LE_REQUEUE, /* it ended, and runs again (restart, retry) */
-	LE_LEAVE,   /* stop watching it, leaving it running */
+	LE_REQUEUE,      /* it ended, and runs again (restart, retry) */
+	LE_END_REQUEUED, /* stopped for the memory budget: back in the queue, no failure */
+	LE_LEAVE,        /* stop watching it, leaving it running */
 	LE_N
 };
 
 /* What the runner does on a transition (run_pair.c). */
 enum lc_action {
 	LA_NONE,
-	LA_PREPARE,            /* resumed? adopt? attach? inputs, gate: posts what it found */
-	LA_GATE_WAIT,          /* gate_wait event, the wait starts */
-	LA_GATE_CHECK,         /* posts LE_GATE_OPEN or, once gate_timeout is over, LE_END_FAILED */
-	LA_LAUNCH,             /* cgroup, spawn: posts LE_STARTED or LE_END_FAILED */
-	LA_WATCH,              /* pair_start event, sampling, timeout, exit watch */
-	LA_SIGNAL,             /* kill event, signal the tree, grace timer */
-	LA_ESCALATE,           /* already stopping: only a SIGKILL goes on */
-	LA_CAPTURE,            /* deadlock event, evidence; posts LE_CAPTURE_DONE unless a
-	                        * capture command runs */
-	LA_ON_DEADLOCK,        /* on_deadlock: alert, kill or restart */
-	LA_REAP,               /* stragglers, last progress, judge: posts how it ended */
-	LA_REAP_STOPPED,       /* the same, ending as the stop asked */
-	LA_FINISH,             /* pair_end event, cleanup, state; retry or next */
-	LA_UNWATCH,            /* stop watching, leave the processes (and the cap) be */
-	LA_JUDGE,              /* how its command ended is known: judge it (resume) */
-	LA_WATCH_VERIFY,       /* watch the verify command as the pair, with verify_timeout */
-	LA_VERIFY_END,         /* verify was reaped: posts LE_VERIFIED or how it failed */
+	LA_PREPARE,      /* resumed? adopt? attach? inputs, gate: posts what it found */
+	LA_GATE_WAIT,    /* gate_wait event, the wait starts */
+	LA_GATE_CHECK,   /* posts LE_GATE_OPEN or, once gate_timeout is over, LE_END_FAILED */
+	LA_LAUNCH,       /* cgroup, spawn: posts LE_STARTED or LE_END_FAILED */
+	LA_WATCH,        /* pair_start event, sampling, timeout, exit watch */
+	LA_SIGNAL,       /* kill event, signal the tree, grace timer */
+	LA_ESCALATE,     /* already stopping: only a SIGKILL goes on */
+	LA_CAPTURE,      /* deadlock event, evidence; posts LE_CAPTURE_DONE unless a
+	                  * capture command runs */
+	LA_ON_DEADLOCK,  /* on_deadlock: alert, kill or restart */
+	LA_REAP,         /* stragglers, last progress, judge: posts how it ended */
+	LA_REAP_STOPPED, /* the same, ending as the stop asked */
+	LA_FINISH,       /* pair_end event, cleanup, state; retry or next */
+	LA_UNWATCH,      /* stop watching, leave the processes (and the cap) be */
+	LA_REQUEUE,      /* pair_end requeued, the larger figure; it runs again when it fits */
+	LA_JUDGE,        /* how its command ended is known: judge it (resume) */
+	LA_WATCH_VERIFY, /* watch the verify command as the pair, with verify_timeout */
+	LA_VERIFY_END,   /* verify was reaped: posts LE_VERIFIED or how it failed */
 	LA_VERIFY_END_STOPPED, /* the same after a stop: failed, or shutdown */
 	LA_CLEAN_START,        /* record verified, cleaning; start the cleanup child */
 	LA_INTERRUPTED,        /* pair_end interrupted, recorded; it runs again */

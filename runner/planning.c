@@ -2,8 +2,13 @@
 
 #include <stdlib.h>
 
+#include <jansson.h>
+#include <string.h>
+
+#include "../core/event.h"
 #include "../core/schedule.h"
 #include "../lib/fsutil.h"
+#include "../logdir/eventjson.h"
 
 char *planning_pair_dir(const struct plan *plan, const struct pair_spec *pair)
 {
@@ -51,18 +56,56 @@ uint64_t planning_budget_bytes(const struct plan *plan, uint64_t mem_total)
 	return units_size_resolve(&plan->memory_budget, mem_total);
 }
 
-/* The pending pairs' schedule under jobs and under one at a time. Without
- * earlier durations, a pair's duration is taken as proportional to its
- * input size (merges read their inputs through), so only the ratio of the
- * makespans is printed. */
+/* Seconds per input byte of the pairs an earlier run finished: the
+ * elapsed_s of each done pair_end in log_dir/events.jsonl over that pair's
+ * input size in the state. 0 when none is known (no log, no state, no
+ * pair done with inputs). Read only. */
+static double planning_seconds_per_byte(const struct plan *plan, const struct state *st)
+{
+	char path[4096];
+	double seconds = 0, bytes = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	if (st == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/events.jsonl", plan->log_dir);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		struct event ev;
+		json_t *obj = strstr(line, "\"pair_end\"") ? json_loads(line, 0, NULL) : NULL;
+		const struct state_pair *sp;
+
+		if (obj != NULL && eventjson_decode(obj, &ev) == 0 && ev.kind == EVENT_PAIR_END &&
+		    event_has(&ev, EF_PAIR) && ev.status == STATUS_DONE && !ev.resumed &&
+		    ev.elapsed_s > 0 && (sp = state_find(st, ev.pair)) != NULL &&
+		    sp->input_bytes > 0) {
+			seconds += ev.elapsed_s;
+			bytes += (double)sp->input_bytes;
+		}
+		json_decref(obj);
+	}
+	free(line);
+	fclose(f);
+	return bytes > 0 ? seconds / bytes : 0;
+}
+
+/* The pending pairs' schedule under jobs and under one at a time. A pair's
+ * duration is taken as proportional to its input size (merges read their
+ * inputs through), at the pace the pairs done in an earlier run showed
+ * when the log directory has them; else only the ratio of the makespans
+ * means something. */
 static void planning_print_schedule(const struct plan *plan, const struct state *st, FILE *out,
                                     uint64_t mem_total, uint64_t mem_available)
 {
 	struct schedule_pair *pairs = calloc((size_t)plan->n_pairs + 1, sizeof(*pairs));
 	uint64_t budget = planning_budget_bytes(plan, mem_total), known = 0;
 	int n = 0, n_known = 0, jobs = plan->jobs == 1 ? PLAN_JOBS_AUTO : plan->jobs;
+	double pace = planning_seconds_per_byte(plan, st);
 	struct schedule_result r;
-	char b[32];
+	char b[32], t1[32], t2[32];
 
 	if (pairs == NULL)
 		return;
@@ -73,7 +116,8 @@ static void planning_print_schedule(const struct plan *plan, const struct state 
 		if (p.done)
 			continue;
 		pairs[n].predicted_bytes = planning_admit_bytes(&p, budget);
-		pairs[n].duration_s = p.inputs_known ? (double)p.input_bytes : -1;
+		pairs[n].duration_s =
+			p.inputs_known ? (double)p.input_bytes * (pace > 0 ? pace : 1) : -1;
 		if (p.inputs_known) {
 			known += p.input_bytes;
 			n_known++;
@@ -83,7 +127,8 @@ static void planning_print_schedule(const struct plan *plan, const struct state 
 	/* A pair without inputs takes as long as the average one. */
 	for (int i = 0; i < n; i++) {
 		if (pairs[i].duration_s < 0)
-			pairs[i].duration_s = n_known > 0 ? (double)known / n_known : 1;
+			pairs[i].duration_s =
+				n_known > 0 ? (double)known / n_known * (pace > 0 ? pace : 1) : 1;
 	}
 	if (n > 1 && schedule_simulate(pairs, n, jobs, budget, NULL, &r) == 0 && r.serial_s > 0) {
 		char jobs_text[16] = "auto";
@@ -98,7 +143,16 @@ static void planning_print_schedule(const struct plan *plan, const struct state 
 		if (plan->jobs == 1)
 			fprintf(out, ";   (this plan has jobs = 1, one pair at a time: set jobs = "
 			             "auto, or run with --jobs auto, to take this)\n");
-		fprintf(out, ";   durations taken as proportional to input size\n");
+		if (pace > 0)
+			fprintf(out,
+			        ";   about %s against %s one at a time, at the pace of the pairs "
+			        "done so far\n",
+			        units_format_elapsed((uint64_t)(r.makespan_s * 1000), t1,
+			                             sizeof(t1)),
+			        units_format_elapsed((uint64_t)(r.serial_s * 1000), t2,
+			                             sizeof(t2)));
+		else
+			fprintf(out, ";   durations taken as proportional to input size\n");
 	}
 	free(pairs);
 }

@@ -1,4 +1,5 @@
 #include "run_internal.h"
+#include "../core/exitstatus.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -110,9 +112,8 @@ static void run_finish(struct run *run)
 	run_emit(run, &ev);
 	run->model.run_over = true;
 	snprintf(run->model.outcome, sizeof(run->model.outcome),
-	         "run over: %d done, %d failed, %d killed, %d skipped%s", c[PAIR_DONE],
-	         c[PAIR_FAILED], c[PAIR_KILLED], c[PAIR_SKIPPED],
-	         run->tui ? " — press q to quit" : "");
+	         "%d done, %d failed, %d killed, %d skipped", c[PAIR_DONE], c[PAIR_FAILED],
+	         c[PAIR_KILLED], c[PAIR_SKIPPED]);
 	run->exit_deadline_ms = loop_now_ms(run->loop) + RUN_ALERT_GRACE_MS;
 	run_record(run);
 }
@@ -173,7 +174,10 @@ static void run_on_signal(void *ctx, int fd, short revents)
 			/* The terminal is gone (an SSH drop without tmux): carry
 			 * on headless, enforcing and logging to the file. */
 			run_drop_tui(run);
-			eventlog_mute_stdout(run->log);
+			/* Only a terminal went away with the line: a file or a
+			 * pipe on stdout keeps the headless events. */
+			if (run->stdout_is_tty)
+				eventlog_mute_stdout(run->log);
 			break;
 		case SIGWINCH:
 			if (run->tui != NULL)
@@ -223,6 +227,8 @@ static void run_tick(struct run *run, uint64_t now_ms)
 		else
 			run_pair_post(p, LE_GATE_TICK); /* only a pair at the gate hears it */
 	}
+	if (run_jobs_several(run) && !run->leaving && run->stop_signal == 0)
+		run_jobs_turn(run);
 }
 
 static void run_on_tick(void *ctx, uint64_t now_ms)
@@ -284,6 +290,10 @@ static void run_init_pairs(struct run *run)
 		p->mp->exit_code = -1;
 		p->mp->kill_rss_bytes =
 			units_size_resolve(&p->spec->limits.kill_rss, run->sys.mem_total_bytes);
+		p->mp->timeout_ms = p->spec->limits.timeout_ms;
+		p->mp->deadlock_window_ms = p->spec->limits.deadlock_window_ms;
+		p->mp->on_deadlock = plan_on_deadlock_name(p->spec->limits.on_deadlock);
+		p->mp->log_path = run->cfg.watch ? NULL : p->log_path; /* watch captures nothing */
 		if (!run->cfg.watch) {
 			struct prediction pred;
 
@@ -320,6 +330,22 @@ static void run_sweep_cgroups(const struct run *run, const struct cgroup_probe *
 	closedir(dir);
 }
 
+/* A run's identity in events.jsonl, which collects every run of a plan:
+ * 128 random bits in hex, as systemd's invocation IDs. */
+static void run_make_id(char *buf, size_t len)
+{
+	unsigned char b[16] = { 0 };
+	size_t o = 0;
+
+	if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b)) {
+		uint64_t t = clock_wall_ms() ^ ((uint64_t)getpid() << 40);
+
+		memcpy(b, &t, sizeof(t));
+	}
+	for (size_t i = 0; i < sizeof(b) && o + 2 < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%02x", b[i]);
+}
+
 struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 {
 	struct run *run = calloc(1, sizeof(*run));
@@ -335,6 +361,7 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 	run->signal_fd = -1;
 	run->model.running = -1;
 	run->model.can_restart = !cfg->watch;
+	run->model.log_dir = cfg->plan->log_dir;
 	run->model.interval_ms = cfg->interval_ms;
 	run->assumed_rate_bytes_per_ms = run_sample_assumed_rate();
 	snprintf(run->model.host, sizeof(run->model.host), "%s", cfg->host);
@@ -366,6 +393,10 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 	run->log = eventlog_new(cfg->event_out, cfg->log_path, err, errlen);
 	if (run->log == NULL)
 		goto fail;
+	run_make_id(run->run_id, sizeof(run->run_id));
+	/* Asked now: once the line hangs up, isatty fails on the dead tty. */
+	run->stdout_is_tty = isatty(STDOUT_FILENO);
+	eventlog_enable_journal(run->log, run->run_id);
 	if (cfg->metrics_path != NULL &&
 	    (run->metrics = metrics_new(cfg->metrics_path, err, errlen)) == NULL)
 		goto fail;
@@ -436,6 +467,17 @@ fail:
 	return NULL;
 }
 
+/* systemd's watchdog (WatchdogSec=): pinged from the loop at half its
+ * interval, so a stuck loop is noticed and the service restarted. */
+static void run_on_watchdog(void *ctx, uint64_t now_ms)
+{
+	struct run *run = ctx;
+
+	sd_notify_send("WATCHDOG=1");
+	run->watchdog_timer =
+		loop_add_timer(run->loop, now_ms + run->watchdog_ms / 2, run_on_watchdog, run);
+}
+
 int run_execute(struct run *run)
 {
 	struct event ev = event_init(EVENT_RUN_START);
@@ -446,12 +488,23 @@ int run_execute(struct run *run)
 	if (ev.plan == NULL)
 		event_clear(&ev, EF_PLAN);
 	ev.pairs = run->n_pairs;
+	ev.run_id = run->run_id;
+	ev.host = run->cfg.host != NULL ? run->cfg.host : "localhost";
+	ev.version = MW_VERSION;
 	ev.limit_mechanism = cgroup_mechanism_name(run->cgroup.mechanism);
 	if (run->cgroup.mechanism == CGROUP_NONE) {
 		ev.limit_note = run->cgroup.note;
 		event_set(&ev, EF_LIMIT_NOTE);
 	}
+	if (run_jobs_several(run)) {
+		ev.memory_budget = planning_budget_bytes(run->plan, run->sys.mem_total_bytes);
+		event_set(&ev, EF_MEMORY_BUDGET);
+	}
 	run_emit(run, &ev);
+	sd_notify_send("READY=1");
+	run->watchdog_ms = sd_watchdog_ms();
+	if (run->watchdog_ms > 0)
+		run_on_watchdog(run, now);
 	loop_add_timer(run->loop, now + run->cfg.interval_ms, run_on_tick, run);
 	/* what an earlier mergewatch left running comes first */
 	run_safe_resume_all(run);
@@ -463,12 +516,16 @@ int run_execute(struct run *run)
 	malloc_trim(0);
 	int rc = loop_run(run->loop);
 
+	sd_notify_send("STOPPING=1");
+
 	if (rc < 0)
 		fprintf(stderr, "mergewatch: poll: %s\n", strerror(-rc));
 	if (run->stop_signal == SIGINT)
 		return 130;
 	if (run->stop_signal == SIGTERM)
 		return 143;
+	if (run->cfg.command_status && run->n_pairs == 1)
+		return exit_status_of_command(&run->model.pairs[0]);
 	int c_bad = run->counts[PAIR_FAILED] + run->counts[PAIR_KILLED] + run->counts[PAIR_SKIPPED];
 
 	return c_bad > 0 || run->counts[PAIR_DONE] < run->n_pairs ? 1 : 0;

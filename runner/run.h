@@ -29,6 +29,7 @@ struct run_config {
 	const char *webhook_url;       /* the secret; NULL: no alerts posted */
 	const struct model_view *view; /* the dashboard; NULL: headless */
 	const char *host;
+	bool command_status; /* run -- COMMAND: exit with the command's status */
 };
 
 struct run;
@@ -39,7 +40,8 @@ struct run;
 struct run *run_new(const struct run_config *cfg, char *err, size_t errlen);
 
 /* Runs to the end. Returns the exit status of SPEC: 0 every pair done, 1 at
- * least one failed, was killed or skipped, 130/143 stopped by SIGINT/SIGTERM. */
+ * least one failed, was killed or skipped, 130/143 stopped by SIGINT/SIGTERM;
+ * with command_status, the command's own (core/exitstatus.h). */
 int run_execute(struct run *run);
 
 void run_free(struct run *run);

@@ -21,6 +21,7 @@
 #include "run.h"
 #include "../logdir/samplelog.h"
 #include "../logdir/state.h"
+#include "../logdir/systemd.h"
 
 enum {
 	RUN_MIN_CHECK_MS = 1,         /* fastest RSS check near the line */
@@ -28,6 +29,8 @@ enum {
 	RUN_CAPTURE_LIMIT_MS = 30000, /* the capture command's bound */
 	RUN_ALERT_GRACE_MS = 10000,   /* queued alerts' time to go out at exit */
 	RUN_MAX_CGROUP_PIDS = 4096,
+	RUN_JOBS_MARGIN_SHARE =
+		32, /* jobs > 1: the budget's 1/32 is what a sample's growth may bring */
 	RUN_MAX_ORPHANS = 16,
 };
 
@@ -103,6 +106,15 @@ struct pair_rt {
 	int evidence_step; /* 1 helper, 2 capture command, 3 done */
 	pid_t evidence_target;
 	char evidence_path[4096];
+	/* several pairs at once (run_jobs.c) */
+	bool settled;                /* resume, skip and adoption were looked at */
+	uint64_t memory_max_bytes;   /* its own cap, resolved at launch */
+	uint64_t cap_bytes;          /* its kernel cap now */
+	bool budget_capped;          /* its cap is below memory_max for the budget */
+	uint64_t start_seq;          /* order of starts: the youngest has the highest */
+	uint64_t admit_bytes;        /* what it counts for: prediction or the peak it reached */
+	uint64_t requeue_peak_bytes; /* the figure its requeued attempts showed it needs */
+	int requeues;                /* attempts stopped for the budget (no retry used) */
 };
 
 struct run {
@@ -138,6 +150,8 @@ struct run {
 	bool state_error_reported;
 	uint64_t exit_deadline_ms;
 	int counts[PAIR_N_STATES];
+	uint64_t start_seq;      /* pairs started so far (run_jobs.c) */
+	bool cap_error_reported; /* a cap the kernel refused to move, said once */
 	/* groups the kernel had not let go of when their pair ended */
 	struct cgroup *pending_cgroups[16];
 	int n_pending_cgroups;
@@ -145,12 +159,17 @@ struct run {
 	int cgroup_tries;
 	struct run_orphan orphans[RUN_MAX_ORPHANS];
 	int n_orphans;
+	char run_id[33];      /* run_start's run_id */
+	uint64_t watchdog_ms; /* systemd's WatchdogSec=, 0: none */
+	uint64_t watchdog_timer;
+	bool stdout_is_tty; /* SIGHUP mutes standard output only then */
 };
 
 /* The runner's files call down this list only (run.c on top):
  *   run.c         set-up, signals, keys, the tick, the end of the run
  *   run_pair.c    the lifecycle's actions (run_pair_send) and the operator's
  *   run_sample.c  sampling and the rules; posts to the lifecycle
+ *   run_jobs.c    several pairs at once: admission and containment each turn
  *   run_cgroup.c  groups the kernel has not let go of yet
  *   run_emit.c    events and notes out */
 
@@ -183,6 +202,22 @@ void run_pair_next(struct run *run);
 void run_pair_verdicts(struct pair_rt *p, const struct rule_event *evs, size_t n, uint64_t now_ms);
 int run_pair_act(void *ctx, enum model_action action, int index);
 void run_pair_free(struct pair_rt *p);
+/* Several pairs at once: p's inputs measured, then launched (admission
+ * let it start); false when its inputs are missing (it failed). */
+bool run_pair_admit(struct run *run, struct pair_rt *p);
+/* p waits at the health gate from now: gate_wait. */
+void run_pair_gate_wait(struct run *run, struct pair_rt *p, uint64_t needed);
+/* Stops p for the memory budget: it is requeued once it has gone. */
+void run_pair_stop_for_budget(struct pair_rt *p);
+/* How p ended, with why (LE_END_FAILED, REASON_GATE...). */
+void run_pair_end(struct pair_rt *p, enum lc_event end, enum event_reason reason);
+
+/* run_jobs.c */
+/* true when the plan runs pairs through admission (jobs above 1, or auto). */
+bool run_jobs_several(const struct run *run);
+/* Settles pairs (resumed, skipped, adopted), stops what must go, moves the
+ * caps, starts what fits. */
+void run_jobs_turn(struct run *run);
 
 /* run_pair.c, for run_safe.c */
 /* How p ended, and why (an LE_END_* event). */

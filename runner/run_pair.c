@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../jobs/supervise.h"
+#include "../core/admit.h"
 #include "../lib/fsutil.h"
 #include "planning.h"
 
@@ -54,6 +55,11 @@ static void run_pair_stop(struct pair_rt *p, enum event_reason reason, int sig,
 		               .restart = restart };
 
 	run_pair_send(p, &in);
+}
+
+void run_pair_stop_for_budget(struct pair_rt *p)
+{
+	run_pair_stop(p, REASON_BUDGET, SIGKILL, PHASE_KILLED, false);
 }
 
 /* ---- helpers ---- */
@@ -306,6 +312,10 @@ static void run_pair_prepare(struct run *run, struct pair_rt *p)
 	 * cleanup finished (run_safe.c) */
 	if (run_safe_resume_pair(run, p))
 		return;
+	if (run_jobs_several(run)) {
+		p->settled = true; /* admission (run_jobs.c) starts it when it fits */
+		return;
+	}
 	if (!run_pair_inputs(run, p)) {
 		run_pair_end(p, LE_END_FAILED, REASON_INPUTS_MISSING);
 		return;
@@ -314,6 +324,11 @@ static void run_pair_prepare(struct run *run, struct pair_rt *p)
 		run_pair_post(p, LE_GATE_OPEN);
 		return;
 	}
+	run_pair_gate_wait(run, p, needed);
+}
+
+void run_pair_gate_wait(struct run *run, struct pair_rt *p, uint64_t needed)
+{
 	const struct sys_sample *s = &run->sys;
 	struct event ev = event_init(EVENT_GATE_WAIT);
 
@@ -325,10 +340,22 @@ static void run_pair_prepare(struct run *run, struct pair_rt *p)
 	run_emit(run, &ev);
 }
 
+bool run_pair_admit(struct run *run, struct pair_rt *p)
+{
+	if (!run_pair_inputs(run, p)) {
+		run_pair_end(p, LE_END_FAILED, REASON_INPUTS_MISSING);
+		return false;
+	}
+	run_pair_post(p, LE_GATE_OPEN);
+	return true;
+}
+
 static void run_pair_gate_check(struct run *run, struct pair_rt *p)
 {
 	uint64_t needed;
 
+	if (run_jobs_several(run))
+		return; /* admission (run_jobs.c) opens the gate with the budget */
 	if (run_pair_gate_open(run, p, &needed))
 		run_pair_post(p, LE_GATE_OPEN);
 	else if (loop_now_ms(run->loop) - p->gate_since_ms >= run->plan->gate_timeout_ms)
@@ -341,7 +368,28 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 	uint64_t input_bytes = p->lim.input_bytes;
 
 	p->attempt_started_ns = run_safe_now_ns();
-	p->cg = run_safe_cgroup(run, p);
+	if (run->cgroup.mechanism != CGROUP_NONE) {
+		char name[128];
+		const struct limits *l = &p->spec->limits;
+
+		/* A requeued attempt gets a group of its own: the last one's
+		 * may still be on its way out. */
+		if (p->requeues > 0)
+			snprintf(name, sizeof(name), "%d-%s~%d", (int)getpid(), p->name,
+			         p->attempt);
+		else
+			snprintf(name, sizeof(name), "%d-%s", (int)getpid(), p->name);
+		p->memory_max_bytes = units_size_resolve(&l->memory_max, run->sys.mem_total_bytes);
+		p->cap_bytes = p->memory_max_bytes;
+		p->budget_capped = false;
+		p->cg = cgroup_create(&run->cgroup, name, p->memory_max_bytes,
+		                      units_size_resolve(&l->swap_max, run->sys.swap_total_bytes),
+		                      err, sizeof(err));
+		if (p->cg == NULL)
+			run_note(run, "pair %s: no kernel cap: %s", p->name, err);
+		else
+			p->oom_kills_at_start = cgroup_oom_kills(p->cg);
+	}
 	progress_free(p->progress);
 	p->progress = progress_new(p->log_path, p->spec->progress_regex, err, sizeof(err));
 	p->progress_done = p->progress_total = 0;
@@ -389,6 +437,7 @@ static void run_pair_watch(struct run *run, struct pair_rt *p, bool verify)
 	p->tree = proctree_new(run->cfg.proc_root, p->job.pid, p->job.start_ticks);
 	if (!verify) {
 		p->started_ms = now;
+		p->start_seq = ++run->start_seq;
 		p->rss_bytes = p->peak_rss_bytes = 0;
 		p->mp->started_ms = now;
 		p->mp->ended_ms = 0;
@@ -466,6 +515,14 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 	if ((p->cg != NULL && p->oom_kills_at_start >= 0 &&
 	     cgroup_oom_kills(p->cg) > p->oom_kills_at_start) ||
 	    (p->term_signal == SIGKILL && p->record_oom)) {
+		if (p->budget_capped) {
+			/* the cap the budget lowered, not its own memory_max:
+			 * it needed more than that cap */
+			if (p->cap_bytes > p->peak_rss_bytes)
+				p->peak_rss_bytes = p->cap_bytes;
+			run_pair_end(p, LE_END_REQUEUED, REASON_BUDGET);
+			return;
+		}
 		run_pair_end(p, LE_END_KILLED, REASON_MEMORY_MAX);
 		return;
 	}
@@ -478,6 +535,8 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 		return;
 	}
 	if (run->cfg.watch) {
+		/* Not our child: its parent reaped it, and with it the status. */
+		p->mp->status_unknown = p->exit_code < 0;
 		run_pair_end(p, LE_END_DONE, REASON_NONE);
 		return;
 	}
@@ -538,7 +597,9 @@ static void run_pair_reap(struct run *run, struct pair_rt *p, bool stopped)
 	job_close(&p->job);
 	p->mp->exit_code = p->exit_code;
 	p->mp->signal = p->term_signal;
-	if (stopped)
+	if (stopped && p->stop.reason == REASON_BUDGET)
+		run_pair_end(p, LE_END_REQUEUED, REASON_BUDGET);
+	else if (stopped)
 		run_pair_end(p, p->stop.end_as == PHASE_SKIPPED ? LE_END_SKIPPED : LE_END_KILLED,
 		             p->stop.reason);
 	else if (!known) /* killed with its supervisor: not done, not failed */
@@ -602,8 +663,8 @@ static bool run_pair_again(const struct run *run, const struct pair_rt *p, enum 
 	if (p->stop.restart)
 		return true;
 	return (p->phase == PHASE_FAILED || p->phase == PHASE_KILLED) &&
-	       run->plan->on_failure == ON_FAILURE_RETRY && p->attempt <= run->plan->retries &&
-	       reason != REASON_OPERATOR;
+	       run->plan->on_failure == ON_FAILURE_RETRY &&
+	       p->attempt - p->requeues <= run->plan->retries && reason != REASON_OPERATOR;
 }
 
 /* It ended (p->phase says how): the pair_end event, cleanup, the state;
@@ -645,6 +706,10 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum event_reaso
 	p->adopted = false;
 	run_release_cgroup(run, p->cg);
 	p->cg = NULL;
+	if (ran && !run->cfg.watch && (p->phase == PHASE_FAILED || p->phase == PHASE_KILLED)) {
+		ev.log = p->log_path;
+		event_set(&ev, EF_LOG);
+	}
 	run_emit(run, &ev);
 
 	p->mp->ended_ms = now;
@@ -678,9 +743,60 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum event_reaso
 	    run->plan->on_failure == ON_FAILURE_STOP && !run->cfg.watch) {
 		struct lc_input abandon = { .event = LE_ABANDON, .reason = REASON_ON_FAILURE };
 
-		for (int i = p->index + 1; i < run->n_pairs; i++)
+		/* every pair still waiting (with jobs > 1, earlier ones may
+		 * wait too); those running beside it finish */
+		for (int i = 0; i < run->n_pairs; i++)
 			run_pair_send(&run->pairs[i], &abandon);
 	}
+	run_pair_schedule_next(run);
+}
+
+/* Stopped for the memory budget (by containment, or by the kernel at a cap
+ * the budget lowered): pair_end requeued, no failure and no retry used; it
+ * runs again when it fits, counted for the larger figure it showed. */
+static void run_pair_requeue(struct run *run, struct pair_rt *p)
+{
+	uint64_t now = loop_now_ms(run->loop);
+	struct event ev = event_init(EVENT_PAIR_END);
+	uint64_t margin =
+		planning_budget_bytes(run->plan, run->sys.mem_total_bytes) / RUN_JOBS_MARGIN_SHARE;
+	uint64_t figure = p->peak_rss_bytes > p->admit_bytes ? p->peak_rss_bytes : p->admit_bytes;
+
+	ev.pair = p->name;
+	ev.status = STATUS_REQUEUED;
+	ev.exit_code = p->exit_code;
+	if (p->term_signal != 0) {
+		ev.signal = job_signal_name(p->term_signal);
+		event_set(&ev, EF_SIGNAL);
+		event_clear(&ev, EF_EXIT_CODE);
+	} else if (p->exit_code < 0) {
+		event_clear(&ev, EF_EXIT_CODE);
+	}
+	ev.peak_rss = p->peak_rss_bytes;
+	ev.elapsed_s = (double)(now - p->started_ms) / 1000.0;
+	ev.ratio = run_pair_ratio(p);
+	if (p->lim.input_bytes == 0)
+		event_clear(&ev, EF_RATIO);
+	ev.end_reason = REASON_BUDGET;
+	ev.attempt = p->attempt;
+	run_emit(run, &ev);
+	/* Past its prediction, it needs more than it reached: a margin more,
+	 * so that it waits for room rather than be stopped there again. */
+	if (admit_outgrown(p->peak_rss_bytes, p->admit_bytes, margin))
+		figure += margin;
+	if (figure > p->requeue_peak_bytes)
+		p->requeue_peak_bytes = figure;
+	p->requeues++;
+	p->attempt++;
+	p->started_ms = 0;
+	p->exit_code = -1;
+	p->term_signal = 0;
+	p->mp->ended_ms = now;
+	p->mp->rss_bytes = 0;
+	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s", event_reason_name(REASON_BUDGET));
+	memset(&p->stop, 0, sizeof(p->stop));
+	run_release_cgroup(run, p->cg);
+	p->cg = NULL;
 	run_pair_schedule_next(run);
 }
 
@@ -743,6 +859,7 @@ static void run_pair_act_on(struct pair_rt *p, enum lc_action action, const stru
 	case LA_INTERRUPTED:
 		run_safe_interrupted(run, p, REASON_STATUS_UNKNOWN);
 		p->started_ms = 0;
+		p->adopted = false;
 		run_pair_schedule_next(run);
 		break;
 	case LA_SIGNAL:
@@ -776,6 +893,9 @@ static void run_pair_act_on(struct pair_rt *p, enum lc_action action, const stru
 	case LA_UNWATCH:
 		run_pair_unwatch(run, p);
 		break;
+	case LA_REQUEUE:
+		run_pair_requeue(run, p);
+		break;
 	}
 }
 
@@ -790,8 +910,15 @@ void run_pair_next(struct run *run)
 	}
 	if (run->leaving || run->stop_signal)
 		return;
-	/* One pair at a time: an adopted orphan, a verify, a cleanup or a
-	 * removed pair's orphan holds the turn wherever it is. */
+	/* a removed pair's orphan holds every turn until it ends */
+	if (run->n_orphans > 0)
+		return;
+	if (run_jobs_several(run)) {
+		run_jobs_turn(run);
+		return;
+	}
+	/* One pair at a time: an adopted orphan, a verify or a cleanup holds
+	 * the turn wherever it is. */
 	if (run_safe_busy(run))
 		return;
 	while (run->current < run->n_pairs) {

@@ -85,6 +85,15 @@ int bar_render(double frac, int width, bool utf8, char *fill, size_t fill_len, c
 	return cells;
 }
 
+int spark_oldest(int next, int len, int cap)
+{
+	if (cap <= 0)
+		return 0;
+	if (len > cap)
+		len = cap;
+	return (((next - len) % cap) + cap) % cap;
+}
+
 int spark_render(const uint64_t *ring, int len, int head, int cap, uint64_t max, int width, int row,
                  int rows, bool utf8, char *out, size_t outlen)
 {

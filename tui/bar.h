@@ -17,6 +17,11 @@
 int bar_render(double frac, int width, bool utf8, char *fill, size_t fill_len, char *empty,
                size_t empty_len);
 
+/* The index of the oldest of len values in a ring of capacity cap whose
+ * next write goes to next (the model's history_head): until the ring is
+ * full that is slot 0, not next. */
+int spark_oldest(int next, int len, int cap);
+
 /* One text row of a sparkline graph rows high (row 0 at the top) of the
  * newest width values of a ring (len values, oldest at index head, capacity
  * cap), scaled to max; fewer values than width are right-aligned after

@@ -8,7 +8,7 @@
 #include "panes.h"
 
 enum {
-	DIALOG_MAX_LINES = 16,
+	DIALOG_MAX_LINES = 24,
 	DIALOG_LINE = 160,
 };
 
@@ -43,7 +43,8 @@ static void dialog_key(struct dialog_text *t, const char *key, const char *meani
 	t->n_keys++;
 }
 
-static void dialog_compose(const struct model *m, const struct view *v, struct dialog_text *t)
+static void dialog_compose(const struct draw *d, const struct model *m, const struct view *v,
+                           struct dialog_text *t)
 {
 	const struct model_pair *p = NULL;
 	const char *name = "?";
@@ -104,8 +105,17 @@ static void dialog_compose(const struct model *m, const struct view *v, struct d
 		break;
 	case VIEW_DIALOG_HELP:
 		t->title = "Help";
-		for (int i = 0; keys_help[i][0] != NULL; i++)
-			dialog_line(t, "%-10s %s", keys_help[i][0], keys_help[i][1]);
+		for (int i = 0; keys_help[i].key != NULL; i++)
+			if (m->can_restart || !keys_help[i].run_only)
+				dialog_line(t, "%-11s %s", keys_help[i].key, keys_help[i].meaning);
+		dialog_line(t, "%s", "");
+		for (int i = 0; keys_help_marks[i][0] != NULL; i++)
+			if (keys_help_marks[i][1] != NULL)
+				dialog_line(t, "%-11s %s", keys_help_marks[i][0],
+				            keys_help_marks[i][1]);
+			else
+				dialog_line(t, "%-11s %s running pair   %s unacknowledged alert",
+				            keys_help_marks[i][0], d->running, d->unacked);
 		dialog_key(t, "any key", "close");
 		break;
 	case VIEW_DIALOG_NONE:
@@ -145,7 +155,7 @@ void dialog_draw(const struct draw *d, int rows, int cols, const struct model *m
 
 	if (v->dialog == VIEW_DIALOG_NONE)
 		return;
-	dialog_compose(m, v, &t);
+	dialog_compose(d, m, v, &t);
 	for (int i = 0; i < t.n; i++)
 		if ((int)strlen(t.lines[i]) > w)
 			w = (int)strlen(t.lines[i]);

@@ -55,6 +55,30 @@ static int escape_codepoint_unsafe(uint32_t cp)
 	return 0;
 }
 
+/* Outside UTF-8, the punctuation mergewatch's own texts use (dashes, the
+ * ellipsis, the multiplication sign, arrows) reads better as its ASCII
+ * look-alike than as \xNN bytes. NULL: no look-alike. */
+static const char *escape_ascii_lookalike(uint32_t cp)
+{
+	switch (cp) {
+	case 0x2013: /* en dash */
+	case 0x2014: /* em dash */
+	case 0x2212: /* minus */
+		return "-";
+	case 0x2026:
+		return "...";
+	case 0x00d7:
+		return "x";
+	case 0x2192:
+		return "->";
+	case 0x00b7:
+	case 0x2022:
+		return "*";
+	default:
+		return NULL;
+	}
+}
+
 size_t escape_terminal(const char *raw, bool utf8, char *out, size_t outlen)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -80,8 +104,24 @@ size_t escape_terminal(const char *raw, bool utf8, char *out, size_t outlen)
 		else if (*s < 0x80) {
 			len = 1;
 			cp = *s;
-		} else
+		} else {
+			const char *ascii = NULL;
+
+			len = utf8_decode(s, &cp);
+			if (len > 0)
+				ascii = escape_ascii_lookalike(cp);
+			if (ascii != NULL) {
+				size_t alen = strlen(ascii);
+
+				if (o + alen >= outlen)
+					break;
+				memcpy(out + o, ascii, alen);
+				o += alen;
+				s += len;
+				continue;
+			}
 			len = 0;
+		}
 		if (len > 0 && !escape_codepoint_unsafe(cp)) {
 			if (o + len >= outlen)
 				break;

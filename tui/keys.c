@@ -5,6 +5,7 @@
  * -errno is shown. */
 #include <curses.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,19 +19,32 @@ enum {
 typedef enum keys_result (*keys_fn)(struct view *, const struct model *,
                                     const struct model_actions *);
 
-const char *const keys_help[][2] = {
-	{ "Up Down", "select a pair" },
-	{ "PgUp PgDn", "select a page up or down" },
-	{ "Home End", "select the first or last pair" },
-	{ "f", "follow the running pair again" },
-	{ "k F9", "kill the selected pair's tree (asks y/n)" },
-	{ "r", "restart the selected pair (asks y/n)" },
-	{ "s", "skip the pending pair / stop the running one and go on (y/n)" },
-	{ "p", "pause / resume the selected running pair" },
-	{ "a", "acknowledge the latest alert" },
-	{ "Ctrl-L", "repaint the screen" },
-	{ "? F1", "this help" },
-	{ "q F10", "quit (asks what to do with a running pair)" },
+/* Keys marked run_only do nothing under watch (the processes are not
+ * mergewatch's to restart or skip) and are neither listed nor hinted there. */
+const struct keys_help_entry keys_help[] = {
+	{ "Up/Down", "select a pair (PgUp PgDn Home End: by page, to the ends)", false },
+	{ "f", "follow the running pair again", false },
+	{ "k F9", "kill the selected pair's tree (asks y/n)", false },
+	{ "r", "restart the selected pair (asks y/n)", true },
+	{ "s", "skip a pending pair / stop the running one and go on (y/n)", true },
+	{ "p", "pause / resume the selected running pair", false },
+	{ "a", "acknowledge the latest alert", false },
+	{ "l", "the selected pair's output log (follows; Up/Down scroll)", false },
+	{ "Ctrl-L", "repaint the screen", false },
+	{ "? F1  q F10", "this help; quit (asks about a running pair)", false },
+	{ NULL, NULL, false },
+};
+
+const char *const keys_help_marks[][2] = {
+	{ "PROGRESS", "done/total from the job's PROGRESS lines, with a bar" },
+	{ "TIME", "run time; RSS now; PEAK highest (~ predicted, not run yet)" },
+	{ "RATIO", "RSS / input size: bloat above bloat_ratio" },
+	{ "next:", "kill line headroom, timeout countdown, ETA, deadlock verdict" },
+	{ "FUTEX", "threads sleeping on a lock (futex); all of them: red" },
+	{ "S WCHAN", "process state (R run, S sleep, D disk, T stopped); wait" },
+	{ "deadlock?", "stalled with futex waits: verdict after deadlock_window" },
+	{ "marks", NULL }, /* drawn with the locale's glyphs by the help dialog */
+	{ "colours", "green fine, yellow near a limit, red past it or killed" },
 	{ NULL, NULL },
 };
 
@@ -171,8 +185,7 @@ static enum keys_result keys_restart(struct view *v, const struct model *m,
 		return KEYS_REDRAW;
 	if (!m->can_restart) {
 		view_flash(v,
-		           "restart: not available for processes "
-		           "mergewatch did not start",
+		           "r: no restart under watch (mergewatch did not start these processes)",
 		           m->now_ms);
 		return KEYS_REDRAW;
 	}
@@ -192,6 +205,10 @@ static enum keys_result keys_skip(struct view *v, const struct model *m,
 	(void)a;
 	if (pair < 0)
 		return KEYS_REDRAW;
+	if (!m->can_restart) {
+		view_flash(v, "s: no skip under watch (k kills, q stops watching)", m->now_ms);
+		return KEYS_REDRAW;
+	}
 	s = m->pairs[pair].state;
 	if (s != PAIR_PENDING && s != PAIR_GATE && s != PAIR_RUNNING) {
 		keys_refuse(v, m, pair, "nothing to skip");
@@ -218,11 +235,78 @@ static enum keys_result keys_pause(struct view *v, const struct model *m,
 static enum keys_result keys_ack(struct view *v, const struct model *m,
                                  const struct model_actions *a)
 {
-	if (m->alerts_len == 0) {
-		view_flash(v, "no alert to acknowledge", m->now_ms);
+	int len = m->alerts_len < MODEL_ALERTS ? m->alerts_len : MODEL_ALERTS;
+	bool unacked = false;
+
+	for (int k = 0; k < len; k++)
+		unacked |= !m->alerts[(m->alerts_head - 1 - k + MODEL_ALERTS) % MODEL_ALERTS].acked;
+	if (!unacked) {
+		view_flash(v,
+		           len == 0 ? "a: no alert to acknowledge"
+		                    : "a: nothing to acknowledge, every alert is acknowledged",
+		           m->now_ms);
 		return KEYS_REDRAW;
 	}
 	keys_act(v, m, a, ACTION_ACK, -1, "acknowledge");
+	return KEYS_REDRAW;
+}
+
+static enum keys_result keys_log_open(struct view *v, const struct model *m,
+                                      const struct model_actions *a)
+{
+	(void)a;
+	if (v->selected < 0 || v->selected >= m->n_pairs) {
+		view_flash(v, "l: no pair selected", m->now_ms);
+		return KEYS_REDRAW;
+	}
+	if (m->pairs[v->selected].log_path == NULL) {
+		view_flash(v, "l: mergewatch keeps no log of processes it did not start",
+		           m->now_ms);
+		return KEYS_REDRAW;
+	}
+	v->log_open = true;
+	v->log_pair = v->selected;
+	v->log_back = 0;
+	return KEYS_REDRAW;
+}
+
+/* Keys while the log view is open: scrolling, End follows again, l q Esc
+ * close it (q closes the view, as in less, rather than quitting). */
+static enum keys_result keys_log(struct view *v, int key)
+{
+	int page = v->log_page_rows > 1 ? v->log_page_rows - 1 : 1;
+
+	switch (key) {
+	case KEY_UP:
+		v->log_back++;
+		break;
+	case KEY_DOWN:
+		v->log_back = v->log_back > 0 ? v->log_back - 1 : 0;
+		break;
+	case KEY_PPAGE:
+		v->log_back += page;
+		break;
+	case KEY_NPAGE:
+		v->log_back = v->log_back > page ? v->log_back - page : 0;
+		break;
+	case KEY_HOME:
+		v->log_back = INT_MAX / 2; /* the drawing clamps it to the top */
+		break;
+	case KEY_END:
+	case 'f':
+		v->log_back = 0;
+		break;
+	case 'l':
+	case 'q':
+	case KEYS_ESC:
+	case KEY_F(10):
+		v->log_open = false;
+		break;
+	case KEYS_CTRL_L:
+		return KEYS_REPAINT;
+	default:
+		return KEYS_IGNORED;
+	}
 	return KEYS_REDRAW;
 }
 
@@ -238,8 +322,10 @@ static enum keys_result keys_quit(struct view *v, const struct model *m,
                                   const struct model_actions *a)
 {
 	(void)a;
-	if (m->run_over)
+	if (m->run_over) {
+		v->quit = VIEW_QUIT_OVER;
 		return KEYS_QUIT;
+	}
 	if (m->running >= 0 && m->running < m->n_pairs)
 		return keys_open(v, VIEW_DIALOG_QUIT_RUNNING, m->running);
 	return keys_open(v, VIEW_DIALOG_QUIT_IDLE, -1);
@@ -271,12 +357,29 @@ static const struct keys_binding {
 	{ 's', keys_skip },
 	{ 'p', keys_pause },
 	{ 'a', keys_ack },
+	{ 'l', keys_log_open },
 	{ '?', keys_help_open },
 	{ KEY_F(1), keys_help_open },
 	{ 'q', keys_quit },
 	{ KEY_F(10), keys_quit },
 	{ KEYS_CTRL_L, keys_repaint },
 };
+
+/* A key with no meaning is answered, not swallowed: the operator learns
+ * where the list is. Mouse and resize events are not keys. */
+static enum keys_result keys_unknown(struct view *v, int key, const struct model *m)
+{
+	char msg[VIEW_FLASH_LEN];
+	const char *name = keyname(key);
+
+	if (key == KEY_MOUSE || key == KEY_RESIZE || key == ERR)
+		return KEYS_IGNORED;
+	snprintf(msg, sizeof msg, "%s%s%s: not a key here; ? lists the keys",
+	         key >= 0x20 && key < 0x7f ? "'" : "", name != NULL ? name : "key",
+	         key >= 0x20 && key < 0x7f ? "'" : "");
+	view_flash(v, msg, m->now_ms);
+	return KEYS_REDRAW;
+}
 
 /* y on an open dialog. */
 static enum keys_result keys_confirm(struct view *v, const struct model *m,
@@ -302,8 +405,10 @@ static enum keys_result keys_confirm(struct view *v, const struct model *m,
 		/* A refused quit stays, with the reason in the footer. */
 		if (keys_act(v, m, a, ACTION_QUIT_STOP, pair, "stop and quit") != 0)
 			break;
+		v->quit = VIEW_QUIT_STOP;
 		return KEYS_QUIT;
 	case VIEW_DIALOG_QUIT_IDLE:
+		v->quit = VIEW_QUIT_IDLE;
 		return KEYS_QUIT;
 	case VIEW_DIALOG_NONE:
 	case VIEW_DIALOG_HELP:
@@ -323,8 +428,10 @@ static enum keys_result keys_decline(struct view *v, const struct model *m,
 	v->dialog = VIEW_DIALOG_NONE;
 	v->dialog_pair = -1;
 	if (d == VIEW_DIALOG_QUIT_RUNNING &&
-	    keys_act(v, m, a, ACTION_QUIT_LEAVE, pair, "leave running and quit") == 0)
+	    keys_act(v, m, a, ACTION_QUIT_LEAVE, pair, "leave running and quit") == 0) {
+		v->quit = VIEW_QUIT_LEAVE;
 		return KEYS_QUIT;
+	}
 	return KEYS_REDRAW;
 }
 
@@ -335,6 +442,8 @@ enum keys_result keys_handle(struct view *v, int key, const struct model *m,
 		v->dialog = VIEW_DIALOG_NONE;
 		return KEYS_REDRAW;
 	}
+	if (v->log_open && v->dialog == VIEW_DIALOG_NONE)
+		return keys_log(v, key);
 	if (v->dialog != VIEW_DIALOG_NONE) {
 		/* The pair list may have changed under an open dialog. */
 		if (v->dialog_pair >= m->n_pairs) {
@@ -357,5 +466,5 @@ enum keys_result keys_handle(struct view *v, int key, const struct model *m,
 	for (size_t i = 0; i < sizeof keys_table / sizeof keys_table[0]; i++)
 		if (keys_table[i].key == key)
 			return keys_table[i].fn(v, m, a);
-	return KEYS_IGNORED;
+	return keys_unknown(v, key, m);
 }

@@ -4,6 +4,8 @@
 #ifndef MW_TUI_KEYS_H
 #define MW_TUI_KEYS_H
 
+#include <stdbool.h>
+
 #include "../core/model.h"
 #include "view.h"
 
@@ -22,8 +24,16 @@ enum keys_result {
 enum keys_result keys_handle(struct view *v, int key, const struct model *m,
                              const struct model_actions *a);
 
-/* The help text: one key and its meaning per entry, NULL-terminated pairs
- * for the help dialog. */
-extern const char *const keys_help[][2];
+/* The help text: one key and its meaning per entry, ending with a NULL
+ * key; run_only entries do not apply under watch. */
+struct keys_help_entry {
+	const char *key, *meaning;
+	bool run_only;
+};
+extern const struct keys_help_entry keys_help[];
+
+/* What the columns and marks mean, as { word, meaning } pairs ending with a
+ * NULL word; a NULL meaning is the marks line, drawn with the glyphs. */
+extern const char *const keys_help_marks[][2];
 
 #endif

@@ -20,13 +20,17 @@ enum {
 	LAYOUT_MIN_ROWS = 18,
 	LAYOUT_WIDE_COLS = 140, /* from here Processes and Alerts share a row */
 	LAYOUT_MEM_LINES = 3,   /* Memory/Swap text lines besides the graph */
+	LAYOUT_MIN_PROCS = 4,   /* Processes: title, next line or heading, two rows */
+	LAYOUT_PROCS_COLS = 86, /* wide: Processes' table needs no more */
 };
 
-/* Fills out for a rows x cols screen and n_pairs pairs. Every shown pane's
+/* Fills out for a rows x cols screen, n_pairs pairs and a Processes pane
+ * with procs_lines lines to show (below its title). Every shown pane's
  * first row is its title; panes never overlap and stay inside the screen.
- * Memory and Swap share a row (Memory on the left); Pairs takes a row per
- * pair up to about a third of what is left, Alerts a quarter, Processes the
- * rest. */
-void layout_compute(int rows, int cols, int n_pairs, struct layout *out);
+ * Memory and Swap share a row (Memory on the left); Alerts takes about a
+ * quarter of what is left below (beside Processes when wide); Pairs and
+ * Processes share the rest by what they have to show, so neither keeps
+ * blank rows while the other is cut. */
+void layout_compute(int rows, int cols, int n_pairs, int procs_lines, struct layout *out);
 
 #endif

@@ -42,6 +42,16 @@ void pane_frame_header(const struct draw *d, const struct layout_rect *r, const 
 		snprintf(text, sizeof text, "  limit %s",
 		         m->limit_mechanism != NULL ? m->limit_mechanism : "?");
 	x += draw_text(d, r->y, x, end - x - clock_w, DRAW_HEADER, text);
+	if (m->budget_bytes > 0) {
+		/* Several pairs at once: what the running ones are counted for
+		 * against memory_budget. */
+		char reserved[32], budget[32];
+
+		snprintf(text, sizeof text, "  %d running, %s of %s budget", m->n_running,
+		         units_format_size(m->reserved_bytes, reserved, sizeof reserved),
+		         units_format_size(m->budget_bytes, budget, sizeof budget));
+		x += draw_text(d, r->y, x, end - x - clock_w, DRAW_HEADER, text);
+	}
 	snprintf(text, sizeof text, "  every %s  %d/%d pairs ended%s", interval, done, m->n_pairs,
 	         m->run_over ? "  RUN OVER" : "");
 	draw_text(d, r->y, x, end - x - clock_w, DRAW_HEADER, text);
@@ -56,9 +66,15 @@ static const char *const pane_frame_hints[][2] = {
 	{ "s", "skip" },
 	{ "p", "pause" },
 	{ "a", "ack" },
+	{ "l", "log" },
 	{ "?", "help" },
 	{ "q", "quit" },
 };
+
+static bool pane_frame_run_only(const char *key)
+{
+	return strcmp(key, "r") == 0 || strcmp(key, "s") == 0;
+}
 
 void pane_frame_footer(const struct draw *d, const struct layout_rect *r, const struct model *m,
                        const struct view *v)
@@ -73,6 +89,7 @@ void pane_frame_footer(const struct draw *d, const struct layout_rect *r, const 
 	}
 	if (m->run_over) {
 		x += draw_text(d, r->y, x, end - x, DRAW_RUNNING, "Run over: ");
+		/* The runner's outcome may say "run over:" itself. */
 		x += draw_text(d, r->y, x, end - x - 12, DRAW_NORMAL,
 		               m->outcome[0] != '\0' ? m->outcome : "all pairs ended");
 		x += draw_text(d, r->y, x, end - x, DRAW_NORMAL, "   ");
@@ -84,12 +101,16 @@ void pane_frame_footer(const struct draw *d, const struct layout_rect *r, const 
 	/* The arrows' hint goes first when the row is short (ASCII's "Up/Dn"
 	 * is wider than the arrows). */
 	for (size_t i = 0; i < n_hints; i++)
-		need += (int)strlen(pane_frame_hints[i][1]) + 3 + (i == 0 ? (d->utf8 ? 2 : 5) : 1);
+		if (m->can_restart || !pane_frame_run_only(pane_frame_hints[i][0]))
+			need += (int)strlen(pane_frame_hints[i][1]) + 3 +
+			        (i == 0 ? (d->utf8 ? 2 : 5) : 1);
 	if (need + (int)strlen(mode) > r->w)
 		first = 1;
 	for (size_t i = first; i < n_hints; i++) {
 		const char *key = pane_frame_hints[i][0];
 
+		if (!m->can_restart && pane_frame_run_only(key))
+			continue; /* restart and skip: not under watch */
 		if (i == 0 && !d->utf8)
 			key = "Up/Dn";
 		x += draw_text(d, r->y, x, end - x, DRAW_KEY, key);

@@ -70,8 +70,9 @@ static void pane_memory_graph(const struct draw *d, const struct layout_rect *r,
 	char line[PANE_MEMORY_BUF];
 
 	for (int row = 0; row < rows && y + row < r->y + r->h; row++) {
-		spark_render(ring, m->history_len, m->history_head, MODEL_HISTORY, max, r->w, row,
-		             rows, d->utf8, line, sizeof line);
+		spark_render(ring, m->history_len,
+		             spark_oldest(m->history_head, m->history_len, MODEL_HISTORY),
+		             MODEL_HISTORY, max, r->w, row, rows, d->utf8, line, sizeof line);
 		draw_glyphs(d, y + row, r->x, r->w, level, line);
 	}
 }

@@ -7,13 +7,15 @@
 #include "../lib/units.h"
 #include "bar.h"
 #include "panes.h"
+#include "whatnext.h"
 
 enum {
-	PANE_PAIRS_STATE_W = 9,
+	PANE_PAIRS_STATE_W = 10, /* "running #2" */
 	PANE_PAIRS_ELAPSED_W = 7,
-	PANE_PAIRS_SIZE_W = 9,
+	PANE_PAIRS_SIZE_W = 10, /* "~567.2 MiB" */
 	PANE_PAIRS_RATIO_W = 6,
-	PANE_PAIRS_WIDE = 120, /* from here an "ended" column */
+	PANE_PAIRS_WIDE = 120,  /* from here a "next / ended" column */
+	PANE_PAIRS_WIDER = 180, /* from here wider names and bars */
 	PANE_PAIRS_BUF = 512,
 };
 
@@ -36,8 +38,10 @@ static void pane_pairs_columns(const struct model *m, int w, struct pane_pairs_c
 	fixed = 2 + PANE_PAIRS_STATE_W + 1 + PANE_PAIRS_ELAPSED_W + 1 +
 	        2 * (PANE_PAIRS_SIZE_W + 1) + PANE_PAIRS_RATIO_W + 2;
 	if (w >= PANE_PAIRS_WIDE) {
-		c->name_w = longest < 24 ? longest : 24;
-		c->progress_w = 32;
+		int most = w >= PANE_PAIRS_WIDER ? 32 : 24;
+
+		c->name_w = longest < most ? longest : most;
+		c->progress_w = w >= PANE_PAIRS_WIDER ? 40 : 32;
 		c->ended_w = w - fixed - c->name_w - c->progress_w - 1;
 	} else {
 		c->name_w = longest < 12 ? longest : 12;
@@ -64,6 +68,10 @@ static void pane_pairs_ending(const struct model_pair *p, char *buf, size_t len)
 		snprintf(buf, len, "done in an earlier run");
 		return;
 	}
+	if (p->status_unknown) {
+		snprintf(buf, len, "exit status unknown (not started by mergewatch)");
+		return;
+	}
 	if (p->signal > 0) {
 		const char *abbrev = sigabbrev_np(p->signal);
 
@@ -73,7 +81,7 @@ static void pane_pairs_ending(const struct model_pair *p, char *buf, size_t len)
 			snprintf(how, sizeof how, "signal %d", p->signal);
 	} else if (p->exit_code >= 0)
 		snprintf(how, sizeof how, "exit %d", p->exit_code);
-	if (how[0] != '\0' && p->reason[0] != '\0')
+	if (how[0] != '\0' && view_reason_shown(p->reason)[0] != '\0')
 		snprintf(buf, len, "%s, %s", how, p->reason);
 	else
 		snprintf(buf, len, "%s", how[0] != '\0' ? how : p->reason);
@@ -83,6 +91,8 @@ static enum draw_attr pane_pairs_state_attr(const struct model_pair *p)
 {
 	if (p->deadlocked)
 		return DRAW_CRIT;
+	if (p->status_unknown)
+		return DRAW_NORMAL; /* not green: it may have been killed */
 	switch (p->state) {
 	case PAIR_RUNNING:
 		return p->paused ? DRAW_WARN : DRAW_RUNNING;
@@ -119,10 +129,11 @@ static void pane_pairs_progress(const struct draw *d, int y, int x, int w,
 	         (unsigned long long)p->progress_total, frac > 1 ? 100.0 : frac * 100);
 	bar_w = w - (int)strlen(text) - 1;
 	if (bar_w >= 3) {
+		/* The bar keeps its own colours on the selected row too: in
+		 * reverse video a full bar of blocks would read as empty. */
 		bar_render(frac, bar_w, d->utf8, fill, sizeof fill, empty, sizeof empty);
-		used = draw_glyphs(d, y, x, bar_w, selected ? DRAW_SELECTED : a, fill);
-		draw_glyphs(d, y, x + used, bar_w - used, selected ? DRAW_SELECTED : DRAW_DIM,
-		            empty);
+		used = draw_glyphs(d, y, x, bar_w, a == DRAW_NORMAL ? DRAW_OK : a, fill);
+		draw_glyphs(d, y, x + used, bar_w - used, DRAW_DIM, empty);
 		x += bar_w + 1;
 		w -= bar_w + 1;
 	}
@@ -135,7 +146,10 @@ static void pane_pairs_row(const struct draw *d, const struct layout_rect *r, in
 {
 	const struct model_pair *p = &m->pairs[i];
 	char buf[PANE_PAIRS_BUF], ending[128];
-	bool running = i == m->running;
+	/* with several pairs at once, every running pair is marked */
+	bool running = i == m->running || (m->budget_bytes > 0 &&
+	                                   (p->state == PAIR_RUNNING || p->state == PAIR_STOPPING ||
+	                                    p->state == PAIR_VERIFYING));
 	bool ended = view_state_ended(p->state);
 	enum draw_attr state_a = pane_pairs_state_attr(p), a;
 	uint64_t elapsed_ms = 0;
@@ -151,6 +165,8 @@ static void pane_pairs_row(const struct draw *d, const struct layout_rect *r, in
 
 	if (p->deadlocked)
 		snprintf(buf, sizeof buf, "deadlock");
+	else if (p->status_unknown)
+		snprintf(buf, sizeof buf, "exited");
 	else if (p->paused)
 		snprintf(buf, sizeof buf, "paused");
 	else if (p->attempt > 1 && !ended)
@@ -160,7 +176,7 @@ static void pane_pairs_row(const struct draw *d, const struct layout_rect *r, in
 	draw_text(d, y, x + c->state, PANE_PAIRS_STATE_W, SEL(state_a), buf);
 
 	pane_pairs_ending(p, ending, sizeof ending);
-	if (ended && p->state != PAIR_DONE && c->ended_w <= 0)
+	if (ended && (p->state != PAIR_DONE || p->status_unknown) && c->ended_w <= 0)
 		/* Narrow: why it ended matters more than how far it got. */
 		draw_text(d, y, x + c->progress, c->progress_w, SEL(state_a), ending);
 	else
@@ -206,8 +222,10 @@ static void pane_pairs_row(const struct draw *d, const struct layout_rect *r, in
 		           SEL(p->bloated ? DRAW_CRIT : DRAW_NORMAL), "%*s", PANE_PAIRS_RATIO_W,
 		           buf);
 	}
-	if (c->ended_w > 0 && (ended || p->reason[0] != '\0'))
+	if (c->ended_w > 0 && ended)
 		draw_text(d, y, x + c->ended, c->ended_w, SEL(state_a), ending);
+	else if (c->ended_w > 0 && whatnext_describe(p, m->now_ms, "; ", buf, sizeof buf) > 0)
+		draw_text(d, y, x + c->ended, c->ended_w, SEL(DRAW_NORMAL), buf);
 #undef SEL
 }
 
@@ -259,7 +277,7 @@ void pane_pairs_draw(const struct draw *d, const struct layout_rect *r, const st
 		draw_textf(d, y, r->x + c.ratio, PANE_PAIRS_RATIO_W, DRAW_HEADING, "%*s",
 		           PANE_PAIRS_RATIO_W, "RATIO");
 		if (c.ended_w > 0)
-			draw_text(d, y, r->x + c.ended, c.ended_w, DRAW_HEADING, "ENDED");
+			draw_text(d, y, r->x + c.ended, c.ended_w, DRAW_HEADING, "NEXT / ENDED");
 		y++;
 	}
 	for (int i = v->pairs_top; i < m->n_pairs && y < r->y + r->h; i++, y++)

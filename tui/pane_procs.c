@@ -6,6 +6,7 @@
 
 #include "../lib/units.h"
 #include "panes.h"
+#include "whatnext.h"
 
 enum {
 	PANE_PROCS_PID_W = 7,
@@ -16,6 +17,8 @@ enum {
 	PANE_PROCS_RSS_W = 9,
 	PANE_PROCS_CPU_W = 6,
 	PANE_PROCS_MAX_INDENT = 5,
+	PANE_PROCS_NEXT = 320,
+	PANE_PROCS_NEXT_LINES = 2, /* at 80 columns a stall, the kill line and timeout */
 };
 
 struct pane_procs_cols {
@@ -128,6 +131,45 @@ static void pane_procs_row(const struct draw *d, int y, int x0, const struct pan
 		          row->threads_known ? (row->wchan[0] ? row->wchan : "-") : "");
 }
 
+/* "next: 312.0 MiB to kill line 1.0 GiB; timeout in 4m52s; ETA 41s" for a
+ * live pair, in words that need no colour. Returns the rows used. */
+static int pane_procs_next(const struct draw *d, const struct layout_rect *r, int y,
+                           const struct model_pair *p, uint64_t now_ms)
+{
+	char next[PANE_PROCS_NEXT];
+	uint64_t timeout_left = whatnext_timeout_left_ms(p, now_ms);
+	enum draw_attr a = DRAW_NORMAL;
+
+	if (y >= r->y + r->h || whatnext_describe(p, now_ms, "; ", next, sizeof next) == 0)
+		return 0;
+	if (p->deadlocked || (p->kill_rss_bytes > 0 && p->rss_bytes >= p->kill_rss_bytes))
+		a = DRAW_CRIT;
+	else if (p->approaching || timeout_left < 60000 || p->stalled_ms >= WHATNEXT_STALL_SHOWN_MS)
+		a = DRAW_WARN;
+	{
+		int starts[PANE_PROCS_NEXT_LINES], lens[PANE_PROCS_NEXT_LINES];
+		int n = whatnext_wrap(next, "; ", r->w - 6, PANE_PROCS_NEXT_LINES, starts, lens);
+
+		for (int i = 0; i < n && y + i < r->y + r->h; i++) {
+			next[starts[i] + lens[i]] = '\0';
+			if (i == 0)
+				draw_text(d, y, r->x, 6, DRAW_HEADING, "next:");
+			draw_text(d, y + i, r->x + 6, r->w - 6, a, next + starts[i]);
+		}
+		return n;
+	}
+}
+
+int pane_procs_next_lines(const struct model_pair *p, uint64_t now_ms, int width)
+{
+	char next[PANE_PROCS_NEXT];
+	int starts[PANE_PROCS_NEXT_LINES], lens[PANE_PROCS_NEXT_LINES];
+
+	if (whatnext_describe(p, now_ms, "; ", next, sizeof next) == 0)
+		return 0;
+	return whatnext_wrap(next, "; ", width - 6, PANE_PROCS_NEXT_LINES, starts, lens);
+}
+
 void pane_procs_draw(const struct draw *d, const struct layout_rect *r, const struct model *m,
                      int pair, const struct procrows *rows)
 {
@@ -146,6 +188,7 @@ void pane_procs_draw(const struct draw *d, const struct layout_rect *r, const st
 	}
 	a = pane_procs_summary(m, pair, rows, summary, sizeof summary);
 	draw_title(d, r, "Processes", a, summary);
+	y += pane_procs_next(d, r, y, &m->pairs[pair], m->now_ms);
 	n = rows != NULL ? procrows_count(rows) : 0;
 	if (n == 0) {
 		const struct model_pair *p = &m->pairs[pair];

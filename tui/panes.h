@@ -36,6 +36,10 @@ void pane_pairs_draw(const struct draw *d, const struct layout_rect *r, const st
 void pane_procs_draw(const struct draw *d, const struct layout_rect *r, const struct model *m,
                      int pair, const struct procrows *rows);
 
+/* The rows the Processes pane's "next:" lines take for p in a pane of
+ * width columns (0 when nothing is ahead). */
+int pane_procs_next_lines(const struct model_pair *p, uint64_t now_ms, int width);
+
 /* Alerts: newest first, unacknowledged ones marked. */
 void pane_alerts_draw(const struct draw *d, const struct layout_rect *r, const struct model *m);
 

@@ -8,9 +8,11 @@
 
 #include "keys.h"
 #include "layout.h"
+#include "logview.h"
 #include "panes.h"
 #include "procrows.h"
 #include "screen.h"
+#include "summary.h"
 #include "tui.h"
 #include "view.h"
 
@@ -22,6 +24,9 @@ struct tui {
 	int n_rows;
 	uint64_t drawn_signature; /* of the model as last drawn */
 	bool dirty;               /* a key, resize or flash: draw anyway */
+	struct logview *logview;  /* the `l` view's buffer, NULL until opened */
+	char *summary;            /* printed once the terminal is back; NULL: none */
+	size_t summary_len;
 };
 
 struct tui *tui_new(char *err, size_t errlen)
@@ -47,6 +52,13 @@ void tui_free(struct tui *t)
 	if (t == NULL)
 		return;
 	screen_close(t->screen);
+	if (t->summary != NULL) {
+		/* The terminal is back: the operator's answer stays on it. */
+		fwrite(t->summary, 1, t->summary_len, stdout);
+		fflush(stdout);
+		free(t->summary);
+	}
+	logview_free(t->logview);
 	for (int i = 0; i < t->n_rows; i++)
 		procrows_free(t->rows[i]);
 	free(t->rows);
@@ -62,6 +74,25 @@ int tui_input_fd(const struct tui *t)
 {
 	(void)t;
 	return STDIN_FILENO;
+}
+
+/* The summary is composed while the model is still whole (the runner frees
+ * it after the dashboard) and printed after the screen is restored. */
+static void tui_compose_summary(struct tui *t, const struct model *m)
+{
+	FILE *out;
+
+	free(t->summary);
+	t->summary = NULL;
+	t->summary_len = 0;
+	out = open_memstream(&t->summary, &t->summary_len);
+	if (out == NULL)
+		return;
+	summary_write(out, m, t->view.quit, t->draw.utf8);
+	if (fclose(out) != 0) {
+		free(t->summary);
+		t->summary = NULL;
+	}
 }
 
 enum tui_result tui_handle_input(struct tui *t, const struct model *m,
@@ -84,8 +115,10 @@ enum tui_result tui_handle_input(struct tui *t, const struct model *m,
 			t->dirty = true;
 		if (r == KEYS_REPAINT)
 			screen_repaint(t->screen);
-		if (r == KEYS_QUIT)
+		if (r == KEYS_QUIT) {
+			tui_compose_summary(t, m);
 			return TUI_QUIT;
+		}
 	}
 	return TUI_CONTINUE;
 }
@@ -159,6 +192,8 @@ static uint64_t tui_signature(const struct model *m, const struct view *v)
 	h = TUI_HASH(h, now_s);
 	h = TUI_HASH(h, second);
 	h = TUI_HASH(h, m->running);
+	h = TUI_HASH(h, m->reserved_bytes);
+	h = TUI_HASH(h, m->n_running);
 	h = TUI_HASH(h, m->run_over);
 	h = TUI_HASH(h, m->n_pairs);
 	h = TUI_HASH(h, m->alerts_head);
@@ -191,7 +226,28 @@ static uint64_t tui_signature(const struct model *m, const struct view *v)
 			h = TUI_HASH(h, m->trees[i]->t_ms);
 	}
 	h = TUI_HASH(h, v->selected);
+	if (v->log_open) {
+		uint64_t log = logview_signature(m, v);
+
+		h = TUI_HASH(h, log);
+	}
 	return h;
+}
+
+/* The lines the Processes pane has to show for pair sel: the "next" line,
+ * the heading and one per process. */
+static int tui_procs_lines(const struct tui *t, const struct model *m, int sel)
+{
+	size_t n;
+	/* Processes is full width when narrow, about 110 columns when wide */
+	int width = COLS >= LAYOUT_WIDE_COLS && COLS * 3 / 5 > LAYOUT_PROCS_COLS ? LAYOUT_PROCS_COLS
+	            : COLS >= LAYOUT_WIDE_COLS                                   ? COLS * 3 / 5
+	                                                                         : COLS;
+
+	if (sel < 0 || sel >= m->n_pairs)
+		return 1;
+	n = sel < t->n_rows && t->rows[sel] != NULL ? procrows_count(t->rows[sel]) : 0;
+	return pane_procs_next_lines(&m->pairs[sel], m->now_ms, width) + 1 + (int)n;
 }
 
 void tui_render(struct tui *t, const struct model *m)
@@ -216,7 +272,8 @@ void tui_render(struct tui *t, const struct model *m)
 
 	/* erase, not clear: ncurses sends only the cells that differ. */
 	werase(stdscr);
-	layout_compute(LINES, COLS, m->n_pairs, &l);
+	sel = v->selected;
+	layout_compute(LINES, COLS, m->n_pairs, tui_procs_lines(t, m, sel), &l);
 	if (l.too_small)
 		pane_frame_too_small(&t->draw, LINES, COLS, m);
 	else {
@@ -224,11 +281,12 @@ void tui_render(struct tui *t, const struct model *m)
 		pane_memory_draw(&t->draw, &l.memory, l.graph_rows, m);
 		pane_memory_draw_swap(&t->draw, &l.swap, l.graph_rows, m);
 		pane_pairs_draw(&t->draw, &l.pairs, m, v);
-		sel = v->selected;
 		pane_procs_draw(&t->draw, &l.procs, m, sel,
 		                sel >= 0 && sel < t->n_rows ? t->rows[sel] : NULL);
 		pane_alerts_draw(&t->draw, &l.alerts, m);
 		pane_frame_footer(&t->draw, &l.footer, m, v);
+		if (v->log_open && (t->logview != NULL || (t->logview = logview_new()) != NULL))
+			logview_draw(t->logview, &t->draw, 1, LINES - 2, COLS, m, v);
 	}
 	dialog_draw(&t->draw, LINES, COLS, m, v);
 	wnoutrefresh(stdscr);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/event.h"
 #include "view.h"
 
 void view_init(struct view *v)
@@ -100,4 +101,11 @@ bool view_state_live(enum pair_state s)
 bool view_state_ended(enum pair_state s)
 {
 	return s == PAIR_DONE || s == PAIR_FAILED || s == PAIR_KILLED || s == PAIR_SKIPPED;
+}
+
+const char *view_reason_shown(const char *reason)
+{
+	int r = event_reason_parse(reason);
+
+	return r == REASON_EXIT || r == REASON_SIGNAL ? "" : reason;
 }

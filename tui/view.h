@@ -24,6 +24,15 @@ enum {
 	VIEW_FLASH_LEN = 200,
 };
 
+/* How the operator left, for the summary printed after the dashboard. */
+enum view_quit {
+	VIEW_QUIT_NONE,
+	VIEW_QUIT_OVER,  /* the run was over */
+	VIEW_QUIT_STOP,  /* stopped the running pair */
+	VIEW_QUIT_LEAVE, /* left the running pair running, unwatched */
+	VIEW_QUIT_IDLE,  /* nothing ran; pending pairs will not run */
+};
+
 struct view {
 	int selected;  /* pair index, -1 when there is none */
 	bool follow;   /* the selection follows model->running */
@@ -33,6 +42,12 @@ struct view {
 	int dialog_pair;            /* the pair the dialog is about */
 	char flash[VIEW_FLASH_LEN]; /* raw; "" when none */
 	uint64_t flash_until_ms;
+	/* The `l` log view: a pair's output log over the panes. */
+	bool log_open;
+	int log_pair;
+	int log_back;      /* lines scrolled up from the end; 0 follows the end */
+	int log_page_rows; /* text rows shown, for PgUp/PgDn */
+	enum view_quit quit;
 };
 
 /* Starts following, with nothing selected. */
@@ -61,6 +76,10 @@ void view_flash(struct view *v, const char *msg, uint64_t now_ms);
 
 /* Clears a flash whose time is over; true when it did (redraw). */
 bool view_flash_expire(struct view *v, uint64_t now_ms);
+
+/* The reason worth showing beside an exit code or signal: "" for exit
+ * and signal (the code says it), else reason itself. */
+const char *view_reason_shown(const char *reason);
 
 /* True for the states in which the pair has a live process tree. */
 bool view_state_live(enum pair_state s);

@@ -245,6 +245,26 @@ class Sink:
 
 # -------------------------------------------------------------- the tmux
 
+BLOCKS = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"  # graph cells, lowest to full
+
+
+def cells(line):
+    """The characters of one captured line (capture-pane -e) with whether
+    each is drawn in reverse video: [(char, reverse)]."""
+    out, reverse = [], False
+    for part in re.split(r"(\x1b\[[0-9;]*m)", line):
+        m = re.fullmatch(r"\x1b\[([0-9;]*)m", part)
+        if m:
+            params = [int(p) if p else 0 for p in m.group(1).split(";")] if m.group(1) else [0]
+            for p in params:
+                if p == 0 or p == 27:
+                    reverse = False
+                elif p == 7:
+                    reverse = True
+            continue
+        out.extend((ch, reverse) for ch in part)
+    return out
+
 class Tmux:
     """A real terminal: a tmux server on a private socket (no user
     configuration) running command in one window of width x height. After
@@ -291,6 +311,15 @@ class Tmux:
                 return s
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared; screen:\n{self.screen()}")
+
+    def wait_gone(self, text, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            s = self.screen()
+            if text not in s:
+                return s
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never went; screen:\n{self.screen()}")
 
     def pane_pid(self):
         """The PID of the window's shell, None while there is none."""

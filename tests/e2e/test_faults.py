@@ -726,7 +726,7 @@ def test_churning_tree_no_crash_no_false_deadlock():
                 t.wait_text("Processes")
                 out, err = headless.communicate(timeout=60)
                 _, churn_err = root.communicate(timeout=30)
-                t.wait_text("run over", timeout=20)
+                t.wait_text("Run over", timeout=20)
                 s = t.screen()
                 t.keys("q")
             counts = re.search(r"churn: (\d+) processes, (\d+) threads", churn_err)

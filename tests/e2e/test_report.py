@@ -135,7 +135,8 @@ def test_report_and_metrics_of_a_run_with_a_kill():
         parser.feed(page)
         tags = [t for t, _ in parser.tags]
         assert "script" not in tags and "link" not in tags and "img" not in tags
-        assert tags.count("svg") == 2 + 2          # two pairs, the machine, the bloat bars
+        # two pairs (RSS, and CPU and progress each), the machine, the bloat bars
+        assert tags.count("svg") == 2 * 2 + 2
         assert page.count("kill_rss 300.0 MiB") == 2
         assert page.count('<circle class="d-kill"') == 1
         assert "2 pairs: 1 done, 0 failed, 1 killed, 0 skipped" in page
@@ -144,7 +145,7 @@ def test_report_and_metrics_of_a_run_with_a_kill():
         out = d.path / "r.html"
         p = subprocess.run([MW, "report", str(logs), "-o", str(out)], capture_output=True, text=True)
         assert p.returncode == 0, p.stderr
-        assert out.read_text().count("<svg ") == 4
+        assert out.read_text().count("<svg ") == 6
 
 
 def test_metrics_file_follows_a_running_pair():
@@ -198,3 +199,48 @@ def test_report_errors_name_the_file():
         p = subprocess.run([MW, "report", str(d.path)], capture_output=True, text=True)
         assert p.returncode == 0, p.stderr
         assert (d.path / "report.html").exists()
+
+
+def test_report_shows_cpu_progress_periods_links_and_readable_markers():
+    """The morning after: CPU (a flat line is the deadlock's proof) and
+    progress over time per pair, each pair's period on the machine chart,
+    links to its log and evidence, and one readable marker where approach,
+    kill and end happen together."""
+    with Dir() as d:
+        d.write("plan.ini",
+                "[limits]\nkill_rss = 300M\ndeadlock_window = 6s\non_deadlock = kill\n"
+                f"[pair busy]\ncommand = {SIM} --spin 6s --steps 6 --step-time 1s\n"
+                f"[pair bloater]\ncommand = {SIM} --rate 200M/s --peak 600M --hold 10s --progress 10\n"
+                f"[pair locked]\ncommand = {SIM} --peak 20M --progress 4 --deadlock --threads 2\n")
+        rc, _, _ = run(["run", "--headless", str(d.path / "plan.ini")], cwd=d.path)
+        assert rc == 1
+        logs = d.path / "mergewatch-logs"
+        p = subprocess.run([MW, "report", str(logs)], capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        page = (logs / "report.html").read_text()
+        # CPU and progress for each pair that ran.
+        for name in ("busy", "bloater", "locked"):
+            assert f"pair {name}: CPU and progress over time" in page
+        # The spinning pair's CPU line reaches near one core; points are percent.
+        busy = page.split("pair busy: CPU and progress over time", 1)[1].split("</svg>")[0]
+        assert 's-cpu' in busy and 's-progress' in busy
+        # Each pair's period on the machine chart, named.
+        machine = page.split("machine memory and swap used over the run", 1)[1].split("</svg>")[0]
+        for name in ("busy", "bloater", "locked"):
+            assert f"<title>pair {name}:" in machine
+        # Links to the files, relative: the page sits beside them.
+        assert 'href="locked.log"' in page and 'href="locked.deadlock.txt"' in page
+        assert 'href="bloater.log"' in page and 'href="bloater.deadlock.txt"' not in page
+        # At the kill: one marker naming all that happened, labels never drawn twice
+        # at one spot.
+        bloater = page.split("pair bloater: tree RSS over time", 1)[1].split("</svg>")[0]
+        labels = re.findall(r'<g class="mk [^"]*"><title>[^<]*</title><line x1="([0-9.]+)"'
+                            r'[^>]*/><text x="([0-9.]+)" y="([0-9.]+)"[^>]*>([^<]*)</text>', bloater)
+        assert any("kill" in l[3] and "end" in l[3] for l in labels), labels
+        spots = [(l[1], l[2]) for l in labels if l[3]]
+        assert len(spots) == len(set(spots)), labels
+        # Written elsewhere, the links point back into the log directory.
+        out = d.path / "elsewhere" / "r.html"
+        out.parent.mkdir()
+        subprocess.run([MW, "report", str(logs), "-o", str(out)], check=True, capture_output=True)
+        assert f'href="file://{os.path.realpath(logs)}/locked.log"' in out.read_text()

@@ -25,6 +25,7 @@ struct admit_case {
 	const char *what;
 	int jobs;
 	uint64_t budget;
+	uint64_t margin;
 	uint64_t mem_available, min_available;
 	bool gate_auto, swap_bad;
 	int n_running;
@@ -37,53 +38,59 @@ struct admit_case {
 
 /* clang-format off */
 static const struct admit_case admit_cases[] = {
-	/* what, jobs, budget, MemAvailable, min_available, gate auto, swap bad,
+	/* what, jobs, budget, margin, MemAvailable, min_available, gate auto, swap bad,
 	 * running {predicted, held}, pending predictions, verdicts */
 	{ "jobs 1, nothing runs: the first pair starts, the rest wait for the slot",
-	  1, 20 * G, 64 * G, 0, false, false, 0,
+	  1, 20 * G, 0, 64 * G, 0, false, false, 0,
 	  { { 0 } }, 3, { 5 * G, 5 * G, 5 * G }, "Sss" },
 	{ "jobs 1, one runs: nothing starts",
-	  1, 20 * G, 64 * G, 0, false, false, 1,
+	  1, 20 * G, 0, 64 * G, 0, false, false, 1,
 	  { { 1 * G, 1 * G } }, 2, { 1 * G, 1 * G }, "ss" },
 	{ "jobs 1: a pair bigger than the budget runs alone, as it always did",
-	  1, 20 * G, 64 * G, 0, false, false, 0,
+	  1, 20 * G, 0, 64 * G, 0, false, false, 0,
 	  { { 0 } }, 1, { 50 * G }, "S" },
 	{ "auto: as many as the budget holds, in file order",
-	  0, 20 * G, 64 * G, 0, false, false, 0,
+	  0, 20 * G, 0, 64 * G, 0, false, false, 0,
 	  { { 0 } }, 4, { 8 * G, 8 * G, 4 * G, 1 * G }, "SSSb" },
 	{ "the man page's example: c and d backfill past b",
-	  0, 20 * G, 64 * G, 0, false, false, 0,
+	  0, 20 * G, 0, 64 * G, 0, false, false, 0,
 	  { { 0 } }, 4, { 12 * G, 10 * G, 6 * G, 2 * G }, "SbSS" },
 	{ "jobs 2 caps the count even when the budget holds more",
-	  2, 20 * G, 64 * G, 0, false, false, 0,
+	  2, 20 * G, 0, 64 * G, 0, false, false, 0,
 	  { { 0 } }, 3, { 1 * G, 1 * G, 1 * G }, "SSs" },
 	{ "a running pair counts for its prediction before it reaches it",
-	  0, 20 * G, 64 * G, 0, false, false, 1,
+	  0, 20 * G, 0, 64 * G, 0, false, false, 1,
 	  { { 15 * G, 1 * G } }, 2, { 6 * G, 5 * G }, "bS" },
 	{ "a running pair past its prediction counts for what it holds",
-	  0, 20 * G, 64 * G, 0, false, false, 1,
+	  0, 20 * G, 0, 64 * G, 0, false, false, 1,
 	  { { 5 * G, 16 * G } }, 2, { 5 * G, 4 * G }, "bS" },
 	{ "nothing fits beside a pair over the budget",
-	  0, 20 * G, 64 * G, 0, false, false, 1,
+	  0, 20 * G, 0, 64 * G, 0, false, false, 1,
 	  { { 30 * G, 2 * G } }, 1, { 1 }, "b" },
 	{ "exactly the budget fits",
-	  0, 20 * G, 64 * G, 0, false, false, 1,
+	  0, 20 * G, 0, 64 * G, 0, false, false, 1,
 	  { { 10 * G, 0 } }, 1, { 10 * G }, "S" },
 	{ "gate: MemAvailable short of the need stops the pair and all after it",
-	  1, 20 * G, 10 * G, 12 * G, false, false, 0,
+	  1, 20 * G, 0, 10 * G, 12 * G, false, false, 0,
 	  { { 0 } }, 2, { 1 * G, 1 * G }, "go" },
 	{ "gate: swap in use closes it",
-	  0, 20 * G, 64 * G, 0, false, true, 0,
+	  0, 20 * G, 0, 64 * G, 0, false, true, 0,
 	  { { 0 } }, 2, { 1 * G, 1 * G }, "go" },
 	{ "gate auto: the pair's own prediction must fit in MemAvailable",
-	  0, 40 * G, 10 * G, 0, true, false, 0,
+	  0, 40 * G, 0, 10 * G, 0, true, false, 0,
 	  { { 0 } }, 2, { 8 * G, 3 * G }, "Sg" },
 	{ "gate: what running pairs will still take is not available",
-	  0, 40 * G, 20 * G, 0, true, false, 1,
+	  0, 40 * G, 0, 20 * G, 0, true, false, 1,
 	  { { 16 * G, 4 * G } }, 2, { 9 * G, 8 * G }, "go" },
 	{ "gate: a pair waiting for the budget does not hold back a later one",
-	  0, 20 * G, 64 * G, 4 * G, false, false, 1,
+	  0, 20 * G, 0, 64 * G, 4 * G, false, false, 1,
 	  { { 15 * G, 15 * G } }, 2, { 10 * G, 2 * G }, "bS" },
+	{ "a running pair past its prediction may grow: the margin stays free",
+	  0, 20 * G, 1 * G, 64 * G, 0, false, false, 1,
+	  { { 5 * G, 6 * G } }, 2, { 14 * G, 13 * G }, "bS" },
+	{ "no running pair past its prediction: no margin needed",
+	  0, 20 * G, 1 * G, 64 * G, 0, false, false, 1,
+	  { { 6 * G, 5 * G } }, 1, { 14 * G }, "S" },
 };
 /* clang-format on */
 
@@ -112,6 +119,7 @@ static void test_admission_table(void **state)
 		struct admit_config cfg = {
 			.jobs = k->jobs,
 			.budget_bytes = k->budget,
+			.margin_bytes = k->margin,
 			.swap_ok = !k->swap_bad,
 			.mem_available_bytes = k->mem_available,
 			.min_available_bytes = k->min_available,

@@ -95,16 +95,23 @@ static void test_lines_as_before(void **state)
 	ev = event_init(EVENT_RUN_START);
 	ev.plan = "merge.ini";
 	ev.pairs = 27;
+	ev.run_id = "0123456789abcdef0123456789abcdef";
+	ev.host = "vm-merge-1";
+	ev.version = "1.2.3";
 	ev.limit_mechanism = "none";
 	ev.limit_note = "no cgroup";
 	event_set(&ev, EF_LIMIT_NOTE);
 	assert_line(&ev, "{\"ts\":\"2026-11-21T10:00:00.123Z\",\"event\":\"run_start\","
-	                 "\"plan\":\"merge.ini\",\"pairs\":27,\"limit_mechanism\":\"none\","
+	                 "\"plan\":\"merge.ini\",\"pairs\":27,"
+	                 "\"run_id\":\"0123456789abcdef0123456789abcdef\",\"host\":\"vm-merge-1\","
+	                 "\"version\":\"1.2.3\",\"limit_mechanism\":\"none\","
 	                 "\"limit_note\":\"no cgroup\"}");
 	event_clear(&ev, EF_PLAN);
 	event_clear(&ev, EF_LIMIT_NOTE);
 	assert_line(&ev, "{\"ts\":\"2026-11-21T10:00:00.123Z\",\"event\":\"run_start\","
-	                 "\"plan\":null,\"pairs\":27,\"limit_mechanism\":\"none\"}");
+	                 "\"plan\":null,\"pairs\":27,"
+	                 "\"run_id\":\"0123456789abcdef0123456789abcdef\",\"host\":\"vm-merge-1\","
+	                 "\"version\":\"1.2.3\",\"limit_mechanism\":\"none\"}");
 
 	ev = event_init(EVENT_PAIR_START);
 	ev.pair = "chr07";
@@ -292,6 +299,20 @@ static void test_dup_owns_its_strings(void **state)
 	assert_string_equal(copy->pair, "chr07");
 	assert_string_equal(copy->error, "refused");
 	assert_null(copy->command);
+	free(copy);
+
+	/* run_start's identity and pair_end's log too. */
+	char run_id[] = "0123", log[] = "/logs/chr07.log";
+
+	ev = event_init(EVENT_PAIR_END);
+	ev.pair = pair;
+	ev.run_id = run_id;
+	ev.log = log;
+	copy = event_dup(&ev);
+	assert_non_null(copy);
+	run_id[0] = log[0] = 'X';
+	assert_string_equal(copy->run_id, "0123");
+	assert_string_equal(copy->log, "/logs/chr07.log");
 	free(copy);
 }
 

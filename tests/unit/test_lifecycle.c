@@ -27,7 +27,7 @@ struct walk_step {
  * leads to and the action the runner takes. */
 static const struct {
 	const char *name;
-	struct walk_step steps[10];
+	struct walk_step steps[12];
 } lives[] = {
 	{ "done after verify and cleanup",
 	  { { LE_TURN, PHASE_PENDING, LA_PREPARE },
@@ -85,6 +85,18 @@ static const struct {
 	    { LE_EXIT, PHASE_EXITED, LA_REAP_STOPPED },
 	    { LE_END_KILLED, PHASE_KILLED, LA_FINISH },
 	    { LE_REQUEUE, PHASE_PENDING, LA_NONE },
+	    END } },
+	{ "stopped for the memory budget: requeued, then done",
+	  { { LE_TURN, PHASE_PENDING, LA_PREPARE },
+	    { LE_GATE_OPEN, PHASE_PENDING, LA_LAUNCH },
+	    { LE_STARTED, PHASE_RUNNING, LA_WATCH },
+	    { LE_STOP, PHASE_STOPPING, LA_SIGNAL },
+	    { LE_EXIT, PHASE_EXITED, LA_REAP_STOPPED },
+	    { LE_END_REQUEUED, PHASE_PENDING, LA_REQUEUE },
+	    { LE_GATE_OPEN, PHASE_PENDING, LA_LAUNCH },
+	    { LE_STARTED, PHASE_RUNNING, LA_WATCH },
+	    { LE_EXIT, PHASE_EXITED, LA_REAP },
+	    { LE_END_DONE, PHASE_DONE, LA_FINISH },
 	    END } },
 	{ "deadlock: evidence first, then on_deadlock",
 	  { { LE_TURN, PHASE_PENDING, LA_PREPARE },

@@ -351,6 +351,55 @@ static void test_events_alone_make_a_page(void **state)
 	free(html);
 }
 
+/* Several pairs at once: a lane per pair with a bar per attempt (the
+ * requeued one grey), and the budget chart; none of it without a budget. */
+static void test_lanes_for_several_pairs_at_once(void **state)
+{
+	struct fixture *f = *state;
+
+	event(f, 0, "run_start",
+	      ",\"plan\":\"p.ini\",\"pairs\":2,\"limit_mechanism\":\"none\","
+	      "\"memory_budget\":2147483648");
+	event(f, 0, "pair_start",
+	      ",\"pair\":\"a\",\"pid\":1,\"command\":\"x\",\"input_bytes\":1,\"attempt\":1");
+	event(f, 100, "pair_start",
+	      ",\"pair\":\"b\",\"pid\":2,\"command\":\"x\",\"input_bytes\":1,\"attempt\":1");
+	event(f, 2000, "pair_end",
+	      ",\"pair\":\"b\",\"status\":\"requeued\",\"exit_code\":null,\"signal\":\"SIGKILL\","
+	      "\"peak_rss\":9,\"elapsed_s\":1.9,\"ratio\":9.0,\"reason\":\"budget\",\"attempt\":1");
+	event(f, 5000, "pair_end",
+	      ",\"pair\":\"a\",\"status\":\"done\",\"exit_code\":0,\"peak_rss\":9,"
+	      "\"elapsed_s\":5.0,\"ratio\":9.0,\"reason\":null,\"attempt\":1");
+	event(f, 5100, "pair_start",
+	      ",\"pair\":\"b\",\"pid\":3,\"command\":\"x\",\"input_bytes\":1,\"attempt\":2");
+	event(f, 9000, "pair_end",
+	      ",\"pair\":\"b\",\"status\":\"done\",\"exit_code\":0,\"peak_rss\":9,"
+	      "\"elapsed_s\":3.9,\"ratio\":9.0,\"reason\":null,\"attempt\":2");
+	char *html = report(f, NULL);
+	const char *lanes = strstr(html, "<h2>Pairs over time</h2>");
+
+	assert_non_null(lanes);
+	assert_non_null(strstr(lanes, "aria-label=\"when each pair ran, beside which others\""));
+	/* a: one bar, done; b: a grey (requeued) bar, then a done one */
+	assert_int_equal(count(lanes, "<rect class=\"b-done\""),
+	                 2 + count(strstr(lanes, "</svg>"), "<rect class=\"b-done\""));
+	assert_int_equal(count(lanes, "<rect class=\"b-other\""),
+	                 1 + count(strstr(lanes, "</svg>"), "<rect class=\"b-other\""));
+	assert_non_null(strstr(lanes, "(stopped, ran again)"));
+	free(html);
+}
+
+static void test_no_lanes_without_a_budget(void **state)
+{
+	struct fixture *f = *state;
+
+	make_run(f, 2, 3, -1);
+	char *html = report(f, NULL);
+
+	assert_null(strstr(html, "Pairs over time"));
+	free(html);
+}
+
 static void test_state_gives_the_planning_ratio(void **state)
 {
 	struct fixture *f = *state;
@@ -495,6 +544,9 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_long_run_stays_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_path_honoured, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lanes_for_several_pairs_at_once, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_no_lanes_without_a_budget, setup, teardown),
 		cmocka_unit_test(test_parse_ts),
 		cmocka_unit_test(test_html_text_escapes),
 		cmocka_unit_test(test_series_thinned_keeping_the_peak),

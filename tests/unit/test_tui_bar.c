@@ -102,6 +102,22 @@ static void test_spark_reads_the_ring_oldest_first(void **state)
 	assert_string_equal(out, "_~");
 }
 
+/* The model's ring is written at history_head, the next slot: with three
+ * samples in a ring of eight, the graph shows those three, not the five
+ * empty slots after them (the Memory graph was blank for four minutes). */
+static void test_spark_partly_filled_ring_shows_the_samples(void **state)
+{
+	uint64_t ring[8] = { 50, 100, 100, 0, 0, 0, 0, 0 };
+	char out[64];
+
+	(void)state;
+	assert_int_equal(spark_oldest(3, 3, 8), 0);
+	assert_int_equal(spark_oldest(2, 8, 8), 2);
+	assert_int_equal(spark_oldest(0, 8, 8), 0);
+	spark_render(ring, 3, spark_oldest(3, 3, 8), 8, 100, 4, 0, 1, false, out, sizeof out);
+	assert_string_equal(out, " ~##");
+}
+
 static void test_spark_rows_stack(void **state)
 {
 	uint64_t ring[2] = { 100, 25 };
@@ -141,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_bar_never_overflows_its_buffers),
 		cmocka_unit_test(test_spark_shows_newest_values_right_aligned),
 		cmocka_unit_test(test_spark_reads_the_ring_oldest_first),
+		cmocka_unit_test(test_spark_partly_filled_ring_shows_the_samples),
 		cmocka_unit_test(test_spark_rows_stack),
 		cmocka_unit_test(test_spark_tiny_and_zero_values),
 	};

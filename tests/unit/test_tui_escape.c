@@ -43,6 +43,15 @@ static void test_backslash_is_doubled(void **state)
 	check("\\x1b", true, "\\\\x1b");
 }
 
+/* LANG=C: mergewatch's own punctuation reads as ASCII, not \xe2\x80\x94. */
+static void test_own_dashes_read_as_ascii_outside_utf8(void **state)
+{
+	(void)state;
+	check("pair a started \xe2\x80\x94 PID 7", false, "pair a started - PID 7");
+	check("6.0\xc3\x97 input\xe2\x80\xa6", false, "6.0x input...");
+	check("pair a started \xe2\x80\x94 PID 7", true, "pair a started \xe2\x80\x94 PID 7");
+}
+
 static void test_utf8_kept_only_in_utf8_locale(void **state)
 {
 	(void)state;
@@ -129,6 +138,7 @@ int main(void)
 		cmocka_unit_test(test_plain_text_is_kept),
 		cmocka_unit_test(test_screen_clearing_name_is_shown_as_text),
 		cmocka_unit_test(test_backslash_is_doubled),
+		cmocka_unit_test(test_own_dashes_read_as_ascii_outside_utf8),
 		cmocka_unit_test(test_utf8_kept_only_in_utf8_locale),
 		cmocka_unit_test(test_invalid_utf8_is_escaped_byte_by_byte),
 		cmocka_unit_test(test_c1_controls_and_bidi_overrides_are_escaped),

@@ -186,6 +186,11 @@ static void test_ack_needs_no_dialog(void **state)
 	assert_int_equal(f->calls, 1);
 	assert_int_equal(f->action[0], ACTION_ACK);
 	assert_int_equal(f->pair[0], -1);
+	/* Every alert acknowledged: said so, not "No such file or directory". */
+	f->m.alerts[0].acked = true;
+	key(f, 'a');
+	assert_int_equal(f->calls, 1);
+	assert_non_null(strstr(f->v.flash, "nothing to acknowledge"));
 }
 
 static void test_quit_while_running_y_stops_it(void **state)
@@ -265,7 +270,17 @@ static void test_help_closes_on_any_key(void **state)
 	assert_int_equal(f->v.dialog, VIEW_DIALOG_HELP);
 	assert_int_equal(f->calls, 0);
 	assert_int_equal(key(f, 'Z'), KEYS_REDRAW);
-	assert_int_equal(key(f, 'Z'), KEYS_IGNORED);
+	assert_int_equal(f->v.dialog, VIEW_DIALOG_NONE);
+}
+
+/* A key with no meaning is answered in the footer, never swallowed. */
+static void test_unknown_key_is_answered(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(key(f, 'Z'), KEYS_REDRAW);
+	assert_non_null(strstr(f->v.flash, "'Z': not a key here; ? lists the keys"));
+	assert_int_equal(f->calls, 0);
 }
 
 static void test_flash_expires(void **state)
@@ -312,6 +327,7 @@ int main(void)
 		T(test_quit_with_nothing_running_asks_without_acting),
 		T(test_run_over_q_quits_at_once_and_actions_are_off),
 		T(test_help_closes_on_any_key),
+		T(test_unknown_key_is_answered),
 		T(test_flash_expires),
 		T(test_scroll_keeps_the_selection_visible),
 	};

@@ -21,8 +21,9 @@ static const struct {
 	double percent;
 } good_sizes[] = {
 	{ "0", SIZE_BYTES, 0, 0 },
-	{ "4096", SIZE_BYTES, 4096, 0 },
-	{ "18446744073709551615", SIZE_BYTES, UINT64_MAX, 0 },
+	{ "4096B", SIZE_BYTES, 4096, 0 },
+	{ "18446744073709551615B", SIZE_BYTES, UINT64_MAX, 0 },
+	{ "0.0", SIZE_BYTES, 0, 0 },
 	{ "100K", SIZE_BYTES, 100 * KiB, 0 },
 	{ "100k", SIZE_BYTES, 100 * KiB, 0 },
 	{ "512M", SIZE_BYTES, 512 * MiB, 0 },
@@ -48,6 +49,10 @@ static const struct {
 	{ "auto", SIZE_AUTO, 0, 0 },
 };
 
+/* A bare number other than 0: -EDOM, so the plan can ask "did you mean
+ * 50G?". */
+static const char *const unitless_sizes[] = { "50", "4096", "0.5", " 5 " };
+
 static const char *const bad_sizes[] = {
 	"",
 	"   ",
@@ -68,8 +73,8 @@ static const char *const bad_sizes[] = {
 	"5P",
 	"50G%",
 	"%",
-	"18446744073709551616", /* 2^64 */
-	"16777216T",            /* 2^64 bytes */
+	"18446744073709551616B", /* 2^64 */
+	"16777216T",             /* 2^64 bytes */
 	"99999999999999999999999",
 	"nan",
 	"inf",
@@ -107,6 +112,9 @@ static void test_size_refuses_malformed(void **state)
 			fail_msg("'%s' was accepted", bad_sizes[i]);
 	}
 	assert_int_equal(units_parse_size(NULL, &(struct size_spec){ 0 }), -EINVAL);
+	for (size_t i = 0; i < sizeof unitless_sizes / sizeof unitless_sizes[0]; i++)
+		if (units_parse_size(unitless_sizes[i], &(struct size_spec){ 0 }) != -EDOM)
+			fail_msg("'%s' was not refused as unitless", unitless_sizes[i]);
 }
 
 static void test_size_resolve(void **state)
@@ -248,16 +256,16 @@ static void test_format_size_spec_reads_back(void **state)
 	} cases[] = {
 		{ "50G", "50G" },
 		{ "1.5G", "1536M" },
-		{ "4096", "4K" },
-		{ "4097", "4097" },
+		{ "4096B", "4K" },
+		{ "4097b", "4097B" },
 		{ "0", "0" },
 		{ "1T", "1T" },
-		{ "1.3G", "1395864371" },
+		{ "1.3G", "1395864371B" },
 		{ "90%", "90%" },
 		{ "12.5%", "12.5%" },
 		{ "max", "unlimited" },
 		{ "auto", "auto" },
-		{ "18446744073709551615", "18446744073709551615" },
+		{ "18446744073709551615B", "18446744073709551615B" },
 	};
 	char buf[48];
 

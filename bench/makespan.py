@@ -1,0 +1,326 @@
+#!/usr/bin/env python3
+"""`make bench`, makespan section: the same plan of a dozen simulated pairs
+run side by side on this machine's real memory by mergewatch `jobs = 1`,
+mergewatch `jobs = auto` and GNU parallel `--memfree`, with the same
+commands.
+
+Each pair is mergewatch-sim at a set ratio (PEAK_RATIO) to a real input
+file it is given (written here, with data, not sparse); three pairs are
+mispredicted (their ratio is 1.5 times the others'). mergewatch predicts
+with expected_ratio and then the highest ratio seen; parallel knows nothing
+of the pairs and is given --memfree = MemFree+Cached now - the budget, so
+it stops starting jobs once they take about the budget, as its manual
+describes.
+
+Figures per runner: makespan; its ratio to one at a time (mergewatch
+jobs = 1); its ratio to the lower bound max(longest pair, sum of peak x
+duration / budget), durations taken from the one-at-a-time run; the peak
+of the pairs' summed memory (RssAnon + RssShmem of every process under the
+runner, sampled every 20 ms) against the budget; and the pairs killed or
+requeued. Writes the table to stdout and into bench/RESULTS.md (a section
+of its own, replaced on each run).
+
+Needs root only as mergewatch does for its cgroups; cleans up every process
+it started (by PID) and its temporary directory."""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+MW = os.path.join(ROOT, "mergewatch")
+SIM = os.path.join(ROOT, "mergewatch-sim")
+MiB, GiB = 1 << 20, 1 << 30
+
+BUDGET = 2 * GiB
+PEAK_RATIO = 4          # peak = 4 x input for the well-predicted pairs
+MISPREDICTED = 1.5      # ... and 6 x input for the others
+EXPECTED = 4.2         # what the plan predicts with before any pair has ended
+RATE = "1G/s"
+
+# name, input MiB, hold s, mispredicted
+PAIRS = [
+    ("p01", 200, 8, False), ("p02", 75, 4, False), ("p03", 250, 6, False),
+    ("p04", 50, 10, False), ("p05", 125, 5, True), ("p06", 150, 7, False),
+    ("p07", 40, 3, False), ("p08", 225, 5, False), ("p09", 100, 6, True),
+    ("p10", 60, 8, False), ("p11", 175, 4, False), ("p12", 25, 5, True),
+]
+
+MARK = "<!-- makespan section: bench/makespan.py -->"
+
+NOTES = """How to read it. mergewatch's "killed or requeued" are pairs stopped for the
+budget and run again ({requeued} here: no failure, no retry used); parallel's are
+jobs it killed. parallel --memfree {memfree} starts a job while MemFree+Cached is
+above {memfree} and kills the youngest only below half of it ({half:.1f} GiB free): on
+a machine with far more free memory than the budget its kill line is never reached,
+so it does not kill here, it overshoots the budget instead (the peak column). Its
+two thresholds are tied, so no setting makes it hold a budget this far below the
+machine's free memory. mergewatch's admission counts every pending pair for input x
+the highest peak/input ratio seen (SPEC "Planning"): once a mispredicted pair (6x)
+has finished, every later pair is reserved at 6x instead of its 4x, which is what
+keeps it from the lower bound; played with exact predictions and the measured
+durations, the same admission (file order with backfill, as core/admit) gives
+{exact:.2f}x the bound."""
+
+
+def replay(peaks, durations, budget):
+    """Makespan of admission in file order with backfill, each pair counted
+    for peaks[i] for durations[i] seconds (core/admit's rule, no gate)."""
+    pending, running, t = list(range(len(peaks))), [], 0.0
+    while pending or running:
+        used = sum(peaks[i] for i, _ in running)
+        for i in list(pending):
+            if not running or used + peaks[i] <= budget:
+                running.append((i, t + durations[i]))
+                used += peaks[i]
+                pending.remove(i)
+        t = min(end for _, end in running)
+        running = [r for r in running if r[1] > t]
+    return t
+
+
+def log(msg):
+    print(f"[makespan] {msg}", file=sys.stderr, flush=True)
+
+
+def peak_of(inp_mib, mis):
+    return int(inp_mib * MiB * PEAK_RATIO * (MISPREDICTED if mis else 1))
+
+
+def command(d, name, inp_mib, hold, mis):
+    return (f"{SIM} --peak {peak_of(inp_mib, mis) // MiB}M --rate {RATE} --hold {hold}s "
+            f"--write {d}/out/{name} 100")
+
+
+def write_inputs(d):
+    block = os.urandom(1 << 20)
+    os.makedirs(f"{d}/in", exist_ok=True)
+    os.makedirs(f"{d}/out", exist_ok=True)
+    for name, mib, _, _ in PAIRS:
+        with open(f"{d}/in/{name}", "wb") as f:
+            for _ in range(mib):
+                f.write(block)
+
+
+def write_plan(d, jobs):
+    text = (f"[run]\njobs = {jobs}\nmemory_budget = {BUDGET // MiB}M\nlog_dir = logs-{jobs}\n"
+            f"[limits]\nexpected_ratio = {EXPECTED}\nbloat_ratio = 20\nkill_rss = 8G\n")
+    for name, mib, hold, mis in PAIRS:
+        text += (f"\n[pair {name}]\ncommand = {command(d, name, mib, hold, mis)}\n"
+                 f"inputs = in/{name}\n")
+    path = f"{d}/plan-{jobs}.ini"
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+class MemWitness(threading.Thread):
+    """Samples the summed memory (RssAnon + RssShmem) of every process
+    under root, every 20 ms, until stopped."""
+
+    def __init__(self, root_pid):
+        super().__init__(daemon=True)
+        self.root = root_pid
+        self.peak = 0
+        self.samples_over = 0
+        self.samples = 0
+        self.halt = threading.Event()
+
+    def tree(self):
+        parent = {}
+        for e in os.listdir("/proc"):
+            if not e.isdigit():
+                continue
+            try:
+                with open(f"/proc/{e}/stat") as f:
+                    parent[int(e)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+        mine, grew = {self.root}, True
+        while grew:
+            grew = False
+            for pid, pp in parent.items():
+                if pp in mine and pid not in mine:
+                    mine.add(pid)
+                    grew = True
+        return mine
+
+    def memory(self, pids):
+        total = 0
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith(("RssAnon:", "RssShmem:")):
+                            total += int(line.split()[1]) * 1024
+            except OSError:
+                pass
+        return total
+
+    def run(self):
+        while not self.halt.is_set():
+            m = self.memory(self.tree() - {self.root})
+            self.samples += 1
+            self.peak = max(self.peak, m)
+            self.samples_over += m > BUDGET
+            self.halt.wait(0.02)
+
+
+def timed(argv, env=None):
+    """Runs argv to its end under a memory witness: (seconds, witness, stdout)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                         env=env, stdin=subprocess.DEVNULL)
+    w = MemWitness(p.pid)
+    w.start()
+    try:
+        out, _ = p.communicate(timeout=900)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        w.halt.set()
+        w.join()
+    return time.monotonic() - t0, w, out
+
+
+def run_mergewatch(d, jobs):
+    plan = write_plan(d, jobs)
+    secs, w, out = timed([MW, "run", "--headless", "--interval", "500ms", plan])
+    ev = [json.loads(line) for line in out.splitlines() if line.strip()]
+    ends = [e for e in ev if e["event"] == "pair_end"]
+    done = {e["pair"]: e["elapsed_s"] for e in ends if e["status"] == "done"}
+    stops = sum(1 for e in ends if e["status"] in ("requeued", "killed", "failed"))
+    return {"runner": f"mergewatch jobs = {jobs}", "makespan": secs, "peak": w.peak,
+            "over": w.samples_over, "samples": w.samples, "stops": stops,
+            "done": len(done), "durations": done}
+
+
+def free_now():
+    keys = ("MemFree:", "Buffers:", "Cached:", "SwapCached:")
+    total = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith(keys):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+def run_parallel(d):
+    joblog = f"{d}/parallel.joblog"
+    cmds = f"{d}/commands.txt"
+    with open(cmds, "w") as f:
+        for name, mib, hold, mis in PAIRS:
+            f.write(command(d, name, mib, hold, mis) + "\n")
+    memfree = max(free_now() - BUDGET, 64 * MiB)
+    secs, w, _ = timed(["parallel", "--will-cite", "-j", str(len(PAIRS)), "--memfree",
+                        str(memfree), "--retries", "10", "--joblog", joblog, "-a", cmds])
+    killed = done = 0
+    with open(joblog) as f:
+        for line in list(f)[1:]:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) > 7 and cols[7] != "0":
+                killed += 1
+            elif len(cols) > 6 and cols[6] == "0":
+                done += 1
+    return {"runner": f"parallel --memfree {memfree / GiB:.1f}G", "makespan": secs,
+            "peak": w.peak, "over": w.samples_over, "samples": w.samples, "stops": killed,
+            "done": done, "memfree": memfree}
+
+
+def table(results, serial, bound):
+    lines = [
+        "| runner | makespan | x one at a time | x lower bound | peak of summed memory "
+        f"(budget {BUDGET / GiB:.1f} GiB) | samples over the budget | pairs killed or requeued | done |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['runner']} | {r['makespan']:.1f} s | {r['makespan'] / serial:.2f} | "
+            f"{r['makespan'] / bound:.2f} | {r['peak'] / GiB:.2f} GiB "
+            f"({r['peak'] / BUDGET:.2f}x) | {r['over']} of {r['samples']} | {r['stops']} | "
+            f"{r['done']}/{len(PAIRS)} |")
+    return "\n".join(lines)
+
+
+def write_results(text):
+    path = os.path.join(HERE, "RESULTS.md")
+    old = open(path).read() if os.path.exists(path) else ""
+    if MARK in old:
+        old = old[:old.index(MARK)].rstrip() + "\n"
+    with open(path, "w") as f:
+        f.write(old + "\n" + MARK + "\n" + text + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
+    ap.add_argument("--keep", action="store_true", help="keep the plans, inputs and logs")
+    args = ap.parse_args()
+    for tool in (MW, SIM):
+        if not os.access(tool, os.X_OK):
+            log(f"{tool} missing: run make first")
+            return 2
+    if shutil.which("parallel") is None:
+        log("GNU parallel missing: bench/run.sh installs Debian's parallel")
+        return 2
+    d = tempfile.mkdtemp(prefix="mw-makespan-")
+    try:
+        log(f"inputs in {d}")
+        write_inputs(d)
+        log("mergewatch jobs = 1")
+        one = run_mergewatch(d, 1)
+        log(f"  {one['makespan']:.1f} s")
+        log("mergewatch jobs = auto")
+        auto = run_mergewatch(d, "auto")
+        log(f"  {auto['makespan']:.1f} s")
+        log("GNU parallel --memfree")
+        par = run_parallel(d)
+        log(f"  {par['makespan']:.1f} s")
+    finally:
+        if args.keep:
+            log(f"kept {d}")
+        else:
+            shutil.rmtree(d, ignore_errors=True)
+    durations = [one["durations"].get(name, 0) for name, *_ in PAIRS]
+    peaks = [peak_of(mib, mis) for _, mib, _, mis in PAIRS]
+    bound = max(max(durations), sum(p * t for p, t in zip(peaks, durations)) / BUDGET)
+    serial = one["makespan"]
+    results = [one, auto, par]
+    t = table(results, serial, bound)
+    ok = {
+        "auto <= 0.6 x one at a time": auto["makespan"] <= 0.6 * serial,
+        "auto within 1.3 x the lower bound": auto["makespan"] <= 1.3 * bound,
+        "auto never over the budget": auto["over"] == 0,
+        "auto fewer kills than parallel --memfree": auto["stops"] < par["stops"],
+    }
+    text = (f"## Makespan: several pairs at once\n\n"
+            f"{len(PAIRS)} pairs of mergewatch-sim at {PEAK_RATIO}x a real input file "
+            f"(three at {PEAK_RATIO * MISPREDICTED:g}x: mispredicted), peaks "
+            f"{min(peaks) / MiB:.0f} MiB to {max(peaks) / GiB:.1f} GiB, memory_budget "
+            f"{BUDGET / GiB:.1f} GiB; lower bound {bound:.1f} s (max of the longest pair and "
+            f"sum of peak x duration / budget, durations from the jobs = 1 run). "
+            f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+            f"{os.uname().nodename}, in one run.\n\n{t}\n\n" +
+            "\n".join(f"- {'met' if v else 'NOT met'}: {k}" for k, v in ok.items()) + "\n\n" +
+            NOTES.format(memfree=par["runner"].split()[-1], half=par["memfree"] / 2 / GiB,
+                         requeued=auto["stops"],
+                         exact=replay(peaks, durations, BUDGET) / bound) + "\n")
+    print(text)
+    if not args.no_write:
+        write_results(text)
+    return 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+    sys.exit(main())

@@ -1,0 +1,308 @@
+"""Several pairs at once (jobs, memory_budget): real simulated pairs with
+known peaks under a small budget. Admission never runs together pairs whose
+predicted peaks do not fit, and backfills a small pair past a big one; a
+pair that outgrows its prediction is requeued (no failure) and done alone;
+a mergewatch killed with two pairs mid-flight adopts both; jobs = 1 is the
+one-at-a-time run, event for event."""
+import json
+import re
+import signal
+import subprocess
+import time
+
+from mwlib import MW, MiB, SIM, Dir, Tmux, alive, of, one, read_events, run, start, wait_for
+
+RATIO = 4             # each simulated pair's peak is RATIO x its input
+EXPECTED = 4.4        # what the plan predicts with before a pair has run
+
+
+def _intervals(ev):
+    """Each attempt of each pair: (pair, start ts, end ts, pair_end)."""
+    out, open_ = [], {}
+    for e in ev:
+        if e["event"] == "pair_start":
+            open_[e["pair"]] = e["ts"]
+        elif e["event"] == "pair_end" and e["pair"] in open_:
+            out.append((e["pair"], open_.pop(e["pair"]), e["ts"], e))
+    assert not open_, open_
+    return out
+
+
+def _running_sets(intervals):
+    """Every set of pairs that ran at the same moment."""
+    moments = sorted({s for _, s, _, _ in intervals})
+    return [{p for p, s, e, _ in intervals if s <= t < e} for t in moments]
+
+
+def _plan(d, pairs, budget, jobs="auto", extra=""):
+    """pairs: (name, peak MiB, hold s); input = peak / RATIO."""
+    text = f"[run]\njobs = {jobs}\nmemory_budget = {budget}\n{extra}\n" \
+           f"[limits]\nexpected_ratio = {EXPECTED}\nkill_rss = 2G\n"
+    for name, peak, hold in pairs:
+        d.blob(f"in/{name}", peak * MiB // RATIO)
+        text += (f"\n[pair {name}]\ncommand = {SIM} --peak {peak}M --rate 400M/s "
+                 f"--hold {hold}s\ninputs = in/{name}\n")
+    return d.write("plan.ini", text)
+
+
+def test_six_pairs_never_run_together_unless_their_predictions_fit():
+    # Under 300M: a (predicted 220M) and b (198M) never together; d (66M)
+    # fits beside a and backfills past b and c.
+    peaks = {"a": 200, "b": 180, "c": 80, "d": 60, "e": 100, "f": 40}
+    with Dir() as d:
+        plan = _plan(d, [(n, p, 1.5) for n, p in peaks.items()], "300M")
+        rc, ev, err = run(["run", "--headless", str(plan)])
+        assert rc == 0, err
+        assert not of(ev, "kill") and not of(ev, "pair_end", status="requeued")
+        assert all(one(ev, "pair_end", pair=n)["status"] == "done" for n in peaks)
+        intervals = _intervals(ev)
+        sets = _running_sets(intervals)
+        for s in sets:
+            if len(s) > 1:
+                # the predictions (>= the peaks) of pairs running together fit
+                assert sum(peaks[n] for n in s) <= 300, s
+        assert not any({"a", "b"} <= s for s in sets)
+        assert max(len(s) for s in sets) >= 2, sets
+        start = {p: s for p, s, _, _ in intervals}
+        assert start["d"] < start["b"] and start["d"] < start["c"], start   # backfill
+        assert one(ev, "run_end")["done"] == 6
+
+
+def test_mispredicted_pair_is_requeued_then_done_alone():
+    # "big" is predicted at 4.4 x 25M = 110M, which fits beside x (88M) in
+    # 300M, but it reaches 250M: it is stopped (the youngest, or at the
+    # kernel cap the budget lowered), requeued without using a retry, and
+    # with the larger figure it waits for x and is done alone.
+    with Dir() as d:
+        plan = d.write("plan.ini", f"""
+[run]
+jobs = auto
+memory_budget = 300M
+[limits]
+expected_ratio = {EXPECTED}
+[pair x]
+command = {SIM} --peak 80M --rate 400M/s --hold 4s
+inputs = in/x
+[pair big]
+command = {SIM} --peak 250M --rate 200M/s --hold 1s
+inputs = in/big
+""")
+        d.blob("in/x", 20 * MiB)
+        d.blob("in/big", 25 * MiB)
+        rc, ev, err = run(["run", "--headless", str(plan)])
+        assert rc == 0, err
+        requeued = of(ev, "pair_end", pair="big", status="requeued")
+        assert requeued and all(e["reason"] == "budget" for e in requeued), ev
+        assert one(ev, "pair_end", pair="x")["status"] == "done"   # the older one untouched
+        ends = of(ev, "pair_end", pair="big")
+        assert ends[-1]["status"] == "done" and ends[-1]["peak_rss"] >= 250 * MiB
+        assert ends[-1]["attempt"] == len(requeued) + 1
+        big = [i for i in _intervals(ev) if i[0] == "big"]
+        x_end = one(ev, "pair_end", pair="x")["ts"]
+        assert big[0][1] < x_end <= big[-1][1]     # first beside x, last alone
+        end = one(ev, "run_end")
+        assert (end["done"], end["failed"], end["killed"]) == (2, 0, 0)
+        for k in of(ev, "kill"):      # a budget stop takes the youngest only
+            assert k["pair"] == "big" and k["reason"] == "budget", k
+
+
+def _two_mid_flight(d):
+    """A plan of three pairs, the first two running when mergewatch is
+    SIGKILLed: (plan, {pair: pid} of the orphans left running)."""
+    plan = d.write("plan.ini", f"""
+[run]
+jobs = auto
+memory_budget = 350M
+[limits]
+expected_ratio = {EXPECTED}
+[pair one]
+command = {SIM} --peak 20M --hold 4s --write one.out 100
+inputs = in/one
+output = one.out
+[pair two]
+command = {SIM} --peak 20M --hold 4s --write two.out 100
+inputs = in/two
+output = two.out
+[pair three]
+command = {SIM} --peak 300M --hold 0.2s --write three.out 100
+inputs = in/three
+output = three.out
+""")
+    d.blob("in/one", 5 * MiB)
+    d.blob("in/two", 5 * MiB)
+    d.blob("in/three", 75 * MiB)     # predicted 330M: waits for one and two
+    log = d.path / "mergewatch-logs/events.jsonl"
+    state = d.path / "mergewatch-logs/state"
+
+    def both_recorded():
+        # the state names both processes: what the next mergewatch reads
+        try:
+            pairs = json.loads(state.read_text())["pairs"]
+        except (FileNotFoundError, ValueError):
+            return None
+        return all(pairs.get(n, {}).get("pid") for n in ("one", "two"))
+
+    p = start(["run", "--headless", str(plan)])
+    try:
+        wait_for(both_recorded)
+        starts = of(read_events(log), "pair_start")
+    finally:
+        p.send_signal(signal.SIGKILL)       # mergewatch dies, two pairs mid-flight
+        p.wait()
+    orphans = {e["pair"]: e["pid"] for e in starts}
+    assert set(orphans) == {"one", "two"}
+    assert all(alive(pid) for pid in orphans.values())
+    return plan, orphans
+
+
+def test_resume_after_sigkill_with_two_pairs_mid_flight():
+    with Dir() as d:
+        plan, orphans = _two_mid_flight(d)
+        rc, ev, err = run(["run", "--headless", str(plan)])
+        assert rc == 0, err
+        for name, pid in orphans.items():
+            adopted = one(ev, "pair_start", pair=name)
+            assert adopted["pid"] == pid and adopted.get("adopted") is True
+            assert one(ev, "pair_end", pair=name)["status"] == "done"
+        # both adopted before the third started, and nothing ran twice
+        names = [e["pair"] for e in of(ev, "pair_start")]
+        assert names == ["one", "two", "three"], names
+        assert one(ev, "pair_end", pair="three")["status"] == "done"
+
+
+def _story(ev):
+    """What a run did, without times, PIDs and measured figures."""
+    keep = ("pair", "status", "reason", "attempt", "exit_code", "signal", "done", "failed",
+            "killed", "skipped", "input_bytes")
+    return [(e["event"],) + tuple(e.get(k) for k in keep)
+            for e in ev if e["event"] not in ("progress", "pressure", "resolved")]
+
+
+def _mixed_plan(d, run_keys):
+    """A pass, a failure retried, a kill at kill_rss retried, a pass."""
+    d.blob("in/a", 10 * MiB)
+    d.blob("in/c", 10 * MiB)
+    return d.write("plan.ini", f"""
+[run]
+on_failure = retry
+retries = 1
+{run_keys}
+[limits]
+kill_rss = 150M
+[pair a]
+command = {SIM} --peak 30M --hold 0.3s
+inputs = in/a
+[pair b]
+command = exit 3
+[pair c]
+command = {SIM} --peak 400M --rate 400M/s --hold 5s
+inputs = in/c
+[pair d]
+command = {SIM} --peak 10M --hold 0.2s
+""")
+
+
+def test_jobs_1_is_one_at_a_time_event_for_event():
+    runs = {
+        "default": ("", []),
+        "jobs1": ("jobs = 1\n", []),
+        "budget": ("jobs = 1\nmemory_budget = 1M\n", []),   # the budget plays no part
+        "option": ("jobs = auto\n", ["--jobs", "1"]),        # --jobs 1 beats the plan
+    }
+    stories = {}
+    for name, (run_keys, options) in runs.items():
+        with Dir() as d:
+            plan = _mixed_plan(d, run_keys)
+            rc, ev, err = run(["run", "--headless"] + options + [str(plan)])
+            assert rc == 1, err
+            stories[name] = _story(ev)
+            intervals = _intervals(ev)
+            for (_, _, end, _), (_, begin, _, _) in zip(intervals, intervals[1:]):
+                assert end <= begin       # one at a time, in file order
+            assert [i[0] for i in intervals] == ["a", "b", "b", "c", "c", "d"]
+    assert stories["default"] == stories["jobs1"] == stories["budget"] == stories["option"]
+    kills = [s for s in stories["default"] if s[0] == "kill"]
+    assert kills and all(k[3] == "rss" for k in kills), stories["default"]
+
+
+def test_check_prints_the_schedule_against_one_at_a_time():
+    with Dir() as d:
+        plan = _plan(d, [(n, p, 1) for n, p in
+                         (("a", 200), ("b", 180), ("c", 80), ("d", 60))], "300M")
+        p = subprocess.run([MW, "check", str(plan)], capture_output=True, text=True,
+                           timeout=30)
+        assert p.returncode == 0, p.stderr
+        assert re.search(r"^jobs = auto\b", p.stdout, flags=re.M)
+        m = re.search(r"^; schedule: jobs = auto, memory_budget = 300\.0 MiB: makespan "
+                      r"([0-9.]+) x one at a time \(lower bound ([0-9.]+)\), at most (\d+) "
+                      r"pairs at once$", p.stdout, flags=re.M)
+        assert m, p.stdout
+        makespan, bound, most = float(m.group(1)), float(m.group(2)), int(m.group(3))
+        # a with d, then b with c: 200+180 of 520 input bytes one after another
+        assert abs(makespan - (200 + 180) / 520) < 0.01, makespan
+        assert bound <= makespan < 1 and most == 2
+
+
+def test_dashboard_lists_every_running_pair_and_the_budget():
+    with Dir() as d:
+        plan = _plan(d, [("north", 40, 20), ("south", 40, 20), ("west", 40, 20)], "300M")
+        with Tmux(f"{MW} run {plan}", 120, 30, cwd=d.path) as t:
+            s = t.wait_text("3 running")
+            header = s.splitlines()[0]
+            assert re.search(r"3 running, [0-9.]+ MiB of 300\.0 MiB budget", header), header
+            for name in ("north", "south", "west"):
+                assert name in s, s
+            # the keys act on the selected pair only: select south, kill it
+            log = d.path / "mergewatch-logs/events.jsonl"
+            t.keys("Home")
+            t.keys("Down")
+            time.sleep(0.5)
+            assert "Processes south" in t.screen(), t.screen()   # its tree is shown
+            t.keys("k")
+            time.sleep(0.3)
+            t.keys("y")
+            end = wait_for(lambda: of(read_events(log), "pair_end"))
+            assert [(e["pair"], e["status"], e["reason"]) for e in end] == \
+                [("south", "killed", "operator")], end
+            assert all(e["pair"] == "south" for e in of(read_events(log), "kill"))
+            t.wait_text("2 running")
+            t.keys("q")
+            t.wait_text("y")
+            t.keys("y")
+
+
+def test_check_times_the_schedule_at_the_pace_of_the_pairs_done():
+    with Dir() as d:
+        d.blob("in/a", 10 * MiB)
+        d.blob("in/b", 10 * MiB)
+        d.blob("in/c", 20 * MiB)
+        d.blob("in/e", 40 * MiB)
+        plan = d.write("plan.ini", f"""
+[run]
+jobs = auto
+memory_budget = 1G
+[pair a]
+command = {SIM} --peak 10M --hold 1s
+inputs = in/a
+[pair b]
+command = {SIM} --peak 10M --hold 1s
+inputs = in/b
+[pair c]
+command = exit 1
+inputs = in/c
+[pair e]
+command = exit 1
+inputs = in/e
+""")
+        rc, ev, err = run(["run", "--headless", str(plan)])
+        assert rc == 1, err
+        p = subprocess.run([MW, "check", str(plan)], capture_output=True, text=True,
+                           timeout=30)
+        assert p.returncode == 0, p.stderr
+        # a and b took about a second for 10 MiB: c and e (20 and 40 MiB) fit
+        # together, so the run takes as long as e
+        m = re.search(r"^;   about (\d+)s against (\d+)s one at a time, at the pace of the "
+                      r"pairs done so far$", p.stdout, flags=re.M)
+        assert m, p.stdout
+        together, alone = int(m.group(1)), int(m.group(2))
+        assert together < alone and abs(alone - together * 60 / 40) <= 1, (together, alone)
