@@ -180,7 +180,7 @@ int supervise_main(int argc, char **argv)
 	int ready_fd = (int)strtol(argv[3], NULL, 10);
 	const char *cgroup = strcmp(argv[4], "-") == 0 ? NULL : argv[4];
 
-	prctl(PR_SET_NAME, "mw-supervise");
+	prctl(PR_SET_NAME, SUPERVISE_COMM);
 	/* Until the record is on disk, this process dies with the mergewatch
 	 * that started it (a death signal set before exec): a mergewatch that
 	 * crashed in between must not leave a job no record names. */

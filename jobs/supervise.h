@@ -23,6 +23,8 @@
 
 /* argv[1] of the supervisor mode. */
 #define SUPERVISE_MODE "_supervise"
+/* Its process name: the dashboard shows the job, not mergewatch's helper. */
+#define SUPERVISE_COMM "mw-supervise"
 
 /* What a record file says. */
 struct supervise_record {

@@ -530,7 +530,9 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 		run_pair_end(p, LE_END_FAILED, REASON_SIGNAL);
 		return;
 	}
-	if (p->exit_code != 0) {
+	/* done needs a status known to be 0; -1 is unknown only under watch,
+	 * where the status was its parent's */
+	if (p->exit_code > 0 || (p->exit_code < 0 && !run->cfg.watch)) {
 		run_pair_end(p, LE_END_FAILED, REASON_EXIT);
 		return;
 	}
