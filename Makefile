@@ -8,14 +8,14 @@ LIBEXECDIR = $(PREFIX)/libexec/mergewatch
 MANDIR   = $(PREFIX)/share/man
 DOCDIR   = $(PREFIX)/share/doc/mergewatch
 
-PKGS     = libproc2 ncursesw inih jansson
+PKGS     = libproc2 ncursesw inih jansson libsystemd
 # libcurl is loaded with dlopen when a webhook is configured (alerts/curlapi.c):
 # only its headers are needed to build.
 # systemd: only its tools (systemd-analyze verify checks the example unit);
 # Debian's package installs without a running systemd and leaves /sbin/init
 # alone (that is systemd-sysv's).
 DEB_PKGS = libproc2-dev libncurses-dev libcurl4-openssl-dev libcmocka-dev \
-           libinih-dev libjansson-dev pkg-config tmux python3 procps \
+           libinih-dev libjansson-dev libsystemd-dev pkg-config tmux python3 procps \
            libdw-dev nodejs systemd
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
@@ -86,9 +86,10 @@ demo: deps
 
 unit: $(UNIT_BIN)
 
-test: deps
+test: deps vm-deps
 	$(MAKE) all unit promtool corpus
-	@PATH="$(CURDIR)/$(BUILD)/promtool:$$PATH" tests/run-all.sh $(UNIT_BIN)
+	@PATH="$(CURDIR)/$(BUILD)/promtool:$$PATH" MW_MAKE_SUITES="$(MW_MAKE_SUITES)" \
+	  tests/run-all.sh $(UNIT_BIN)
 
 # promtool checks the metrics file. Debian's prometheus package would also
 # install and start a Prometheus server: take only its promtool binary.

@@ -541,7 +541,10 @@ static int cmd_check(int argc, char **argv, const struct options *o)
 		sysmem_read(sm, 0, &sys);
 	sysmem_free(sm);
 	snprintf(path, sizeof(path), "%s/self/cgroup", o->proc_root);
-	cgroup_probe(o->cgroup_root, path, &probe);
+	/* check changes nothing: the probe proves without leaving anything
+	 * and says what a run would do */
+	cgroup_probe(o->cgroup_root, path, CGROUP_PROBE_CHECK, &probe);
+	cgroup_probe_release(&probe);
 	/* Whatever run would refuse, check refuses: the webhook file's
 	 * owner and mode included. */
 	if (rc == 0 && !o->test_alert) {
@@ -569,8 +572,8 @@ static int cmd_check(int argc, char **argv, const struct options *o)
 				fprintf(stderr, "mergewatch: warning: %s: %s\n", argv[0], line);
 		}
 		printf("; plan %s is valid\n", argv[0]);
-		printf("; limit_mechanism = %s (%s)\n", cgroup_mechanism_name(probe.mechanism),
-		       probe.note);
+		printf("; limit_mechanism = %s\n", cgroup_mechanism_name(probe.mechanism));
+		printf("; limit_note = %s\n", probe.note);
 		plan_print(plan, stdout, sys.mem_total_bytes, sys.swap_total_bytes);
 		/* History from an earlier run of this plan, read only. */
 		struct state *st = state_load(plan->log_dir, err, sizeof(err));

@@ -16,7 +16,7 @@ Figures per runner: makespan; its ratio to one at a time (mergewatch
 jobs = 1); its ratio to the lower bound max(longest pair, sum of peak x
 duration / budget), durations taken from the one-at-a-time run; the peak
 of the pairs' summed memory (RssAnon + RssShmem of every process under the
-runner, sampled every 20 ms) against the budget; and the pairs killed or
+runner, sampled every 20 ms by mwlib.TreeMemory) against the budget; and the pairs killed or
 requeued. Writes the table to stdout and into bench/RESULTS.md (a section
 of its own, replaced on each run).
 
@@ -24,22 +24,18 @@ Needs root only as mergewatch does for its cgroups; cleans up every process
 it started (by PID) and its temporary directory."""
 
 import argparse
-import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-MW = os.path.join(ROOT, "mergewatch")
-SIM = os.path.join(ROOT, "mergewatch-sim")
-MiB, GiB = 1 << 20, 1 << 30
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+from mwlib import MW, SIM, GiB, MiB, TreeMemory, parse_events  # noqa: E402
 
 BUDGET = 2 * GiB
 PEAK_RATIO = 4          # peak = 4 x input for the well-predicted pairs
@@ -123,85 +119,30 @@ def write_plan(d, jobs):
     return path
 
 
-class MemWitness(threading.Thread):
-    """Samples the summed memory (RssAnon + RssShmem) of every process
-    under root, every 20 ms, until stopped."""
-
-    def __init__(self, root_pid):
-        super().__init__(daemon=True)
-        self.root = root_pid
-        self.peak = 0
-        self.samples_over = 0
-        self.samples = 0
-        self.halt = threading.Event()
-
-    def tree(self):
-        parent = {}
-        for e in os.listdir("/proc"):
-            if not e.isdigit():
-                continue
-            try:
-                with open(f"/proc/{e}/stat") as f:
-                    parent[int(e)] = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                pass
-        mine, grew = {self.root}, True
-        while grew:
-            grew = False
-            for pid, pp in parent.items():
-                if pp in mine and pid not in mine:
-                    mine.add(pid)
-                    grew = True
-        return mine
-
-    def memory(self, pids):
-        total = 0
-        for pid in pids:
-            try:
-                with open(f"/proc/{pid}/status") as f:
-                    for line in f:
-                        if line.startswith(("RssAnon:", "RssShmem:")):
-                            total += int(line.split()[1]) * 1024
-            except OSError:
-                pass
-        return total
-
-    def run(self):
-        while not self.halt.is_set():
-            m = self.memory(self.tree() - {self.root})
-            self.samples += 1
-            self.peak = max(self.peak, m)
-            self.samples_over += m > BUDGET
-            self.halt.wait(0.02)
-
-
 def timed(argv, env=None):
     """Runs argv to its end under a memory witness: (seconds, witness, stdout)."""
     t0 = time.monotonic()
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                          env=env, stdin=subprocess.DEVNULL)
-    w = MemWitness(p.pid)
-    w.start()
     try:
-        out, _ = p.communicate(timeout=900)
+        with TreeMemory(p.pid, limit=BUDGET) as w:
+            out, _ = p.communicate(timeout=900)
     finally:
         if p.poll() is None:
             p.kill()
             p.wait()
-        w.halt.set()
-        w.join()
     return time.monotonic() - t0, w, out
 
 
 def run_mergewatch(d, jobs):
     plan = write_plan(d, jobs)
     secs, w, out = timed([MW, "run", "--headless", "--interval", "500ms", plan])
-    ev = [json.loads(line) for line in out.splitlines() if line.strip()]
+    ev = parse_events(out)
     ends = [e for e in ev if e["event"] == "pair_end"]
     done = {e["pair"]: e["elapsed_s"] for e in ends if e["status"] == "done"}
     stops = sum(1 for e in ends if e["status"] in ("requeued", "killed", "failed"))
     return {"runner": f"mergewatch jobs = {jobs}", "makespan": secs, "peak": w.peak,
-            "over": w.samples_over, "samples": w.samples, "stops": stops,
+            "over": w.over, "samples": w.samples, "stops": stops,
             "done": len(done), "durations": done}
 
 
@@ -233,7 +174,7 @@ def run_parallel(d):
             elif len(cols) > 6 and cols[6] == "0":
                 done += 1
     return {"runner": f"parallel --memfree {memfree / GiB:.1f}G", "makespan": secs,
-            "peak": w.peak, "over": w.samples_over, "samples": w.samples, "stops": killed,
+            "peak": w.peak, "over": w.over, "samples": w.samples, "stops": killed,
             "done": done, "memfree": memfree}
 
 

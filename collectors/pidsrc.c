@@ -16,7 +16,8 @@ enum pidsrc_slot {
 	SLOT_TICS_ALL,
 	SLOT_TICS_BEGAN,
 	SLOT_NLWP,
-	SLOT_MEM_RES_KIB,
+	SLOT_RSS_ANON_KIB,
+	SLOT_RSS_SHMEM_KIB,
 	SLOT_IO_RCHAR,
 	SLOT_IO_WCHAR,
 	SLOT_COUNT
@@ -30,7 +31,9 @@ static const enum pids_item pidsrc_items[SLOT_COUNT] = {
 	[SLOT_TICS_ALL] = PIDS_TICS_ALL,
 	[SLOT_TICS_BEGAN] = PIDS_TICS_BEGAN,
 	[SLOT_NLWP] = PIDS_NLWP,
-	[SLOT_MEM_RES_KIB] = PIDS_MEM_RES,
+	/* what only killing frees: not the clean file pages (RssFile) */
+	[SLOT_RSS_ANON_KIB] = PIDS_VM_RSS_ANON,
+	[SLOT_RSS_SHMEM_KIB] = PIDS_VM_RSS_SHARED,
 	[SLOT_IO_RCHAR] = PIDS_IO_READ_CHARS,
 	[SLOT_IO_WCHAR] = PIDS_IO_WRITE_CHARS,
 };
@@ -88,7 +91,9 @@ static void pidsrc_fill(const struct pids_stack *st, struct proc_sample *ps)
 	ps->cpu_ticks = r[SLOT_TICS_ALL].result.ull_int;
 	ps->start_ticks = r[SLOT_TICS_BEGAN].result.ull_int;
 	ps->num_threads = r[SLOT_NLWP].result.s_int;
-	ps->rss_bytes = (uint64_t)r[SLOT_MEM_RES_KIB].result.ul_int * 1024;
+	ps->rss_bytes = ((uint64_t)r[SLOT_RSS_ANON_KIB].result.ul_int +
+	                 (uint64_t)r[SLOT_RSS_SHMEM_KIB].result.ul_int) *
+	                1024;
 	rchar = r[SLOT_IO_RCHAR].result.ul_int;
 	wchar = r[SLOT_IO_WCHAR].result.ul_int;
 	ps->io_bytes = rchar + wchar;

@@ -267,6 +267,33 @@ static bool parse_kib_value(struct cursor *c, uint64_t *bytes)
 	return true;
 }
 
+int procparse_status_mem(const char *buf, size_t len, uint64_t *bytes)
+{
+	struct cursor c;
+	uint64_t anon = 0, shmem = 0, v;
+
+	if (buf == NULL || bytes == NULL || len == 0)
+		return -EINVAL;
+	c = (struct cursor){ buf, buf + len }; /* buf is known non-NULL here */
+	while (c.p < c.end) {
+		if (match_key(&c, "RssAnon")) {
+			if (!parse_kib_value(&c, &v))
+				return -EINVAL;
+			anon = v;
+		} else if (match_key(&c, "RssShmem")) {
+			if (!parse_kib_value(&c, &v))
+				return -EINVAL;
+			shmem = v;
+		}
+		next_line(&c);
+	}
+	/* a kernel thread or a zombie has no memory lines: nothing to free */
+	if (anon > UINT64_MAX - shmem)
+		return -EINVAL;
+	*bytes = anon + shmem;
+	return 0;
+}
+
 int procparse_meminfo(const char *buf, size_t len, struct sys_sample *out)
 {
 	static const char *const keys[] = {

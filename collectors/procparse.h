@@ -35,6 +35,12 @@ int procparse_stat_state(const char *buf, size_t len, char *state);
 /* /proc/PID/statm: returns the resident page count in *pages. 0 or -EINVAL. */
 int procparse_statm(const char *buf, size_t len, uint64_t *pages);
 
+/* /proc/PID/status: the memory only killing frees, RssAnon + RssShmem, in
+ * *bytes (0 for a kernel thread or a zombie, which have neither line).
+ * Clean file-backed pages (RssFile) do not count: the kernel reclaims them.
+ * 0 or -EINVAL. */
+int procparse_status_mem(const char *buf, size_t len, uint64_t *bytes);
+
 /* /proc/PID/io: rchar + wchar in *bytes. 0 or -EINVAL. */
 int procparse_io(const char *buf, size_t len, uint64_t *bytes);
 

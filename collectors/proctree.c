@@ -3,7 +3,7 @@
  *
  * Files are kept open between samples and re-read with pread at offset 0: a
  * /proc file opened once stays bound to the process it was opened for, so a
- * kept-open statm can never read a later process that reused the PID (it
+ * kept-open status can never read a later process that reused the PID (it
  * reads ESRCH instead), and the fast RSS check costs one pread a process.
  * Thread files are kept open too, within a budget, and given back whenever
  * an open fails for lack of descriptors.
@@ -52,7 +52,7 @@ struct pt_proc {
 	pid_t pid;
 	uint64_t start_ticks; /* 0 until read */
 	int fd_stat;          /* raw reader only */
-	int fd_statm;
+	int fd_mem;
 	int fd_io;
 	unsigned seen_gen;         /* found by this discovery */
 	unsigned valid_gen;        /* part of this full sample */
@@ -70,6 +70,9 @@ enum pt_status {
 	PT_FAILED, /* unreadable for now (out of fds, ...) */
 };
 
+/* pt_visit.parent of a group member, found in its group, not as a child */
+#define PT_NO_PARENT SIZE_MAX
+
 /* A process found by discovery, in breadth-first order. */
 struct pt_visit {
 	struct pt_proc *proc;
@@ -80,6 +83,9 @@ struct pt_visit {
 
 struct proctree {
 	char *proc_root;
+	char *group_procs; /* the pair's group's cgroup.procs; NULL: the tree only */
+	pid_t *extra;      /* more roots of the pair's (its orphans mergewatch adopted) */
+	size_t n_extra;
 	struct waits *waits; /* judges blocked threads; NULL: out of memory */
 	bool judge;          /* judge them at the next scan of a still tree */
 	struct pidsrc *src;  /* NULL: raw reads */
@@ -220,7 +226,7 @@ static void pt_proc_close(struct proctree *pt, struct pt_proc *p)
 	size_t j;
 
 	pt_close_fd(&p->fd_stat);
-	pt_close_fd(&p->fd_statm);
+	pt_close_fd(&p->fd_mem);
 	pt_close_fd(&p->fd_io);
 	for (j = 0; j < p->n_threads; j++)
 		pt_thread_close(pt, &p->threads[j]);
@@ -353,7 +359,7 @@ static struct pt_proc *pt_get(struct proctree *pt, pid_t pid)
 	if (p == NULL)
 		return NULL;
 	p->pid = pid;
-	p->fd_stat = p->fd_statm = p->fd_io = -1;
+	p->fd_stat = p->fd_mem = p->fd_io = -1;
 	memmove(&pt->procs[at + 1], &pt->procs[at], (pt->n_procs - at) * sizeof *pt->procs);
 	pt->procs[at] = p;
 	pt->n_procs++;
@@ -438,6 +444,10 @@ struct proctree *proctree_new(const char *proc_root, pid_t root, uint64_t start_
 
 void proctree_free(struct proctree *pt)
 {
+	if (pt != NULL) {
+		free(pt->group_procs);
+		free(pt->extra);
+	}
 	if (pt == NULL)
 		return;
 	pt_forget_all(pt);
@@ -592,6 +602,27 @@ static bool pt_visit(struct proctree *pt, size_t *n_visits, pid_t pid, size_t pa
 	return true;
 }
 
+/* The extra roots, then every member of the pair's group, wherever their
+ * parent is (a process that double-forked or called setsid is still the
+ * pair's), each found as a root of its own: PT_NO_PARENT. A group that
+ * cannot be read adds nothing. */
+static void pt_visit_group(struct proctree *pt, size_t *n_visits)
+{
+	FILE *f = pt->group_procs ? fopen(pt->group_procs, "re") : NULL;
+	long pid;
+
+	for (size_t i = 0; i < pt->n_extra; i++)
+		if (!pt_visit(pt, n_visits, pt->extra[i], PT_NO_PARENT))
+			break;
+	if (f == NULL)
+		return;
+	/* The kernel writes one decimal PID a line. */
+	while (fscanf(f, "%ld", &pid) == 1) /* NOLINT(cert-err34-c) */
+		if (pid > 0 && !pt_visit(pt, n_visits, (pid_t)pid, PT_NO_PARENT))
+			break;
+	fclose(f);
+}
+
 /* Breadth-first from the root through every thread's children file.
  * Returns the number of processes found (validated later). */
 static size_t pt_discover(struct proctree *pt)
@@ -600,6 +631,7 @@ static size_t pt_discover(struct proctree *pt)
 
 	if (!pt_visit(pt, &n_visits, pt->root, 0))
 		return 0;
+	pt_visit_group(pt, &n_visits);
 	for (i = 0; i < n_visits; i++) {
 		struct pt_proc *p = pt->visits[i].proc;
 
@@ -632,7 +664,7 @@ static enum pt_status pt_read_proc_raw(struct proctree *pt, struct pt_visit *v)
 	struct pt_proc *p = v->proc;
 	struct proc_sample *s = &v->sample;
 	struct stat_fields sf;
-	uint64_t pages, io;
+	uint64_t mem, io;
 	bool was_open = p->fd_stat >= 0;
 	ssize_t n;
 
@@ -666,12 +698,12 @@ static enum pt_status pt_read_proc_raw(struct proctree *pt, struct pt_visit *v)
 	s->cpu_ticks = sf.utime + sf.stime;
 	s->num_threads = sf.num_threads;
 
-	n = pt_read(pt, &p->fd_statm, pt_path(pt, p->pid, 0, "statm"), PT_FD_PROC);
+	n = pt_read(pt, &p->fd_mem, pt_path(pt, p->pid, 0, "status"), PT_FD_PROC);
 	if (pt_vanished(n))
 		return PT_GONE;
-	if (n < 0 || procparse_statm(pt->buf, (size_t)n, &pages) != 0)
-		pages = 0;
-	s->rss_bytes = pages * pt->page_bytes;
+	if (n < 0 || procparse_status_mem(pt->buf, (size_t)n, &mem) != 0)
+		mem = 0;
+	s->rss_bytes = mem;
 
 	n = pt_read(pt, &p->fd_io, pt_path(pt, p->pid, 0, "io"), PT_FD_PROC);
 	if (n > 0 && procparse_io(pt->buf, (size_t)n, &io) == 0) {
@@ -736,7 +768,7 @@ static bool pt_read_procs_src(struct proctree *pt, size_t n_visits)
 			pt_proc_close(pt, p); /* another incarnation */
 		p->start_ticks = v->sample.start_ticks;
 		/* Kept open for the fast RSS check. */
-		pt_keep_open(pt, &p->fd_statm, p->pid, "statm");
+		pt_keep_open(pt, &p->fd_mem, p->pid, "status");
 		/* libproc2 reads an unreadable io file as zeros: our own
 		 * open tells whether it is readable. */
 		pt_keep_open(pt, &p->fd_io, p->pid, "io");
@@ -1003,8 +1035,11 @@ const struct tree_sample *proctree_sample(struct proctree *pt, uint64_t t_ms,
 		pt->first_start = root->sample.start_ticks;
 	for (i = 1; i < n_visits; i++) {
 		struct pt_visit *v = &pt->visits[i];
-		const struct pt_visit *parent = &pt->visits[v->parent];
+		const struct pt_visit *parent =
+			&pt->visits[v->parent == PT_NO_PARENT ? 0 : v->parent];
 
+		if (v->parent == PT_NO_PARENT)
+			continue; /* a group member: the kernel vouches for it */
 		if (v->status == PT_OK &&
 		    (parent->status != PT_OK || v->sample.ppid != parent->proc->pid))
 			v->status = PT_GONE;
@@ -1079,25 +1114,24 @@ const struct tree_sample *proctree_sample(struct proctree *pt, uint64_t t_ms,
 	return s;
 }
 
-/* The RSS of one process through its kept-open statm. Returns the bytes
- * read (> 0) with *rss_bytes set, or 0 / -errno. */
+/* The memory of one process (RssAnon + RssShmem) through its kept-open
+ * status. Returns the bytes read (> 0) with *rss_bytes set, or 0 /
+ * -errno. */
 static ssize_t pt_fast_rss(struct proctree *pt, struct pt_proc *p, uint64_t *rss_bytes)
 {
-	uint64_t pages;
 	ssize_t n;
 
-	if (p->fd_statm < 0) {
+	if (p->fd_mem < 0) {
 		/* Never opened (out of descriptors then): try by path. */
-		pt_keep_open(pt, &p->fd_statm, p->pid, "statm");
-		if (p->fd_statm < 0)
+		pt_keep_open(pt, &p->fd_mem, p->pid, "status");
+		if (p->fd_mem < 0)
 			return -errno;
 	}
-	n = pt_pread_all(pt, p->fd_statm);
+	n = pt_pread_all(pt, p->fd_mem);
 	if (n <= 0)
 		return n;
-	if (procparse_statm(pt->buf, (size_t)n, &pages) != 0)
+	if (procparse_status_mem(pt->buf, (size_t)n, rss_bytes) != 0)
 		return -EINVAL;
-	*rss_bytes = pages * pt->page_bytes;
 	return n;
 }
 
@@ -1133,4 +1167,30 @@ const struct tree_sample *proctree_sample_rss(struct proctree *pt, uint64_t t_ms
 		}
 	}
 	return s;
+}
+
+int proctree_set_group(struct proctree *pt, const char *group_dir)
+{
+	char *procs = NULL;
+
+	if (group_dir != NULL && group_dir[0] != '\0' &&
+	    asprintf(&procs, "%s/cgroup.procs", group_dir) < 0)
+		return -ENOMEM;
+	free(pt->group_procs);
+	pt->group_procs = procs;
+	return 0;
+}
+
+int proctree_set_extra(struct proctree *pt, const pid_t *pids, size_t n)
+{
+	pid_t *copy = NULL;
+
+	if (n > 0 && (copy = malloc(n * sizeof(*copy))) == NULL)
+		return -ENOMEM;
+	if (n > 0)
+		memcpy(copy, pids, n * sizeof(*copy));
+	free(pt->extra);
+	pt->extra = copy;
+	pt->n_extra = n;
+	return 0;
 }

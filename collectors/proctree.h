@@ -29,16 +29,28 @@ enum proctree_threads {
 struct proctree *proctree_new(const char *proc_root, pid_t root, uint64_t start_ticks);
 void proctree_free(struct proctree *pt);
 
+/* Makes the members of the pair's group (group_dir/cgroup.procs: a cgroup
+ * or a systemd scope) part of the tree at every full sample, wherever their
+ * parent is, with their descendants: a process that double-forked or
+ * called setsid is still counted. NULL or "": the tree only. 0 or
+ * -ENOMEM. */
+int proctree_set_group(struct proctree *pt, const char *group_dir);
+
+/* More roots of the pair's, counted with their descendants at every full
+ * sample from now on: its orphans that mergewatch adopted as their
+ * subreaper (collectors/orphans.h). The list is copied; n 0 clears it.
+ * 0 or -ENOMEM. */
+int proctree_set_extra(struct proctree *pt, const pid_t *pids, size_t n);
+
 /* A full sample at monotonic time t_ms: rediscovers the tree, reads every
- * process's stat, statm and io, and per-thread state and wait channel as
- * threads says. Returns the sample, owned by pt and valid until the next call
- * of proctree_sample (fast reads leave it alone) or proctree_free; never
- * NULL. */
+ * process's stat, status (its memory: RssAnon + RssShmem) and io, and per-thread state and wait
+ * channel as threads says. Returns the sample, owned by pt and valid until the next call of
+ * proctree_sample (fast reads leave it alone) or proctree_free; never NULL. */
 const struct tree_sample *proctree_sample(struct proctree *pt, uint64_t t_ms,
                                           enum proctree_threads threads);
 
 /* A fast read: only the RSS of the processes known from the last full sample
- * (kept-open statm). Returns a sample with full = false whose rss_bytes,
+ * (kept-open status). Returns a sample with full = false whose rss_bytes,
  * t_ms, root and root_alive are valid, valid until the next fast read; the
  * last full sample stays valid. */
 const struct tree_sample *proctree_sample_rss(struct proctree *pt, uint64_t t_ms);

@@ -63,11 +63,11 @@ struct proc_sample {
 	uint64_t start_ticks; /* stat field 22: tells a PID's incarnations apart */
 	char state;
 	char comm[SAMPLE_COMM_LEN]; /* raw */
-	uint64_t rss_bytes;
-	uint64_t cpu_ticks; /* utime + stime, in clock ticks */
-	bool io_known;      /* /proc/PID/io readable */
-	uint64_t io_bytes;  /* rchar + wchar: any read or write moves it */
-	int num_threads;    /* from stat */
+	uint64_t rss_bytes;         /* RssAnon + RssShmem: what only killing frees */
+	uint64_t cpu_ticks;         /* utime + stime, in clock ticks */
+	bool io_known;              /* /proc/PID/io readable */
+	uint64_t io_bytes;          /* rchar + wchar: any read or write moves it */
+	int num_threads;            /* from stat */
 	/* Valid when the tree sample's threads_scanned is true: */
 	int futex_threads;                /* threads in state S on a futex */
 	bool all_futex;                   /* every thread is futex-waiting */
@@ -83,7 +83,7 @@ struct tree_sample {
 	pid_t root;
 	bool root_alive;      /* false once the root has gone */
 	bool full;            /* false: a fast RSS-only read (rss_bytes valid only) */
-	uint64_t rss_bytes;   /* sum over the tree */
+	uint64_t rss_bytes;   /* sum over the pair's processes */
 	uint64_t cpu_ticks;   /* sum over the tree */
 	bool io_known;        /* every process's io was readable */
 	uint64_t io_bytes;    /* sum over the tree */

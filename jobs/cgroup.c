@@ -1,5 +1,5 @@
-/* Per-pair memory cgroups: probing for a usable hierarchy, making a group
- * with its caps, and reading back what the kernel did in it. Every cgroup
+/* Per-pair memory groups: probing for a mechanism and proving it, making a
+ * group with its caps, and reading back what the kernel did in it. Every cgroup
  * file is small, so each read or write is one open/read-or-write/close. */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,15 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "scope.h"
 
 struct cgroup {
 	enum cgroup_mechanism mechanism;
-	char path[PATH_MAX];
-	char procs[PATH_MAX];
+	char path[PATH_MAX];           /* "" for a scope not placed yet */
+	char procs[PATH_MAX];          /* "" for a scope: the manager places the child */
 	uint64_t memory_max, swap_max; /* as set; UINT64_MAX: none */
+	/* systemd: */
+	struct scope_bus *bus; /* the probe's, borrowed */
+	char unit[128];
+	char mount[PATH_MAX];
 };
 
 /* Enough for cgroup.controllers, subtree_control, memory.events and the
@@ -218,59 +224,6 @@ static int cg_v2_enable_memory(const char *dir, char *reason, size_t rlen)
 	return 0;
 }
 
-/* Tries base/mergewatch as the parent of v2 pair groups: base must offer
- * memory, pass it down, and let us make the mergewatch group with memory
- * passed down again. true with out->parent set, or false with why in
- * reason. */
-static bool cg_v2_try_base(const char *base, struct cgroup_probe *out, char *reason, size_t rlen)
-{
-	char parent[PATH_MAX];
-	int rc;
-
-	if (!cg_file_has(base, "cgroup.controllers", "memory")) {
-		cg_say(reason, rlen, "%s/cgroup.controllers lacks memory", base);
-		return false;
-	}
-	if (cg_v2_enable_memory(base, reason, rlen) != 0)
-		return false;
-	if (cg_join(parent, sizeof parent, base, "mergewatch") != 0) {
-		cg_say(reason, rlen, "%s: %s", base, strerror(ENAMETOOLONG));
-		return false;
-	}
-	if ((rc = cg_mkdir_existing_ok(parent)) != 0) {
-		cg_say(reason, rlen, "mkdir %s: %s", parent, strerror(-rc));
-		return false;
-	}
-	if (cg_v2_enable_memory(parent, reason, rlen) != 0)
-		return false;
-	snprintf(out->parent, sizeof out->parent, "%s", parent);
-	return true;
-}
-
-/* Our own v2 group, from the "0::/path" line, as a path relative to the
- * hierarchy's root ("" for the root). false if there is no such line. */
-static bool cg_v2_own_path(const char *proc_self_cgroup, char *own, size_t len)
-{
-	char buf[CG_SMALL_FILE], *line, *save = NULL;
-	size_t n;
-
-	if (cg_read_text(proc_self_cgroup, buf, sizeof buf) < 0)
-		return false;
-	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "0::/", 4) != 0)
-			continue;
-		line += 4;
-		n = strlen(line);
-		while (n > 0 && line[n - 1] == '/')
-			line[--n] = '\0';
-		if (n >= len)
-			return false;
-		memcpy(own, line, n + 1);
-		return true;
-	}
-	return false;
-}
-
 static bool cg_v2_has_processes(const char *dir)
 {
 	char path[PATH_MAX], buf[64];
@@ -281,109 +234,398 @@ static bool cg_v2_has_processes(const char *dir)
 	return cg_read_text(path, buf, sizeof buf) != 0;
 }
 
-static bool cg_probe_v2(const char *sysfs_root, const char *proc_self_cgroup,
-                        struct cgroup_probe *out, char *reason, size_t rlen)
+/* Whether the comma-separated list (a v1 line's controllers) has word. */
+static bool cg_comma_list_has(const char *list, const char *word)
 {
-	char mount[PATH_MAX], own_rel[PATH_MAX], own[PATH_MAX], up[PATH_MAX];
-	char controllers[CG_SMALL_FILE], path[PATH_MAX], why[256];
-	const char *bases[3];
-	char *slash;
-	int nbases = 0, i;
+	size_t wlen = strlen(word);
 
-	why[0] = '\0';
-
-	snprintf(mount, sizeof mount, "%s", sysfs_root);
-	if (!cg_exists(mount, "cgroup.controllers")) {
-		if (cg_join(mount, sizeof mount, sysfs_root, "unified") != 0 ||
-		    !cg_exists(mount, "cgroup.controllers")) {
-			cg_say(reason, rlen,
-			       "no cgroup2 hierarchy at %s or "
-			       "%s/unified",
-			       sysfs_root, sysfs_root);
-			return false;
-		}
-	}
-	if (cg_join(path, sizeof path, mount, "cgroup.controllers") != 0 ||
-	    cg_read_text(path, controllers, sizeof controllers) < 0 ||
-	    !cg_list_has(controllers, "memory")) {
-		cg_say(reason, rlen, "cgroup2 at %s has no memory controller", mount);
-		return false;
-	}
-
-	/* Where we may make groups: our own group if nothing runs in it (so
-	 * its children may have controllers), a mergewatch group beside it,
-	 * then the root. */
-	own_rel[0] = '\0';
-	if (cg_v2_own_path(proc_self_cgroup, own_rel, sizeof own_rel) && own_rel[0] != '\0' &&
-	    cg_join(own, sizeof own, mount, own_rel) == 0 && cg_is_dir(own)) {
-		if (!cg_v2_has_processes(own))
-			bases[nbases++] = own;
-		snprintf(up, sizeof up, "%s", own);
-		slash = strrchr(up, '/');
-		if (slash != NULL && (size_t)(slash - up) > strlen(mount)) {
-			*slash = '\0';
-			bases[nbases++] = up;
-		}
-	}
-	bases[nbases++] = mount;
-
-	for (i = 0; i < nbases; i++) {
-		if (cg_v2_try_base(bases[i], out, why, sizeof why)) {
-			out->mechanism = CGROUP_V2;
-			cg_say(out->note, sizeof out->note, "cgroup v2 memory controller at %s",
-			       out->parent);
+	for (const char *p = list; p != NULL; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, word, wlen) == 0 && (p[wlen] == '\0' || p[wlen] == ','))
 			return true;
-		}
-	}
-	/* the last reason is the root's, the most telling */
-	cg_say(reason, rlen, "cgroup2: %s", why);
 	return false;
 }
 
-static bool cg_probe_v1(const char *sysfs_root, struct cgroup_probe *out, char *reason, size_t rlen)
+/* Whether pid is listed in dir/cgroup.procs (the root's may be long). */
+static bool cg_holds(const char *dir, pid_t pid)
 {
-	char hier[PATH_MAX], parent[PATH_MAX];
-	int rc;
+	char procs[PATH_MAX];
+	bool found = false;
+	long one;
+	FILE *f;
 
-	if (cg_join(hier, sizeof hier, sysfs_root, "memory") != 0 ||
-	    !cg_exists(hier, "memory.limit_in_bytes")) {
+	if (cg_join(procs, sizeof procs, dir, "cgroup.procs") != 0 ||
+	    (f = fopen(procs, "re")) == NULL)
+		return false;
+	while (!found && fscanf(f, "%ld", &one) == 1) /* NOLINT(cert-err34-c) */
+		found = one == (long)pid;
+	fclose(f);
+	return found;
+}
+
+/* The processes of dir other than self, as "PID, PID" into out (at most a
+ * few). Returns how many there are; 0 when unreadable too. */
+static int cg_others(const char *dir, pid_t self, char *out, size_t len)
+{
+	pid_t pids[64];
+	int n = cgroup_read_pids_at(dir, pids, sizeof pids / sizeof pids[0]), others = 0;
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < n && i < (int)(sizeof pids / sizeof pids[0]); i++) {
+		if (pids[i] == self)
+			continue;
+		if (others < 5 && used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s%d", others ? ", " : "",
+			                         (int)pids[i]);
+		others++;
+	}
+	return n < 0 ? 0 : others;
+}
+
+/* Our group in a hierarchy, from /proc/self/cgroup: the line "0::/path"
+ * when controller is NULL (v2), else the v1 line whose controller list
+ * names it. As a path relative to the hierarchy's root, "" for the root.
+ * false if there is no such line. */
+static bool cg_own_path(const char *proc_self_cgroup, const char *controller, char *own, size_t len)
+{
+	char buf[CG_SMALL_FILE], *line, *save = NULL, *path;
+	size_t n;
+
+	if (cg_read_text(proc_self_cgroup, buf, sizeof buf) < 0)
+		return false;
+	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+		if (c2 == NULL || c2[1] != '/')
+			continue;
+		*c2 = '\0';
+		*c1 = '\0';
+		if (controller == NULL ? strcmp(line, "0") != 0 || c2 != c1 + 1
+		                       : !cg_comma_list_has(c1 + 1, controller))
+			continue;
+		path = c2 + 2;
+		n = strlen(path);
+		while (n > 0 && path[n - 1] == '/')
+			path[--n] = '\0';
+		if (n >= len)
+			return false;
+		memcpy(own, path, n + 1);
+		return true;
+	}
+	return false;
+}
+
+/* Our group's directory in the hierarchy mounted at hier (controller as
+ * for cg_own_path), checked to list us: a cgroup namespace looking at the
+ * host's mount names a group that does not. false with why in reason. */
+static bool cg_find_own(const char *proc_self_cgroup, const char *controller, const char *hier,
+                        char *own, size_t len, char *reason, size_t rlen)
+{
+	char rel[PATH_MAX];
+
+	if (!cg_own_path(proc_self_cgroup, controller, rel, sizeof rel)) {
+		cg_say(reason, rlen, "no %s line in %s",
+		       controller ? controller : "0::", proc_self_cgroup);
+		return false;
+	}
+	if ((rel[0] == '\0' ? snprintf(own, len, "%s", hier) >= (int)len
+	                    : cg_join(own, len, hier, rel) != 0) ||
+	    !cg_is_dir(own) || !cg_holds(own, getpid())) {
 		cg_say(reason, rlen,
-		       "no cgroup v1 memory hierarchy at "
-		       "%s/memory",
-		       sysfs_root);
+		       "mergewatch's group (/%s in %s) is not a group of %s holding it "
+		       "(a cgroup namespace without its own cgroup mount?)",
+		       rel, proc_self_cgroup, hier);
 		return false;
 	}
-	if (cg_join(parent, sizeof parent, hier, "mergewatch") != 0) {
-		cg_say(reason, rlen, "%s: %s", hier, strerror(ENAMETOOLONG));
-		return false;
-	}
-	if ((rc = cg_mkdir_existing_ok(parent)) != 0) {
-		cg_say(reason, rlen, "cgroup v1: mkdir %s: %s", parent, strerror(-rc));
-		return false;
-	}
-	/* a plain directory (not a cgroup) would take the mkdir too */
-	if (!cg_exists(parent, "memory.limit_in_bytes")) {
-		cg_say(reason, rlen, "cgroup v1: %s is not a memory cgroup", parent);
-		return false;
-	}
-	out->mechanism = CGROUP_V1;
-	snprintf(out->parent, sizeof out->parent, "%s", parent);
-	cg_say(out->note, sizeof out->note, "cgroup v1 memory controller at %s", hier);
 	return true;
 }
 
-void cgroup_probe(const char *sysfs_root, const char *proc_self_cgroup, struct cgroup_probe *out)
+/* A test group, made and removed: proves that groups can be made in dir
+ * and that the kernel gives them cap_file (so dir is a cgroup with that
+ * controller, not a plain directory). 0 or -errno with why in reason. */
+static int cg_prove(const char *dir, const char *cap_file, const char *cap_value, char *reason,
+                    size_t rlen)
 {
-	char why_v2[256], why_v1[256];
+	char probe[PATH_MAX], name[64], file[PATH_MAX], werr[PATH_MAX + 64];
+	int rc = 0;
+
+	snprintf(name, sizeof name, "mergewatch-%d-probe", (int)getpid());
+	if (cg_join(probe, sizeof probe, dir, name) != 0) {
+		cg_say(reason, rlen, "%s: %s", dir, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	if (mkdir(probe, 0755) == -1 && errno != EEXIST) {
+		rc = -errno;
+		cg_say(reason, rlen, "cannot make a group in %s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	if (cap_file != NULL) {
+		if (cg_join(file, sizeof file, probe, cap_file) != 0 || access(file, F_OK) != 0) {
+			cg_say(reason, rlen,
+			       "%s is not a memory cgroup (a group made in it has no %s)", dir,
+			       cap_file);
+			rc = -ENOTSUP;
+		} else if ((rc = cg_write_text(file, cap_value, werr, sizeof werr)) != 0) {
+			cg_say(reason, rlen, "cannot cap a group made in %s: %s", dir, werr);
+		}
+	}
+	if (rmdir(probe) == -1 && rc == 0) {
+		rc = -errno;
+		cg_say(reason, rlen, "cannot remove the test group %s: %s", probe, strerror(-rc));
+	}
+	return rc;
+}
+
+/* The parent directory of path, into up. false at the top. */
+static bool cg_parent_dir(const char *path, const char *mount, char *up, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (strcmp(path, mount) == 0 || slash == NULL || slash == path)
+		return false;
+	n = (size_t)(slash - path);
+	if (n >= len)
+		return false;
+	memcpy(up, path, n);
+	up[n] = '\0';
+	return true;
+}
+
+/* Makes memory available in dir's cgroup.controllers: enabled in each
+ * ancestor's subtree_control from the nearest one that offers it down to
+ * dir's parent. With apply false only says whether that can be tried. 0 or
+ * -errno with why. */
+static int cg_v2_offer_memory(const char *mount, const char *dir, bool apply, char *reason,
+                              size_t rlen)
+{
+	char up[PATH_MAX];
+	int rc;
+
+	if (cg_file_has(dir, "cgroup.controllers", "memory"))
+		return 0;
+	if (!cg_parent_dir(dir, mount, up, sizeof up)) {
+		cg_say(reason, rlen, "%s/cgroup.controllers lacks memory", dir);
+		return -ENOTSUP;
+	}
+	if ((rc = cg_v2_offer_memory(mount, up, apply, reason, rlen)) != 0)
+		return rc;
+	return apply ? cg_v2_enable_memory(up, reason, rlen) : 0;
+}
+
+static bool cg_probe_v2(const char *sysfs_root, const char *proc_self_cgroup,
+                        enum cgroup_probe_mode mode, struct cgroup_probe *out, char *reason,
+                        size_t rlen)
+{
+	char mount[PATH_MAX], own[PATH_MAX], leaf[PATH_MAX], others[128];
+	char why[512], procs[PATH_MAX], self[32];
+	bool run = mode == CGROUP_PROBE_RUN, is_root, moved = false;
+	pid_t me = getpid();
+	int rc;
+
+	snprintf(mount, sizeof mount, "%s", sysfs_root);
+	if (!cg_exists(mount, "cgroup.controllers") &&
+	    (cg_join(mount, sizeof mount, sysfs_root, "unified") != 0 ||
+	     !cg_exists(mount, "cgroup.controllers"))) {
+		cg_say(reason, rlen, "no cgroup2 hierarchy at %s or %s/unified", sysfs_root,
+		       sysfs_root);
+		return false;
+	}
+	if (!cg_file_has(mount, "cgroup.controllers", "memory")) {
+		cg_say(reason, rlen, "the cgroup2 hierarchy at %s has no memory controller", mount);
+		return false;
+	}
+	snprintf(out->mount, sizeof out->mount, "%s", mount);
+	if (!cg_find_own(proc_self_cgroup, NULL, mount, own, sizeof own, reason, rlen))
+		return false;
+	/* The hierarchy's root has no cgroup.type and may hold processes
+	 * beside groups with controllers; a namespace's root may not. */
+	is_root = !cg_exists(own, "cgroup.type");
+	if ((rc = cg_prove(own, NULL, NULL, why, sizeof why)) != 0) {
+		cg_say(reason, rlen, "%s", why);
+		return false;
+	}
+	if (cg_v2_offer_memory(mount, own, run, why, sizeof why) != 0) {
+		cg_say(reason, rlen, "%s", why);
+		return false;
+	}
+	if (!is_root && !cg_file_has(own, "cgroup.subtree_control", "memory")) {
+		if (cg_others(own, me, others, sizeof others) > 0) {
+			cg_say(reason, rlen,
+			       "%s holds other processes (PID %s): cgroup v2 lets no group with "
+			       "processes pass memory to its children; start mergewatch alone in a "
+			       "group of its own (exec, systemd-run --scope, Delegate=yes)",
+			       own, others);
+			return false;
+		}
+		if (cg_join(leaf, sizeof leaf, own, "mergewatch") != 0) {
+			cg_say(reason, rlen, "%s: %s", own, strerror(ENAMETOOLONG));
+			return false;
+		}
+		if (run) {
+			if ((rc = cg_mkdir_existing_ok(leaf)) != 0) {
+				cg_say(reason, rlen, "mkdir %s: %s", leaf, strerror(-rc));
+				return false;
+			}
+			snprintf(self, sizeof self, "%d", (int)me);
+			if (cg_join(procs, sizeof procs, leaf, "cgroup.procs") != 0 ||
+			    cg_write_text(procs, self, why, sizeof why) != 0) {
+				cg_say(reason, rlen, "moving mergewatch into its leaf: %s", why);
+				return false;
+			}
+			moved = true;
+		}
+	}
+	if (run && cg_v2_enable_memory(own, why, sizeof why) != 0) {
+		cg_say(reason, rlen, "%s", why);
+		if (moved && cg_join(procs, sizeof procs, own, "cgroup.procs") == 0) {
+			/* back where it was: nothing passed down, so allowed */
+			(void)cg_write_text(procs, self, why, sizeof why);
+		}
+		return false;
+	}
+	if (run && (rc = cg_prove(own, "memory.max", "max", why, sizeof why)) != 0) {
+		cg_say(reason, rlen, "%s", why);
+		return false;
+	}
+	snprintf(out->parent, sizeof out->parent, "%s", own);
+	if (run)
+		cg_say(out->note, sizeof out->note, "pair groups in %s%s%s%s", own,
+		       moved ? " (mergewatch moved itself into " : "", moved ? leaf : "",
+		       moved ? ")" : "");
+	else if (is_root || cg_file_has(own, "cgroup.subtree_control", "memory"))
+		cg_say(out->note, sizeof out->note, "pair groups would go in %s", own);
+	else
+		cg_say(out->note, sizeof out->note,
+		       "pair groups would go in %s (mergewatch would first move itself into "
+		       "%s/mergewatch and pass memory down)",
+		       own, own);
+	out->mechanism = CGROUP_V2;
+	return true;
+}
+
+/* A scope for a child held on a pipe, asked for and ended again: proves
+ * that the user manager makes capped scopes. */
+static bool cg_probe_systemd(const struct cgroup_probe *v2, struct cgroup_probe *out, char *reason,
+                             size_t rlen)
+{
+	char unit[96], group[PATH_MAX], dir[PATH_MAX], maxfile[PATH_MAX], buf[64], why[512];
+	int hold[2], status;
+	pid_t child;
+	int rc;
+
+	if (v2->mount[0] == '\0') {
+		cg_say(reason, rlen, "needs a cgroup2 hierarchy with the memory controller");
+		return false;
+	}
+	if ((out->bus = scope_bus_open(why, sizeof why)) == NULL) {
+		cg_say(reason, rlen, "%s", why);
+		return false;
+	}
+	if (pipe2(hold, O_CLOEXEC) == -1) {
+		cg_say(reason, rlen, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	child = fork();
+	if (child == 0) {
+		char c;
+
+		close(hold[1]);
+		_exit(read(hold[0], &c, 1) < 0 ? 1 : 0);
+	}
+	close(hold[0]);
+	if (child < 0) {
+		cg_say(reason, rlen, "fork: %s", strerror(errno));
+		close(hold[1]);
+		goto fail;
+	}
+	snprintf(unit, sizeof unit, "mergewatch-%d-probe.scope", (int)getpid());
+	rc = scope_start(out->bus, unit, child, 1ull << 40, UINT64_MAX, 5000, group, sizeof group,
+	                 why, sizeof why);
+	if (rc == 0 && (cg_join(dir, sizeof dir, v2->mount, group + 1) != 0 ||
+	                cg_join(maxfile, sizeof maxfile, dir, "memory.max") != 0 ||
+	                cg_read_text(maxfile, buf, sizeof buf) <= 0 ||
+	                strtoull(buf, NULL, 10) != 1ull << 40)) {
+		cg_say(why, sizeof why,
+		       "%s has no MemoryMax= in %s (memory not delegated to the "
+		       "user manager?)",
+		       unit, maxfile);
+		rc = -ENOTSUP;
+	}
+	close(hold[1]);
+	(void)waitpid(child, &status, 0);
+	/* empty now: the manager ends it; make sure */
+	(void)scope_stop(out->bus, unit, buf, sizeof buf);
+	if (rc != 0) {
+		cg_say(reason, rlen, "%s", why);
+		goto fail;
+	}
+	{
+		char *slash = strrchr(dir, '/');
+
+		if (slash != NULL)
+			*slash = '\0';
+	}
+	out->mechanism = CGROUP_SYSTEMD;
+	cg_say(out->note, sizeof out->note,
+	       "each pair in a transient scope from the systemd user manager, in %s, with "
+	       "MemoryMax= and MemorySwapMax=",
+	       dir);
+	return true;
+fail:
+	scope_bus_close(out->bus);
+	out->bus = NULL;
+	return false;
+}
+
+static bool cg_probe_v1(const char *sysfs_root, const char *proc_self_cgroup,
+                        struct cgroup_probe *out, char *reason, size_t rlen)
+{
+	char hier[PATH_MAX], own[PATH_MAX], why[512];
+
+	if (cg_join(hier, sizeof hier, sysfs_root, "memory") != 0 ||
+	    !cg_exists(hier, "memory.limit_in_bytes")) {
+		cg_say(reason, rlen, "no cgroup v1 memory hierarchy at %s/memory", sysfs_root);
+		return false;
+	}
+	if (!cg_find_own(proc_self_cgroup, "memory", hier, own, sizeof own, reason, rlen))
+		return false;
+	if (cg_prove(own, "memory.limit_in_bytes", "-1", why, sizeof why) != 0) {
+		cg_say(reason, rlen, "%s", why);
+		return false;
+	}
+	out->mechanism = CGROUP_V1;
+	snprintf(out->parent, sizeof out->parent, "%s", own);
+	cg_say(out->note, sizeof out->note, "pair groups in %s", own);
+	return true;
+}
+
+void cgroup_probe(const char *sysfs_root, const char *proc_self_cgroup, enum cgroup_probe_mode mode,
+                  struct cgroup_probe *out)
+{
+	char why_v2[512], why_sd[512], why_v1[512];
 
 	memset(out, 0, sizeof *out);
-	if (cg_probe_v2(sysfs_root, proc_self_cgroup, out, why_v2, sizeof why_v2))
+	if (cg_probe_v2(sysfs_root, proc_self_cgroup, mode, out, why_v2, sizeof why_v2))
 		return;
-	if (cg_probe_v1(sysfs_root, out, why_v1, sizeof why_v1))
+	if (cg_probe_systemd(out, out, why_sd, sizeof why_sd)) {
+		size_t used = strlen(out->note);
+
+		cg_say(out->note + used, sizeof out->note - used, " (cgroup2 itself: %s)", why_v2);
+		return;
+	}
+	if (cg_probe_v1(sysfs_root, proc_self_cgroup, out, why_v1, sizeof why_v1))
 		return;
 	out->mechanism = CGROUP_NONE;
 	out->parent[0] = '\0';
-	cg_say(out->note, sizeof out->note, "%s; %s", why_v2, why_v1);
+	cg_say(out->note, sizeof out->note, "cgroup2: %s; systemd: %s; cgroup1: %s", why_v2, why_sd,
+	       why_v1);
+}
+
+void cgroup_probe_release(struct cgroup_probe *probe)
+{
+	scope_bus_close(probe->bus);
+	probe->bus = NULL;
 }
 
 const char *cgroup_mechanism_name(enum cgroup_mechanism m)
@@ -393,6 +635,8 @@ const char *cgroup_mechanism_name(enum cgroup_mechanism m)
 		return "cgroup2";
 	case CGROUP_V1:
 		return "cgroup1";
+	case CGROUP_SYSTEMD:
+		return "systemd";
 	case CGROUP_NONE:
 		break;
 	}
@@ -470,6 +714,21 @@ static bool cg_name_ok(const char *name)
 	       strcmp(name, "..") != 0;
 }
 
+/* The scope unit for a pair group: "<name>.scope", with bytes a unit name
+ * cannot hold as '_' (pair names never have them). */
+static void cg_unit_name(char *buf, size_t len, const char *name)
+{
+	size_t n;
+
+	snprintf(buf, len, "%s", name);
+	for (n = 0; buf[n] != '\0'; n++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_.-",
+		           buf[n]) == NULL)
+			buf[n] = '_';
+	if (n + sizeof ".scope" <= len)
+		memcpy(buf + n, ".scope", sizeof ".scope");
+}
+
 struct cgroup *cgroup_create(const struct cgroup_probe *probe, const char *name,
                              uint64_t memory_max, uint64_t swap_max, char *err, size_t errlen)
 {
@@ -491,6 +750,12 @@ struct cgroup *cgroup_create(const struct cgroup_probe *probe, const char *name,
 	cg->mechanism = probe->mechanism;
 	cg->memory_max = memory_max;
 	cg->swap_max = swap_max;
+	if (cg->mechanism == CGROUP_SYSTEMD) {
+		cg->bus = probe->bus;
+		snprintf(cg->mount, sizeof cg->mount, "%s", probe->mount);
+		cg_unit_name(cg->unit, sizeof cg->unit, name);
+		return cg;
+	}
 	if (cg_join(cg->path, sizeof cg->path, probe->parent, name) != 0 ||
 	    cg_join(cg->procs, sizeof cg->procs, cg->path, "cgroup.procs") != 0) {
 		snprintf(err, errlen, "%s/%s: %s", probe->parent, name, strerror(ENAMETOOLONG));
@@ -514,6 +779,25 @@ struct cgroup *cgroup_create(const struct cgroup_probe *probe, const char *name,
 	return cg;
 }
 
+int cgroup_place(struct cgroup *cg, pid_t pid, char *err, size_t errlen)
+{
+	char group[PATH_MAX];
+	int rc;
+
+	if (cg->mechanism != CGROUP_SYSTEMD)
+		return 0;
+	rc = scope_start(cg->bus, cg->unit, pid, cg->memory_max, cg->swap_max, 5000, group,
+	                 sizeof group, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (cg_join(cg->path, sizeof cg->path, cg->mount, group + 1) != 0) {
+		snprintf(err, errlen, "%s%s: %s", cg->mount, group, strerror(ENAMETOOLONG));
+		cg->path[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
 int cgroup_set_memory_max(struct cgroup *cg, uint64_t memory_max, char *err, size_t errlen)
 {
 	int rc;
@@ -525,7 +809,9 @@ int cgroup_set_memory_max(struct cgroup *cg, uint64_t memory_max, char *err, siz
 		snprintf(err, errlen, "cgroup %s: no cap to change", cg->path);
 		return -EINVAL;
 	}
-	if (cg->mechanism == CGROUP_V2) {
+	if (cg->mechanism != CGROUP_V1) {
+		/* v2, and a scope (its group is the user's, delegated to their
+		 * manager) */
 		rc = cg_write_u64(cg->path, "memory.max", memory_max, err, errlen);
 	} else {
 		bool memsw = cg->swap_max != UINT64_MAX &&
@@ -552,7 +838,7 @@ int cgroup_set_memory_max(struct cgroup *cg, uint64_t memory_max, char *err, siz
 
 const char *cgroup_procs_path(const struct cgroup *cg)
 {
-	return cg->procs;
+	return cg->procs[0] != '\0' ? cg->procs : NULL;
 }
 
 const char *cgroup_path(const struct cgroup *cg)
@@ -562,14 +848,18 @@ const char *cgroup_path(const struct cgroup *cg)
 
 int cgroup_attach(struct cgroup *cg, pid_t pid)
 {
-	char text[32], err[PATH_MAX + 64];
+	char text[32], err[PATH_MAX + 64], procs[PATH_MAX];
 
+	if (cg->path[0] == '\0' || cg_join(procs, sizeof procs, cg->path, "cgroup.procs") != 0)
+		return -ENOENT;
 	snprintf(text, sizeof text, "%ld", (long)pid);
-	return cg_write_text(cg->procs, text, err, sizeof err);
+	return cg_write_text(procs, text, err, sizeof err);
 }
 
 int cgroup_read_pids(struct cgroup *cg, pid_t *pids, size_t max)
 {
+	if (cg->path[0] == '\0')
+		return 0;
 	return cgroup_read_pids_at(cg->path, pids, max);
 }
 
@@ -603,7 +893,7 @@ long cgroup_oom_kills(struct cgroup *cg)
 	long long n;
 	const char *file;
 
-	file = cg->mechanism == CGROUP_V2 ? "memory.events" : "memory.oom_control";
+	file = cg->mechanism != CGROUP_V1 ? "memory.events" : "memory.oom_control";
 	if (cg_read_keyed(cg->path, file, "oom_kill", &n) != 0 || n < 0)
 		return -1;
 	return (long)n;
@@ -619,14 +909,40 @@ long cgroup_oom_kills_at(const char *dir)
 	return n < 0 ? -1 : (long)n;
 }
 
-uint64_t cgroup_memory_current(struct cgroup *cg)
+int cgroup_events_open(struct cgroup *cg)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (cg->mechanism == CGROUP_V1 || cg->path[0] == '\0' ||
+	    cg_join(path, sizeof path, cg->path, "memory.events") != 0)
+		return -ENOTSUP;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+long cgroup_events_oom_kills(int fd)
+{
+	char buf[CG_SMALL_FILE], *line;
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (line = buf; line != NULL; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (strncmp(line, "oom_kill ", 9) == 0)
+			return strtol(line + 9, NULL, 10);
+	return -1;
+}
+
+/* A number file of the group (memory.current, memory.peak, ...). 0 when
+ * unreadable. */
+static uint64_t cg_read_u64(const struct cgroup *cg, const char *file)
 {
 	char path[PATH_MAX], buf[64], *end;
-	const char *file;
 	unsigned long long v;
 
-	file = cg->mechanism == CGROUP_V2 ? "memory.current" : "memory.usage_in_bytes";
-	if (cg_join(path, sizeof path, cg->path, file) != 0 ||
+	if (cg->path[0] == '\0' || cg_join(path, sizeof path, cg->path, file) != 0 ||
 	    cg_read_text(path, buf, sizeof buf) <= 0)
 		return 0;
 	errno = 0;
@@ -636,8 +952,44 @@ uint64_t cgroup_memory_current(struct cgroup *cg)
 	return v;
 }
 
+uint64_t cgroup_memory_current(struct cgroup *cg)
+{
+	return cg_read_u64(cg,
+	                   cg->mechanism != CGROUP_V1 ? "memory.current" : "memory.usage_in_bytes");
+}
+
+uint64_t cgroup_memory_peak(struct cgroup *cg)
+{
+	return cg_read_u64(cg, cg->mechanism != CGROUP_V1 ? "memory.peak"
+	                                                  : "memory.max_usage_in_bytes");
+}
+
+int cgroup_kill(struct cgroup *cg)
+{
+	char path[PATH_MAX], err[PATH_MAX + 64];
+
+	if (cg->mechanism == CGROUP_V1 || cg->path[0] == '\0' ||
+	    cg_join(path, sizeof path, cg->path, "cgroup.kill") != 0 || access(path, F_OK) != 0)
+		return -ENOTSUP;
+	return cg_write_text(path, "1", err, sizeof err);
+}
+
 int cgroup_remove(struct cgroup *cg)
 {
+	char err[256];
+
+	if (cg->mechanism == CGROUP_SYSTEMD) {
+		/* the manager ends an empty scope and removes its group */
+		if (cg->path[0] != '\0' && cg_is_dir(cg->path)) {
+			if (cg_v2_has_processes(cg->path))
+				return -EBUSY;
+			if (scope_stop(cg->bus, cg->unit, err, sizeof err) != 0 ||
+			    cg_is_dir(cg->path))
+				return -EBUSY;
+		}
+		free(cg);
+		return 0;
+	}
 	if (rmdir(cg->path) == -1 && errno != ENOENT)
 		return -errno;
 	free(cg);

@@ -131,7 +131,7 @@ static _Noreturn void job_exec_supervisor(const struct job_spec *spec, char **en
 	job_child_fail(status_fd, "/proc/self/exe (the supervisor)");
 }
 
-static _Noreturn void job_child(const struct job_spec *spec, char **env, int status_fd,
+static _Noreturn void job_child(const struct job_spec *spec, char **env, int status_fd, int hold_fd,
                                 pid_t parent)
 {
 	/* Default dispositions: the loop blocks signals for signalfd, and a
@@ -141,6 +141,14 @@ static _Noreturn void job_child(const struct job_spec *spec, char **env, int sta
 	sigprocmask(SIG_SETMASK, spec->sigmask, NULL);
 	if (setsid() < 0)
 		job_child_fail(status_fd, "setsid");
+	if (hold_fd >= 0) {
+		char go;
+
+		/* until the parent has placed us (end of file) */
+		while (read(hold_fd, &go, 1) < 0 && errno == EINTR)
+			;
+		close(hold_fd);
+	}
 	if (spec->cgroup_procs != NULL && job_write_file(spec->cgroup_procs, "0\n") < 0) {
 		errno = errno ? errno : EIO;
 		job_child_fail(status_fd, spec->cgroup_procs);
@@ -197,15 +205,34 @@ int job_spawn(const struct job_spec *spec, struct job *job, char *err, size_t er
 		snprintf(err, errlen, "pipe: %s", strerror(e));
 		return -e;
 	}
+	int hold[2] = { -1, -1 };
+
+	if (spec->place != NULL && pipe2(hold, O_CLOEXEC) < 0) {
+		int e = errno;
+
+		close(status_pipe[0]);
+		close(status_pipe[1]);
+		job_free_env(spec, env);
+		snprintf(err, errlen, "pipe: %s", strerror(e));
+		return -e;
+	}
 	pid_t parent = getpid();
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		close(status_pipe[0]);
-		job_child(spec, env, status_pipe[1], parent);
+		if (hold[1] >= 0)
+			close(hold[1]);
+		job_child(spec, env, status_pipe[1], hold[0], parent);
 	}
 	int e = errno;
 
+	if (hold[0] >= 0)
+		close(hold[0]);
+	if (pid > 0 && spec->place != NULL)
+		spec->place(spec->place_ctx, pid);
+	if (hold[1] >= 0)
+		close(hold[1]); /* the child goes on */
 	close(status_pipe[1]);
 	job_free_env(spec, env);
 	if (pid < 0) {

@@ -20,8 +20,13 @@ struct job_spec {
 	const char *pair_name;    /* MERGEWATCH_PAIR; NULL: not set */
 	const char *output_path;  /* stdout and stderr appended here */
 	const char *cgroup_procs; /* the child joins this cgroup before exec; NULL: none */
-	int oom_score_adj;        /* written for the child when != 0 */
-	const sigset_t *sigmask;  /* the mask to restore in the child */
+	/* Called in the parent with the child's PID while the child waits,
+	 * before exec, to be put in its place (a systemd scope); NULL: none.
+	 * The child goes on when it returns. */
+	void (*place)(void *ctx, pid_t pid);
+	void *place_ctx;
+	int oom_score_adj;       /* written for the child when != 0 */
+	const sigset_t *sigmask; /* the mask to restore in the child */
 	/* With a record path, the command runs under the pair's supervisor
 	 * (supervise.h): this executable's supervisor mode is the process
 	 * started (the job's root), and it runs the command. */

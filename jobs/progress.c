@@ -9,7 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { PROGRESS_LINE_MAX = 4096 };
+enum {
+	PROGRESS_LINE_MAX = 4096,
+	/* What one poll reads at most: a job writing gigabytes of log lines
+	 * must never delay a sample or a kill. */
+	PROGRESS_TURN_BYTES = 256 * 1024,
+};
 
 struct progress {
 	char *path;
@@ -101,7 +106,17 @@ bool progress_poll(struct progress *pg, uint64_t *done, uint64_t *total)
 		if (pg->fd < 0)
 			return false;
 	}
-	for (;;) {
+	struct stat st;
+
+	/* Only the last progress line counts: when more was written since the
+	 * last turn than one turn reads, skip to the newest bytes (the line
+	 * cut in two there is not matched). */
+	if (fstat(pg->fd, &st) == 0 && st.st_size - pg->offset > PROGRESS_TURN_BYTES) {
+		pg->offset = st.st_size - PROGRESS_TURN_BYTES;
+		pg->line_len = 0;
+		pg->line_overlong = true;
+	}
+	for (size_t turn = 0; turn < PROGRESS_TURN_BYTES; turn += sizeof(buf)) {
 		ssize_t n = pread(pg->fd, buf, sizeof(buf), pg->offset);
 
 		if (n <= 0)

@@ -17,8 +17,11 @@ struct progress;
 struct progress *progress_new(const char *path, const char *regex, char *err, size_t errlen);
 void progress_free(struct progress *pg);
 
-/* Reads what was appended since the last call. Returns true when a complete
- * line set a new value into *done / *total (the last such line wins). */
+/* Reads what was appended since the last call, at most 256 KiB: after a
+ * bigger burst only its newest 256 KiB are read (the last progress line is
+ * the one that counts), so a job's output never delays the loop. Returns
+ * true when a complete line set a new value into *done / *total (the last
+ * such line wins). */
 bool progress_poll(struct progress *pg, uint64_t *done, uint64_t *total);
 
 /* The same match on one line (for tests): true when it matched. */

@@ -31,11 +31,16 @@ static bool journal_stream_is(int fd)
 	const char *env = getenv("JOURNAL_STREAM");
 	unsigned long long dev, ino;
 	struct stat st;
-	char tail;
+	char *end;
 
-	if (env == NULL || sscanf(env, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+	if (env == NULL || *env < '0' || *env > '9')
 		return false;
-	if (fstat(fd, &st) < 0)
+	errno = 0;
+	dev = strtoull(env, &end, 10);
+	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+		return false;
+	ino = strtoull(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || fstat(fd, &st) < 0)
 		return false;
 	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
@@ -66,31 +71,32 @@ void journal_free(struct journal *j)
 	free(j);
 }
 
+/* Appends n bytes (not a string: the protocol's values are counted) to
+ * buf at *o; false when they do not fit. */
+static bool journal_put(char *buf, size_t len, size_t *o, const void *data, size_t n)
+{
+	if (*o + n > len)
+		return false;
+	memcpy(buf + *o, data, n);
+	*o += n;
+	return true;
+}
+
 /* Appends one field to buf at *o; false when it does not fit. */
 static bool journal_field(char *buf, size_t len, size_t *o, const char *key, const char *value)
 {
-	size_t klen = strlen(key), vlen = strlen(value);
+	size_t vlen = strlen(value);
+	unsigned char size[8];
 
-	if (strchr(value, '\n') == NULL) {
-		if (*o + klen + 1 + vlen + 1 > len)
-			return false;
-		memcpy(buf + *o, key, klen);
-		buf[*o + klen] = '=';
-		memcpy(buf + *o + klen + 1, value, vlen);
-		buf[*o + klen + 1 + vlen] = '\n';
-		*o += klen + vlen + 2;
-		return true;
-	}
-	if (*o + klen + 1 + 8 + vlen + 1 > len)
-		return false;
-	memcpy(buf + *o, key, klen);
-	buf[*o + klen] = '\n';
+	if (strchr(value, '\n') == NULL)
+		return journal_put(buf, len, o, key, strlen(key)) &&
+		       journal_put(buf, len, o, "=", 1) && journal_put(buf, len, o, value, vlen) &&
+		       journal_put(buf, len, o, "\n", 1);
 	for (int i = 0; i < 8; i++)
-		buf[*o + klen + 1 + i] = (char)((uint64_t)vlen >> (8 * i));
-	memcpy(buf + *o + klen + 9, value, vlen);
-	buf[*o + klen + 9 + vlen] = '\n';
-	*o += klen + vlen + 10;
-	return true;
+		size[i] = (unsigned char)((uint64_t)vlen >> (8 * i));
+	return journal_put(buf, len, o, key, strlen(key)) && journal_put(buf, len, o, "\n", 1) &&
+	       journal_put(buf, len, o, size, sizeof size) &&
+	       journal_put(buf, len, o, value, vlen) && journal_put(buf, len, o, "\n", 1);
 }
 
 int journal_send(struct journal *j, int priority, const char *message, const char *event,

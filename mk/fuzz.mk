@@ -27,7 +27,7 @@ FUZZ_SAN    = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 # The project's flags minus -Werror: gcc's build is the warnings gate, and a
 # clang-only warning in someone's file must not stop a fuzzing run.
 FUZZ_CFLAGS = $(filter-out -Werror,$(ALL_CFLAGS)) -O1 -g $(FUZZ_SAN) \
-              -Icollectors -Ialerts -Irunner
+              $(addprefix -I,$(LAYERS))
 
 FUZZ_NAMES = procparse_stat procparse_misc units plan progress jsonstr state
 

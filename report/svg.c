@@ -141,9 +141,12 @@ void svg_axis_bytes(struct strbuf *b, const struct svg_chart *c)
 void svg_axis_percent(struct strbuf *b, const struct svg_chart *c)
 {
 	double step = svg_nice_step(c->y1 - c->y0, 5);
+	double first = svg_ceil(c->y0 / step) * step;
 	char label[32];
 
-	for (double v = svg_ceil(c->y0 / step) * step; v <= c->y1 + 1e-9; v += step) {
+	/* an integer counter, as the byte axis: a float one drifts */
+	for (int k = 0; first + k * step <= c->y1 + 1e-9; k++) {
+		double v = first + k * step;
 		double y = svg_y(c, v);
 
 		strbuf_addf(

@@ -140,6 +140,11 @@ static void planning_print_schedule(const struct plan *plan, const struct state 
 		        "time (lower bound %.2f), at most %d pairs at once\n",
 		        jobs_text, units_format_size(budget, b, sizeof(b)),
 		        r.makespan_s / r.serial_s, r.lower_bound_s / r.serial_s, r.most_at_once);
+		if (mem_total > 0 && budget > mem_total)
+			fprintf(out,
+			        ";   ! memory_budget is above MemTotal (%s): pairs admitted "
+			        "together may not fit\n",
+			        units_format_size(mem_total, t1, sizeof(t1)));
 		if (plan->jobs == 1)
 			fprintf(out, ";   (this plan has jobs = 1, one pair at a time: set jobs = "
 			             "auto, or run with --jobs auto, to take this)\n");

@@ -8,10 +8,14 @@
 #include <string.h>
 #include <dirent.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "../collectors/orphans.h"
 #include "../core/text.h"
 #include "../lib/clock.h"
 #include "../logdir/lock.h"
@@ -151,7 +155,11 @@ static void run_check_over(struct run *run)
 		alerts_abandon(run->alerts);
 		alerts_done = true;
 	}
-	if (alerts_done && run->tui == NULL)
+	/* Every pair's group goes before mergewatch does (within the grace). */
+	bool groups_done =
+		run->n_pending_cgroups == 0 || loop_now_ms(run->loop) >= run->exit_deadline_ms;
+
+	if (alerts_done && groups_done && run->tui == NULL)
 		loop_stop(run->loop);
 }
 
@@ -218,6 +226,7 @@ static void run_tick(struct run *run, uint64_t now_ms)
 	struct rule_event evs[RULES_MAX_EVENTS];
 
 	run_sample_system(run, now_ms);
+	run_reap_orphans(run);
 	for (int i = 0; i < run->n_pairs; i++) {
 		struct pair_rt *p = &run->pairs[i];
 
@@ -277,6 +286,7 @@ static void run_init_pairs(struct run *run)
 
 		p->run = run;
 		p->index = i;
+		p->group_events_fd = -1;
 		p->phase = PHASE_PENDING;
 		p->spec = &plan->pairs[i];
 		p->mp = &run->model.pairs[i];
@@ -304,9 +314,10 @@ static void run_init_pairs(struct run *run)
 	}
 }
 
-/* Groups named "<pid>-<pair>" whose mergewatch is dead and that are empty
- * are leftovers of a crash: remove them (rmdir refuses a group that still
- * holds a process, such as an orphan about to be adopted). */
+/* Groups named "mergewatch-<pid>-<pair>" whose mergewatch is dead and that
+ * are empty are leftovers of a crash: remove them (rmdir refuses a group
+ * that still holds a process, such as an orphan about to be adopted). The
+ * prefix keeps other tools' groups in a shared parent out of it. */
 static void run_sweep_cgroups(const struct run *run, const struct cgroup_probe *probe)
 {
 	DIR *dir = probe->mechanism == CGROUP_NONE ? NULL : opendir(probe->parent);
@@ -317,7 +328,9 @@ static void run_sweep_cgroups(const struct run *run, const struct cgroup_probe *
 		return;
 	while ((e = readdir(dir)) != NULL) {
 		char *end;
-		long pid = strtol(e->d_name, &end, 10);
+		long pid = strncmp(e->d_name, "mergewatch-", 11) == 0
+		                   ? strtol(e->d_name + 11, &end, 10)
+		                   : 0;
 
 		if (pid <= 0 || *end != '-' || pid == getpid() || kill((pid_t)pid, 0) == 0 ||
 		    errno != ESRCH)
@@ -408,8 +421,12 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 			fprintf(stderr, "mergewatch: %s; the report will lack samples\n", why);
 	}
 	if (!cfg->watch) {
+		/* A pair's process whose parent dies is adopted by mergewatch,
+		 * not init: still found (by its MERGEWATCH_PAIR) where no
+		 * group holds the pair, and killed with it. */
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
 		snprintf(path, sizeof(path), "%s/self/cgroup", cfg->proc_root);
-		cgroup_probe(cfg->cgroup_root, path, &run->cgroup);
+		cgroup_probe(cfg->cgroup_root, path, CGROUP_PROBE_RUN, &run->cgroup);
 		run_sweep_cgroups(run, &run->cgroup);
 	} else {
 		run->cgroup.mechanism = CGROUP_NONE;
@@ -492,10 +509,9 @@ int run_execute(struct run *run)
 	ev.host = run->cfg.host != NULL ? run->cfg.host : "localhost";
 	ev.version = MW_VERSION;
 	ev.limit_mechanism = cgroup_mechanism_name(run->cgroup.mechanism);
-	if (run->cgroup.mechanism == CGROUP_NONE) {
-		ev.limit_note = run->cgroup.note;
-		event_set(&ev, EF_LIMIT_NOTE);
-	}
+	/* where the groups go, or why there are none: on every layout */
+	ev.limit_note = run->cgroup.note;
+	event_set(&ev, EF_LIMIT_NOTE);
 	if (run_jobs_several(run)) {
 		ev.memory_budget = planning_budget_bytes(run->plan, run->sys.mem_total_bytes);
 		event_set(&ev, EF_MEMORY_BUDGET);
@@ -531,6 +547,30 @@ int run_execute(struct run *run)
 	return c_bad > 0 || run->counts[PAIR_DONE] < run->n_pairs ? 1 : 0;
 }
 
+void run_reap_orphans(struct run *run)
+{
+	pid_t kids[RUN_MAX_CGROUP_PIDS];
+	int n = run->cfg.watch ? 0
+	                       : orphans_list(run->cfg.proc_root, getpid(), NULL, kids,
+	                                      RUN_MAX_CGROUP_PIDS);
+
+	for (int i = 0; i < n; i++) {
+		bool ours = false;
+		siginfo_t info;
+
+		/* every process mergewatch forks and waits for is a job of a
+		 * pair: those are reaped through their pidfds */
+		for (int k = 0; k < run->n_pairs && !ours; k++) {
+			const struct pair_rt *p = &run->pairs[k];
+
+			ours = kids[i] == p->job.pid || kids[i] == p->cleanup.pid ||
+			       kids[i] == p->capture.pid;
+		}
+		if (!ours)
+			(void)waitid(P_PID, (id_t)kids[i], &info, WEXITED | WNOHANG);
+	}
+}
+
 void run_free(struct run *run)
 {
 	if (run == NULL)
@@ -540,6 +580,7 @@ void run_free(struct run *run)
 		run_pair_free(&run->pairs[i]);
 	}
 	run_release_cgroups_now(run);
+	cgroup_probe_release(&run->cgroup);
 	for (int i = 0; i < run->n_orphans; i++)
 		close(run->orphans[i].pidfd);
 	free(run->pairs);

@@ -3,6 +3,11 @@
  * from a timer, never by waiting. */
 #include "run_internal.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
 static void run_on_cgroup_retry(void *ctx, uint64_t now_ms)
 {
 	struct run *run = ctx;
@@ -39,9 +44,23 @@ void run_release_cgroup(struct run *run, struct cgroup *cg)
 
 void run_release_cgroups_now(struct run *run)
 {
+	/* Last tries for groups the kernel still held: their processes were
+	 * killed, so they empty within moments. */
 	for (int i = 0; i < run->n_pending_cgroups; i++) {
-		if (cgroup_remove(run->pending_cgroups[i]) < 0)
-			cgroup_free(run->pending_cgroups[i]);
+		struct cgroup *cg = run->pending_cgroups[i];
+		struct timespec pause = { 0, 20 * 1000 * 1000 };
+		int rc = cgroup_remove(cg);
+
+		for (int tries = 0; rc == -EBUSY && tries < 100; tries++) {
+			(void)cgroup_kill(cg);
+			nanosleep(&pause, NULL);
+			rc = cgroup_remove(cg);
+		}
+		if (rc < 0) {
+			fprintf(stderr, "mergewatch: cannot remove %s: %s\n", cgroup_path(cg),
+			        strerror(-rc));
+			cgroup_free(cg);
+		}
 	}
 	run->n_pending_cgroups = 0;
 }

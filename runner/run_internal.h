@@ -66,6 +66,8 @@ struct pair_rt {
 	struct cgroup *cg;
 	char adopted_cgroup[4096]; /* the group a dead mergewatch made for an adopted pair */
 	long oom_kills_at_start;
+	long oom_kills_seen; /* the most memory.events showed while the pair ran */
+	int group_events_fd; /* its memory.events, polled; -1: none */
 	struct progress *progress;
 	uint64_t progress_done, progress_total;
 	uint64_t progress_logged_ms;
@@ -181,6 +183,10 @@ void run_emit(struct run *run, struct event *ev);
  * the dashboard's footer otherwise. */
 void run_note(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Reaps the orphans of pairs that mergewatch adopted as their subreaper
+ * once they have exited (never a pair's own job: their pidfds reap them). */
+void run_reap_orphans(struct run *run);
+
 /* run_cgroup.c */
 /* Removes a finished pair's cgroup, now or (while the kernel still holds
  * it) from a timer; never blocks. */
@@ -268,6 +274,9 @@ void run_safe_clean_start(struct run *run, struct pair_rt *p);
 bool run_safe_busy(const struct run *run);
 /* Whether a pair recorded started names the cgroup at path. */
 bool run_safe_group_recorded(const struct run *run, const char *path);
+/* Hands p's tree the orphans of p that mergewatch adopted (before a full
+ * sample). */
+void run_pair_note_orphans(struct run *run, struct pair_rt *p);
 
 /* run_sample.c */
 /* System memory, its history and the pressure rule, at each base tick. */

@@ -15,6 +15,7 @@
 #include "../jobs/supervise.h"
 #include "../core/admit.h"
 #include "../lib/fsutil.h"
+#include "../collectors/orphans.h"
 #include "planning.h"
 
 static void run_pair_act_on(struct pair_rt *p, enum lc_action action, const struct lc_input *in);
@@ -92,8 +93,32 @@ static const char *run_pair_group(const struct pair_rt *p)
 	return slash ? slash + 1 : path;
 }
 
+/* Pair p's orphans that mergewatch adopted as their subreaper: children
+ * naming the pair that are none of its own jobs. How many, into out. */
+static int run_pair_orphans(struct run *run, const struct pair_rt *p, pid_t *out, int max)
+{
+	int n = run->cfg.watch
+	                ? 0
+	                : orphans_list(run->cfg.proc_root, getpid(), p->name, out, (size_t)max);
+	int kept = 0;
+
+	for (int i = 0; i < n; i++)
+		if (out[i] != p->job.pid && out[i] != p->cleanup.pid && out[i] != p->capture.pid)
+			out[kept++] = out[i];
+	return kept;
+}
+
+void run_pair_note_orphans(struct run *run, struct pair_rt *p)
+{
+	pid_t pids[RUN_MAX_CGROUP_PIDS];
+	int n = p->tree != NULL ? run_pair_orphans(run, p, pids, RUN_MAX_CGROUP_PIDS) : 0;
+
+	if (p->tree != NULL)
+		(void)proctree_set_extra(p->tree, pids, (size_t)n);
+}
+
 /* Signals every process of the pair: its tree, even where it escaped its
- * parent into the pair's cgroup. */
+ * parent into the pair's cgroup or, without one, to mergewatch. */
 void run_pair_signal_tree(struct run *run, struct pair_rt *p, int sig)
 {
 	pid_t pids[RUN_MAX_CGROUP_PIDS];
@@ -104,6 +129,13 @@ void run_pair_signal_tree(struct run *run, struct pair_rt *p, int sig)
 
 	n = n < 0 ? 0 : (n > RUN_MAX_CGROUP_PIDS ? RUN_MAX_CGROUP_PIDS : n);
 	job_signal_tree(&p->job, run->cfg.proc_root, sig, p->last_full, pids, n, run_pair_group(p));
+	if (sig == SIGKILL && p->cg != NULL)
+		(void)cgroup_kill(p->cg); /* v2: every member at once, forks included */
+	/* Orphans it left to mergewatch: our children until reaped, so
+	 * their PIDs cannot have been reused. */
+	n = run_pair_orphans(run, p, pids, RUN_MAX_CGROUP_PIDS);
+	for (int i = 0; i < n; i++)
+		kill(pids[i], sig);
 }
 
 struct event run_pair_start_event(const struct pair_rt *p, uint64_t input_bytes)
@@ -362,6 +394,19 @@ static void run_pair_gate_check(struct run *run, struct pair_rt *p)
 		run_pair_end(p, LE_END_FAILED, REASON_GATE);
 }
 
+/* A systemd scope is asked for once the pair's first process exists, while
+ * it waits before exec. */
+static void run_pair_place(void *ctx, pid_t pid)
+{
+	struct pair_rt *p = ctx;
+	char err[512];
+
+	if (cgroup_place(p->cg, pid, err, sizeof(err)) < 0)
+		run_note(p->run, "pair %s: no kernel cap: %s", p->name, err);
+	else
+		p->oom_kills_at_start = cgroup_oom_kills(p->cg); /* its group exists now */
+}
+
 static void run_pair_launch(struct run *run, struct pair_rt *p)
 {
 	char err[512];
@@ -375,10 +420,10 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 		/* A requeued attempt gets a group of its own: the last one's
 		 * may still be on its way out. */
 		if (p->requeues > 0)
-			snprintf(name, sizeof(name), "%d-%s~%d", (int)getpid(), p->name,
+			snprintf(name, sizeof(name), "mergewatch-%d-%s~%d", (int)getpid(), p->name,
 			         p->attempt);
 		else
-			snprintf(name, sizeof(name), "%d-%s", (int)getpid(), p->name);
+			snprintf(name, sizeof(name), "mergewatch-%d-%s", (int)getpid(), p->name);
 		p->memory_max_bytes = units_size_resolve(&l->memory_max, run->sys.mem_total_bytes);
 		p->cap_bytes = p->memory_max_bytes;
 		p->budget_capped = false;
@@ -398,6 +443,9 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 	char *cwd = planning_pair_dir(run->plan, p->spec);
 	struct job_spec spec = run_safe_job_spec(run, p, p->spec->command, cwd);
 
+	/* a systemd scope is asked for once the process exists */
+	spec.place = p->cg && !cgroup_procs_path(p->cg) ? run_pair_place : NULL;
+	spec.place_ctx = p;
 	/* under its supervisor, whose record of the exit status outlives us
 	 * (supervise.h) */
 	spec.supervise_record = p->record_path;
@@ -424,6 +472,42 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 	run_pair_post(p, LE_STARTED);
 }
 
+/* The group's own record of its peak: a burst between two samples. */
+static void run_pair_take_group_peak(struct pair_rt *p)
+{
+	uint64_t peak = p->cg != NULL ? cgroup_memory_peak(p->cg) : 0;
+
+	if (peak > p->peak_rss_bytes)
+		p->peak_rss_bytes = p->mp->peak_rss_bytes = peak;
+}
+
+/* The pair's group changed: an OOM kill or the cap reached. Read now, as
+ * the group may be gone when the pair's end is judged. */
+static void run_on_group_events(void *ctx, int fd, short revents)
+{
+	struct pair_rt *p = ctx;
+	long kills = cgroup_events_oom_kills(fd);
+
+	(void)revents;
+	if (kills > p->oom_kills_seen)
+		p->oom_kills_seen = kills;
+	run_pair_take_group_peak(p);
+	if (kills < -1) { /* gone: it would poll ready for ever */
+		loop_del_fd(p->run->loop, fd);
+		close(fd);
+		p->group_events_fd = -1;
+	}
+}
+
+static void run_pair_unwatch_group(struct run *run, struct pair_rt *p)
+{
+	if (p->group_events_fd < 0)
+		return;
+	loop_del_fd(run->loop, p->group_events_fd);
+	close(p->group_events_fd);
+	p->group_events_fd = -1;
+}
+
 /* Starts watching p's tree (a started, adopted or attached root; or its
  * verify command, watched under the same rules with verify_timeout). */
 static void run_pair_watch(struct run *run, struct pair_rt *p, bool verify)
@@ -435,7 +519,14 @@ static void run_pair_watch(struct run *run, struct pair_rt *p, bool verify)
 	memset(&p->rules, 0, sizeof(p->rules));
 	memset(&p->stop, 0, sizeof(p->stop));
 	p->tree = proctree_new(run->cfg.proc_root, p->job.pid, p->job.start_ticks);
+	/* its group's members are the pair's too, wherever they went */
+	if (p->tree != NULL)
+		(void)proctree_set_group(p->tree, p->cg ? cgroup_path(p->cg) : p->adopted_cgroup);
 	if (!verify) {
+		p->oom_kills_seen = p->oom_kills_at_start;
+		p->group_events_fd = p->cg != NULL ? cgroup_events_open(p->cg) : -1;
+		if (p->group_events_fd >= 0)
+			loop_add_fd(run->loop, p->group_events_fd, POLLPRI, run_on_group_events, p);
 		p->started_ms = now;
 		p->start_seq = ++run->start_seq;
 		p->rss_bytes = p->peak_rss_bytes = 0;
@@ -509,11 +600,13 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 {
 	enum event_reason stale;
 
+	long kills = p->cg != NULL ? cgroup_oom_kills(p->cg) : -1;
+
 	run_safe_record(run, p, STATE_EXITED, REASON_NONE);
 	/* The kernel cap acted: in our group since the start, or, for an
 	 * adopted or resumed attempt, as its supervisor recorded. */
 	if ((p->cg != NULL && p->oom_kills_at_start >= 0 &&
-	     cgroup_oom_kills(p->cg) > p->oom_kills_at_start) ||
+	     (kills > p->oom_kills_at_start || p->oom_kills_seen > p->oom_kills_at_start)) ||
 	    (p->term_signal == SIGKILL && p->record_oom)) {
 		if (p->budget_capped) {
 			/* the cap the budget lowered, not its own memory_max:
@@ -565,6 +658,7 @@ static void run_pair_reaped(struct run *run, struct pair_rt *p)
 		 * time) and in the cgroup. */
 		run_pair_signal_tree(run, p, SIGKILL);
 	}
+	run_pair_take_group_peak(p);
 	/* The last figure always reaches the log, whatever its age. */
 	run_sample_progress(run, p, loop_now_ms(run->loop), true);
 	run_sample_stop_pair(run, p);
@@ -608,6 +702,7 @@ static void run_pair_reap(struct run *run, struct pair_rt *p, bool stopped)
 		run_pair_post(p, LE_INTERRUPTED);
 	else
 		run_pair_judge(run, p);
+	run_pair_unwatch_group(run, p);
 	if (p->adopted_cgroup[0] != '\0') {
 		/* Its cap stayed in force while no mergewatch watched; now
 		 * the group is empty and can go (an error only means it has
@@ -948,6 +1043,8 @@ void run_pair_free(struct pair_rt *p)
 	progress_free(p->progress);
 	if (p->cg != NULL)
 		cgroup_free(p->cg);
+	if (p->group_events_fd >= 0)
+		close(p->group_events_fd);
 }
 
 /* ---- the operator (the dashboard's keys, and the signals' shutdown) ---- */

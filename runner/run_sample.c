@@ -192,6 +192,7 @@ size_t run_sample_pair(struct run *run, struct pair_rt *p, uint64_t now_ms, bool
 	if (!full)
 		return run_eval_pair(p, proctree_sample_rss(p->tree, now_ms), out);
 
+	run_pair_note_orphans(run, p);
 	const struct tree_sample *s =
 		proctree_sample(p->tree, now_ms, run_threads_wanted(run, p, now_ms));
 

@@ -17,27 +17,31 @@ count() {   # count FILE: adds cmocka's summary lines of FILE to the totals
 }
 
 out=$(mktemp)
+# suite WHAT COMMAND...: runs a suite, shows and counts its summary lines; a
+# suite that crashed prints no summary: count it as a failure
+suite() {
+	what=$1
+	shift
+	"$@" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	count "$out"
+	if [ $rc -ne 0 ] && ! grep -q '^\[  FAILED  \]' "$out"; then
+		echo "[  FAILED  ] 1 test(s): $what exited with status $rc"
+		failed=$((failed + 1))
+	fi
+}
 if [ $e2e_only = 0 ]; then
 	for t in "$@"; do
-		"$t" >"$out" 2>&1
-		rc=$?
-		cat "$out"
-		count "$out"
-		# A crashed suite prints no summary: count it as a failure.
-		if [ $rc -ne 0 ] && ! grep -q '^\[  FAILED  \]' "$out"; then
-			echo "[  FAILED  ] 1 test(s): $t exited with status $rc"
-			failed=$((failed + 1))
-		fi
+		suite "$t" "$t"
 	done
 fi
-python3 tests/e2e/run.py >"$out" 2>&1
-rc=$?
-cat "$out"
-count "$out"
-if [ $rc -ne 0 ] && ! grep -q '^\[  FAILED  \]' "$out"; then
-	echo "[  FAILED  ] 1 test(s): the end-to-end suite exited with status $rc"
-	failed=$((failed + 1))
-fi
+suite "the end-to-end suite" python3 tests/e2e/run.py
+# Make targets that print the same summary lines: the VM tests (real
+# kernels under qemu), named by the Makefile.
+for target in ${MW_MAKE_SUITES:-}; do
+	suite "make $target" make --no-print-directory "$target"
+done
 rm -f "$out"
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -213,6 +213,13 @@ static void pane_pairs_row(const struct draw *d, const struct layout_rect *r, in
 		                                                                         : DRAW_DIM;
 		units_format_size(p->predicted_peak_bytes, buf + 1, sizeof buf - 1);
 		buf[0] = '~';
+		if (strlen(buf) > PANE_PAIRS_SIZE_W) {
+			/* "~1023.9 MiB": the blank goes, never the unit */
+			char *blank = strchr(buf, ' ');
+
+			if (blank != NULL)
+				memmove(blank, blank + 1, strlen(blank));
+		}
 		draw_textf(d, y, x + c->peak, PANE_PAIRS_SIZE_W, SEL(a), "%*s", PANE_PAIRS_SIZE_W,
 		           buf);
 	}

@@ -190,6 +190,52 @@ def children(pid):
         return []
 
 
+def descendants(pid):
+    """Every process below pid (children, theirs, ...), [] when it is gone."""
+    out, todo = [], children(pid)
+    while todo:
+        k = todo.pop()
+        out.append(k)
+        todo.extend(children(k))
+    return out
+
+
+class TreeMemory:
+    """Samples, every step seconds from a thread of its own, the memory only
+    killing can free (RssAnon + RssShmem) summed over every process below
+    root: the pairs' memory together. peak is the highest sum seen, over the
+    number of samples above limit. Use as a context manager."""
+
+    def __init__(self, root, limit=None, step=0.02):
+        import threading
+        self.root, self.limit, self.step = root, limit, step
+        self.peak = self.samples = self.over = 0
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._halt.is_set():
+            total = 0
+            for pid in descendants(self.root):
+                try:
+                    total += (status_number(pid, "RssAnon") +
+                              status_number(pid, "RssShmem")) * 1024
+                except (ProcessLookupError, OSError):
+                    pass
+            self.samples += 1
+            self.peak = max(self.peak, total)
+            self.over += self.limit is not None and total > self.limit
+            self._halt.wait(self.step)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._halt.set()
+        self._thread.join()
+
+
 def comm(pid):
     """The process name, None when it is gone."""
     try:

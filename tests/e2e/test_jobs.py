@@ -10,7 +10,8 @@ import signal
 import subprocess
 import time
 
-from mwlib import MW, MiB, SIM, Dir, Tmux, alive, of, one, read_events, run, start, wait_for
+from mwlib import (MW, MiB, SIM, Dir, Tmux, TreeMemory, alive, of, one, read_events, run, start,
+                   parse_events, wait_for)
 
 RATIO = 4             # each simulated pair's peak is RATIO x its input
 EXPECTED = 4.4        # what the plan predicts with before a pair has run
@@ -89,8 +90,15 @@ inputs = in/big
 """)
         d.blob("in/x", 20 * MiB)
         d.blob("in/big", 25 * MiB)
-        rc, ev, err = run(["run", "--headless", str(plan)])
+        p = start(["run", "--headless", str(plan)])
+        with TreeMemory(p.pid, limit=300 * MiB) as mem:
+            out, err = p.communicate(timeout=120)
+        rc, ev = p.returncode, parse_events(out)
         assert rc == 0, err
+        # the pairs' memory together never passed the budget, though big
+        # alone needs most of it
+        assert mem.samples > 50 and mem.over == 0 and mem.peak > 200 * MiB, \
+            (mem.samples, mem.over, mem.peak)
         requeued = of(ev, "pair_end", pair="big", status="requeued")
         assert requeued and all(e["reason"] == "budget" for e in requeued), ev
         assert one(ev, "pair_end", pair="x")["status"] == "done"   # the older one untouched

@@ -64,7 +64,7 @@ static void probe_fake(const struct fake *fk, const char *self_cgroup, struct cg
 
 	fake_file(fk, "proc-self-cgroup", self_cgroup);
 	fake_path(fk, sp, sizeof sp, "proc-self-cgroup");
-	cgroup_probe(fk->root, sp, out);
+	cgroup_probe(fk->root, sp, CGROUP_PROBE_RUN, out);
 }
 
 static void assert_parent(const struct fake *fk, const struct cgroup_probe *p, const char *rel)
@@ -91,66 +91,86 @@ static void test_probe_nothing_mounted_is_none_with_reasons(void **state)
 	assert_non_null(strstr(p.note, fk->root));
 }
 
-/* systemd-like v2: we sit in a scope with processes, our slice (delegated)
- * offers memory, so groups go in a mergewatch group beside our scope. */
-static void test_probe_v2_beside_own_group(void **state)
+/* The fake group's cgroup.procs listing this process (and others). */
+static void fake_procs(const struct fake *fk, const char *rel, const char *others)
+{
+	char text[128];
+
+	snprintf(text, sizeof text, "%d\n%s", (int)getpid(), others);
+	fake_file(fk, rel, text);
+}
+
+/* /proc/self/cgroup names a group that does not hold us (a cgroup
+ * namespace looking at the host's mount): never used. */
+static void test_probe_v2_group_not_holding_us_is_not_used(void **state)
 {
 	struct fake *fk = *state;
 	struct cgroup_probe p;
 
-	fake_file(fk, "cgroup.controllers", "cpuset cpu io memory pids\n");
-	fake_file(fk, "cgroup.subtree_control", "cpu memory\n");
-	fake_file(fk, "user.slice/cgroup.controllers", "cpu memory pids\n");
-	fake_file(fk, "user.slice/cgroup.subtree_control", "memory\n");
-	fake_file(fk, "user.slice/me.scope/cgroup.procs", "4242\n");
-	fake_file(fk, "user.slice/me.scope/cgroup.controllers", "memory\n");
-	/* what the kernel shows once memory is enabled below mergewatch */
-	fake_file(fk, "user.slice/mergewatch/cgroup.subtree_control", "memory\n");
-
-	probe_fake(fk, "0::/user.slice/me.scope\n", &p);
-	assert_int_equal(p.mechanism, CGROUP_V2);
-	assert_string_equal(cgroup_mechanism_name(p.mechanism), "cgroup2");
-	assert_parent(fk, &p, "user.slice/mergewatch");
-	assert_non_null(strstr(p.note, "cgroup v2"));
+	fake_file(fk, "cgroup.controllers", "cpu memory\n");
+	fake_file(fk, "cgroup.procs", "1\n");
+	probe_fake(fk, "0::/\n", &p);
+	assert_int_equal(p.mechanism, CGROUP_NONE);
+	assert_non_null(strstr(p.note, "cgroup namespace"));
 }
 
-/* Our parent does not pass memory down: the root's mergewatch group. */
-static void test_probe_v2_falls_back_to_root(void **state)
+/* v2 lets no group with processes pass memory down: with a shell beside
+ * mergewatch in its group, no v2 groups, and the note says so. */
+static void test_probe_v2_others_in_own_group_is_none(void **state)
 {
 	struct fake *fk = *state;
 	struct cgroup_probe p;
 
 	fake_file(fk, "cgroup.controllers", "cpu memory\n");
 	fake_file(fk, "cgroup.subtree_control", "memory\n");
-	fake_file(fk, "user.slice/cgroup.controllers", "cpu pids\n");
-	fake_file(fk, "user.slice/me.scope/cgroup.procs", "4242\n");
-	fake_file(fk, "mergewatch/cgroup.subtree_control", "memory\n");
-
-	probe_fake(fk, "0::/user.slice/me.scope\n", &p);
-	assert_int_equal(p.mechanism, CGROUP_V2);
-	assert_parent(fk, &p, "mergewatch");
+	fake_file(fk, "op/cgroup.controllers", "memory\n");
+	fake_file(fk, "op/cgroup.type", "domain\n");
+	fake_procs(fk, "op/cgroup.procs", "4242\n");
+	probe_fake(fk, "0::/op\n", &p);
+	assert_int_equal(p.mechanism, CGROUP_NONE);
+	assert_non_null(strstr(p.note, "holds other processes (PID 4242)"));
 }
 
-/* Hybrid layout, as on this machine: cgroup2 at unified/ without memory
- * (it is bound to v1), so v1 is used. */
-static void test_probe_v2_without_memory_uses_v1(void **state)
+/* check changes nothing: alone in a group offering memory, it says what a
+ * run would do and leaves no group behind. */
+static void test_probe_check_says_what_it_would_do(void **state)
 {
 	struct fake *fk = *state;
 	struct cgroup_probe p;
-	char hier[PATH_MAX];
+	char sp[PATH_MAX], leaf[PATH_MAX];
 
-	fake_file(fk, "unified/cgroup.controllers", "hugetlb\n");
-	fake_file(fk, "unified/cgroup.subtree_control", "");
-	fake_file(fk, "memory/memory.limit_in_bytes", "9223372036854771712\n");
-	fake_file(fk, "memory/mergewatch/memory.limit_in_bytes", "9223372036854771712\n");
+	fake_file(fk, "cgroup.controllers", "cpu memory\n");
+	fake_file(fk, "cgroup.subtree_control", "memory\n");
+	fake_file(fk, "op/cgroup.controllers", "memory\n");
+	fake_file(fk, "op/cgroup.type", "domain\n");
+	fake_file(fk, "op/cgroup.subtree_control", "");
+	fake_procs(fk, "op/cgroup.procs", "");
+	fake_file(fk, "proc-self-cgroup", "0::/op\n");
+	fake_path(fk, sp, sizeof sp, "proc-self-cgroup");
+	cgroup_probe(fk->root, sp, CGROUP_PROBE_CHECK, &p);
+	assert_int_equal(p.mechanism, CGROUP_V2);
+	assert_parent(fk, &p, "op");
+	assert_non_null(strstr(p.note, "would first move itself into"));
+	fake_path(fk, leaf, sizeof leaf, "op/mergewatch");
+	assert_int_equal(access(leaf, F_OK), -1);
+	fake_path(fk, leaf, sizeof leaf, "op/cgroup.subtree_control");
+	assert_int_equal(access(leaf, F_OK), 0);
+	cgroup_probe_release(&p);
+}
 
-	probe_fake(fk, "4:memory:/\n0::/\n", &p);
-	assert_int_equal(p.mechanism, CGROUP_V1);
-	assert_string_equal(cgroup_mechanism_name(p.mechanism), "cgroup1");
-	assert_parent(fk, &p, "memory/mergewatch");
-	fake_path(fk, hier, sizeof hier, "memory");
-	assert_non_null(strstr(p.note, "cgroup v1 memory controller at"));
-	assert_non_null(strstr(p.note, hier));
+/* A run in the same place needs the kernel's files in a new group: a
+ * plain directory is not a cgroup, so nothing is claimed. */
+static void test_probe_v2_plain_directory_is_not_claimed(void **state)
+{
+	struct fake *fk = *state;
+	struct cgroup_probe p;
+
+	fake_file(fk, "cgroup.controllers", "cpu memory\n");
+	fake_file(fk, "cgroup.subtree_control", "memory\n");
+	fake_procs(fk, "cgroup.procs", "");
+	probe_fake(fk, "0::/\n", &p);
+	assert_int_equal(p.mechanism, CGROUP_NONE);
+	assert_non_null(strstr(p.note, "is not a memory cgroup"));
 }
 
 static void test_probe_v2_without_memory_nor_v1_is_none(void **state)
@@ -165,19 +185,6 @@ static void test_probe_v2_without_memory_nor_v1_is_none(void **state)
 	assert_non_null(strstr(p.note, "unified"));
 }
 
-/* A cgroup2 root that offers memory but will not enable it (here: the
- * subtree_control file is missing, as writing it would fail). */
-static void test_probe_v2_memory_not_enabled_is_none(void **state)
-{
-	struct fake *fk = *state;
-	struct cgroup_probe p;
-
-	fake_file(fk, "cgroup.controllers", "memory\n");
-	probe_fake(fk, "0::/\n", &p);
-	assert_int_equal(p.mechanism, CGROUP_NONE);
-	assert_non_null(strstr(p.note, "cgroup.subtree_control"));
-}
-
 /* memory/ looks like a hierarchy, but what mkdir made is a plain
  * directory: not a cgroup, so not used. */
 static void test_probe_v1_plain_directory_is_none(void **state)
@@ -186,12 +193,14 @@ static void test_probe_v1_plain_directory_is_none(void **state)
 	struct cgroup_probe p;
 
 	fake_file(fk, "memory/memory.limit_in_bytes", "0\n");
-	probe_fake(fk, "0::/\n", &p);
+	fake_procs(fk, "memory/cgroup.procs", "");
+	probe_fake(fk, "4:memory:/\n0::/\n", &p);
 	assert_int_equal(p.mechanism, CGROUP_NONE);
 	assert_non_null(strstr(p.note, "is not a memory cgroup"));
 }
 
-/* v1 hierarchy that we may not write to. As root, mode bits do not stop
+/* A v1 group that we may not write to, with a "mergewatch" group left in
+ * it by an earlier root run: not claimed. As root, mode bits do not stop
  * mkdir, so the probe runs in a child that gave up root (uid nobody). */
 static void test_probe_v1_not_writable_is_none(void **state)
 {
@@ -203,18 +212,21 @@ static void test_probe_v1_not_writable_is_none(void **state)
 	pid_t pid;
 
 	fake_file(fk, "memory/memory.limit_in_bytes", "0\n");
-	fake_file(fk, "proc-self-cgroup", "0::/\n");
+	fake_file(fk, "memory/mergewatch/memory.limit_in_bytes", "0\n");
+	fake_file(fk, "proc-self-cgroup", "4:memory:/\n0::/\n");
 	fake_path(fk, hier, sizeof hier, "memory");
 	fake_path(fk, sp, sizeof sp, "proc-self-cgroup");
-	assert_int_equal(chmod(hier, 0555), 0);
 	assert_int_equal(pipe(fds), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(fds[0]);
+		fake_procs(fk, "memory/cgroup.procs", "");
+		if (chmod(hier, 0555) != 0)
+			_exit(1);
 		if (getuid() == 0 && setuid(65534) != 0)
 			_exit(1);
-		cgroup_probe(fk->root, sp, &p);
+		cgroup_probe(fk->root, sp, CGROUP_PROBE_RUN, &p);
 		_exit(write(fds[1], &p, sizeof p) == (ssize_t)sizeof p ? 0 : 1);
 	}
 	close(fds[1]);
@@ -225,7 +237,7 @@ static void test_probe_v1_not_writable_is_none(void **state)
 	assert_int_equal(n, (ssize_t)sizeof p);
 
 	assert_int_equal(p.mechanism, CGROUP_NONE);
-	assert_non_null(strstr(p.note, "mergewatch"));
+	assert_non_null(strstr(p.note, "cannot make a group in"));
 	assert_non_null(strstr(p.note, hier));
 	assert_non_null(strstr(p.note, strerror(EACCES)));
 }
@@ -235,6 +247,7 @@ static void test_mechanism_names(void **state)
 	(void)state;
 	assert_string_equal(cgroup_mechanism_name(CGROUP_V2), "cgroup2");
 	assert_string_equal(cgroup_mechanism_name(CGROUP_V1), "cgroup1");
+	assert_string_equal(cgroup_mechanism_name(CGROUP_SYSTEMD), "systemd");
 	assert_string_equal(cgroup_mechanism_name(CGROUP_NONE), "none");
 }
 
@@ -343,7 +356,7 @@ static int real_setup(void **state)
 
 	if (r == NULL)
 		return -1;
-	cgroup_probe("/sys/fs/cgroup", "/proc/self/cgroup", &r->probe);
+	cgroup_probe("/sys/fs/cgroup", "/proc/self/cgroup", CGROUP_PROBE_RUN, &r->probe);
 	*state = r;
 	return 0;
 }
@@ -623,33 +636,20 @@ static void test_real_cap_changed_while_running(void **state)
 	assert_int_equal(real_remove(cg), 0);
 }
 
-static int real_group_teardown(void **state)
-{
-	struct cgroup_probe p;
-
-	(void)state;
-	/* the shared mergewatch parent goes too if no one else uses it
-	 * (rmdir refuses while another run's group is inside) */
-	cgroup_probe("/sys/fs/cgroup", "/proc/self/cgroup", &p);
-	if (p.mechanism != CGROUP_NONE)
-		rmdir(p.parent);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest probe_tests[] = {
 		cmocka_unit_test_setup_teardown(test_probe_nothing_mounted_is_none_with_reasons,
 		                                fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_probe_v2_beside_own_group, fake_setup,
-		                                fake_teardown),
-		cmocka_unit_test_setup_teardown(test_probe_v2_falls_back_to_root, fake_setup,
-		                                fake_teardown),
-		cmocka_unit_test_setup_teardown(test_probe_v2_without_memory_uses_v1, fake_setup,
-		                                fake_teardown),
-		cmocka_unit_test_setup_teardown(test_probe_v2_without_memory_nor_v1_is_none,
+		cmocka_unit_test_setup_teardown(test_probe_v2_group_not_holding_us_is_not_used,
 		                                fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_probe_v2_memory_not_enabled_is_none,
+		cmocka_unit_test_setup_teardown(test_probe_v2_others_in_own_group_is_none,
+		                                fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_check_says_what_it_would_do, fake_setup,
+		                                fake_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_v2_plain_directory_is_not_claimed,
+		                                fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_v2_without_memory_nor_v1_is_none,
 		                                fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_probe_v1_plain_directory_is_none, fake_setup,
 		                                fake_teardown),
@@ -672,7 +672,6 @@ int main(void)
 	int failed;
 
 	failed = cmocka_run_group_tests_name("cgroup probe", probe_tests, NULL, NULL);
-	failed +=
-		cmocka_run_group_tests_name("cgroup kernel", real_tests, NULL, real_group_teardown);
+	failed += cmocka_run_group_tests_name("cgroup kernel", real_tests, NULL, NULL);
 	return failed == 0 ? 0 : 1;
 }

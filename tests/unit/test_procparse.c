@@ -174,6 +174,33 @@ static void test_statm_table(void **state)
 	}
 }
 
+/* The memory only killing frees: RssAnon + RssShmem, never RssFile (a
+ * job mmap-reading its input is not charged for the pages). */
+static void test_status_mem_table(void **state)
+{
+	static const struct u64_case cases[] = {
+		{ "Name:\tx\nVmRSS:\t  614400 kB\nRssAnon:\t    2048 kB\nRssFile:\t  612352 kB\n"
+		  "RssShmem:\t       0 kB\n",
+		  0, 2048ull * 1024 },
+		{ "RssAnon:\t100 kB\nRssFile:\t5 kB\nRssShmem:\t50 kB\n", 0, 150ull * 1024 },
+		{ "Name:\tkthreadd\nState:\tS (sleeping)\n", 0, 0 }, /* no mm */
+		{ "RssAnon:\tlots kB\n", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint64_t bytes = 12345;
+		int rc = procparse_status_mem(cases[i].text, strlen(cases[i].text), &bytes);
+
+		if (rc != cases[i].rc)
+			fail_msg("status \"%s\": rc %d", cases[i].text, rc);
+		if (rc == 0)
+			assert_int_equal(bytes, cases[i].value);
+	}
+}
+
 static void test_io_table(void **state)
 {
 	static const struct u64_case cases[] = {
@@ -471,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_stat_long_name_truncated),
 		cmocka_unit_test(test_stat_real_kernel_line),
 		cmocka_unit_test(test_statm_table),
+		cmocka_unit_test(test_status_mem_table),
 		cmocka_unit_test(test_io_table),
 		cmocka_unit_test(test_meminfo_full),
 		cmocka_unit_test(test_meminfo_variants),

@@ -293,7 +293,7 @@ static void test_fixture_tree(void **state)
 	assert_int_equal(s->futex_threads, 0);
 	assert_int_equal(s->n_procs, 4);
 
-	/* The fast read: the same RSS from the kept-open statm files. */
+	/* The fast read: the same memory from the kept-open status files. */
 	f = proctree_sample_rss(pt, 250);
 	assert_false(f->full);
 	assert_true(f->root_alive);
@@ -397,7 +397,7 @@ static void test_fixture_nopsi_tree(void **state)
 
 /* Changing files in a copy: movement decides the WHEN_STILL scan, a
  * process that leaves its parent's children list leaves the tree, and one
- * whose statm reads empty is dropped from the fast read. */
+ * whose status reads empty is dropped from the fast read. */
 static void test_fixture_changes(void **state)
 {
 	char root[PATH_MAX], path[PATH_MAX + 64];
@@ -464,8 +464,8 @@ static void test_fixture_changes(void **state)
 	assert_null(find_proc(s, 4200));
 	assert_int_equal(s->rss_bytes, (2560 + 25600 + 256) * pg);
 
-	/* A statm that reads empty between full samples: dropped. */
-	snprintf(path, sizeof path, "%s/4300/statm", root);
+	/* A status that reads empty between full samples: dropped. */
+	snprintf(path, sizeof path, "%s/4300/status", root);
 	write_text(path, "");
 	s = proctree_sample_rss(pt, 8);
 	assert_true(s->root_alive);

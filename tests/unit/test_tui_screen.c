@@ -228,6 +228,25 @@ static void test_all_panes_at_80x24(void **state)
 	assert_has(s, "q quit");
 }
 
+/* A predicted peak is never cut ("~567.2 M\u2026" in the issue): the
+ * column holds it, and the widest loses its blank, not its unit. */
+static void test_predicted_peaks_are_whole_at_80x24(void **state)
+{
+	struct fixture *f = *state;
+	const char *s;
+
+	f->pairs[0].state = PAIR_PENDING;
+	f->pairs[0].peak_rss_bytes = 0;
+	f->pairs[0].predicted_peak_bytes = 594758041ULL; /* 567.2 MiB */
+	f->pairs[2].state = PAIR_PENDING;
+	f->pairs[2].peak_rss_bytes = 0;
+	f->pairs[2].predicted_peak_bytes = 1073636556ULL; /* 1023.9 MiB */
+	start(f);
+	s = screen(f);
+	assert_has(s, "~567.2 MiB");
+	assert_has(s, "~1023.9MiB");
+}
+
 static void test_hostile_name_is_shown_escaped(void **state)
 {
 	struct fixture *f = *state;
@@ -483,6 +502,7 @@ int main(void)
 		T(test_ascii_drawing_outside_utf8),
 		T(test_not_a_terminal_fails_cleanly),
 		T(test_run_over_shows_the_outcome),
+		T(test_predicted_peaks_are_whole_at_80x24),
 		T(test_crash_restores_the_terminal),
 		T(test_exit_without_free_restores_the_terminal),
 	};
