@@ -899,6 +899,16 @@ long cgroup_oom_kills(struct cgroup *cg)
 	return (long)n;
 }
 
+long cgroup_oom_kills_at(const char *dir)
+{
+	long long n;
+
+	if (cg_read_keyed(dir, "memory.events", "oom_kill", &n) != 0 &&
+	    cg_read_keyed(dir, "memory.oom_control", "oom_kill", &n) != 0)
+		return -1;
+	return n < 0 ? -1 : (long)n;
+}
+
 int cgroup_events_open(struct cgroup *cg)
 {
 	char path[PATH_MAX];

@@ -46,7 +46,8 @@ bool run_sample_verdict(struct run *run, struct pair_rt *p, const struct rule_ev
 	switch (e->kind) {
 	case RULE_KILL_RSS:
 		/* at every evaluation over the line: one kill is enough */
-		if (p->phase == PHASE_STOPPING && p->stop.reason == REASON_RSS)
+		if ((p->phase == PHASE_STOPPING || p->phase == PHASE_VERIFY_STOPPING) &&
+		    p->stop.reason == REASON_RSS)
 			return false;
 		*in = (struct lc_input){ .event = LE_STOP,
 			                 .reason = REASON_RSS,
