@@ -30,6 +30,14 @@ enum { PAIR_N_STATES = PAIR_SKIPPED + 1 };
  * a state. */
 const char *pair_state_name(enum pair_state s);
 
+/* What a deadlock verdict leads to (the plan's on_deadlock), as the view
+ * tells it. */
+enum model_on_deadlock {
+	MODEL_ON_DEADLOCK_ALERT,
+	MODEL_ON_DEADLOCK_KILL,
+	MODEL_ON_DEADLOCK_RESTART,
+};
+
 enum {
 	MODEL_HISTORY = 240, /* samples of memory history kept (one per base interval) */
 	MODEL_ALERTS = 64,   /* latest alert lines kept */
@@ -58,9 +66,10 @@ struct model_pair {
 	/* What happens next: the limits the runner will act on. */
 	uint64_t timeout_ms;         /* 0: none */
 	uint64_t deadlock_window_ms; /* stalled this long: the deadlock verdict */
-	const char *on_deadlock;     /* "alert", "kill", "restart"; borrowed */
-	const char *log_path;        /* the pair's output log; borrowed, NULL: none */
-	bool status_unknown;         /* watch: it ended, but how is its parent's to know */
+	const char *on_deadlock;     /* "alert", "kill", "restart"; borrowed, for display */
+	enum model_on_deadlock deadlock_action; /* the same, to decide on */
+	const char *log_path;                   /* the pair's output log; borrowed, NULL: none */
+	bool status_unknown; /* watch: it ended, but how is its parent's to know */
 };
 
 struct model_alert {

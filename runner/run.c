@@ -303,6 +303,17 @@ static void run_init_pairs(struct run *run)
 		p->mp->timeout_ms = p->spec->limits.timeout_ms;
 		p->mp->deadlock_window_ms = p->spec->limits.deadlock_window_ms;
 		p->mp->on_deadlock = plan_on_deadlock_name(p->spec->limits.on_deadlock);
+		switch (p->spec->limits.on_deadlock) {
+		case ON_DEADLOCK_KILL:
+			p->mp->deadlock_action = MODEL_ON_DEADLOCK_KILL;
+			break;
+		case ON_DEADLOCK_RESTART:
+			p->mp->deadlock_action = MODEL_ON_DEADLOCK_RESTART;
+			break;
+		case ON_DEADLOCK_ALERT:
+			p->mp->deadlock_action = MODEL_ON_DEADLOCK_ALERT;
+			break;
+		}
 		p->mp->log_path = run->cfg.watch ? NULL : p->log_path; /* watch captures nothing */
 		if (!run->cfg.watch) {
 			struct prediction pred;

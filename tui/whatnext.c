@@ -74,15 +74,17 @@ uint64_t whatnext_eta_ms(const struct model_pair *p, uint64_t now_ms)
 }
 
 /* "kill" → "then the tree is killed": what on_deadlock does. */
-static const char *whatnext_deadlock_action(const char *on_deadlock)
+static const char *whatnext_deadlock_action(enum model_on_deadlock action)
 {
-	if (on_deadlock == NULL || strcmp(on_deadlock, "alert") == 0)
-		return "then an alert only";
-	if (strcmp(on_deadlock, "kill") == 0)
+	switch (action) {
+	case MODEL_ON_DEADLOCK_KILL:
 		return "then SIGKILL";
-	if (strcmp(on_deadlock, "restart") == 0)
+	case MODEL_ON_DEADLOCK_RESTART:
 		return "then kill and restart";
-	return "then an alert";
+	case MODEL_ON_DEADLOCK_ALERT:
+		break;
+	}
+	return "then an alert only";
 }
 
 int whatnext_describe(const struct model_pair *p, uint64_t now_ms, const char *sep, char *buf,
@@ -110,7 +112,7 @@ int whatnext_describe(const struct model_pair *p, uint64_t now_ms, const char *s
 		else {
 			units_format_elapsed(p->deadlock_window_ms - p->stalled_ms, b, sizeof b);
 			whatnext_put(&w, "no progress %s: deadlock verdict in %s, %s", a, b,
-			             whatnext_deadlock_action(p->on_deadlock));
+			             whatnext_deadlock_action(p->deadlock_action));
 		}
 	}
 	if (p->kill_rss_bytes > 0 && p->kill_rss_bytes != UINT64_MAX && view_state_live(p->state)) {

@@ -23,6 +23,7 @@ static struct model_pair running(void)
 	p.started_ms = 1000;
 	p.exit_code = -1;
 	p.on_deadlock = "kill";
+	p.deadlock_action = MODEL_ON_DEADLOCK_KILL;
 	p.deadlock_window_ms = 120000;
 	return p;
 }
