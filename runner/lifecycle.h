@@ -104,6 +104,8 @@ enum lc_action {
 	LA_VERIFY_END_STOPPED, /* the same after a stop: failed, or shutdown */
 	LA_CLEAN_START,        /* record verified, cleaning; start the cleanup child */
 	LA_INTERRUPTED,        /* pair_end interrupted, recorded; it runs again */
+	LA_DROP_VERIFY,        /* left while verifying: verify killed, unwatched (the
+	                        * next run verifies again) */
 };
 
 /* Where an event leads from a phase. valid false: it changes nothing. */

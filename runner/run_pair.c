@@ -953,6 +953,10 @@ static void run_pair_act_on(struct pair_rt *p, enum lc_action action, const stru
 	case LA_CLEAN_START:
 		run_safe_clean_start(run, p);
 		break;
+	case LA_DROP_VERIFY:
+		run_pair_signal_tree(run, p, SIGKILL);
+		run_pair_unwatch(run, p);
+		break;
 	case LA_INTERRUPTED:
 		run_safe_interrupted(run, p, REASON_STATUS_UNKNOWN);
 		p->started_ms = 0;

@@ -520,3 +520,30 @@ def test_a_done_pair_with_a_changed_command_is_skipped_with_a_note_and_rerun_on_
         assert (d.path / "ran.txt").read_text().split() == ["v1", "v2"]
         rc, _, err = run(["run", "--headless", "--rerun", "nope", p_ini])
         assert rc == 2 and "nope" in err, err
+
+
+def test_leaving_while_verify_runs_stops_verify_and_the_next_run_verifies_again():
+    with Dir() as d:
+        p_ini = plan(d, """
+[pair v]
+command = echo x > v.out
+output = v.out
+verify = echo verify >> verified.txt; test -e quick || sleep 100
+""")
+        with Tmux(f"{MW} run {p_ini}", cwd=d.path) as t:
+            wait_for(lambda: status_of(d, "v") == "exited")
+            sleeper = wait_for(lambda: [c for c in all_pids() if comm(c) == "sleep"
+                                        and str(d.path) in cwd_of(c)])
+            t.wait_text("Processes")
+            t.keys("q")
+            time.sleep(0.5)
+            t.keys("n")
+            wait_for(lambda: of(events(d), "run_end"))
+        wait_for(lambda: not any(alive(s) for s in sleeper), timeout=5)
+        assert status_of(d, "v") == "exited"
+        (d.path / "quick").write_text("")
+        rc, ev, err = run(["run", "--headless", p_ini])
+        assert rc == 0, err
+        assert of(ev, "pair_start") == [], "the command ran again"
+        assert one(ev, "pair_end", pair="v")["status"] == "done"
+        assert (d.path / "verified.txt").read_text().split() == ["verify", "verify"]

@@ -40,6 +40,13 @@ static const struct {
 	    { LE_STOP, PHASE_CLEANING, LA_NONE }, /* a cleanup is never cut by a stop */
 	    { LE_CLEANED, PHASE_DONE, LA_FINISH },
 	    END } },
+	{ "left while verifying: verify dropped, the next run verifies",
+	  { { LE_TURN, PHASE_PENDING, LA_PREPARE },
+	    { LE_STARTED, PHASE_RUNNING, LA_WATCH },
+	    { LE_EXIT, PHASE_EXITED, LA_REAP },
+	    { LE_VERIFY_START, PHASE_VERIFYING, LA_WATCH_VERIFY },
+	    { LE_LEAVE, PHASE_LEFT, LA_DROP_VERIFY },
+	    END } },
 	{ "verify over its limits, stopped, fails",
 	  { { LE_TURN, PHASE_PENDING, LA_PREPARE },
 	    { LE_STARTED, PHASE_RUNNING, LA_WATCH },
