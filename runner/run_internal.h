@@ -136,6 +136,9 @@ struct run {
 	int counts[PAIR_N_STATES];
 	uint64_t start_seq;      /* pairs started so far (run_jobs.c) */
 	bool cap_error_reported; /* a cap the kernel refused to move, said once */
+	/* A pair ended: the next ones get their turn before the loop sleeps
+	 * (run.c), never from inside the code that ended it. */
+	bool turn_due;
 	/* groups the kernel had not let go of when their pair ended */
 	struct cgroup *pending_cgroups[16];
 	int n_pending_cgroups;
@@ -154,6 +157,13 @@ struct run {
  *   run_jobs.c    several pairs at once: admission and containment each turn
  *   run_cgroup.c  groups the kernel has not let go of yet
  *   run_emit.c    events and notes out */
+
+/* Several pairs at once (jobs above 1, or auto; never under watch): the
+ * run's turns go to run_jobs.c instead of run_pair_next. */
+static inline bool run_jobs_several(const struct run *run)
+{
+	return !run->cfg.watch && run->plan->jobs != 1;
+}
 
 /* run_emit.c */
 /* Stamps ev with the time and hands it to the event log, the alerts, the
@@ -199,17 +209,14 @@ void run_pair_stop_for_budget(struct pair_rt *p);
 void run_pair_end(struct pair_rt *p, enum lc_event end, enum event_reason reason);
 
 /* run_jobs.c */
-/* true when the plan runs pairs through admission (jobs above 1, or auto). */
-bool run_jobs_several(const struct run *run);
 /* Settles pairs (resumed, skipped, adopted), stops what must go, moves the
  * caps, starts what fits. */
 void run_jobs_turn(struct run *run);
 
-/* Hands p's tree the orphans of p that mergewatch adopted (before a full
- * sample). */
-void run_pair_note_orphans(struct run *run, struct pair_rt *p);
-
 /* run_sample.c */
+/* Pair p's orphans that mergewatch adopted as their subreaper: children
+ * naming the pair that are none of its own jobs. How many, into out. */
+int run_sample_orphans(struct run *run, const struct pair_rt *p, pid_t *out, int max);
 /* System memory, its history and the pressure rule, at each base tick. */
 void run_sample_system(struct run *run, uint64_t now_ms);
 /* Samples p's tree: in full (every process, its threads as the deadlock
