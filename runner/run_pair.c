@@ -1113,6 +1113,9 @@ static int run_pair_ack(struct run *run)
 int run_pair_act(void *ctx, enum model_action action, int index)
 {
 	struct run *run = ctx;
+
+	if (run->pairs == NULL)
+		return -ESRCH;
 	struct pair_rt *p = index >= 0 && index < run->n_pairs ? &run->pairs[index] : NULL;
 	bool watched = p != NULL && lifecycle_watched(p->phase);
 
