@@ -16,6 +16,8 @@
 #include "collectors/sysmem.h"
 #include "plan/plan.h"
 #include "jobs/cgroup.h"
+#include "jobs/cleanup.h"
+#include "jobs/supervise.h"
 #include "logdir/state.h"
 #include "alerts/alerts.h"
 #include "alerts/secret.h"
@@ -42,6 +44,8 @@ struct options {
 	const char *override_key[16];
 	const char *override_value[16];
 	int n_overrides;
+	const char *rerun[64]; /* --rerun PAIR */
+	int n_rerun;
 };
 
 static const char usage_text[] =
@@ -72,6 +76,7 @@ static const char usage_text[] =
 	"  --on-deadlock ACTION     alert | kill | restart\n"
 	"  --jobs N|auto            pairs at once (auto: as many as memory_budget holds)\n"
 	"  --inputs GLOB            with run -- COMMAND or watch: the inputs (bloat baseline)\n"
+	"  --rerun PAIR             run PAIR again although the state records it done\n"
 	"  --webhook-url-file FILE  file holding the chat webhook URL (mode 600)\n"
 	"  --webhook-format FMT     slack | discord | teams | mattermost | generic\n"
 	"  --test-alert             with check: post one test alert and report the answer\n"
@@ -108,6 +113,7 @@ enum {
 	OPT_VERSION,
 	OPT_PLAN_KEY,
 	OPT_METRICS_FILE,
+	OPT_RERUN,
 	OPT_LOG_DIR,
 };
 
@@ -123,6 +129,7 @@ static const struct option long_options[] = {
 	{ "test-alert", no_argument, NULL, OPT_TEST_ALERT },
 	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 	{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
+	{ "rerun", required_argument, NULL, OPT_RERUN },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "kill-rss", required_argument, NULL, OPT_PLAN_KEY },
@@ -165,6 +172,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_INPUTS:
 			o->inputs = optarg;
+			break;
+		case OPT_RERUN:
+			if (o->n_rerun == 64)
+				return usage_error("too many --rerun options (%s)", optarg);
+			o->rerun[o->n_rerun++] = optarg;
 			break;
 		case OPT_TEST_ALERT:
 			o->test_alert = true;
@@ -333,6 +345,8 @@ static int execute(struct plan *plan, const struct options *o, bool watch, bool 
 		.plan = plan,
 		.watch = watch,
 		.resume = resume,
+		.rerun = o->rerun,
+		.n_rerun = o->n_rerun,
 		.watch_pids = pids,
 		.n_watch = n_pids,
 		.interval_ms = o->interval_ms,
@@ -415,6 +429,17 @@ static int cmd_run(int argc, char **argv, const struct options *o, bool dashdash
 		if (plan == NULL) {
 			fprintf(stderr, "mergewatch: %s\n", perr.msg);
 			return EXIT_USAGE;
+		}
+	}
+	for (int i = 0; i < o->n_rerun; i++) {
+		bool known = false;
+
+		for (int k = 0; k < plan->n_pairs && !known; k++)
+			known = strcmp(plan->pairs[k].name, o->rerun[i]) == 0;
+		if (!known) {
+			plan_free(plan);
+			return usage_error("--rerun %s: the plan has no pair of that name",
+			                   o->rerun[i]);
 		}
 	}
 	rc = apply_overrides(plan, o);
@@ -637,6 +662,11 @@ int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 
+	/* Internal modes, started by mergewatch itself through /proc/self/exe. */
+	if (argc >= 2 && strcmp(argv[1], SUPERVISE_MODE) == 0)
+		return supervise_main(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], CLEANUP_MODE) == 0)
+		return cleanup_main(argc - 2, argv + 2);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

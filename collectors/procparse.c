@@ -163,6 +163,11 @@ int procparse_stat(const char *buf, size_t len, struct stat_fields *out)
 				return -EINVAL;
 			out->ppid = (pid_t)ppid;
 			break;
+		case 6: /* the session: a pair's processes share its root's */
+			if (!parse_u64(&c, &v) || v > INT_MAX)
+				return -EINVAL;
+			out->session = (pid_t)v;
+			break;
 		case 14:
 			if (!parse_u64(&c, &out->utime))
 				return -EINVAL;

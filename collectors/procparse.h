@@ -17,6 +17,7 @@ struct stat_fields {
 	char comm[SAMPLE_COMM_LEN]; /* raw, truncated to fit */
 	char state;
 	pid_t ppid;
+	pid_t session;         /* field 6 */
 	uint64_t utime, stime; /* clock ticks */
 	int num_threads;
 	uint64_t start_ticks;

@@ -82,7 +82,7 @@ _mergewatch_positionals()
 		w=${COMP_WORDS[i]}
 		case $w in
 		--log|--interval|--kill-rss|--memory-max|--swap-max|--timeout|\
-		--bloat-ratio|--deadlock-window|--on-deadlock|--inputs|\
+		--bloat-ratio|--deadlock-window|--on-deadlock|--inputs|--rerun|\
 		--webhook-url-file|--webhook-format|--metrics-file|--output|-o|\
 		--jobs)
 			i=$((i + 1))
@@ -176,7 +176,7 @@ _mergewatch()
 	opts="--kill-rss --memory-max --swap-max --timeout --bloat-ratio
 	      --deadlock-window --on-deadlock --webhook-url-file --webhook-format"
 	case $cmd in
-	run)	opts="--headless --log --log-dir --metrics-file --interval --inputs --jobs $opts --help" ;;
+	run)	opts="--headless --log --log-dir --metrics-file --interval --inputs --jobs --rerun $opts --help" ;;
 	watch)	opts="--headless --log --log-dir --metrics-file --interval $opts --help" ;;
 	check)	opts="--test-alert --jobs $opts --help" ;;
 	demo)	opts="--headless --log --metrics-file --interval --jobs $opts --help" ;;

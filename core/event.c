@@ -170,6 +170,10 @@ static const struct {
 	[REASON_INPUTS_MISSING] = { "inputs_missing", NULL, false },
 	[REASON_GONE] = { "gone", NULL, false },
 	[REASON_ON_FAILURE] = { "on_failure", NULL, false },
+	[REASON_OUTPUT_STALE] = { "output_stale", "its output was not written by this attempt",
+	                          false },
+	[REASON_MERGEWATCH_ENDED] = { "mergewatch_ended", "its mergewatch ended with it", false },
+	[REASON_STATUS_UNKNOWN] = { "status_unknown", "how it ended is not known", false },
 	[REASON_OTHER] = { NULL, NULL, false },
 };
 

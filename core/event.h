@@ -70,7 +70,10 @@ enum event_reason {
 	REASON_INPUTS_MISSING,
 	REASON_GONE,
 	REASON_ON_FAILURE,
-	REASON_OTHER, /* read back: unknown name in event.other */
+	REASON_OUTPUT_STALE,     /* the output was not written by this attempt */
+	REASON_MERGEWATCH_ENDED, /* interrupted: its mergewatch died, no status kept */
+	REASON_STATUS_UNKNOWN,   /* interrupted: adopted, killed with its supervisor */
+	REASON_OTHER,            /* read back: unknown name in event.other */
 	REASON_N
 };
 

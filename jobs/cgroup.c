@@ -445,19 +445,20 @@ static bool cg_probe_v2(const char *sysfs_root, const char *proc_self_cgroup,
 		cg_say(reason, rlen, "%s", why);
 		return false;
 	}
+	/* before anything is changed: a group shared with a shell is no use */
+	if (!is_root && cg_others(own, me, others, sizeof others) > 0) {
+		cg_say(reason, rlen,
+		       "%s holds other processes (PID %s): cgroup v2 lets no group with "
+		       "processes pass memory to its children; start mergewatch alone in a "
+		       "group of its own (exec, systemd-run --scope, Delegate=yes)",
+		       own, others);
+		return false;
+	}
 	if (cg_v2_offer_memory(mount, own, run, why, sizeof why) != 0) {
 		cg_say(reason, rlen, "%s", why);
 		return false;
 	}
 	if (!is_root && !cg_file_has(own, "cgroup.subtree_control", "memory")) {
-		if (cg_others(own, me, others, sizeof others) > 0) {
-			cg_say(reason, rlen,
-			       "%s holds other processes (PID %s): cgroup v2 lets no group with "
-			       "processes pass memory to its children; start mergewatch alone in a "
-			       "group of its own (exec, systemd-run --scope, Delegate=yes)",
-			       own, others);
-			return false;
-		}
 		if (cg_join(leaf, sizeof leaf, own, "mergewatch") != 0) {
 			cg_say(reason, rlen, "%s: %s", own, strerror(ENAMETOOLONG));
 			return false;
@@ -897,6 +898,16 @@ long cgroup_oom_kills(struct cgroup *cg)
 	if (cg_read_keyed(cg->path, file, "oom_kill", &n) != 0 || n < 0)
 		return -1;
 	return (long)n;
+}
+
+long cgroup_oom_kills_at(const char *dir)
+{
+	long long n;
+
+	if (cg_read_keyed(dir, "memory.events", "oom_kill", &n) != 0 &&
+	    cg_read_keyed(dir, "memory.oom_control", "oom_kill", &n) != 0)
+		return -1;
+	return n < 0 ? -1 : (long)n;
 }
 
 int cgroup_events_open(struct cgroup *cg)

@@ -119,6 +119,10 @@ int cgroup_read_pids_at(const char *dir, pid_t *pids, size_t max);
  * oom_kill (kernels from 4.13). -1 when unknown (no such line or file). */
 long cgroup_oom_kills(struct cgroup *cg);
 
+/* The same for a group known only by its directory (one a mergewatch that
+ * died made): whichever of the two files it has. */
+long cgroup_oom_kills_at(const char *dir);
+
 /* Opens the group's memory.events to be polled: POLLPRI comes when it
  * changes (an OOM kill, memory.max reached), so an OOM kill is seen even
  * where the group is gone by the time the pair's end is judged (systemd

@@ -1,5 +1,6 @@
 #include "job.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -7,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../collectors/procparse.h"
+#include "supervise.h"
 
 extern char **environ;
 
@@ -99,7 +102,37 @@ static _Noreturn void job_child_fail(int status_fd, const char *stage)
 	_exit(127);
 }
 
-static _Noreturn void job_child(const struct job_spec *spec, char **env, int status_fd, int hold_fd)
+/* Becomes the pair's supervisor, which runs the command (supervise.h).
+ * Until the supervisor has written its record it dies with its parent; the
+ * status pipe stays open across the exec so job_spawn waits for that. */
+static _Noreturn void job_exec_supervisor(const struct job_spec *spec, char **env, int status_fd,
+                                          pid_t parent)
+{
+	char token[24], ppid[16], fd[16];
+	char *argv[] = { (char *)"mergewatch",
+		         (char *)SUPERVISE_MODE,
+		         (char *)spec->supervise_record,
+		         token,
+		         ppid,
+		         fd,
+		         (char *)(spec->supervise_cgroup ? spec->supervise_cgroup : "-"),
+		         (char *)"/bin/sh",
+		         (char *)"-c",
+		         (char *)spec->command,
+		         NULL };
+
+	snprintf(token, sizeof(token), "%lld", (long long)spec->supervise_token);
+	snprintf(ppid, sizeof(ppid), "%d", (int)parent);
+	snprintf(fd, sizeof(fd), "%d", status_fd);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent ||
+	    fcntl(status_fd, F_SETFD, 0) < 0)
+		job_child_fail(status_fd, "supervisor");
+	execve("/proc/self/exe", argv, env);
+	job_child_fail(status_fd, "/proc/self/exe (the supervisor)");
+}
+
+static _Noreturn void job_child(const struct job_spec *spec, char **env, int status_fd, int hold_fd,
+                                pid_t parent)
 {
 	/* Default dispositions: the loop blocks signals for signalfd, and a
 	 * job must die of SIGTERM and SIGPIPE like any program. */
@@ -135,12 +168,19 @@ static _Noreturn void job_child(const struct job_spec *spec, char **env, int sta
 		job_child_fail(status_fd, "/dev/null");
 	if (out < 0)
 		job_child_fail(status_fd, spec->output_path);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+	if (dup2(in, 0) < 0 || dup2(spec->stdout_fd ? *spec->stdout_fd : out, 1) < 0 ||
+	    dup2(out, 2) < 0)
 		job_child_fail(status_fd, "dup2");
 	if (in > 2)
 		close(in);
 	if (out > 2)
 		close(out);
+	if (spec->argv != NULL) {
+		execve(spec->argv[0], spec->argv, env);
+		job_child_fail(status_fd, spec->argv[0]);
+	}
+	if (spec->supervise_record != NULL)
+		job_exec_supervisor(spec, env, status_fd, parent);
 	char *argv[] = { (char *)"sh", (char *)"-c", (char *)spec->command, NULL };
 
 	execve("/bin/sh", argv, env);
@@ -176,13 +216,14 @@ int job_spawn(const struct job_spec *spec, struct job *job, char *err, size_t er
 		snprintf(err, errlen, "pipe: %s", strerror(e));
 		return -e;
 	}
+	pid_t parent = getpid();
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		close(status_pipe[0]);
 		if (hold[1] >= 0)
 			close(hold[1]);
-		job_child(spec, env, status_pipe[1], hold[0]);
+		job_child(spec, env, status_pipe[1], hold[0], parent);
 	}
 	int e = errno;
 
@@ -286,23 +327,68 @@ void job_close(struct job *job)
 	job->pidfd = -1;
 }
 
-uint64_t job_start_ticks(const char *proc_root, pid_t pid)
+/* Reads pid's stat line under proc_root. 0 or -errno. */
+static int job_read_stat(const char *proc_root, pid_t pid, struct stat_fields *f)
 {
 	char path[256];
 	char buf[1024];
-	struct stat_fields f;
 
 	snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return 0;
+		return -errno;
 	ssize_t n = read(fd, buf, sizeof(buf));
 
 	close(fd);
-	if (n <= 0 || procparse_stat(buf, (size_t)n, &f) != 0)
+	if (n <= 0 || procparse_stat(buf, (size_t)n, f) != 0)
+		return -EINVAL;
+	return 0;
+}
+
+int job_alive(const char *proc_root, pid_t pid, uint64_t start_ticks)
+{
+	struct stat_fields f = { 0 };
+
+	if (pid <= 0 || job_read_stat(proc_root, pid, &f) < 0)
 		return 0;
-	return f.start_ticks;
+	return f.start_ticks == start_ticks && f.state != 'Z' && f.state != 'X';
+}
+
+int job_session_pids(const char *proc_root, pid_t sid, uint64_t min_start_ticks, pid_t *pids,
+                     int max)
+{
+	DIR *dir = opendir(proc_root);
+	struct dirent *e;
+	struct stat_fields f = { 0 };
+	int n = 0;
+
+	if (dir == NULL || sid <= 0) {
+		if (dir != NULL)
+			closedir(dir);
+		return 0;
+	}
+	while ((e = readdir(dir)) != NULL) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (pid <= 0 || *end != '\0' || job_read_stat(proc_root, (pid_t)pid, &f) < 0)
+			continue;
+		if (f.session != sid || f.start_ticks < min_start_ticks || f.state == 'Z')
+			continue;
+		if (n < max)
+			pids[n] = (pid_t)pid;
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+uint64_t job_start_ticks(const char *proc_root, pid_t pid)
+{
+	struct stat_fields f = { 0 };
+
+	return job_read_stat(proc_root, pid, &f) < 0 ? 0 : f.start_ticks;
 }
 
 int job_signal_pid(const char *proc_root, pid_t pid, uint64_t start_ticks, int sig)

@@ -27,6 +27,16 @@ struct job_spec {
 	void *place_ctx;
 	int oom_score_adj;       /* written for the child when != 0 */
 	const sigset_t *sigmask; /* the mask to restore in the child */
+	/* With a record path, the command runs under the pair's supervisor
+	 * (supervise.h): this executable's supervisor mode is the process
+	 * started (the job's root), and it runs the command. */
+	const char *supervise_record;
+	int64_t supervise_token;      /* written into the record: which attempt */
+	const char *supervise_cgroup; /* the pair's cgroup directory; NULL: none */
+	/* Instead of command: a program and its arguments, run as they are
+	 * (argv[0] a path). */
+	char *const *argv;
+	const int *stdout_fd; /* standard output goes here instead; NULL: output_path */
 };
 
 struct job {
@@ -60,6 +70,18 @@ void job_close(struct job *job);
 /* Reads the start time (stat field 22) of pid under proc_root; 0 when the
  * process is gone or the file cannot be parsed. */
 uint64_t job_start_ticks(const char *proc_root, pid_t pid);
+
+/* 1 when pid under proc_root is the process that started at start_ticks
+ * and is not a zombie (it can still run and exit), else 0: gone, recycled,
+ * or dead and waiting to be reaped. */
+int job_alive(const char *proc_root, pid_t pid, uint64_t start_ticks);
+
+/* The live processes of session sid that started at or after
+ * min_start_ticks: what is left of a pair whose root (the session leader,
+ * sid) died with the mergewatch that watched it. Scans proc_root once;
+ * fills at most max PIDs and returns how many were found (may exceed max). */
+int job_session_pids(const char *proc_root, pid_t sid, uint64_t min_start_ticks, pid_t *pids,
+                     int max);
 
 /* Sends sig to pid only if its start time is still start_ticks (0: skip the
  * check), through a pidfd opened first so the check and the signal concern

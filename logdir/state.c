@@ -14,21 +14,25 @@
 
 #include "state.h"
 
+#include "../lib/fsutil.h"
 #include "../lib/jsonstr.h"
 
-enum { STATE_VERSION = 1 };
+/* Version 2 added the lifecycle steps, the plan and the command; a
+ * version 1 file reads as one no plan has claimed yet. */
+enum { STATE_VERSION = 2, STATE_OLDEST_VERSION = 1 };
 
 struct state {
-	char *path;     /* log_dir/state */
-	char *tmp_path; /* log_dir/state.tmp */
-	char *dir;      /* log_dir */
+	char *path; /* log_dir/state */
+	char *dir;  /* log_dir */
+	char *plan; /* the plan file it belongs to; NULL: none yet */
 	struct state_pair *pairs;
 	size_t n_pairs, cap_pairs;
 };
 
 static const char *const state_status_names[] = {
-	[STATE_PENDING] = "pending", [STATE_RUNNING] = "running", [STATE_DONE] = "done",
-	[STATE_FAILED] = "failed",   [STATE_KILLED] = "killed",   [STATE_SKIPPED] = "skipped",
+	[STATE_PENDING] = "pending",   [STATE_STARTED] = "started",   [STATE_EXITED] = "exited",
+	[STATE_VERIFIED] = "verified", [STATE_CLEANING] = "cleaning", [STATE_DONE] = "done",
+	[STATE_FAILED] = "failed",     [STATE_KILLED] = "killed",     [STATE_SKIPPED] = "skipped",
 };
 enum { STATE_N_STATUS = sizeof state_status_names / sizeof state_status_names[0] };
 
@@ -46,6 +50,10 @@ static int state_status_parse(const char *name, enum state_status *out)
 			*out = (enum state_status)i;
 			return 0;
 		}
+	}
+	if (strcmp(name, "running") == 0) { /* version 1's word for started */
+		*out = STATE_STARTED;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -78,8 +86,7 @@ static struct state *state_new(const char *log_dir)
 		return NULL;
 	st->dir = strdup(log_dir);
 	st->path = state_join(log_dir, "state");
-	st->tmp_path = state_join(log_dir, "state.tmp");
-	if (st->dir == NULL || st->path == NULL || st->tmp_path == NULL) {
+	if (st->dir == NULL || st->path == NULL) {
 		state_free(st);
 		return NULL;
 	}
@@ -91,9 +98,9 @@ void state_free(struct state *st)
 	if (st == NULL)
 		return;
 	free(st->pairs);
+	free(st->plan);
 	free(st->dir);
 	free(st->path);
-	free(st->tmp_path);
 	free(st);
 }
 
@@ -162,6 +169,24 @@ static int state_get_str(const struct state_field_ctx *fc, json_t *obj, const ch
 	return 0;
 }
 
+/* An optional 64-bit hash written as 16 hex digits (0 when absent). */
+static int state_get_hash(const struct state_field_ctx *fc, json_t *obj, const char *key,
+                          uint64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	char *end;
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v) || strlen(json_string_value(v)) != 16)
+		return state_bad_field(fc, key, "expected 16 hex digits");
+	*out = strtoull(json_string_value(v), &end, 16);
+	if (*end != '\0')
+		return state_bad_field(fc, key, "expected 16 hex digits");
+	return 0;
+}
+
 static int state_parse_pair(const struct state_field_ctx *fc, json_t *obj, struct state_pair *p)
 {
 	json_t *status, *ratio;
@@ -194,6 +219,21 @@ static int state_parse_pair(const struct state_field_ctx *fc, json_t *obj, struc
 	if (state_get_int(fc, obj, "ended_wall_s", INT64_MIN, INT64_MAX, &v) != 0)
 		return -EINVAL;
 	p->ended_wall_s = v;
+	if (state_get_int(fc, obj, "attempt_started_ns", 0, INT64_MAX, &v) != 0)
+		return -EINVAL;
+	p->attempt_started_ns = v;
+	p->exit_code = -1;
+	if (json_object_get(obj, "exit_code") != NULL &&
+	    !json_is_null(json_object_get(obj, "exit_code"))) {
+		if (state_get_int(fc, obj, "exit_code", 0, 255, &v) != 0)
+			return -EINVAL;
+		p->exit_code = (int)v;
+	}
+	if (state_get_int(fc, obj, "signal", 0, 64, &v) != 0)
+		return -EINVAL;
+	p->term_signal = (int)v;
+	if (state_get_hash(fc, obj, "command_hash", &p->command_hash) != 0)
+		return -EINVAL;
 	if (state_get_u64(fc, obj, "start_ticks", &p->start_ticks) != 0 ||
 	    state_get_u64(fc, obj, "input_bytes", &p->input_bytes) != 0 ||
 	    state_get_u64(fc, obj, "peak_rss_bytes", &p->peak_rss_bytes) != 0)
@@ -206,7 +246,8 @@ static int state_parse_pair(const struct state_field_ctx *fc, json_t *obj, struc
 	}
 	if (state_get_str(fc, obj, "output", p->output, sizeof p->output) != 0 ||
 	    state_get_str(fc, obj, "cgroup", p->cgroup, sizeof p->cgroup) != 0 ||
-	    state_get_str(fc, obj, "reason", p->reason, sizeof p->reason) != 0)
+	    state_get_str(fc, obj, "reason", p->reason, sizeof p->reason) != 0 ||
+	    state_get_str(fc, obj, "command", p->command, sizeof p->command) != 0)
 		return -EINVAL;
 	return 0;
 }
@@ -215,7 +256,7 @@ static int state_parse(struct state *st, json_t *root, char *err, size_t errlen)
 {
 	struct state_field_ctx fc = { st->path, NULL, err, errlen };
 	struct state_pair p;
-	json_t *version, *pairs, *entry;
+	json_t *version, *pairs, *entry, *plan;
 	const char *name;
 
 	if (!json_is_object(root)) {
@@ -230,12 +271,25 @@ static int state_parse(struct state *st, json_t *root, char *err, size_t errlen)
 		          st->path);
 		return -EINVAL;
 	}
-	if (json_integer_value(version) != STATE_VERSION) {
+	if (json_integer_value(version) < STATE_OLDEST_VERSION ||
+	    json_integer_value(version) > STATE_VERSION) {
 		state_say(err, errlen,
 		          "%s: state version %lld, this mergewatch "
-		          "reads %d",
-		          st->path, (long long)json_integer_value(version), STATE_VERSION);
+		          "reads %d to %d",
+		          st->path, (long long)json_integer_value(version), STATE_OLDEST_VERSION,
+		          STATE_VERSION);
 		return -EINVAL;
+	}
+	plan = json_object_get(root, "plan");
+	if (plan != NULL && !json_is_null(plan)) {
+		if (!json_is_string(plan)) {
+			state_say(err, errlen, "%s: key 'plan': expected a string", st->path);
+			return -EINVAL;
+		}
+		if ((st->plan = strdup(json_string_value(plan))) == NULL) {
+			state_say(err, errlen, "%s: %s", st->path, strerror(ENOMEM));
+			return -ENOMEM;
+		}
 	}
 	pairs = json_object_get(root, "pairs");
 	if (pairs == NULL)
@@ -302,6 +356,11 @@ const struct state_pair *state_find(const struct state *st, const char *name)
 	return NULL;
 }
 
+const struct state_pair *state_at(const struct state *st, size_t i)
+{
+	return i < st->n_pairs ? &st->pairs[i] : NULL;
+}
+
 int state_put(struct state *st, const struct state_pair *p)
 {
 	struct state_pair *grown;
@@ -354,14 +413,22 @@ static json_t *state_u64_json(uint64_t v)
 static json_t *state_pair_json(const struct state_pair *p)
 {
 	json_t *o = json_object();
+	char hash[17];
 	bool ok;
 
+	snprintf(hash, sizeof hash, "%016llx", (unsigned long long)p->command_hash);
 	if (o == NULL)
 		return NULL;
 	ok = state_set(o, "status", json_string(state_status_name(p->status))) &&
 	     state_set(o, "attempt", json_integer(p->attempt)) &&
 	     state_set(o, "pid", json_integer(p->pid)) &&
 	     state_set(o, "start_ticks", state_u64_json(p->start_ticks)) &&
+	     state_set(o, "attempt_started_ns", json_integer(p->attempt_started_ns)) &&
+	     state_set(o, "exit_code",
+	               p->exit_code >= 0 ? json_integer(p->exit_code) : json_null()) &&
+	     state_set(o, "signal", json_integer(p->term_signal)) &&
+	     state_set(o, "command_hash", json_string(hash)) &&
+	     state_set(o, "command", jsonstr_new(p->command)) &&
 	     state_set(o, "input_bytes", state_u64_json(p->input_bytes)) &&
 	     state_set(o, "peak_rss_bytes", state_u64_json(p->peak_rss_bytes)) &&
 	     state_set(o, "ratio", json_real(isfinite(p->ratio) ? p->ratio : 0)) &&
@@ -390,6 +457,7 @@ static char *state_dump(const struct state *st)
 	pairs = json_object();
 	ok = root != NULL && pairs != NULL &&
 	     state_set(root, "version", json_integer(STATE_VERSION)) &&
+	     state_set(root, "plan", st->plan ? json_string(st->plan) : json_null()) &&
 	     json_object_set(root, "pairs", pairs) == 0;
 	for (size_t i = 0; ok && i < st->n_pairs; i++)
 		ok = state_set(pairs, st->pairs[i].name, state_pair_json(&st->pairs[i]));
@@ -400,57 +468,10 @@ static char *state_dump(const struct state *st)
 	return text;
 }
 
-static int state_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Writes text and a newline to st->tmp_path and syncs it. 0 or -errno with
- * err; the temporary file is gone on error. */
-static int state_write_tmp(const struct state *st, const char *text, char *err, size_t errlen)
-{
-	const char *step = "write";
-	int fd, rc;
-
-	fd = open(st->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1) {
-		rc = -errno;
-		state_say(err, errlen, "open %s: %s", st->tmp_path, strerror(-rc));
-		return rc;
-	}
-	rc = state_write_all(fd, text, strlen(text));
-	if (rc == 0)
-		rc = state_write_all(fd, "\n", 1);
-	if (rc == 0 && fsync(fd) == -1) {
-		step = "fsync";
-		rc = -errno;
-	}
-	if (close(fd) == -1 && rc == 0) {
-		step = "close";
-		rc = -errno;
-	}
-	if (rc != 0) {
-		state_say(err, errlen, "%s %s: %s", step, st->tmp_path, strerror(-rc));
-		unlink(st->tmp_path);
-	}
-	return rc;
-}
-
 int state_save(struct state *st, char *err, size_t errlen)
 {
 	char *text;
-	int rc, dfd;
+	int rc;
 
 	if ((text = state_dump(st)) == NULL) {
 		state_say(err, errlen,
@@ -459,24 +480,62 @@ int state_save(struct state *st, char *err, size_t errlen)
 		          st->path);
 		return -EINVAL;
 	}
-	rc = state_write_tmp(st, text, err, errlen);
+	size_t len = strlen(text);
+
+	text[len] = '\n'; /* json_dumps's terminator: the file ends in a newline */
+	rc = fsutil_write_atomic(st->path, text, len + 1, err, errlen);
 	free(text);
-	if (rc != 0)
-		return rc;
-	if (rename(st->tmp_path, st->path) == -1) {
-		rc = -errno;
-		state_say(err, errlen, "rename %s to %s: %s", st->tmp_path, st->path,
-		          strerror(-rc));
-		unlink(st->tmp_path);
-		return rc;
-	}
-	/* the rename is durable only once the directory is */
-	dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd == -1 || fsync(dfd) == -1) {
-		rc = -errno;
-		state_say(err, errlen, "fsync %s: %s", st->dir, strerror(-rc));
-	}
-	if (dfd != -1)
-		close(dfd);
 	return rc;
+}
+
+const char *state_plan(const struct state *st)
+{
+	return st->plan;
+}
+
+int state_claim(struct state *st, const char *plan_path, char *err, size_t errlen)
+{
+	/* Kept as the file holds it: a path that is not UTF-8 reads back
+	 * escaped (jsonstr), so it is compared escaped. */
+	json_t *as_json = jsonstr_new(plan_path);
+	char *copy = as_json ? strdup(json_string_value(as_json)) : NULL;
+
+	json_decref(as_json);
+	if (copy == NULL)
+		return -ENOMEM;
+	if (st->plan != NULL) {
+		bool same = strcmp(st->plan, copy) == 0;
+
+		free(copy);
+		if (same)
+			return 0;
+		state_say(err, errlen,
+		          "log_dir %s belongs to plan %s (its state file %s): give plan %s a "
+		          "log_dir of its own",
+		          st->dir, st->plan, st->path, plan_path);
+		return -EBUSY;
+	}
+	st->plan = copy;
+	return 0;
+}
+
+void state_remove(struct state *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_pairs; i++) {
+		if (strcmp(st->pairs[i].name, name) == 0) {
+			st->pairs[i] = st->pairs[--st->n_pairs];
+			return;
+		}
+	}
+}
+
+uint64_t state_command_hash(const char *command)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const unsigned char *c = (const unsigned char *)command; *c != '\0'; c++) {
+		h ^= *c;
+		h *= 1099511628211ULL;
+	}
+	return h;
 }

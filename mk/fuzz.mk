@@ -40,7 +40,7 @@ FUZZ_SRC_plan           = plan/plan.c plan/plan_keys.c plan/plan_print.c \
                           lib/units.c
 FUZZ_SRC_progress       = jobs/progress.c
 FUZZ_SRC_jsonstr        = lib/jsonstr.c
-FUZZ_SRC_state = logdir/state.c lib/jsonstr.c
+FUZZ_SRC_state = logdir/state.c lib/jsonstr.c lib/fsutil.c
 FUZZ_LIBS_plan          = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 FUZZ_LIBS_jsonstr       = $(FUZZ_JANSSON)
 FUZZ_LIBS_state         = $(FUZZ_JANSSON)

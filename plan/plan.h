@@ -32,6 +32,7 @@ struct limits {
 	struct size_spec swap_max;   /* % of SwapTotal */
 	uint64_t timeout_ms;         /* 0: none */
 	uint64_t kill_grace_ms;
+	uint64_t verify_timeout_ms; /* verify's bound, never 0 */
 	double bloat_ratio;
 	double expected_ratio;
 	uint64_t deadlock_window_ms;

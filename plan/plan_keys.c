@@ -31,6 +31,7 @@ static const struct plan_keys_info {
 	[PLAN_KEY_SWAP_MAX] = { "swap_max", PLAN_KEYS_LIMITS, PLAN_KEYS_BASE_SWAP },
 	[PLAN_KEY_TIMEOUT] = { "timeout", PLAN_KEYS_LIMITS, PLAN_KEYS_BASE_NONE },
 	[PLAN_KEY_KILL_GRACE] = { "kill_grace", PLAN_KEYS_LIMITS, PLAN_KEYS_BASE_NONE },
+	[PLAN_KEY_VERIFY_TIMEOUT] = { "verify_timeout", PLAN_KEYS_LIMITS, PLAN_KEYS_BASE_NONE },
 	[PLAN_KEY_BLOAT_RATIO] = { "bloat_ratio", PLAN_KEYS_LIMITS, PLAN_KEYS_BASE_NONE },
 	[PLAN_KEY_EXPECTED_RATIO] = { "expected_ratio", PLAN_KEYS_LIMITS, PLAN_KEYS_BASE_NONE },
 	[PLAN_KEY_DEADLOCK_WINDOW] = { "deadlock_window", PLAN_KEYS_LIMITS, PLAN_KEYS_BASE_NONE },
@@ -454,6 +455,8 @@ int plan_keys_set_limit(struct limits *limits, enum plan_keys_id key, const char
 		return set_duration(&limits->timeout_ms, value, DUR_NONE_OK, why, len);
 	case PLAN_KEY_KILL_GRACE:
 		return set_duration(&limits->kill_grace_ms, value, 0, why, len);
+	case PLAN_KEY_VERIFY_TIMEOUT:
+		return set_duration(&limits->verify_timeout_ms, value, DUR_NOT_ZERO, why, len);
 	case PLAN_KEY_BLOAT_RATIO:
 		return set_ratio(&limits->bloat_ratio, value, why, len);
 	case PLAN_KEY_EXPECTED_RATIO:
@@ -665,6 +668,7 @@ void plan_keys_limits_default(struct limits *limits)
 		.swap_max = { .kind = SIZE_UNLIMITED },
 		.timeout_ms = 0,
 		.kill_grace_ms = 10 * 1000,
+		.verify_timeout_ms = 30 * 60 * 1000,
 		.bloat_ratio = 6,
 		.expected_ratio = 6,
 		.deadlock_window_ms = 2 * 60 * 1000,

@@ -116,6 +116,7 @@ static void print_limits(FILE *out, const struct limits *l, uint64_t mem_total, 
 	print_size(out, PLAN_KEY_SWAP_MAX, &l->swap_max, mem_total, swap_total);
 	print_duration(out, PLAN_KEY_TIMEOUT, l->timeout_ms, true);
 	print_duration(out, PLAN_KEY_KILL_GRACE, l->kill_grace_ms, false);
+	print_duration(out, PLAN_KEY_VERIFY_TIMEOUT, l->verify_timeout_ms, false);
 	print_number(out, PLAN_KEY_BLOAT_RATIO, l->bloat_ratio);
 	print_number(out, PLAN_KEY_EXPECTED_RATIO, l->expected_ratio);
 	print_duration(out, PLAN_KEY_DEADLOCK_WINDOW, l->deadlock_window_ms, false);

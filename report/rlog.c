@@ -87,7 +87,9 @@ static void rlog_state_stage(struct rlog_pair *p, enum state_status st)
 		[STATE_SKIPPED] = STATUS_SKIPPED,
 	};
 
-	if (st == STATE_RUNNING || (size_t)st >= sizeof(ended) / sizeof(ended[0])) {
+	/* started, exited, verified, cleaning: not over yet */
+	if (st == STATE_STARTED || st == STATE_EXITED || st == STATE_VERIFIED ||
+	    st == STATE_CLEANING || (size_t)st >= sizeof(ended) / sizeof(ended[0])) {
 		p->stage = RLOG_RUNNING;
 		return;
 	}

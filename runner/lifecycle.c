@@ -16,6 +16,9 @@ static const struct lc_step table[PHASE_N][LE_N] = {
 		[LE_STARTED] = T(PHASE_RUNNING, LA_WATCH),
 		[LE_END_DONE] = T(PHASE_DONE, LA_FINISH),
 		[LE_END_FAILED] = T(PHASE_FAILED, LA_FINISH),
+		/* resumed from the state: its command had ended, or it was verified */
+		[LE_RESUME_EXITED] = T(PHASE_EXITED, LA_JUDGE),
+		[LE_VERIFIED] = T(PHASE_CLEANING, LA_CLEAN_START),
 	},
 	[PHASE_PENDING_SKIP] = {
 		[LE_TURN] = T(PHASE_PENDING_SKIP, LA_PREPARE),
@@ -53,7 +56,9 @@ static const struct lc_step table[PHASE_N][LE_N] = {
 		[LE_LEAVE] = T(PHASE_LEFT, LA_UNWATCH),
 	},
 	[PHASE_EXITED] = {
-		[LE_VERIFY_START] = T(PHASE_VERIFYING, LA_NONE),
+		[LE_VERIFY_START] = T(PHASE_VERIFYING, LA_WATCH_VERIFY),
+		[LE_VERIFIED] = T(PHASE_CLEANING, LA_CLEAN_START),
+		[LE_INTERRUPTED] = T(PHASE_PENDING, LA_INTERRUPTED),
 		[LE_END_DONE] = T(PHASE_DONE, LA_FINISH),
 		[LE_END_FAILED] = T(PHASE_FAILED, LA_FINISH),
 		[LE_END_KILLED] = T(PHASE_KILLED, LA_FINISH),
@@ -61,8 +66,18 @@ static const struct lc_step table[PHASE_N][LE_N] = {
 		[LE_END_REQUEUED] = T(PHASE_PENDING, LA_REQUEUE),
 	},
 	[PHASE_VERIFYING] = {
-		[LE_END_DONE] = T(PHASE_DONE, LA_FINISH),
-		[LE_END_FAILED] = T(PHASE_FAILED, LA_FINISH),
+		[LE_STOP] = T(PHASE_VERIFY_STOPPING, LA_SIGNAL),
+		[LE_EXIT] = T(PHASE_EXITED, LA_VERIFY_END),
+		[LE_LEAVE] = T(PHASE_LEFT, LA_UNWATCH),
+	},
+	[PHASE_VERIFY_STOPPING] = {
+		[LE_STOP] = T(PHASE_VERIFY_STOPPING, LA_ESCALATE),
+		[LE_GRACE_OVER] = T(PHASE_VERIFY_STOPPING, LA_ESCALATE),
+		[LE_EXIT] = T(PHASE_EXITED, LA_VERIFY_END_STOPPED),
+		[LE_LEAVE] = T(PHASE_LEFT, LA_UNWATCH),
+	},
+	[PHASE_CLEANING] = {
+		[LE_CLEANED] = T(PHASE_DONE, LA_FINISH),
 	},
 	[PHASE_FAILED] = {
 		[LE_REQUEUE] = T(PHASE_PENDING, LA_NONE),
@@ -84,7 +99,9 @@ static const struct {
 	[PHASE_CAPTURING] = { "capturing", PAIR_RUNNING, false, true, true },
 	[PHASE_STOPPING] = { "stopping", PAIR_STOPPING, false, true, true },
 	[PHASE_EXITED] = { "exited", PAIR_RUNNING, false, false, false },
-	[PHASE_VERIFYING] = { "verifying", PAIR_VERIFYING, false, false, true },
+	[PHASE_VERIFYING] = { "verifying", PAIR_VERIFYING, false, true, true },
+	[PHASE_VERIFY_STOPPING] = { "verify_stopping", PAIR_STOPPING, false, true, true },
+	[PHASE_CLEANING] = { "cleaning", PAIR_VERIFYING, false, false, true },
 	[PHASE_DONE] = { "done", PAIR_DONE, true, false, false },
 	[PHASE_FAILED] = { "failed", PAIR_FAILED, true, false, false },
 	[PHASE_KILLED] = { "killed", PAIR_KILLED, true, false, false },
@@ -107,6 +124,10 @@ static const char *const event_names[LE_N] = {
 	[LE_CAPTURE_DONE] = "capture_done",
 	[LE_EXIT] = "exit",
 	[LE_VERIFY_START] = "verify_start",
+	[LE_VERIFIED] = "verified",
+	[LE_CLEANED] = "cleaned",
+	[LE_INTERRUPTED] = "interrupted",
+	[LE_RESUME_EXITED] = "resume_exited",
 	[LE_END_DONE] = "end_done",
 	[LE_END_FAILED] = "end_failed",
 	[LE_END_KILLED] = "end_killed",

@@ -33,14 +33,16 @@
 #include "../core/rules.h"
 
 enum pair_phase {
-	PHASE_PENDING,      /* waiting for its turn */
-	PHASE_PENDING_SKIP, /* the operator skipped it: it ends when its turn comes */
-	PHASE_GATE,         /* waiting for the health gate */
-	PHASE_RUNNING,      /* its root runs and its tree is watched */
-	PHASE_CAPTURING,    /* deadlocked: evidence is being taken before on_deadlock acts */
-	PHASE_STOPPING,     /* signalled, waiting for the root to go */
-	PHASE_EXITED,       /* the root was reaped: its exit is being judged */
-	PHASE_VERIFYING,    /* the verify command runs */
+	PHASE_PENDING,         /* waiting for its turn */
+	PHASE_PENDING_SKIP,    /* the operator skipped it: it ends when its turn comes */
+	PHASE_GATE,            /* waiting for the health gate */
+	PHASE_RUNNING,         /* its root runs and its tree is watched */
+	PHASE_CAPTURING,       /* deadlocked: evidence is being taken before on_deadlock acts */
+	PHASE_STOPPING,        /* signalled, waiting for the root to go */
+	PHASE_EXITED,          /* the root was reaped: its exit is being judged */
+	PHASE_VERIFYING,       /* the verify command runs, watched under the pair's limits */
+	PHASE_VERIFY_STOPPING, /* verify signalled (its timeout, kill_rss, shutdown) */
+	PHASE_CLEANING,        /* verified; its cleanup child runs */
 	PHASE_DONE,
 	PHASE_FAILED,
 	PHASE_KILLED,
@@ -51,20 +53,24 @@ enum pair_phase {
 
 /* What can happen to a pair. */
 enum lc_event {
-	LE_TURN,         /* its turn came: prepare and start it */
-	LE_SKIP,         /* the operator skipped it */
-	LE_ABANDON,      /* an earlier pair failed and on_failure = stop */
-	LE_GATE_CLOSED,  /* not enough memory to start it yet */
-	LE_GATE_TICK,    /* a base tick while it waits for the gate */
-	LE_GATE_OPEN,    /* enough memory: launch it */
-	LE_STARTED,      /* its root runs (spawned, adopted or attached) */
-	LE_STOP,         /* stop it: lc_input's reason, signal, outcome */
-	LE_GRACE_OVER,   /* its kill_grace ran out: SIGKILL */
-	LE_DEADLOCK,     /* the rules found it deadlocked (lc_input's rule) */
-	LE_CAPTURE_DONE, /* the deadlock's evidence is in (or none could be had) */
-	LE_EXIT,         /* its root exited and was reaped */
-	LE_VERIFY_START, /* its verify command was started */
-	LE_END_DONE,     /* how it ended, with lc_input's reason */
+	LE_TURN,          /* its turn came: prepare and start it */
+	LE_SKIP,          /* the operator skipped it */
+	LE_ABANDON,       /* an earlier pair failed and on_failure = stop */
+	LE_GATE_CLOSED,   /* not enough memory to start it yet */
+	LE_GATE_TICK,     /* a base tick while it waits for the gate */
+	LE_GATE_OPEN,     /* enough memory: launch it */
+	LE_STARTED,       /* its root runs (spawned, adopted or attached) */
+	LE_STOP,          /* stop it: lc_input's reason, signal, outcome */
+	LE_GRACE_OVER,    /* its kill_grace ran out: SIGKILL */
+	LE_DEADLOCK,      /* the rules found it deadlocked (lc_input's rule) */
+	LE_CAPTURE_DONE,  /* the deadlock's evidence is in (or none could be had) */
+	LE_EXIT,          /* its root exited and was reaped */
+	LE_VERIFY_START,  /* its verify command was started */
+	LE_VERIFIED,      /* output fresh and verify passed (or recorded so): clean up */
+	LE_CLEANED,       /* the cleanup child has ended */
+	LE_INTERRUPTED,   /* an adopted root ended with no recorded status: run again */
+	LE_RESUME_EXITED, /* the state or the supervisor's record says its command ended */
+	LE_END_DONE,      /* how it ended, with lc_input's reason */
 	LE_END_FAILED,
 	LE_END_KILLED,
 	LE_END_SKIPPED,
@@ -92,6 +98,12 @@ enum lc_action {
 	LA_FINISH,       /* pair_end event, cleanup, state; retry or next */
 	LA_UNWATCH,      /* stop watching, leave the processes (and the cap) be */
 	LA_REQUEUE,      /* pair_end requeued, the larger figure; it runs again when it fits */
+	LA_JUDGE,        /* how its command ended is known: judge it (resume) */
+	LA_WATCH_VERIFY, /* watch the verify command as the pair, with verify_timeout */
+	LA_VERIFY_END,   /* verify was reaped: posts LE_VERIFIED or how it failed */
+	LA_VERIFY_END_STOPPED, /* the same after a stop: failed, or shutdown */
+	LA_CLEAN_START,        /* record verified, cleaning; start the cleanup child */
+	LA_INTERRUPTED,        /* pair_end interrupted, recorded; it runs again */
 };
 
 /* Where an event leads from a phase. valid false: it changes nothing. */

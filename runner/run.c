@@ -58,8 +58,8 @@ static void run_turn(struct run *run)
 	run->turn_due = false;
 	if (!run_jobs_several(run))
 		run_pair_next(run);
-	else if (!run->leaving && run->stop_signal == 0)
-		run_jobs_turn(run);
+	else if (!run->leaving && run->stop_signal == 0 && run->n_orphans == 0)
+		run_jobs_turn(run); /* a removed pair's orphan holds every turn */
 }
 
 /* Once a turn, before the loop sleeps: the next pairs' turn when a pair
@@ -151,7 +151,7 @@ static bool run_any_busy(const struct run *run)
 		if (lifecycle_busy(run->pairs[i].phase))
 			return true;
 	}
-	return false;
+	return run->n_orphans > 0;
 }
 
 /* Ends the run once every pair has ended; stops the loop when done. */
@@ -303,7 +303,10 @@ static void run_init_pairs(struct run *run)
 		p->phase = PHASE_PENDING;
 		p->spec = &plan->pairs[i];
 		p->mp = &run->model.pairs[i];
-		p->job.pidfd = p->verify.pidfd = p->capture.pidfd = -1;
+		p->job.pidfd = p->cleanup.pidfd = p->capture.pidfd = -1;
+		p->cleanup_pipe = -1;
+		snprintf(p->record_path, sizeof(p->record_path), "%s/%s.job", plan->log_dir,
+		         p->spec->name);
 		snprintf(p->name, sizeof(p->name), "%s", p->spec->name);
 		snprintf(p->log_path, sizeof(p->log_path), "%s/%s.log", plan->log_dir, p->name);
 		p->mp->name = p->spec->name;
@@ -328,7 +331,7 @@ static void run_init_pairs(struct run *run)
  * are empty are leftovers of a crash: remove them (rmdir refuses a group
  * that still holds a process, such as an orphan about to be adopted). The
  * prefix keeps other tools' groups in a shared parent out of it. */
-static void run_sweep_cgroups(const struct cgroup_probe *probe)
+static void run_sweep_cgroups(const struct run *run, const struct cgroup_probe *probe)
 {
 	DIR *dir = probe->mechanism == CGROUP_NONE ? NULL : opendir(probe->parent);
 	struct dirent *e;
@@ -346,7 +349,9 @@ static void run_sweep_cgroups(const struct cgroup_probe *probe)
 		    errno != ESRCH)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", probe->parent, e->d_name);
-		rmdir(path);
+		/* a group the state names still tells how its pair ended */
+		if (!run_safe_group_recorded(run, path))
+			rmdir(path);
 	}
 	closedir(dir);
 }
@@ -400,6 +405,9 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 		if (cfg->resume &&
 		    (run->state = state_load(run->plan->log_dir, err, errlen)) == NULL)
 			goto fail;
+		/* the state is this plan's, or the run does not start */
+		if (run_safe_claim(run, err, errlen) < 0)
+			goto fail;
 	}
 	run->sysmem = sysmem_new(cfg->proc_root);
 	if (run->sysmem == NULL ||
@@ -432,7 +440,7 @@ struct run *run_new(const struct run_config *cfg, char *err, size_t errlen)
 		(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
 		snprintf(path, sizeof(path), "%s/self/cgroup", cfg->proc_root);
 		cgroup_probe(cfg->cgroup_root, path, CGROUP_PROBE_RUN, &run->cgroup);
-		run_sweep_cgroups(&run->cgroup);
+		run_sweep_cgroups(run, &run->cgroup);
 	} else {
 		run->cgroup.mechanism = CGROUP_NONE;
 		snprintf(run->cgroup.note, sizeof(run->cgroup.note),
@@ -527,6 +535,8 @@ int run_execute(struct run *run)
 	if (run->watchdog_ms > 0)
 		run_on_watchdog(run, now);
 	loop_add_timer(run->loop, now + run->cfg.interval_ms, run_on_tick, run);
+	/* what an earlier mergewatch left running comes first */
+	run_safe_resume_all(run);
 	run_turn(run);
 	run_tick(run, now);
 	/* Setting up (the plan, the state, libproc2, curses) leaves freed
@@ -566,7 +576,7 @@ void run_reap_orphans(struct run *run)
 		for (int k = 0; k < run->n_pairs && !ours; k++) {
 			const struct pair_rt *p = &run->pairs[k];
 
-			ours = kids[i] == p->job.pid || kids[i] == p->verify.pid ||
+			ours = kids[i] == p->job.pid || kids[i] == p->cleanup.pid ||
 			       kids[i] == p->capture.pid;
 		}
 		if (!ours)
@@ -584,6 +594,8 @@ void run_free(struct run *run)
 	}
 	run_release_cgroups_now(run);
 	cgroup_probe_release(&run->cgroup);
+	for (int i = 0; i < run->n_orphans; i++)
+		close(run->orphans[i].pidfd);
 	free(run->pairs);
 	free(run->model.pairs);
 	free(run->model.trees);

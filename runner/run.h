@@ -13,9 +13,11 @@
 #include "../plan/plan.h"
 
 struct run_config {
-	struct plan *plan; /* borrowed; for watch, one pair per PID */
-	bool watch;        /* attach to watch_pids instead of starting commands */
-	bool resume;       /* keep a state file and skip the pairs it records done */
+	struct plan *plan;        /* borrowed; for watch, one pair per PID */
+	bool watch;               /* attach to watch_pids instead of starting commands */
+	bool resume;              /* keep a state file and skip the pairs it records done */
+	const char *const *rerun; /* --rerun: pairs to run again although done */
+	int n_rerun;
 	const pid_t *watch_pids;
 	int n_watch;
 	uint64_t interval_ms;          /* base sampling interval */

@@ -31,6 +31,15 @@ enum {
 	RUN_MAX_CGROUP_PIDS = 4096,
 	RUN_JOBS_MARGIN_SHARE =
 		32, /* jobs > 1: the budget's 1/32 is what a sample's growth may bring */
+	RUN_MAX_ORPHANS = 16,
+};
+
+/* A live process the state records for a pair the plan no longer has:
+ * waited for before any pair starts. */
+struct run_orphan {
+	char name[STATE_NAME_MAX + 1];
+	pid_t pid;
+	int pidfd;
 };
 
 /* How a stop asked for before the root exited wants the pair to end. */
@@ -79,7 +88,16 @@ struct pair_rt {
 	struct pair_stop stop;
 	/* after the root exited */
 	int exit_code, term_signal;
-	struct job verify;
+	/* lose nothing (run_safe.c) */
+	char record_path[4096];         /* <log_dir>/<pair>.job: the supervisor's record */
+	int64_t attempt_started_ns;     /* coarse wall clock; the record's token */
+	bool adopted;                   /* job is an orphan of an earlier mergewatch */
+	bool resume_decided;            /* what the state recorded has been acted on */
+	bool keep_record;               /* pair_end without touching the state */
+	bool record_oom;                /* its supervisor saw the kernel cap's OOM kill */
+	int verify_code, verify_signal; /* how verify (p->job while verifying) ended */
+	struct job cleanup;             /* the cleanup child while cleaning */
+	int cleanup_pipe;               /* its result line */
 	/* deadlock and stall evidence (run_evidence.c): the helper, then the
 	 * capture command, while it runs or is reaped */
 	struct job capture;
@@ -144,6 +162,8 @@ struct run {
 	int n_pending_cgroups;
 	uint64_t cgroup_timer;
 	int cgroup_tries;
+	struct run_orphan orphans[RUN_MAX_ORPHANS];
+	int n_orphans;
 	char run_id[33];      /* run_start's run_id */
 	uint64_t watchdog_ms; /* systemd's WatchdogSec=, 0: none */
 	uint64_t watchdog_timer;
@@ -212,6 +232,56 @@ void run_pair_end(struct pair_rt *p, enum lc_event end, enum event_reason reason
 /* Settles pairs (resumed, skipped, adopted), stops what must go, moves the
  * caps, starts what fits. */
 void run_jobs_turn(struct run *run);
+
+/* run_pair.c, for run_safe.c */
+/* How p ended, and why (an LE_END_* event). */
+void run_pair_end(struct pair_rt *p, enum lc_event end, enum event_reason reason);
+struct event run_pair_start_event(const struct pair_rt *p, uint64_t input_bytes);
+/* Signals every process of the pair: its tree and its cgroup's. */
+void run_pair_signal_tree(struct run *run, struct pair_rt *p, int sig);
+/* The next pairs get their turn before the loop sleeps (run.c). */
+void run_pair_schedule_next(struct run *run);
+
+/* run_safe.c: lose nothing */
+/* A path of the plan (output, inputs, cleanup) as the pair's command sees
+ * it; caller frees; NULL on ENOMEM. */
+char *run_safe_path(const struct run *run, const struct pair_rt *p, const char *path);
+/* Wall time from the clock the kernel stamps files with, in ns. */
+int64_t run_safe_now_ns(void);
+/* Records p's lifecycle step in the state file (atomically), before the
+ * step is taken. */
+void run_safe_record(struct run *run, struct pair_rt *p, enum state_status status,
+                     enum event_reason reason);
+/* Ties the state to the plan file; -EBUSY with err when another owns it. */
+int run_safe_claim(struct run *run, char *err, size_t errlen);
+/* SIGCONT to p's tree and session: nothing is left or adopted stopped. */
+void run_safe_continue(struct run *run, struct pair_rt *p);
+/* pair_end "interrupted", recorded pending: the pair runs again. */
+void run_safe_interrupted(struct run *run, struct pair_rt *p, enum event_reason reason);
+/* At p's turn: acts on what the state records of it; true when that
+ * handled the pair (done, adopted, judged, cleanup resumed). */
+bool run_safe_resume_pair(struct run *run, struct pair_rt *p);
+/* Before any pair starts: live orphans adopted or waited for. */
+void run_safe_resume_all(struct run *run);
+/* REASON_NONE when p's output is this attempt's, else why not. */
+enum event_reason run_safe_output_check(struct run *run, struct pair_rt *p);
+/* A cgroup of the pair's own (NULL where there is none, noted). */
+struct cgroup *run_safe_cgroup(struct run *run, struct pair_rt *p);
+/* The pair's command or verify as a job: its cwd, env, log, cgroup, oom
+ * score 500 and the signal mask. */
+struct job_spec run_safe_job_spec(struct run *run, struct pair_rt *p, const char *command,
+                                  const char *cwd);
+/* Starts verify as p's job and posts LE_VERIFY_START (or how it failed). */
+void run_safe_verify_start(struct run *run, struct pair_rt *p);
+/* verify was reaped: posts LE_VERIFIED or how the pair ended. */
+void run_safe_verify_ended(struct run *run, struct pair_rt *p, bool stopped);
+/* Verified: recorded so, then cleaning, then the cleanup child (or at once
+ * LE_CLEANED without a cleanup). */
+void run_safe_clean_start(struct run *run, struct pair_rt *p);
+/* A pair's process of ours runs, or a removed pair's orphan is awaited. */
+bool run_safe_busy(const struct run *run);
+/* Whether a pair recorded started names the cgroup at path. */
+bool run_safe_group_recorded(const struct run *run, const char *path);
 
 /* run_sample.c */
 /* Pair p's orphans that mergewatch adopted as their subreaper: children

@@ -52,7 +52,10 @@ static void run_jobs_contain(struct run *run)
 	if (live == NULL || in == NULL || out == NULL)
 		goto done;
 	for (int i = 0; i < run->n_pairs; i++) {
-		if (lifecycle_watched(run->pairs[i].phase))
+		enum pair_phase ph = run->pairs[i].phase;
+
+		/* a verify is never requeued: the command's work stands */
+		if (lifecycle_watched(ph) && ph != PHASE_VERIFYING && ph != PHASE_VERIFY_STOPPING)
 			live[n++] = &run->pairs[i];
 	}
 	qsort(live, (size_t)n, sizeof(*live), run_jobs_by_age);

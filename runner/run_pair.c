@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../jobs/supervise.h"
 #include "../core/admit.h"
 #include "../lib/fsutil.h"
 #include "../collectors/orphans.h"
@@ -64,68 +65,14 @@ void run_pair_stop_for_budget(struct pair_rt *p)
 
 /* ---- helpers ---- */
 
-/* A path of the plan (output, inputs, cleanup) as the pair's command sees it. */
-static char *run_pair_path(const struct run *run, const struct pair_rt *p, const char *path)
-{
-	char *cwd = planning_pair_dir(run->plan, p->spec);
-	char *out = cwd ? fsutil_resolve(cwd, path) : NULL;
-
-	free(cwd);
-	return out;
-}
-
 static double run_pair_ratio(const struct pair_rt *p)
 {
 	return p->lim.input_bytes ? (double)p->peak_rss_bytes / (double)p->lim.input_bytes : 0;
 }
 
-static void run_pair_save_state(struct run *run, struct pair_rt *p, enum state_status status,
-                                enum event_reason reason)
-{
-	struct state_pair sp;
-	const struct state_pair *old;
-	char err[512];
-
-	if (run->state == NULL)
-		return;
-	old = state_find(run->state, p->name);
-	if (old != NULL)
-		sp = *old;
-	else
-		memset(&sp, 0, sizeof(sp));
-	snprintf(sp.name, sizeof(sp.name), "%s", p->name);
-	sp.status = status;
-	sp.attempt = p->attempt;
-	sp.pid = status == STATE_RUNNING ? p->job.pid : 0;
-	sp.start_ticks = status == STATE_RUNNING ? p->job.start_ticks : 0;
-	sp.input_bytes = p->lim.input_bytes;
-	sp.peak_rss_bytes = p->peak_rss_bytes;
-	sp.ratio = run_pair_ratio(p);
-	snprintf(sp.cgroup, sizeof(sp.cgroup), "%s",
-	         status == STATE_RUNNING && p->cg ? cgroup_path(p->cg) : "");
-	if (p->spec->output != NULL) {
-		char *out = run_pair_path(run, p, p->spec->output);
-
-		snprintf(sp.output, sizeof(sp.output), "%s", out ? out : "");
-		free(out);
-	}
-	sp.ended_wall_s = status == STATE_RUNNING ? 0 : (int64_t)time(NULL);
-	snprintf(sp.reason, sizeof(sp.reason), "%s",
-	         reason != REASON_NONE ? event_reason_name(reason) : "");
-	if (state_put(run->state, &sp) < 0 || state_save(run->state, err, sizeof(err)) < 0) {
-		/* Once: a full disk would repeat it at every pair. The old
-		 * state file stays whole (it is only ever replaced by rename). */
-		if (!run->state_error_reported)
-			run_note(run, "%s; the previous state file is kept", err);
-		run->state_error_reported = true;
-	} else {
-		run->state_error_reported = false;
-	}
-}
-
 /* Moves on before the loop sleeps (run.c), never from inside the code
  * that ended a pair. */
-static void run_pair_schedule_next(struct run *run)
+void run_pair_schedule_next(struct run *run)
 {
 	run->turn_due = true;
 }
@@ -143,7 +90,7 @@ static const char *run_pair_group(const struct pair_rt *p)
 
 /* Signals every process of the pair: its tree, even where it escaped its
  * parent into the pair's cgroup or, without one, to mergewatch. */
-static void run_pair_signal_tree(struct run *run, struct pair_rt *p, int sig)
+void run_pair_signal_tree(struct run *run, struct pair_rt *p, int sig)
 {
 	pid_t pids[RUN_MAX_CGROUP_PIDS];
 	int n = p->cg ? cgroup_read_pids(p->cg, pids, RUN_MAX_CGROUP_PIDS)
@@ -162,7 +109,7 @@ static void run_pair_signal_tree(struct run *run, struct pair_rt *p, int sig)
 		kill(pids[i], sig);
 }
 
-static struct event run_pair_start_event(const struct pair_rt *p, uint64_t input_bytes)
+struct event run_pair_start_event(const struct pair_rt *p, uint64_t input_bytes)
 {
 	struct event ev = event_init(EVENT_PAIR_START);
 
@@ -239,10 +186,14 @@ static void run_pair_on_fast(void *ctx, uint64_t now_ms)
 static void run_on_root_exit(void *ctx, int fd, short revents)
 {
 	struct pair_rt *p = ctx;
+	/* verify runs as the pair's job: its status must not hide the
+	 * command's */
+	bool verify = p->phase == PHASE_VERIFYING || p->phase == PHASE_VERIFY_STOPPING;
 
 	(void)fd;
 	(void)revents;
-	if (job_reap(&p->job, &p->exit_code, &p->term_signal) != 0)
+	if (job_reap(&p->job, verify ? &p->verify_code : &p->exit_code,
+	             verify ? &p->verify_signal : &p->term_signal) != 0)
 		run_pair_post(p, LE_EXIT);
 }
 
@@ -263,26 +214,6 @@ static void run_on_grace(void *ctx, uint64_t now_ms)
 	(void)now_ms;
 	p->stop.grace_timer = 0;
 	run_pair_send(p, &in);
-}
-
-static void run_on_verify_exit(void *ctx, int fd, short revents)
-{
-	struct pair_rt *p = ctx;
-	struct run *run = p->run;
-	int code, sig;
-
-	(void)revents;
-	if (job_reap(&p->verify, &code, &sig) == 0)
-		return;
-	loop_del_fd(run->loop, fd);
-	job_close(&p->verify);
-	if (code != 0) {
-		run_note(run, "pair %s: verify failed (%s %d); see %s", p->name,
-		         sig ? "signal" : "exit status", sig ? sig : code, p->log_path);
-		run_pair_end(p, LE_END_FAILED, REASON_VERIFY);
-		return;
-	}
-	run_pair_end(p, LE_END_DONE, REASON_NONE);
 }
 
 static void run_pair_on_capture_done(struct pair_rt *p)
@@ -338,32 +269,6 @@ static bool run_pair_inputs(struct run *run, struct pair_rt *p)
 	return true;
 }
 
-/* A pair recorded as running by a mergewatch that died: if that process is
- * still alive (same PID and start time) it is adopted and watched to its
- * end, never started twice. */
-static bool run_pair_adopt(struct run *run, struct pair_rt *p, const struct state_pair *sp)
-{
-	char err[256];
-
-	if (sp->pid <= 0 || job_start_ticks(run->cfg.proc_root, sp->pid) != sp->start_ticks)
-		return false;
-	if (job_attach(sp->pid, run->cfg.proc_root, &p->job, err, sizeof(err)) < 0)
-		return false;
-	p->lim.input_bytes = sp->input_bytes;
-	p->mp->input_bytes = sp->input_bytes;
-	snprintf(p->adopted_cgroup, sizeof(p->adopted_cgroup), "%s", sp->cgroup);
-	run_note(run, "pair %s: adopting PID %d left running by an earlier mergewatch", p->name,
-	         (int)sp->pid);
-
-	struct event ev = run_pair_start_event(p, sp->input_bytes);
-
-	ev.adopted = true;
-	event_set(&ev, EF_ADOPTED);
-	run_emit(run, &ev);
-	run_pair_post(p, LE_STARTED);
-	return true;
-}
-
 /* watch: the PID given on the command line. */
 static void run_pair_attach(struct run *run, struct pair_rt *p)
 {
@@ -400,27 +305,15 @@ static void run_pair_prepare(struct run *run, struct pair_rt *p)
 		return;
 	}
 	if (p->attempt == 0)
-		p->attempt = sp && sp->status == STATE_RUNNING ? sp->attempt : 1;
+		p->attempt = sp && sp->status == STATE_STARTED && sp->attempt > 0 ? sp->attempt : 1;
 	run_pair_resolve_limits(run, p);
 	if (p->phase == PHASE_PENDING_SKIP) {
 		run_pair_end(p, LE_END_SKIPPED, REASON_OPERATOR);
 		return;
 	}
-	if (sp != NULL && sp->status == STATE_DONE) {
-		p->resumed = p->mp->resumed = true;
-		p->peak_rss_bytes = p->mp->peak_rss_bytes = sp->peak_rss_bytes;
-		p->lim.input_bytes = p->mp->input_bytes = sp->input_bytes;
-		char *out = p->spec->output ? run_pair_path(run, p, p->spec->output) : NULL;
-		bool missing = out != NULL && fsutil_file_size(out) <= 0;
-
-		free(out);
-		if (missing)
-			run_pair_end(p, LE_END_FAILED, REASON_OUTPUT_MISSING);
-		else
-			run_pair_end(p, LE_END_DONE, REASON_NONE);
-		return;
-	}
-	if (sp != NULL && sp->status == STATE_RUNNING && run_pair_adopt(run, p, sp))
+	/* what the state records of it first: done, adopted, judged, its
+	 * cleanup finished (run_safe.c) */
+	if (run_safe_resume_pair(run, p))
 		return;
 	if (run_jobs_several(run)) {
 		p->settled = true; /* admission (run_jobs.c) starts it when it fits */
@@ -490,6 +383,7 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 	char err[512];
 	uint64_t input_bytes = p->lim.input_bytes;
 
+	p->attempt_started_ns = run_safe_now_ns();
 	if (run->cgroup.mechanism != CGROUP_NONE) {
 		char name[128];
 		const struct limits *l = &p->spec->limits;
@@ -518,36 +412,35 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 	p->mp->progress_done = p->mp->progress_total = 0;
 
 	char *cwd = planning_pair_dir(run->plan, p->spec);
-	struct job_spec spec = {
-		.command = p->spec->command,
-		.cwd = cwd,
-		.env = p->spec->env,
-		.n_env = p->spec->n_env,
-		.pair_name = p->name,
-		.output_path = p->log_path,
-		.cgroup_procs = p->cg ? cgroup_procs_path(p->cg) : NULL,
-		.place = p->cg && !cgroup_procs_path(p->cg) ? run_pair_place : NULL,
-		.place_ctx = p,
-		/* If the kernel must kill, it should take the job, not sshd
-		 * or the watchdog. */
-		.oom_score_adj = 500,
-		.sigmask = &run->orig_mask,
-	};
+	struct job_spec spec = run_safe_job_spec(run, p, p->spec->command, cwd);
+
+	/* a systemd scope is asked for once the process exists */
+	spec.place = p->cg && !cgroup_procs_path(p->cg) ? run_pair_place : NULL;
+	spec.place_ctx = p;
+	/* under its supervisor, whose record of the exit status outlives us
+	 * (supervise.h) */
+	spec.supervise_record = p->record_path;
+	spec.supervise_token = p->attempt_started_ns;
+	spec.supervise_cgroup = p->cg ? cgroup_path(p->cg) : NULL;
+	/* Recorded before the job exists: a crash in between leaves a
+	 * "started" with no PID, and the supervisor's record names it. */
+	memset(&p->job, 0, sizeof(p->job));
+	p->job.pidfd = -1;
+	p->adopted = false;
+	run_safe_record(run, p, STATE_STARTED, REASON_NONE);
 	int rc = job_spawn(&spec, &p->job, err, sizeof(err));
 
 	free(cwd);
 	if (rc < 0) {
 		run_note(run, "pair %s: %s", p->name, err);
-		run_release_cgroup(run, p->cg);
-		p->cg = NULL;
 		run_pair_end(p, LE_END_FAILED, REASON_SPAWN);
 		return;
 	}
+	run_safe_record(run, p, STATE_STARTED, REASON_NONE);
 	struct event ev = run_pair_start_event(p, input_bytes);
 
 	run_emit(run, &ev);
 	run_pair_post(p, LE_STARTED);
-	run_pair_save_state(run, p, STATE_RUNNING, REASON_NONE);
 }
 
 /* The group's own record of its peak: a burst between two samples. */
@@ -586,10 +479,13 @@ static void run_pair_unwatch_group(struct run *run, struct pair_rt *p)
 	p->group_events_fd = -1;
 }
 
-/* Starts watching p's tree (a started, adopted or attached root). */
-static void run_pair_watch(struct run *run, struct pair_rt *p)
+/* Starts watching p's tree (a started, adopted or attached root; or its
+ * verify command, watched under the same rules with verify_timeout). */
+static void run_pair_watch(struct run *run, struct pair_rt *p, bool verify)
 {
 	uint64_t now = loop_now_ms(run->loop);
+	uint64_t timeout_ms =
+		verify ? p->spec->limits.verify_timeout_ms : p->spec->limits.timeout_ms;
 
 	memset(&p->rules, 0, sizeof(p->rules));
 	memset(&p->stop, 0, sizeof(p->stop));
@@ -597,24 +493,25 @@ static void run_pair_watch(struct run *run, struct pair_rt *p)
 	/* its group's members are the pair's too, wherever they went */
 	if (p->tree != NULL)
 		(void)proctree_set_group(p->tree, p->cg ? cgroup_path(p->cg) : p->adopted_cgroup);
-	p->oom_kills_seen = p->oom_kills_at_start;
-	p->group_events_fd = p->cg != NULL ? cgroup_events_open(p->cg) : -1;
-	if (p->group_events_fd >= 0)
-		loop_add_fd(run->loop, p->group_events_fd, POLLPRI, run_on_group_events, p);
-	p->started_ms = now;
-	p->start_seq = ++run->start_seq;
-	p->rss_bytes = p->peak_rss_bytes = 0;
+	if (!verify) {
+		p->oom_kills_seen = p->oom_kills_at_start;
+		p->group_events_fd = p->cg != NULL ? cgroup_events_open(p->cg) : -1;
+		if (p->group_events_fd >= 0)
+			loop_add_fd(run->loop, p->group_events_fd, POLLPRI, run_on_group_events, p);
+		p->started_ms = now;
+		p->start_seq = ++run->start_seq;
+		p->rss_bytes = p->peak_rss_bytes = 0;
+		p->mp->started_ms = now;
+		p->mp->ended_ms = 0;
+		p->mp->attempt = p->attempt;
+		p->mp->peak_rss_bytes = 0;
+	}
 	p->mp->pid = p->job.pid;
-	p->mp->started_ms = now;
-	p->mp->ended_ms = 0;
-	p->mp->attempt = p->attempt;
-	p->mp->peak_rss_bytes = 0;
 	p->mp->bloated = p->mp->deadlocked = p->mp->approaching = false;
 	run->model.running = p->index;
 	loop_add_fd(run->loop, p->job.pidfd, POLLIN, run_on_root_exit, p);
-	if (p->spec->limits.timeout_ms > 0)
-		p->timeout_timer = loop_add_timer(run->loop, now + p->spec->limits.timeout_ms,
-		                                  run_on_timeout, p);
+	if (timeout_ms > 0)
+		p->timeout_timer = loop_add_timer(run->loop, now + timeout_ms, run_on_timeout, p);
 	run_pair_sample(p, now, true);
 }
 
@@ -668,15 +565,20 @@ static void run_pair_on_deadlock(struct run *run, struct pair_rt *p)
 	}
 }
 
-/* The root ended by itself: how did it go? */
+/* The root ended by itself, its status known: how did it go? Recorded as
+ * exited first; a success goes on to the output check and verify. */
 static void run_pair_judge(struct run *run, struct pair_rt *p)
 {
-	char err[512];
+	enum event_reason stale;
 
 	long kills = p->cg != NULL ? cgroup_oom_kills(p->cg) : -1;
 
-	if (p->cg != NULL && p->oom_kills_at_start >= 0 &&
-	    (kills > p->oom_kills_at_start || p->oom_kills_seen > p->oom_kills_at_start)) {
+	run_safe_record(run, p, STATE_EXITED, REASON_NONE);
+	/* The kernel cap acted: in our group since the start, or, for an
+	 * adopted or resumed attempt, as its supervisor recorded. */
+	if ((p->cg != NULL && p->oom_kills_at_start >= 0 &&
+	     (kills > p->oom_kills_at_start || p->oom_kills_seen > p->oom_kills_at_start)) ||
+	    (p->term_signal == SIGKILL && p->record_oom)) {
 		if (p->budget_capped) {
 			/* the cap the budget lowered, not its own memory_max:
 			 * it needed more than that cap */
@@ -692,7 +594,9 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 		run_pair_end(p, LE_END_FAILED, REASON_SIGNAL);
 		return;
 	}
-	if (p->exit_code > 0) {
+	/* done needs a status known to be 0; -1 is unknown only under watch,
+	 * where the status was its parent's */
+	if (p->exit_code > 0 || (p->exit_code < 0 && !run->cfg.watch)) {
 		run_pair_end(p, LE_END_FAILED, REASON_EXIT);
 		return;
 	}
@@ -702,46 +606,19 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 		run_pair_end(p, LE_END_DONE, REASON_NONE);
 		return;
 	}
-	if (p->spec->output != NULL) {
-		char *out = run_pair_path(run, p, p->spec->output);
-		int64_t size = out ? fsutil_file_size(out) : -ENOMEM;
-
-		free(out);
-		if (size <= 0) {
-			run_pair_end(p, LE_END_FAILED,
-			             size == 0 ? REASON_OUTPUT_EMPTY : REASON_OUTPUT_MISSING);
-			return;
-		}
-	}
-	if (p->spec->verify == NULL) {
-		run_pair_end(p, LE_END_DONE, REASON_NONE);
+	if ((stale = run_safe_output_check(run, p)) != REASON_NONE) {
+		run_pair_end(p, LE_END_FAILED, stale);
 		return;
 	}
-	char *cwd = planning_pair_dir(run->plan, p->spec);
-	struct job_spec spec = {
-		.command = p->spec->verify,
-		.cwd = cwd,
-		.env = p->spec->env,
-		.n_env = p->spec->n_env,
-		.pair_name = p->name,
-		.output_path = p->log_path,
-		.sigmask = &run->orig_mask,
-	};
-	int rc = job_spawn(&spec, &p->verify, err, sizeof(err));
-
-	free(cwd);
-	if (rc < 0) {
-		run_note(run, "pair %s: verify: %s", p->name, err);
-		run_pair_end(p, LE_END_FAILED, REASON_VERIFY);
-		return;
-	}
-	loop_add_fd(run->loop, p->verify.pidfd, POLLIN, run_on_verify_exit, p);
-	run_pair_post(p, LE_VERIFY_START);
+	if (p->spec->verify == NULL)
+		run_pair_post(p, LE_VERIFIED);
+	else
+		run_safe_verify_start(run, p);
 }
 
-/* The root has gone (reaped): stragglers, the last figures, then how it
- * ended — as a stop asked, or as judged. */
-static void run_pair_reap(struct run *run, struct pair_rt *p, bool stopped)
+/* A root (or verify) was reaped: its stragglers killed, sampling and timers
+ * stopped, the last figures kept. */
+static void run_pair_reaped(struct run *run, struct pair_rt *p)
 {
 	loop_del_fd(run->loop, p->job.pidfd);
 	if (!run->cfg.watch) {
@@ -760,15 +637,40 @@ static void run_pair_reap(struct run *run, struct pair_rt *p, bool stopped)
 	loop_del_timer(run->loop, p->stop.grace_timer);
 	p->timeout_timer = p->stop.grace_timer = 0;
 	p->mp->pid = 0;
-	p->mp->exit_code = p->exit_code;
-	p->mp->signal = p->term_signal;
 	if (run->model.running == p->index)
 		run->model.running = -1;
+}
+
+/* The root has gone (reaped): stragglers, the last figures, then how it
+ * ended — as a stop asked, as its supervisor recorded (adopted), or as
+ * judged. */
+static void run_pair_reap(struct run *run, struct pair_rt *p, bool stopped)
+{
+	bool known = true;
+
+	run_pair_reaped(run, p);
+	if (p->adopted) {
+		/* Not our child: its supervisor's record says how it ended,
+		 * or nothing does. */
+		struct supervise_record rec;
+		char err[256];
+
+		known = supervise_record_read(p->record_path, &rec, err, sizeof(err)) == 0 &&
+		        rec.token == p->attempt_started_ns && rec.pid == p->job.pid && rec.ended;
+		p->exit_code = known ? rec.exit_code : -1;
+		p->term_signal = known ? rec.term_signal : 0;
+		p->record_oom = known && rec.oom_killed;
+	}
+	job_close(&p->job);
+	p->mp->exit_code = p->exit_code;
+	p->mp->signal = p->term_signal;
 	if (stopped && p->stop.reason == REASON_BUDGET)
 		run_pair_end(p, LE_END_REQUEUED, REASON_BUDGET);
 	else if (stopped)
 		run_pair_end(p, p->stop.end_as == PHASE_SKIPPED ? LE_END_SKIPPED : LE_END_KILLED,
 		             p->stop.reason);
+	else if (!known) /* killed with its supervisor: not done, not failed */
+		run_pair_post(p, LE_INTERRUPTED);
 	else
 		run_pair_judge(run, p);
 	run_pair_unwatch_group(run, p);
@@ -779,34 +681,14 @@ static void run_pair_reap(struct run *run, struct pair_rt *p, bool stopped)
 		rmdir(p->adopted_cgroup);
 		p->adopted_cgroup[0] = '\0';
 	}
-	run_release_cgroup(run, p->cg);
-	p->cg = NULL;
 }
 
-static void run_pair_cleanup(struct run *run, struct pair_rt *p)
+/* verify was reaped: how it went decides the pair. */
+static void run_pair_verify_end(struct run *run, struct pair_rt *p, bool stopped)
 {
-	char err[512];
-	uint64_t freed;
-	char *path = run_pair_path(run, p, p->spec->cleanup);
-	char *output = p->spec->output ? run_pair_path(run, p, p->spec->output) : NULL;
-	const char *keep[] = { run->plan->log_dir, output, run->plan->path };
-
-	if (path == NULL) {
-		free(output);
-		return;
-	}
-	if (fsutil_remove_tree(path, keep, 3, &freed, err, sizeof(err)) < 0) {
-		run_note(run, "pair %s: %s", p->name, err);
-	} else {
-		struct event ev = event_init(EVENT_CLEANUP);
-
-		ev.pair = p->name;
-		ev.path = path;
-		ev.bytes_freed = freed;
-		run_emit(run, &ev);
-	}
-	free(path);
-	free(output);
+	run_pair_reaped(run, p);
+	job_close(&p->job);
+	run_safe_verify_ended(run, p, stopped);
 }
 
 /* The word pair_end writes, and the state file's, for a final phase. */
@@ -883,6 +765,15 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum event_reaso
 		ev.resumed = true;
 		event_set(&ev, EF_RESUMED);
 	}
+	/* Recorded before it is said: a crash in between leaves the pair
+	 * recorded done (resumed as done), never said done and then redone. */
+	if (!p->resumed && !run->cfg.watch && !p->keep_record)
+		run_safe_record(run, p, run_pair_state_status(p->phase), reason);
+	p->keep_record = false;
+	p->record_oom = false;
+	p->adopted = false;
+	run_release_cgroup(run, p->cg);
+	p->cg = NULL;
 	if (ran && !run->cfg.watch && (p->phase == PHASE_FAILED || p->phase == PHASE_KILLED)) {
 		ev.log = p->log_path;
 		event_set(&ev, EF_LOG);
@@ -895,10 +786,7 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum event_reaso
 	p->mp->ratio = run_pair_ratio(p);
 	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s",
 	         reason != REASON_NONE ? event_reason_name(reason) : "");
-	if (p->phase == PHASE_DONE && p->spec->cleanup != NULL && !p->resumed)
-		run_pair_cleanup(run, p);
 	if (!p->resumed && !run->cfg.watch) {
-		run_pair_save_state(run, p, run_pair_state_status(p->phase), reason);
 		/* What this pair showed sharpens the others' predictions. */
 		for (int i = p->index + 1; run->state != NULL && i < run->n_pairs; i++) {
 			struct prediction pred;
@@ -975,6 +863,8 @@ static void run_pair_requeue(struct run *run, struct pair_rt *p)
 	p->mp->rss_bytes = 0;
 	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s", event_reason_name(REASON_BUDGET));
 	memset(&p->stop, 0, sizeof(p->stop));
+	run_release_cgroup(run, p->cg);
+	p->cg = NULL;
 	run_pair_schedule_next(run);
 }
 
@@ -982,6 +872,10 @@ static void run_pair_requeue(struct run *run, struct pair_rt *p)
  * keeps the pair as running so the next mergewatch adopts it. */
 static void run_pair_unwatch(struct run *run, struct pair_rt *p)
 {
+	/* "running" means running: a paused tree is continued before it is
+	 * left */
+	if (p->paused)
+		run_safe_continue(run, p);
 	loop_del_fd(run->loop, p->job.pidfd);
 	loop_del_timer(run->loop, p->timeout_timer);
 	loop_del_timer(run->loop, p->stop.grace_timer);
@@ -1013,7 +907,28 @@ static void run_pair_act_on(struct pair_rt *p, enum lc_action action, const stru
 		run_pair_launch(run, p);
 		break;
 	case LA_WATCH:
-		run_pair_watch(run, p);
+		run_pair_watch(run, p, false);
+		break;
+	case LA_WATCH_VERIFY:
+		run_pair_watch(run, p, true);
+		break;
+	case LA_JUDGE:
+		run_pair_judge(run, p);
+		break;
+	case LA_VERIFY_END:
+		run_pair_verify_end(run, p, false);
+		break;
+	case LA_VERIFY_END_STOPPED:
+		run_pair_verify_end(run, p, true);
+		break;
+	case LA_CLEAN_START:
+		run_safe_clean_start(run, p);
+		break;
+	case LA_INTERRUPTED:
+		run_safe_interrupted(run, p, REASON_STATUS_UNKNOWN);
+		p->started_ms = 0;
+		p->adopted = false;
+		run_pair_schedule_next(run);
 		break;
 	case LA_SIGNAL:
 		p->stop.reason = in->reason;
@@ -1063,6 +978,13 @@ void run_pair_next(struct run *run)
 	}
 	if (run->leaving || run->stop_signal)
 		return;
+	/* a removed pair's orphan holds every turn until it ends */
+	if (run->n_orphans > 0)
+		return;
+	/* One pair at a time: an adopted orphan, a verify or a cleanup holds
+	 * the turn wherever it is. */
+	if (run_safe_busy(run))
+		return;
 	while (run->current < run->n_pairs) {
 		struct pair_rt *p = &run->pairs[run->current];
 
@@ -1081,7 +1003,9 @@ void run_pair_free(struct pair_rt *p)
 {
 	run_sample_stop_pair(p->run, p);
 	job_close(&p->job);
-	job_close(&p->verify);
+	job_close(&p->cleanup);
+	if (p->cleanup_pipe >= 0)
+		close(p->cleanup_pipe);
 	job_close(&p->capture);
 	progress_free(p->progress);
 	if (p->cg != NULL)

@@ -48,7 +48,8 @@ bool run_sample_verdict(struct run *run, struct pair_rt *p, const struct rule_ev
 	switch (e->kind) {
 	case RULE_KILL_RSS:
 		/* at every evaluation over the line: one kill is enough */
-		if (p->phase == PHASE_STOPPING && p->stop.reason == REASON_RSS)
+		if ((p->phase == PHASE_STOPPING || p->phase == PHASE_VERIFY_STOPPING) &&
+		    p->stop.reason == REASON_RSS)
 			return false;
 		*in = (struct lc_input){ .event = LE_STOP,
 			                 .reason = REASON_RSS,
@@ -175,7 +176,7 @@ int run_sample_orphans(struct run *run, const struct pair_rt *p, pid_t *out, int
 	int kept = 0;
 
 	for (int i = 0; i < n; i++)
-		if (out[i] != p->job.pid && out[i] != p->verify.pid && out[i] != p->capture.pid)
+		if (out[i] != p->job.pid && out[i] != p->cleanup.pid && out[i] != p->capture.pid)
 			out[kept++] = out[i];
 	return kept;
 }

@@ -6,6 +6,8 @@
 
 #include "procrows.h"
 
+#include "../jobs/supervise.h"
+
 struct procrows {
 	struct procrow *rows; /* tree order */
 	size_t n;
@@ -204,9 +206,14 @@ int procrows_update(struct procrows *pr, const struct tree_sample *ts)
 		depth[start] = 0;
 		while (top > 0) {
 			size_t cur = stack[--top], first, last;
+			/* A pair's root is its supervisor, mergewatch's own
+			 * helper: the rows start with the job it runs. */
+			bool hide = ts->procs[cur].pid == ts->root &&
+			            strcmp(ts->procs[cur].comm, SUPERVISE_COMM) == 0;
 
-			procrows_fill(&rows[out++], &ts->procs[cur], depth[cur],
-			              ts->threads_scanned);
+			if (!hide)
+				procrows_fill(&rows[out++], &ts->procs[cur], depth[cur],
+				              ts->threads_scanned);
 			/* Children pushed in reverse PID order so that the
 			 * lowest PID is shown first. */
 			first = procrows_first_child(by_parent, n, ts->procs[cur].pid);
@@ -219,7 +226,7 @@ int procrows_update(struct procrows *pr, const struct tree_sample *ts)
 				if (placed[child])
 					continue;
 				placed[child] = true;
-				depth[child] = depth[cur] + 1;
+				depth[child] = hide ? depth[cur] : depth[cur] + 1;
 				stack[top++] = child;
 			}
 		}

@@ -109,13 +109,27 @@ command = {SIM} --steps 2 --step-time 100ms
         t.wait_text("Run over")
 
 
+def descendant_named(root, comm):
+    """The first process named comm below root (the pair's root is its
+    supervisor, then the shell, then the job)."""
+    todo = [root]
+    while todo:
+        pid = todo.pop(0)
+        try:
+            if open(f"/proc/{pid}/comm").read().strip() == comm:
+                return pid
+            todo += [int(x) for x in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+        except OSError:
+            pass
+    raise AssertionError(f"no {comm} below {root}")
+
+
 def test_p_pauses_the_tree_and_resumes_it():
     with Dir() as d, Tmux(f"{MW} run {plan(d, steps_pair('busy', '--spin 60s'))}", cwd=d.path) as t:
         pid = wait_for(lambda: of(events(d), "pair_start"))[0]["pid"]
         t.wait_text("busy")
         time.sleep(1)
-        procs = [int(x) for x in open(f"/proc/{pid}/task/{pid}/children").read().split()] or [pid]
-        spinner = procs[0]
+        spinner = descendant_named(pid, "mergewatch-sim")
         t.keys("p")
         time.sleep(1)
         a = cpu_ticks(spinner)

@@ -29,13 +29,46 @@ static const struct {
 	const char *name;
 	struct walk_step steps[12];
 } lives[] = {
-	{ "done after verify",
+	{ "done after verify and cleanup",
 	  { { LE_TURN, PHASE_PENDING, LA_PREPARE },
 	    { LE_GATE_OPEN, PHASE_PENDING, LA_LAUNCH },
 	    { LE_STARTED, PHASE_RUNNING, LA_WATCH },
 	    { LE_EXIT, PHASE_EXITED, LA_REAP },
-	    { LE_VERIFY_START, PHASE_VERIFYING, LA_NONE },
-	    { LE_END_DONE, PHASE_DONE, LA_FINISH },
+	    { LE_VERIFY_START, PHASE_VERIFYING, LA_WATCH_VERIFY },
+	    { LE_EXIT, PHASE_EXITED, LA_VERIFY_END },
+	    { LE_VERIFIED, PHASE_CLEANING, LA_CLEAN_START },
+	    { LE_STOP, PHASE_CLEANING, LA_NONE }, /* a cleanup is never cut by a stop */
+	    { LE_CLEANED, PHASE_DONE, LA_FINISH },
+	    END } },
+	{ "verify over its limits, stopped, fails",
+	  { { LE_TURN, PHASE_PENDING, LA_PREPARE },
+	    { LE_STARTED, PHASE_RUNNING, LA_WATCH },
+	    { LE_EXIT, PHASE_EXITED, LA_REAP },
+	    { LE_VERIFY_START, PHASE_VERIFYING, LA_WATCH_VERIFY },
+	    { LE_STOP, PHASE_VERIFY_STOPPING, LA_SIGNAL },
+	    { LE_GRACE_OVER, PHASE_VERIFY_STOPPING, LA_ESCALATE },
+	    { LE_EXIT, PHASE_EXITED, LA_VERIFY_END_STOPPED },
+	    { LE_END_FAILED, PHASE_FAILED, LA_FINISH },
+	    END } },
+	{ "resumed: its command had ended, judged, verified, cleaned",
+	  { { LE_TURN, PHASE_PENDING, LA_PREPARE },
+	    { LE_RESUME_EXITED, PHASE_EXITED, LA_JUDGE },
+	    { LE_VERIFIED, PHASE_CLEANING, LA_CLEAN_START },
+	    { LE_CLEANED, PHASE_DONE, LA_FINISH },
+	    END } },
+	{ "resumed while cleaning: the cleanup finishes, never a run",
+	  { { LE_TURN, PHASE_PENDING, LA_PREPARE },
+	    { LE_VERIFIED, PHASE_CLEANING, LA_CLEAN_START },
+	    { LE_TURN, PHASE_CLEANING, LA_NONE },
+	    { LE_CLEANED, PHASE_DONE, LA_FINISH },
+	    END } },
+	{ "adopted, ends with no recorded status: interrupted, runs again",
+	  { { LE_TURN, PHASE_PENDING, LA_PREPARE },
+	    { LE_STARTED, PHASE_RUNNING, LA_WATCH },
+	    { LE_EXIT, PHASE_EXITED, LA_REAP },
+	    { LE_INTERRUPTED, PHASE_PENDING, LA_INTERRUPTED },
+	    { LE_TURN, PHASE_PENDING, LA_PREPARE },
+	    { LE_GATE_OPEN, PHASE_PENDING, LA_LAUNCH },
 	    END } },
 	{ "waits at the gate, then times out",
 	  { { LE_TURN, PHASE_PENDING, LA_PREPARE },
@@ -125,7 +158,9 @@ static void test_ignored(void **state)
 	} ignored[] = {
 		{ PHASE_RUNNING, LE_GRACE_OVER }, { PHASE_PENDING, LE_EXIT },
 		{ PHASE_EXITED, LE_STOP },        { PHASE_EXITED, LE_GRACE_OVER },
-		{ PHASE_VERIFYING, LE_STOP },     { PHASE_DONE, LE_TURN },
+		{ PHASE_VERIFYING, LE_DEADLOCK }, { PHASE_DONE, LE_TURN },
+		{ PHASE_CLEANING, LE_STOP },      { PHASE_CLEANING, LE_LEAVE },
+		{ PHASE_DONE, LE_CLEANED },       { PHASE_RUNNING, LE_VERIFIED },
 		{ PHASE_DONE, LE_REQUEUE },       { PHASE_SKIPPED, LE_ABANDON },
 		{ PHASE_RUNNING, LE_ABANDON },    { PHASE_RUNNING, LE_GATE_TICK },
 		{ PHASE_LEFT, LE_STOP },          { PHASE_GATE, LE_EXIT },
@@ -201,7 +236,10 @@ static void test_view_and_sets(void **state)
 		assert_true(!lifecycle_watched(p) || lifecycle_busy(p));
 		assert_true(!lifecycle_final(p) || (!lifecycle_busy(p) && !lifecycle_watched(p)));
 	}
-	assert_true(lifecycle_busy(PHASE_VERIFYING) && !lifecycle_watched(PHASE_VERIFYING));
+	/* verify is watched like the command; a cleanup child is ours but
+	 * has no tree to judge */
+	assert_true(lifecycle_busy(PHASE_VERIFYING) && lifecycle_watched(PHASE_VERIFYING));
+	assert_true(lifecycle_busy(PHASE_CLEANING) && !lifecycle_watched(PHASE_CLEANING));
 	assert_true(lifecycle_watched(PHASE_CAPTURING));
 	for (int ev = 0; ev < LE_N; ev++)
 		assert_true(strcmp(lifecycle_event_name((enum lc_event)ev), "?") != 0);

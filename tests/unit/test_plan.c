@@ -128,6 +128,7 @@ static void assert_default_limits(const struct limits *l)
 	assert_int_equal(l->swap_max.kind, SIZE_UNLIMITED);
 	assert_true(l->timeout_ms == 0);
 	assert_true(l->kill_grace_ms == 10000);
+	assert_true(l->verify_timeout_ms == 30 * 60 * 1000);
 	assert_true(l->bloat_ratio == 6);
 	assert_true(l->expected_ratio == 6);
 	assert_true(l->deadlock_window_ms == 120000);
@@ -547,6 +548,10 @@ static const struct {
 	  "[limits]\nkill_grace = -1s\n[pair a]\ncommand = x\n",
 	  2,
 	  { "key 'kill_grace'", "(got '-1s')" } },
+	{ "verify_timeout zero",
+	  "[limits]\nverify_timeout = 0\n[pair a]\ncommand = x\n",
+	  2,
+	  { "key 'verify_timeout'", "above 0" } },
 	{ "deadlock_window zero",
 	  "[limits]\ndeadlock_window = 0\n[pair a]\ncommand = x\n",
 	  2,

@@ -135,6 +135,7 @@ static void test_stat_real_kernel_line(void **state)
 	assert_string_equal(sf.comm, "cat");
 	assert_int_equal(sf.state, 'R');
 	assert_int_equal(sf.ppid, 5407);
+	assert_int_equal(sf.session, 2212);
 	assert_int_equal(sf.num_threads, 1);
 	assert_int_equal(sf.start_ticks, 27158);
 	assert_int_equal(sf.rss_pages, 393);

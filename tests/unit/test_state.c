@@ -117,7 +117,7 @@ static void test_round_trip_keeps_every_field(void **state)
 	a.peak_rss_bytes = 57420000000ull;
 	snprintf(a.output, sizeof a.output, "/data/merged/pair01.parquet");
 	a.ended_wall_s = 1795000000;
-	b = pair("chr02", STATE_RUNNING, 0);
+	b = pair("chr02", STATE_STARTED, 0);
 	b.attempt = 1;
 	b.pid = 4242;
 	b.start_ticks = 123456789ull;
@@ -143,7 +143,7 @@ static void test_round_trip_keeps_every_field(void **state)
 
 	got = state_find(st, "chr02");
 	assert_non_null(got);
-	assert_int_equal(got->status, STATE_RUNNING);
+	assert_int_equal(got->status, STATE_STARTED);
 	assert_int_equal(got->pid, 4242);
 	assert_int_equal(got->start_ticks, 123456789ull);
 	assert_string_equal(got->cgroup, "/sys/fs/cgroup/memory/mergewatch/chr02");
@@ -167,7 +167,7 @@ static void test_file_is_readable_json(void **state)
 	state_free(st);
 
 	text = read_file(d, "state");
-	assert_non_null(strstr(text, "\"version\": 1"));
+	assert_non_null(strstr(text, "\"version\": 2"));
 	assert_non_null(strstr(text, "\n  \"pairs\": {\n    \"alpha\": {"));
 	assert_non_null(strstr(text, "\"status\": \"killed\""));
 	assert_non_null(strstr(text, "\"reason\": \"rss\""));
@@ -182,7 +182,7 @@ static void test_put_replaces_entry(void **state)
 {
 	struct dir *d = *state;
 	struct state *st = load_ok(d);
-	struct state_pair p = pair("chr01", STATE_RUNNING, 0);
+	struct state_pair p = pair("chr01", STATE_STARTED, 0);
 	char *text;
 
 	assert_int_equal(state_put(st, &p), 0);
@@ -237,10 +237,10 @@ static void test_wrong_shape_is_refused_with_key(void **state)
 	struct dir *d = *state;
 	char err[1024];
 
-	write_file(d, "state", "{\"version\": 2, \"pairs\": {}}\n");
+	write_file(d, "state", "{\"version\": 3, \"pairs\": {}}\n");
 	err[0] = '\0';
 	assert_null(state_load(d->path, err, sizeof err));
-	assert_non_null(strstr(err, "version 2"));
+	assert_non_null(strstr(err, "version 3"));
 
 	write_file(d, "state", "{\"pairs\": {}}\n");
 	err[0] = '\0';
@@ -345,7 +345,7 @@ static void test_save_leaves_no_tmp_and_replaces(void **state)
 {
 	struct dir *d = *state;
 	struct state *st = load_ok(d);
-	struct state_pair p = pair("chr01", STATE_RUNNING, 0);
+	struct state_pair p = pair("chr01", STATE_STARTED, 0);
 	char *text;
 
 	assert_int_equal(state_put(st, &p), 0);
@@ -390,7 +390,7 @@ static void test_status_names(void **state)
 {
 	(void)state;
 	assert_string_equal(state_status_name(STATE_PENDING), "pending");
-	assert_string_equal(state_status_name(STATE_RUNNING), "running");
+	assert_string_equal(state_status_name(STATE_STARTED), "started");
 	assert_string_equal(state_status_name(STATE_DONE), "done");
 	assert_string_equal(state_status_name(STATE_FAILED), "failed");
 	assert_string_equal(state_status_name(STATE_KILLED), "killed");
@@ -419,9 +419,116 @@ static void test_many_pairs(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, dir_setup, dir_teardown)
 
+/* Every lifecycle step and what it carries reads back as written. */
+static void test_lifecycle_fields_round_trip(void **state)
+{
+	struct dir *d = *state;
+	struct state *st = load_ok(d);
+	struct state_pair p = pair("chr03", STATE_CLEANING, 2);
+	const struct state_pair *got;
+	static const enum state_status steps[] = { STATE_STARTED, STATE_EXITED, STATE_VERIFIED,
+		                                   STATE_CLEANING, STATE_DONE };
+
+	p.attempt_started_ns = 1795000000123456789LL;
+	p.exit_code = 0;
+	p.term_signal = 0;
+	p.command_hash = state_command_hash("python3 merge.py --pair 03");
+	snprintf(p.command, sizeof p.command, "python3 merge.py --pair 03");
+	assert_int_equal(state_put(st, &p), 0);
+	p = pair("chr04", STATE_EXITED, 0);
+	p.exit_code = -1;
+	p.term_signal = 9;
+	assert_int_equal(state_put(st, &p), 0);
+	save_ok(st);
+	state_free(st);
+
+	st = load_ok(d);
+	got = state_find(st, "chr03");
+	assert_int_equal(got->status, STATE_CLEANING);
+	assert_true(got->attempt_started_ns == 1795000000123456789LL);
+	assert_int_equal(got->exit_code, 0);
+	assert_true(got->command_hash == state_command_hash("python3 merge.py --pair 03"));
+	assert_string_equal(got->command, "python3 merge.py --pair 03");
+	got = state_find(st, "chr04");
+	assert_int_equal(got->exit_code, -1);
+	assert_int_equal(got->term_signal, 9);
+	state_free(st);
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		st = load_ok(d);
+		p = pair("x", steps[i], 0);
+		assert_int_equal(state_put(st, &p), 0);
+		save_ok(st);
+		state_free(st);
+		st = load_ok(d);
+		assert_int_equal(state_find(st, "x")->status, steps[i]);
+		state_free(st);
+	}
+	assert_true(state_command_hash("a") != state_command_hash("b"));
+}
+
+/* A state written by version 1 ("running") still resumes. */
+static void test_version_1_reads_running_as_started(void **state)
+{
+	struct dir *d = *state;
+	struct state *st;
+
+	write_file(d, "state",
+	           "{\"version\": 1, \"pairs\": {\"chr02\": {\"status\": \"running\", "
+	           "\"pid\": 77, \"start_ticks\": 5}}}\n");
+	st = load_ok(d);
+	assert_int_equal(state_find(st, "chr02")->status, STATE_STARTED);
+	assert_int_equal(state_find(st, "chr02")->exit_code, -1);
+	assert_null(state_plan(st));
+	state_free(st);
+}
+
+/* Two plans sharing a log_dir: the second is refused, naming the first. */
+static void test_state_belongs_to_one_plan(void **state)
+{
+	struct dir *d = *state;
+	struct state *st = load_ok(d);
+	char err[1024] = "";
+
+	assert_int_equal(state_claim(st, "/data/a.ini", err, sizeof err), 0);
+	assert_int_equal(state_claim(st, "/data/a.ini", err, sizeof err), 0);
+	save_ok(st);
+	state_free(st);
+	st = load_ok(d);
+	assert_string_equal(state_plan(st), "/data/a.ini");
+	assert_int_equal(state_claim(st, "/data/b.ini", err, sizeof err), -EBUSY);
+	assert_non_null(strstr(err, "/data/a.ini"));
+	assert_non_null(strstr(err, "/data/b.ini"));
+	assert_non_null(strstr(err, d->path));
+	assert_string_equal(state_plan(st), "/data/a.ini");
+	state_free(st);
+}
+
+static void test_remove_forgets_a_pair(void **state)
+{
+	struct dir *d = *state;
+	struct state *st = load_ok(d);
+	struct state_pair p = pair("a", STATE_DONE, 1);
+
+	assert_int_equal(state_put(st, &p), 0);
+	p = pair("b", STATE_STARTED, 0);
+	assert_int_equal(state_put(st, &p), 0);
+	state_remove(st, "b");
+	assert_null(state_find(st, "b"));
+	assert_non_null(state_find(st, "a"));
+	state_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_lifecycle_fields_round_trip, dir_setup,
+		                                dir_teardown),
+		cmocka_unit_test_setup_teardown(test_version_1_reads_running_as_started, dir_setup,
+		                                dir_teardown),
+		cmocka_unit_test_setup_teardown(test_state_belongs_to_one_plan, dir_setup,
+		                                dir_teardown),
+		cmocka_unit_test_setup_teardown(test_remove_forgets_a_pair, dir_setup,
+		                                dir_teardown),
 		T(test_missing_file_is_empty_state),
 		T(test_round_trip_keeps_every_field),
 		T(test_file_is_readable_json),

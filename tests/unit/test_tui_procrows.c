@@ -172,9 +172,28 @@ static void test_a_pid_cycle_still_ends(void **state)
 	procrows_free(pr);
 }
 
+/* A pair's root is its supervisor: the rows start with the job it runs. */
+static void test_the_supervisor_is_not_a_row(void **state)
+{
+	struct proc_sample procs[] = { proc(20, 1, 0), proc(21, 20, 0), proc(22, 21, 0) };
+	struct tree_sample ts = tree(20, 1000, procs, 3);
+	struct procrows *pr = procrows_new();
+
+	(void)state;
+	snprintf(procs[0].comm, sizeof procs[0].comm, "mw-supervise");
+	assert_int_equal(procrows_update(pr, &ts), 0);
+	assert_int_equal(procrows_count(pr), 2);
+	assert_int_equal(procrows_get(pr, 0)->pid, 21);
+	assert_int_equal(procrows_get(pr, 0)->depth, 0);
+	assert_int_equal(procrows_get(pr, 1)->pid, 22);
+	assert_int_equal(procrows_get(pr, 1)->depth, 1);
+	procrows_free(pr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_the_supervisor_is_not_a_row),
 		cmocka_unit_test(test_rows_come_in_tree_order_with_depth),
 		cmocka_unit_test(test_cpu_percent_from_the_previous_sample),
 		cmocka_unit_test(test_vanished_and_recycled_processes),
