@@ -190,6 +190,13 @@ static int loop_wait_ms(struct loop *loop, int max_wait_ms)
 
 int loop_run_once(struct loop *loop, int max_wait_ms)
 {
+	/* First the hook: what it adds (a started pair's pidfd, a timer) is
+	 * waited for in this very poll. */
+	if (loop->before_sleep != NULL)
+		loop->before_sleep(loop->before_sleep_ctx, loop->now_ms);
+	if (loop->stop)
+		return 0; /* the hook ended the loop: no more waiting */
+
 	int n_own = loop->n_fds;
 
 	if (!loop_grow((void **)&loop->pfds, &loop->cap_pfds, n_own + LOOP_SOURCE_FDS,
@@ -202,11 +209,6 @@ int loop_run_once(struct loop *loop, int max_wait_ms)
 
 	if (loop->have_source)
 		n_src = loop->source.fill(loop->source.ctx, loop->pfds + n_own, LOOP_SOURCE_FDS);
-
-	if (loop->before_sleep != NULL)
-		loop->before_sleep(loop->before_sleep_ctx, loop->now_ms);
-	if (loop->stop)
-		return 0; /* the hook ended the loop: no more waiting */
 
 	int rc = poll(loop->pfds, (nfds_t)n_own + (nfds_t)n_src, loop_wait_ms(loop, max_wait_ms));
 

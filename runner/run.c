@@ -51,12 +51,25 @@ static void run_src_dispatch(void *ctx, const struct pollfd *fds, int n, uint64_
 
 static void run_check_over(struct run *run);
 
-/* Once a turn, before the loop sleeps: has the run ended (whatever ended
- * the last pair), and the dashboard redrawn. */
+/* The next pairs' turn: one at a time in plan order (run_pair.c), or as
+ * many as fit (run_jobs.c). */
+static void run_turn(struct run *run)
+{
+	run->turn_due = false;
+	if (!run_jobs_several(run))
+		run_pair_next(run);
+	else if (!run->leaving && run->stop_signal == 0 && run->n_orphans == 0)
+		run_jobs_turn(run); /* a removed pair's orphan holds every turn */
+}
+
+/* Once a turn, before the loop sleeps: the next pairs' turn when a pair
+ * ended, has the run ended, and the dashboard redrawn. */
 static void run_before_sleep(void *ctx, uint64_t now_ms)
 {
 	struct run *run = ctx;
 
+	if (run->turn_due)
+		run_turn(run);
 	run_check_over(run);
 	if (run->tui == NULL)
 		return;
@@ -535,7 +548,7 @@ int run_execute(struct run *run)
 	loop_add_timer(run->loop, now + run->cfg.interval_ms, run_on_tick, run);
 	/* what an earlier mergewatch left running comes first */
 	run_safe_resume_all(run);
-	run_pair_next(run);
+	run_turn(run);
 	run_tick(run, now);
 	/* Setting up (the plan, the state, libproc2, curses) leaves freed
 	 * heap behind: give it back before the long watch, so the watchdog

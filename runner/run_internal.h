@@ -154,6 +154,9 @@ struct run {
 	int counts[PAIR_N_STATES];
 	uint64_t start_seq;      /* pairs started so far (run_jobs.c) */
 	bool cap_error_reported; /* a cap the kernel refused to move, said once */
+	/* A pair ended: the next ones get their turn before the loop sleeps
+	 * (run.c), never from inside the code that ended it. */
+	bool turn_due;
 	/* groups the kernel had not let go of when their pair ended */
 	struct cgroup *pending_cgroups[16];
 	int n_pending_cgroups;
@@ -174,6 +177,13 @@ struct run {
  *   run_jobs.c    several pairs at once: admission and containment each turn
  *   run_cgroup.c  groups the kernel has not let go of yet
  *   run_emit.c    events and notes out */
+
+/* Several pairs at once (jobs above 1, or auto; never under watch): the
+ * run's turns go to run_jobs.c instead of run_pair_next. */
+static inline bool run_jobs_several(const struct run *run)
+{
+	return !run->cfg.watch && run->plan->jobs != 1;
+}
 
 /* run_emit.c */
 /* Stamps ev with the time and hands it to the event log, the alerts, the
@@ -219,8 +229,6 @@ void run_pair_stop_for_budget(struct pair_rt *p);
 void run_pair_end(struct pair_rt *p, enum lc_event end, enum event_reason reason);
 
 /* run_jobs.c */
-/* true when the plan runs pairs through admission (jobs above 1, or auto). */
-bool run_jobs_several(const struct run *run);
 /* Settles pairs (resumed, skipped, adopted), stops what must go, moves the
  * caps, starts what fits. */
 void run_jobs_turn(struct run *run);
@@ -231,7 +239,7 @@ void run_pair_end(struct pair_rt *p, enum lc_event end, enum event_reason reason
 struct event run_pair_start_event(const struct pair_rt *p, uint64_t input_bytes);
 /* Signals every process of the pair: its tree and its cgroup's. */
 void run_pair_signal_tree(struct run *run, struct pair_rt *p, int sig);
-/* run_pair_next from a timer. */
+/* The next pairs get their turn before the loop sleeps (run.c). */
 void run_pair_schedule_next(struct run *run);
 
 /* run_safe.c: lose nothing */
@@ -274,11 +282,11 @@ void run_safe_clean_start(struct run *run, struct pair_rt *p);
 bool run_safe_busy(const struct run *run);
 /* Whether a pair recorded started names the cgroup at path. */
 bool run_safe_group_recorded(const struct run *run, const char *path);
-/* Hands p's tree the orphans of p that mergewatch adopted (before a full
- * sample). */
-void run_pair_note_orphans(struct run *run, struct pair_rt *p);
 
 /* run_sample.c */
+/* Pair p's orphans that mergewatch adopted as their subreaper: children
+ * naming the pair that are none of its own jobs. How many, into out. */
+int run_sample_orphans(struct run *run, const struct pair_rt *p, pid_t *out, int max);
 /* System memory, its history and the pressure rule, at each base tick. */
 void run_sample_system(struct run *run, uint64_t now_ms);
 /* Samples p's tree: in full (every process, its threads as the deadlock

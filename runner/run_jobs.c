@@ -14,11 +14,6 @@
 #include "../core/admit.h"
 #include "planning.h"
 
-bool run_jobs_several(const struct run *run)
-{
-	return !run->cfg.watch && run->plan->jobs != 1;
-}
-
 /* A pair that holds a slot: its tree runs (or stops), or its verify does. */
 static bool run_jobs_holds_slot(const struct pair_rt *p)
 {

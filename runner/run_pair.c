@@ -70,16 +70,11 @@ static double run_pair_ratio(const struct pair_rt *p)
 	return p->lim.input_bytes ? (double)p->peak_rss_bytes / (double)p->lim.input_bytes : 0;
 }
 
-static void run_on_advance(void *ctx, uint64_t now_ms)
-{
-	(void)now_ms;
-	run_pair_next(ctx);
-}
-
-/* Moves on from a timer, never from inside the code that ended a pair. */
+/* Moves on before the loop sleeps (run.c), never from inside the code
+ * that ended a pair. */
 void run_pair_schedule_next(struct run *run)
 {
-	loop_add_timer(run->loop, loop_now_ms(run->loop), run_on_advance, run);
+	run->turn_due = true;
 }
 
 /* The last component of the pair's cgroup path, NULL without one. */
@@ -91,30 +86,6 @@ static const char *run_pair_group(const struct pair_rt *p)
 	const char *slash = path ? strrchr(path, '/') : NULL;
 
 	return slash ? slash + 1 : path;
-}
-
-/* Pair p's orphans that mergewatch adopted as their subreaper: children
- * naming the pair that are none of its own jobs. How many, into out. */
-static int run_pair_orphans(struct run *run, const struct pair_rt *p, pid_t *out, int max)
-{
-	int n = run->cfg.watch
-	                ? 0
-	                : orphans_list(run->cfg.proc_root, getpid(), p->name, out, (size_t)max);
-	int kept = 0;
-
-	for (int i = 0; i < n; i++)
-		if (out[i] != p->job.pid && out[i] != p->cleanup.pid && out[i] != p->capture.pid)
-			out[kept++] = out[i];
-	return kept;
-}
-
-void run_pair_note_orphans(struct run *run, struct pair_rt *p)
-{
-	pid_t pids[RUN_MAX_CGROUP_PIDS];
-	int n = p->tree != NULL ? run_pair_orphans(run, p, pids, RUN_MAX_CGROUP_PIDS) : 0;
-
-	if (p->tree != NULL)
-		(void)proctree_set_extra(p->tree, pids, (size_t)n);
 }
 
 /* Signals every process of the pair: its tree, even where it escaped its
@@ -133,7 +104,7 @@ void run_pair_signal_tree(struct run *run, struct pair_rt *p, int sig)
 		(void)cgroup_kill(p->cg); /* v2: every member at once, forks included */
 	/* Orphans it left to mergewatch: our children until reaped, so
 	 * their PIDs cannot have been reused. */
-	n = run_pair_orphans(run, p, pids, RUN_MAX_CGROUP_PIDS);
+	n = run_sample_orphans(run, p, pids, RUN_MAX_CGROUP_PIDS);
 	for (int i = 0; i < n; i++)
 		kill(pids[i], sig);
 }
@@ -1014,10 +985,6 @@ void run_pair_next(struct run *run)
 	/* a removed pair's orphan holds every turn until it ends */
 	if (run->n_orphans > 0)
 		return;
-	if (run_jobs_several(run)) {
-		run_jobs_turn(run);
-		return;
-	}
 	/* One pair at a time: an adopted orphan, a verify or a cleanup holds
 	 * the turn wherever it is. */
 	if (run_safe_busy(run))
@@ -1074,6 +1041,9 @@ static int run_pair_ack(struct run *run)
 int run_pair_act(void *ctx, enum model_action action, int index)
 {
 	struct run *run = ctx;
+
+	if (run->pairs == NULL)
+		return -ESRCH;
 	struct pair_rt *p = index >= 0 && index < run->n_pairs ? &run->pairs[index] : NULL;
 	bool watched = p != NULL && lifecycle_watched(p->phase);
 

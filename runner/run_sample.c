@@ -7,7 +7,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../collectors/orphans.h"
 #include "../lib/clock.h"
 
 /* A worst-case fill rate assumed before any growth is seen: a little above
@@ -164,6 +166,31 @@ static enum proctree_threads run_threads_for_rules(struct run *run, struct pair_
 	return PROCTREE_THREADS_WHEN_STILL;
 }
 
+/* Pair p's orphans that mergewatch adopted as their subreaper: children
+ * naming the pair that are none of its own jobs. How many, into out. */
+int run_sample_orphans(struct run *run, const struct pair_rt *p, pid_t *out, int max)
+{
+	int n = run->cfg.watch
+	                ? 0
+	                : orphans_list(run->cfg.proc_root, getpid(), p->name, out, (size_t)max);
+	int kept = 0;
+
+	for (int i = 0; i < n; i++)
+		if (out[i] != p->job.pid && out[i] != p->cleanup.pid && out[i] != p->capture.pid)
+			out[kept++] = out[i];
+	return kept;
+}
+
+/* The orphans join the tree a full sample reads. */
+static void run_sample_note_orphans(struct run *run, struct pair_rt *p)
+{
+	pid_t pids[RUN_MAX_CGROUP_PIDS];
+	int n = p->tree != NULL ? run_sample_orphans(run, p, pids, RUN_MAX_CGROUP_PIDS) : 0;
+
+	if (p->tree != NULL)
+		(void)proctree_set_extra(p->tree, pids, (size_t)n);
+}
+
 /* What each blocked thread waits for is judged only when the rules would
  * scan (near a verdict, with the same back-off); the dashboard shows every
  * thread's state at every tick, without that cost. */
@@ -192,7 +219,7 @@ size_t run_sample_pair(struct run *run, struct pair_rt *p, uint64_t now_ms, bool
 	if (!full)
 		return run_eval_pair(p, proctree_sample_rss(p->tree, now_ms), out);
 
-	run_pair_note_orphans(run, p);
+	run_sample_note_orphans(run, p);
 	const struct tree_sample *s =
 		proctree_sample(p->tree, now_ms, run_threads_wanted(run, p, now_ms));
 
