@@ -321,9 +321,11 @@ void waits_begin(struct waits *w, const pid_t *pids, size_t n)
 
 ssize_t waits_slurp(const char *path, char *buf, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 	ssize_t n;
 
+	buf[0] = '\0'; /* a string whatever happens below */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, cap - 1);

@@ -359,7 +359,7 @@ static int cg_prove(const char *dir, const char *cap_file, const char *cap_value
 		cg_say(reason, rlen, "cannot make a group in %s: %s", dir, strerror(-rc));
 		return rc;
 	}
-	if (cap_file != NULL) {
+	if (cap_file != NULL && cap_value != NULL) {
 		if (cg_join(file, sizeof file, probe, cap_file) != 0 || access(file, F_OK) != 0) {
 			cg_say(reason, rlen,
 			       "%s is not a memory cgroup (a group made in it has no %s)", dir,
@@ -441,7 +441,7 @@ static bool cg_probe_v2(const char *sysfs_root, const char *proc_self_cgroup,
 	/* The hierarchy's root has no cgroup.type and may hold processes
 	 * beside groups with controllers; a namespace's root may not. */
 	is_root = !cg_exists(own, "cgroup.type");
-	if ((rc = cg_prove(own, NULL, NULL, why, sizeof why)) != 0) {
+	if (cg_prove(own, NULL, NULL, why, sizeof why) != 0) {
 		cg_say(reason, rlen, "%s", why);
 		return false;
 	}
@@ -485,7 +485,7 @@ static bool cg_probe_v2(const char *sysfs_root, const char *proc_self_cgroup,
 		}
 		return false;
 	}
-	if (run && (rc = cg_prove(own, "memory.max", "max", why, sizeof why)) != 0) {
+	if (run && cg_prove(own, "memory.max", "max", why, sizeof why) != 0) {
 		cg_say(reason, rlen, "%s", why);
 		return false;
 	}
@@ -919,7 +919,9 @@ int cgroup_events_open(struct cgroup *cg)
 	    cg_join(path, sizeof path, cg->path, "memory.events") != 0)
 		return -ENOTSUP;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	return fd; /* the caller's to close */
 }
 
 long cgroup_events_oom_kills(int fd)

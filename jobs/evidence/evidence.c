@@ -412,6 +412,7 @@ static void one_process(struct ev *e, pid_t pid)
 	len = waits_slurp(path, buf, sizeof buf);
 	if (len <= 0 || procparse_stat(buf, (size_t)len, &sf) != 0) {
 		out(e, "process %d: gone before it could be read\n\n", (int)pid);
+		free(tids);
 		return;
 	}
 	n = tids != NULL ? list_tids(e, pid, tids, EV_MAX_THREADS) : 0;
