@@ -36,12 +36,34 @@ if [ $e2e_only = 0 ]; then
 		suite "$t" "$t"
 	done
 fi
-suite "the end-to-end suite" python3 tests/e2e/run.py
 # Make targets that print the same summary lines: the VM tests (real
-# kernels under qemu), named by the Makefile.
-for target in ${MW_MAKE_SUITES:-}; do
-	suite "make $target" make --no-print-directory "$target"
-done
+# kernels under qemu), named by the Makefile. They run one after the other
+# in the background, beside the end-to-end suite: qemu keeps one core busy
+# while the end-to-end tests mostly wait on their processes.
+bg_out=$(mktemp)
+bg_rc=$(mktemp)
+(
+	for target in ${MW_MAKE_SUITES:-}; do
+		t_out=$(mktemp)
+		make --no-print-directory "$target" >"$t_out" 2>&1
+		echo "$target $?" >>"$bg_rc"
+		cat "$t_out" >>"$bg_out"
+		rm -f "$t_out"
+	done
+) &
+bg_pid=$!
+# Two modules at a time (tests/e2e/run.py --parallel).
+suite "the end-to-end suite" python3 tests/e2e/run.py --parallel "${MW_E2E_PARALLEL:-2}"
+wait "$bg_pid"
+cat "$bg_out"
+count "$bg_out"
+while read -r target rc; do
+	if [ "$rc" -ne 0 ] && ! grep -q '^\[  FAILED  \]' "$bg_out"; then
+		echo "[  FAILED  ] 1 test(s): make $target exited with status $rc"
+		failed=$((failed + 1))
+	fi
+done <"$bg_rc"
+rm -f "$bg_out" "$bg_rc"
 rm -f "$out"
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
