@@ -55,6 +55,9 @@ static int dir_teardown(void **state)
 
 /* d->path/rel, formatted. */
 static const char *at(const struct dir *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static const char *at(const struct dir *d, const char *fmt, ...)
 {
 	static char buf[4][PATH_MAX];
 	static int next;
