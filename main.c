@@ -323,7 +323,7 @@ static char *shell_join(char **argv, int argc)
 }
 
 static int execute(struct plan *plan, const struct options *o, bool watch, bool resume,
-                   bool command_status, const pid_t *pids, int n_pids)
+                   bool command_status, const pid_t *pids)
 {
 	char host[64] = "localhost";
 	char err[1024];
@@ -348,7 +348,6 @@ static int execute(struct plan *plan, const struct options *o, bool watch, bool 
 		.rerun = o->rerun,
 		.n_rerun = o->n_rerun,
 		.watch_pids = pids,
-		.n_watch = n_pids,
 		.interval_ms = o->interval_ms,
 		.proc_root = o->proc_root,
 		.cgroup_root = o->cgroup_root,
@@ -451,7 +450,7 @@ static int cmd_run(int argc, char **argv, const struct options *o, bool dashdash
 			rc = 1;
 	}
 	if (rc == 0)
-		rc = execute(plan, o, false, !dashdash, dashdash, NULL, 0);
+		rc = execute(plan, o, false, !dashdash, dashdash, NULL);
 	plan_free(plan);
 	return rc;
 }
@@ -507,7 +506,7 @@ static int cmd_watch(int argc, char **argv, const struct options *o)
 	if (rc == 0)
 		rc = apply_overrides(plan, o);
 	if (rc == 0) {
-		rc = execute(plan, o, true, false, false, pids, argc);
+		rc = execute(plan, o, true, false, false, pids);
 		/* watch: 0 once every watched process has gone, and on
 		 * SIGINT/SIGTERM; only a usage error is not. */
 		if (rc != EXIT_USAGE)
@@ -651,7 +650,7 @@ static int cmd_demo(const struct options *o)
 	int rc = apply_overrides(plan, o);
 
 	if (rc == 0)
-		rc = execute(plan, o, false, true, false, NULL, 0);
+		rc = execute(plan, o, false, true, false, NULL);
 	plan_free(plan);
 	fprintf(stderr, "mergewatch: demo over; the plan, logs and event log are in %s\n", dir);
 	/* Some pairs fail on purpose: the demo itself succeeded. */

@@ -28,7 +28,6 @@ void planning_predict(const struct plan *plan, const struct state *st, int index
 		out->done = true;
 		return;
 	}
-	out->ratio_seen = seen > 0;
 	out->ratio = seen > 0 ? seen : pair->limits.expected_ratio;
 	if (pair->n_inputs == 0)
 		return;

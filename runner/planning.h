@@ -16,7 +16,6 @@ struct prediction {
 	bool inputs_known; /* false: no inputs key, or they match nothing */
 	uint64_t input_bytes;
 	double ratio;        /* the ratio used: highest seen, else expected_ratio */
-	bool ratio_seen;     /* ratio comes from finished pairs */
 	uint64_t peak_bytes; /* input x ratio */
 	bool over_kill_rss;
 	bool over_memory; /* more than MemAvailable now */

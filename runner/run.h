@@ -18,8 +18,7 @@ struct run_config {
 	bool resume;              /* keep a state file and skip the pairs it records done */
 	const char *const *rerun; /* --rerun: pairs to run again although done */
 	int n_rerun;
-	const pid_t *watch_pids;
-	int n_watch;
+	const pid_t *watch_pids;       /* one per pair of the watch plan */
 	uint64_t interval_ms;          /* base sampling interval */
 	const char *proc_root;         /* "/proc" */
 	const char *cgroup_root;       /* "/sys/fs/cgroup" */
