@@ -55,8 +55,9 @@ uint64_t admit_counted(const struct admit_running *r);
 /* Decides for each pending pair (predictions in file order) whether it
  * starts now; out[i] gets its verdict. A pair starts when fewer than jobs
  * pairs run, its prediction fits in the budget beside what the running
- * pairs and those started before it in this call count for, and the gate is
- * open; a pair fits whatever its prediction when no other pair runs. While a
+ * pairs and those started before it in this call count for (each pair,
+ * itself too, with the eighth of the margin its cap gets as noise), and
+ * the gate is open; a pair fits whatever its prediction when no other pair runs. While a
  * running pair is past its prediction (admit_outgrown), a pair must also leave the
  * margin free, or containment would stop it again at once. A pair
  * that does not fit is passed over and a later one that fits may start
@@ -77,12 +78,15 @@ struct contain_pair {
 	uint64_t predicted_bytes;
 	uint64_t held_bytes;
 	uint64_t memory_max_bytes; /* its own kernel cap; UINT64_MAX: none */
-	bool stopping; /* already being stopped: counts what it holds, is not chosen again */
+	bool stopping;  /* being stopped already: counts what it holds, is not chosen again */
+	bool verifying; /* its verify runs: counts as a running pair does, but is
+	                 * never stopped (the command's work stands) and its cap
+	                 * is left as it is */
 };
 
 struct contain_verdict {
 	bool stop;             /* stop it now: kill reason budget, pair_end requeued */
-	uint64_t cap_bytes;    /* its kernel cap from now on (stopping pairs: unchanged) */
+	uint64_t cap_bytes;    /* its kernel cap from now on (stopping and verifying: unchanged) */
 	bool capped_by_budget; /* the cap is below its memory_max: an OOM kill
 	                        * there is the budget's doing, not the pair's */
 };
@@ -91,13 +95,16 @@ struct contain_verdict {
  * its prediction (admit_outgrown), and the pairs not being stopped count
  * together for more than budget - margin (margin: the growth a sample may
  * bring), the youngest are stopped, one by one, until they fit again; the
- * oldest is never stopped. Then each remaining pair is capped at what it
- * counts for plus a share of the room left in the budget (the room goes to
- * the pairs that outgrew their prediction, else evenly to all), never below
- * what it counts for and never above its memory_max; the caps and what the
- * stopping pairs hold sum to at most the budget while the pairs fit. A pair
- * alone (nothing else running or stopping) keeps its memory_max. Returns
- * how many are to be stopped. */
+ * oldest and a verifying pair are never stopped. Then each remaining pair
+ * is capped at what it counts for plus a share of the room left in the
+ * budget: first every pair the eighth of the margin admit_outgrown allows
+ * as noise (the kernel charges a pair for more than its RSS: page tables,
+ * its supervisor, page cache), then the rest to the pairs that outgrew
+ * their prediction, else evenly to all; never below what it counts for and
+ * never above its memory_max. The caps, what the verifying pairs count for
+ * and what the stopping pairs hold sum to at most the budget while the
+ * pairs fit. A pair alone (nothing else running, stopping or verifying)
+ * keeps its memory_max. Returns how many are to be stopped. */
 int contain_decide(uint64_t budget_bytes, uint64_t margin_bytes, const struct contain_pair *pairs,
                    int n, struct contain_verdict *out);
 

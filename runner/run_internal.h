@@ -113,6 +113,7 @@ struct pair_rt {
 	uint64_t memory_max_bytes;   /* its own cap, resolved at launch */
 	uint64_t cap_bytes;          /* its kernel cap now */
 	bool budget_capped;          /* its cap is below memory_max for the budget */
+	bool killed_at_budget_cap;   /* the kernel stopped this attempt at that cap */
 	uint64_t start_seq;          /* order of starts: the youngest has the highest */
 	uint64_t admit_bytes;        /* what it counts for: prediction or the peak it reached */
 	uint64_t requeue_peak_bytes; /* the figure its requeued attempts showed it needs */
@@ -154,6 +155,11 @@ struct run {
 	int counts[PAIR_N_STATES];
 	uint64_t start_seq;      /* pairs started so far (run_jobs.c) */
 	bool cap_error_reported; /* a cap the kernel refused to move, said once */
+	/* A pair was stopped for the budget and no pair has ended since:
+	 * while a pair past its prediction still runs, nothing starts
+	 * (run_jobs.c). It may still be growing; a pair started beside it
+	 * now would only be stopped again, its work lost each time. */
+	bool admission_held;
 	/* A pair ended: the next ones get their turn before the loop sleeps
 	 * (run.c), never from inside the code that ended it. */
 	bool turn_due;

@@ -3,8 +3,11 @@
  * (resumed, skipped or adopted ones settle; the others wait here), then
  * containment — the youngest stopped when the pairs would pass the budget,
  * every running pair's kernel cap moved to its share — then admission
- * starts what fits. Both decisions are core/admit's; this file gathers their
- * inputs and posts the lifecycle events (run_pair.c acts on them).
+ * starts what fits — but not while a pair stopped for the budget left
+ * behind one that outgrew its prediction and no pair has ended since
+ * (run->admission_held). Both decisions are core/admit's; this file
+ * gathers their inputs and posts the lifecycle events (run_pair.c acts on
+ * them).
  * Everything else about a pair (watching, rules, verify, cleanup) is the
  * lifecycle's, as with one pair at a time. */
 #include "run_internal.h"
@@ -54,8 +57,7 @@ static void run_jobs_contain(struct run *run)
 	for (int i = 0; i < run->n_pairs; i++) {
 		enum pair_phase ph = run->pairs[i].phase;
 
-		/* a verify is never requeued: the command's work stands */
-		if (lifecycle_watched(ph) && ph != PHASE_VERIFYING && ph != PHASE_VERIFY_STOPPING)
+		if (lifecycle_watched(ph))
 			live[n++] = &run->pairs[i];
 	}
 	qsort(live, (size_t)n, sizeof(*live), run_jobs_by_age);
@@ -64,7 +66,10 @@ static void run_jobs_contain(struct run *run)
 			.predicted_bytes = live[i]->admit_bytes,
 			.held_bytes = live[i]->rss_bytes,
 			.memory_max_bytes = live[i]->memory_max_bytes,
-			.stopping = live[i]->phase == PHASE_STOPPING,
+			.stopping = live[i]->phase == PHASE_STOPPING ||
+			            live[i]->phase == PHASE_VERIFY_STOPPING,
+			/* a verify is never requeued: the command's work stands */
+			.verifying = live[i]->phase == PHASE_VERIFYING,
 		};
 	}
 	contain_decide(budget, budget / RUN_JOBS_MARGIN_SHARE, in, n, out);
@@ -75,7 +80,7 @@ static void run_jobs_contain(struct run *run)
 			run_pair_stop_for_budget(p);
 			continue;
 		}
-		if (in[i].stopping || p->cg == NULL)
+		if (in[i].stopping || in[i].verifying || p->cg == NULL)
 			continue;
 		if (cgroup_set_memory_max(p->cg, out[i].cap_bytes, err, sizeof(err)) < 0) {
 			/* The kernel keeps the old cap (it cannot reclaim below
@@ -148,6 +153,20 @@ static void run_jobs_gate_wait(struct run *run, struct pair_rt *p, uint64_t need
 		run_pair_end(p, LE_END_FAILED, REASON_GATE);
 }
 
+/* A pair whose command runs past its prediction: it may still be growing. */
+static bool run_jobs_any_outgrown(const struct run *run, uint64_t margin)
+{
+	for (int i = 0; i < run->n_pairs; i++) {
+		const struct pair_rt *p = &run->pairs[i];
+
+		if (lifecycle_watched(p->phase) && p->phase != PHASE_STOPPING &&
+		    p->phase != PHASE_VERIFYING && p->phase != PHASE_VERIFY_STOPPING &&
+		    admit_outgrown(p->rss_bytes, p->admit_bytes, margin))
+			return true;
+	}
+	return false;
+}
+
 /* Starts what admission lets start. */
 static void run_jobs_admit(struct run *run)
 {
@@ -188,6 +207,10 @@ static void run_jobs_admit(struct run *run)
 		.gate_auto = run->plan->start_min_available.kind == SIZE_AUTO,
 	};
 
+	if (run->admission_held && !run_jobs_any_outgrown(run, cfg.margin_bytes))
+		run->admission_held = false; /* the one that outgrew was the one stopped */
+	if (run->admission_held)
+		goto done;
 	admit_decide(&cfg, running, n_running, figures, n_queue, verdicts);
 	for (int i = 0; i < n_queue; i++) {
 		struct pair_rt *p = queue[i];

@@ -584,6 +584,7 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 			 * it needed more than that cap */
 			if (p->cap_bytes > p->peak_rss_bytes)
 				p->peak_rss_bytes = p->cap_bytes;
+			p->killed_at_budget_cap = true;
 			run_pair_end(p, LE_END_REQUEUED, REASON_BUDGET);
 			return;
 		}
@@ -743,6 +744,8 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum event_reaso
 	bool ran = p->started_ms != 0;
 	struct event ev = event_init(EVENT_PAIR_END);
 
+	run->admission_held = false; /* its memory is free again */
+
 	ev.pair = p->name;
 	ev.status = run_pair_status(p->phase);
 	if (p->term_signal != 0) {
@@ -848,12 +851,16 @@ static void run_pair_requeue(struct run *run, struct pair_rt *p)
 	ev.end_reason = REASON_BUDGET;
 	ev.attempt = p->attempt;
 	run_emit(run, &ev);
-	/* Past its prediction, it needs more than it reached: a margin more,
-	 * so that it waits for room rather than be stopped there again. */
-	if (admit_outgrown(p->peak_rss_bytes, p->admit_bytes, margin))
-		figure += margin;
+	/* Past its prediction, or stopped by the kernel at the cap the budget
+	 * set, it was still growing and needs more than it reached: half as
+	 * much again (at least the margin), so that it waits for room rather
+	 * than be stopped again, a few MiB higher each time. */
+	if (admit_outgrown(p->peak_rss_bytes, p->admit_bytes, margin) || p->killed_at_budget_cap)
+		figure += figure / 2 > margin ? figure / 2 : margin;
+	p->killed_at_budget_cap = false;
 	if (figure > p->requeue_peak_bytes)
 		p->requeue_peak_bytes = figure;
+	run->admission_held = true;
 	p->requeues++;
 	p->attempt++;
 	p->started_ms = 0;

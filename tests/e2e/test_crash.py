@@ -2,8 +2,9 @@
 verify and cleanup; mergewatch SIGKILLed (its pairs too, or not) at every
 event boundary, at every replacement of the state file (before and after
 the rename), during each cleanup and during each verify; then run again
-until the plan completes. After every crash and every run the invariants
-of "lose nothing" are checked:
+until the plan completes; all of it with one pair at a time and again
+with two at once (jobs = 2: several pairs mid-flight at the crash). After
+every crash and every run the invariants of "lose nothing" are checked:
 
   - the state file always parses;
   - no checkpoint lost a file unless its pair was recorded verified
@@ -72,10 +73,10 @@ class Tally:
             self.violations.append(what)
 
 
-def setup(d):
+def setup(d, jobs):
     d.write("job.sh", JOB)
     (d.path / "locks").mkdir()
-    body = ""
+    body = f"[run]\njobs = {jobs}\n"
     for k in range(N_PAIRS):
         ck = d.path / f"ck{k}"
         for i in range(FILES):
@@ -224,10 +225,10 @@ def state_is(d, pair, status):
     return now
 
 
-def scenario(t, kind, n, pair_too, crash_reruns=False):
+def scenario(t, jobs, kind, n, pair_too, crash_reruns=False):
     """One crash point: crash, check, run again until done, check."""
     with Dir() as d:
-        plan = setup(d)
+        plan = setup(d, jobs)
         w = World(d)
         env, until = {}, None
         if kind in ("event", "state_before", "state_after"):
@@ -238,7 +239,7 @@ def scenario(t, kind, n, pair_too, crash_reruns=False):
             until = child_named(d, "mw-cleanup", f"ck{n}")
         elif kind == "verify":
             until = state_is(d, f"p{n}", "exited")
-        where = f"{kind} {n}{' +pairs' if pair_too else ''}"
+        where = f"jobs = {jobs}: {kind} {n}{' +pairs' if pair_too else ''}"
         rc = run_once(d, plan, env, until)
         t.runs += 1
         if rc != -signal.SIGKILL:
@@ -262,10 +263,10 @@ def scenario(t, kind, n, pair_too, crash_reruns=False):
         kill_all(d)
 
 
-def reference_counts():
+def reference_counts(jobs):
     """Event lines and state writes of a run without a crash."""
     with Dir() as d:
-        plan = setup(d)
+        plan = setup(d, jobs)
         count = d.path / "counts"
         rc = run_once(d, plan, {"LD_PRELOAD": shim(), "MW_CRASH_COUNT": str(count)})
         assert rc == 0, rc
@@ -273,20 +274,26 @@ def reference_counts():
     return events, states
 
 
-# The bounded set for `make test`: every event boundary (alternately with
-# and without the pairs), every fourth state write before and after its
-# rename, cleanups and verifies of every other pair. The long set: every
-# point both ways, and the first re-run crashed too.
-def crash_points(long):
-    events, states = reference_counts()
+# The bounded set for `make test`: with one pair at a time every event
+# boundary (alternately with and without the pairs), every fourth state
+# write before and after its rename, cleanups and verifies of every other
+# pair; with two at once every third event boundary, every eighth state
+# write and the cleanup and verify of one pair. The long set: every point
+# both ways for both, and the first re-run crashed too.
+def crash_points(long, jobs):
+    events, states = reference_counts(jobs)
+    step_event, step_state = (1, 4) if jobs == 1 else (3, 8)
     points = []
     for n in range(1, events + 1):
-        points += [("event", n, True), ("event", n, False)] if long else [("event", n, n % 2 == 0)]
+        if long:
+            points += [("event", n, True), ("event", n, False)]
+        elif n % step_event == 0 or step_event == 1:
+            points += [("event", n, n % 2 == 0)]
     for n in range(1, states + 1):
-        if long or n % 4 == 1:
+        if long or n % step_state == 1:
             points += [("state_before", n, n % 2 == 1), ("state_after", n, n % 2 == 0)]
     for k in range(N_PAIRS):
-        if long or k % 2 == 0:
+        if long or k % 2 == 0 and (jobs == 1 or k == 2):
             points += [("cleanup", k, False), ("cleanup", k, True),
                        ("verify", k, k % 2 == 0)]
     return points
@@ -294,8 +301,9 @@ def crash_points(long):
 
 def crash_anywhere(long):
     t = Tally()
-    for kind, n, pair_too in crash_points(long):
-        scenario(t, kind, n, pair_too, crash_reruns=long)
+    for jobs in (1, 2):
+        for kind, n, pair_too in crash_points(long, jobs):
+            scenario(t, jobs, kind, n, pair_too, crash_reruns=long)
     print(f"crash-anywhere: {t.crash_points} crash points, {t.runs} runs, "
           f"{t.checks} invariant checks, {len(t.violations)} violations", flush=True)
     for v in t.violations[:20]:

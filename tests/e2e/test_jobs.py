@@ -114,6 +114,34 @@ inputs = in/big
             assert k["pair"] == "big" and k["reason"] == "budget", k
 
 
+def test_pairs_past_their_prediction_are_each_requeued_once_not_again_and_again():
+    # Under a budget that leaves no room, three pairs that need more than
+    # predicted (4.4x) beside two that do not: each mispredicted one is
+    # stopped at most once — never restarted beside a pair still growing
+    # past its prediction, nor run again a few MiB higher each time — and
+    # the pairs together stay within the budget.
+    pairs = [("a", 25, 160, 3), ("b", 20, 125, 3), ("c", 20, 80, 4), ("d", 20, 80, 4),
+             ("e", 10, 60, 2)]
+    text = f"[run]\njobs = auto\nmemory_budget = 400M\n[limits]\nexpected_ratio = {EXPECTED}\n"
+    with Dir() as d:
+        for name, inp, peak, hold in pairs:
+            d.blob(f"in/{name}", inp * MiB)
+            text += (f"\n[pair {name}]\ncommand = {SIM} --peak {peak}M --rate 100M/s "
+                     f"--hold {hold}s\ninputs = in/{name}\n")
+        plan = d.write("plan.ini", text)
+        p = start(["run", "--headless", "--interval", "200ms", str(plan)])
+        with TreeMemory(p.pid, limit=400 * MiB) as mem:
+            out, err = p.communicate(timeout=120)
+        ev = parse_events(out)
+        assert p.returncode == 0, err
+        assert mem.samples > 50 and mem.over == 0, (mem.samples, mem.over, mem.peak)
+        for name, *_ in pairs:
+            ends = of(ev, "pair_end", pair=name)
+            assert ends[-1]["status"] == "done", ends
+            assert len(ends) <= 2, [(e["status"], e["peak_rss"]) for e in ends]
+        assert one(ev, "run_end")["done"] == len(pairs)
+
+
 def _two_mid_flight(d):
     """A plan of three pairs, the first two running when mergewatch is
     SIGKILLed: (plan, {pair: pid} of the orphans left running)."""
@@ -143,12 +171,14 @@ output = three.out
     state = d.path / "mergewatch-logs/state"
 
     def both_recorded():
-        # the state names both processes: what the next mergewatch reads
+        # the state names both processes (what the next mergewatch reads),
+        # and the log says both started (written just after the state)
         try:
             pairs = json.loads(state.read_text())["pairs"]
+            starts = of(read_events(log), "pair_start")
         except (FileNotFoundError, ValueError):
             return None
-        return all(pairs.get(n, {}).get("pid") for n in ("one", "two"))
+        return all(pairs.get(n, {}).get("pid") for n in ("one", "two")) and len(starts) == 2
 
     p = start(["run", "--headless", str(plan)])
     try:

@@ -87,10 +87,13 @@ static const struct admit_case admit_cases[] = {
 	  { { 15 * G, 15 * G } }, 2, { 10 * G, 2 * G }, "bS" },
 	{ "a running pair past its prediction may grow: the margin stays free",
 	  0, 20 * G, 1 * G, 64 * G, 0, false, false, 1,
-	  { { 5 * G, 6 * G } }, 2, { 14 * G, 13 * G }, "bS" },
+	  { { 5 * G, 6 * G } }, 2, { 14 * G, 12 * G }, "bS" },
+	{ "every pair leaves room for its cap's noise, an eighth of the margin",
+	  0, 20 * G, 1 * G, 64 * G, 0, false, false, 1,
+	  { { 10 * G, 0 } }, 2, { 10 * G, 39 * G / 4 }, "bS" },
 	{ "no running pair past its prediction: no margin needed",
 	  0, 20 * G, 1 * G, 64 * G, 0, false, false, 1,
-	  { { 6 * G, 5 * G } }, 1, { 14 * G }, "S" },
+	  { { 6 * G, 5 * G } }, 1, { 55 * G / 4 }, "S" },
 };
 /* clang-format on */
 
@@ -159,71 +162,89 @@ struct contain_case {
 
 /* clang-format off */
 static const struct contain_case contain_cases[] = {
-	/* what, budget, margin, n, pairs {predicted, held, memory_max, stopping}
+	/* what, budget, margin, n, pairs {predicted, held, memory_max, stopping, verifying}
 	 * oldest first, x stopped, caps */
 	{ "alone: never stopped, its own memory_max whatever it holds",
 	  20 * G, 1 * G, 1,
-	  { { 5 * G, 30 * G, 40 * G, false } },
+	  { { 5 * G, 30 * G, 40 * G, false, false } },
 	  ".",
 	  { NONE } },
 	{ "within their predictions: nobody stopped, room shared evenly",
 	  20 * G, 1 * G, 2,
-	  { { 8 * G, 7 * G, 40 * G, false }, { 6 * G, 6 * G, 40 * G, false } },
+	  { { 8 * G, 7 * G, 40 * G, false, false }, { 6 * G, 6 * G, 40 * G, false, false } },
 	  "..",
 	  { 11 * G, 9 * G } },
 	{ "filled to the budget exactly, nobody outgrown: nobody stopped",
 	  20 * G, 1 * G, 2,
-	  { { 12 * G, 12 * G, 40 * G, false }, { 8 * G, 8 * G, 40 * G, false } },
+	  { { 12 * G, 12 * G, 40 * G, false, false }, { 8 * G, 8 * G, 40 * G, false, false } },
 	  "..",
 	  { 12 * G, 8 * G } },
+	/* Every kept pair gets an eighth of the margin first (noise the
+	 * kernel charges beyond RSS), the rest goes to the outgrown. */
 	{ "one outgrew, still room: the room goes to it",
 	  20 * G, 1 * G, 3,
-	  { { 6 * G, 8 * G, 40 * G, false },
-	    { 4 * G, 3 * G, 40 * G, false },
-	    { 2 * G, 1 * G, 40 * G, false } },
+	  { { 6 * G, 8 * G, 40 * G, false, false },
+	    { 4 * G, 3 * G, 40 * G, false, false },
+	    { 2 * G, 1 * G, 40 * G, false, false } },
 	  "...",
-	  { 14 * G, 4 * G, 2 * G } },
+	  { 55 * G / 4, 33 * G / 8, 17 * G / 8 } },
 	{ "the oldest outgrew into the margin: the youngest is stopped",
 	  20 * G, 1 * G, 3,
-	  { { 12 * G, 12 * G, 40 * G, false },
-	    { 6 * G, 7 * G, 40 * G, false },
-	    { 1 * G, 1 * G, 40 * G, false } },
+	  { { 12 * G, 12 * G, 40 * G, false, false },
+	    { 6 * G, 7 * G, 40 * G, false, false },
+	    { 1 * G, 1 * G, 40 * G, false, false } },
 	  "..x",
 	  /* 12 + 7 kept, 1 held by the stopping one: no room left */
 	  { 12 * G, 7 * G, NONE } },
 	{ "the youngest outgrew: it is the one stopped",
 	  20 * G, 1 * G, 2,
-	  { { 10 * G, 9 * G, 40 * G, false }, { 6 * G, 10 * G, 40 * G, false } },
+	  { { 10 * G, 9 * G, 40 * G, false, false }, { 6 * G, 10 * G, 40 * G, false, false } },
 	  ".x",
 	  { 10 * G, NONE } },
 	{ "stops as many of the youngest as it takes, and no more",
 	  20 * G, 1 * G, 4,
-	  { { 10 * G, 16 * G, 40 * G, false },
-	    { 2 * G, 2 * G, 40 * G, false },
-	    { 2 * G, 1 * G, 40 * G, false },
-	    { 1 * G, 1 * G, 40 * G, false } },
+	  { { 10 * G, 16 * G, 40 * G, false, false },
+	    { 2 * G, 2 * G, 40 * G, false, false },
+	    { 2 * G, 1 * G, 40 * G, false, false },
+	    { 1 * G, 1 * G, 40 * G, false, false } },
 	  "..xx",
 	  { 16 * G, 2 * G, NONE, NONE } },
 	{ "the oldest is never stopped, even over the budget: it is alone then",
 	  20 * G, 1 * G, 2,
-	  { { 10 * G, 25 * G, 40 * G, false }, { 5 * G, 1 * G, 40 * G, false } },
+	  { { 10 * G, 25 * G, 40 * G, false, false }, { 5 * G, 1 * G, 40 * G, false, false } },
 	  ".x",
 	  { 25 * G, NONE } },
 	{ "a pair already stopping is not chosen again and counts what it holds",
 	  20 * G, 1 * G, 3,
-	  { { 10 * G, 11 * G, 40 * G, false },
-	    { 4 * G, 4 * G, 40 * G, false },
-	    { 8 * G, 3 * G, 40 * G, true } },
+	  { { 10 * G, 11 * G, 40 * G, false, false },
+	    { 4 * G, 4 * G, 40 * G, false, false },
+	    { 8 * G, 3 * G, 40 * G, true, false } },
 	  "...",
-	  { 13 * G, 4 * G, NONE } },
+	  { 103 * G / 8, 33 * G / 8, NONE } },
+	{ "a verify counts what it holds, is never stopped, and is left room",
+	  20 * G, 1 * G, 3,
+	  { { 2 * G, 6 * G, 40 * G, false, true },
+	    { 6 * G, 6 * G, 40 * G, false, false },
+	    { 6 * G, 5 * G, 40 * G, false, false } },
+	  "...",
+	  /* 6 held by the verify + 6 + 6 counted: 2 of room, shared evenly */
+	  { NONE, 7 * G, 7 * G } },
+	{ "a verify is not stopped when the pairs outgrow the budget",
+	  10 * G, 1 * G, 3,
+	  { { 2 * G, 4 * G, 40 * G, false, true },
+	    { 3 * G, 5 * G, 40 * G, false, false },
+	    { 2 * G, 2 * G, 40 * G, false, false } },
+	  "..x",
+	  /* the youngest stopped; 4 + 5 + 2 held is past the budget: no room */
+	  { NONE, 5 * G, NONE } },
 	{ "a cap never passes memory_max",
 	  20 * G, 1 * G, 2,
-	  { { 4 * G, 4 * G, 6 * G, false }, { 4 * G, 4 * G, 40 * G, false } },
+	  { { 4 * G, 4 * G, 6 * G, false, false }, { 4 * G, 4 * G, 40 * G, false, false } },
 	  "..",
 	  { NONE, 10 * G } },
 	{ "no kernel cap (memory_max none): capped by the budget only",
 	  20 * G, 0, 2,
-	  { { 4 * G, 4 * G, NONE, false }, { 4 * G, 4 * G, NONE, false } },
+	  { { 4 * G, 4 * G, NONE, false, false }, { 4 * G, 4 * G, NONE, false, false } },
 	  "..",
 	  { 10 * G, 10 * G } },
 };
@@ -246,11 +267,13 @@ static void test_containment_table(void **state)
 			if (out[i].stop != stop)
 				fail_msg("%s: pair %d stop %d, want %d", k->what, i, out[i].stop,
 				         stop);
-			if (!stop && !k->pairs[i].stopping && out[i].cap_bytes != cap)
+			bool fixed = k->pairs[i].stopping || k->pairs[i].verifying;
+
+			if (!stop && !fixed && out[i].cap_bytes != cap)
 				fail_msg("%s: pair %d cap %.2fG, want %.2fG", k->what, i,
 				         (double)out[i].cap_bytes / (double)G,
 				         (double)cap / (double)G);
-			if (!stop && !k->pairs[i].stopping &&
+			if (!stop && !fixed &&
 			    out[i].capped_by_budget != (cap < k->pairs[i].memory_max_bytes))
 				fail_msg("%s: pair %d capped_by_budget %d", k->what, i,
 				         out[i].capped_by_budget);
@@ -308,19 +331,27 @@ static void test_containment_never_worse_than_one_at_a_time(void **state)
 					rng_below(&seed, 5) == 0
 						? NONE
 						: budget / 2 + rng_below(&seed, 2 * budget),
-				.stopping = i > 0 && rng_below(&seed, 6) == 0,
 			};
-			alive += !pairs[i].stopping;
+			uint64_t kind = rng_below(&seed, 12);
+
+			pairs[i].stopping = kind == 0;
+			pairs[i].verifying = kind == 1;
+			alive += kind > 1;
 		}
 		int stops = contain_decide(budget, margin, pairs, n, out);
 		int first_kept = -1, seen_stop = 0, kept = 0;
 		uint64_t sum = 0, kept_reserved = 0, stopping_held = 0;
 
 		for (int i = 0; i < n; i++) {
-			if (pairs[i].stopping) {
+			if (pairs[i].stopping || pairs[i].verifying) {
+				/* never chosen; a verify counts as a running pair */
+				uint64_t r = pairs[i].verifying ? max_u64(pairs[i].predicted_bytes,
+				                                          pairs[i].held_bytes)
+				                                : pairs[i].held_bytes;
+
 				assert_false(out[i].stop);
-				stopping_held += pairs[i].held_bytes;
-				sum += pairs[i].held_bytes;
+				stopping_held += r;
+				sum += r;
 				continue;
 			}
 			if (first_kept < 0)
@@ -353,7 +384,8 @@ static void test_containment_never_worse_than_one_at_a_time(void **state)
 			                 pairs[first_kept].memory_max_bytes);
 			assert_false(out[first_kept].capped_by_budget);
 		}
-		if (kept > 1 && kept_reserved + stopping_held <= budget)
+		if ((kept > 1 || (kept == 1 && stopping_held > 0)) &&
+		    kept_reserved + stopping_held <= budget)
 			assert_true(sum <= budget);
 	}
 }
