@@ -32,6 +32,11 @@ int procparse_stat(const char *buf, size_t len, struct stat_fields *out);
  * Returns 0 with *state set, or -EINVAL. */
 int procparse_stat_state(const char *buf, size_t len, char *state);
 
+/* /proc/PID/task/TID/schedstat: "ON_CPU_NS WAIT_NS RUNS", the third being
+ * how many times the thread was scheduled (it moves at every wake-up, even
+ * one no CPU tick sees). 0 with *runs set, or -EINVAL. */
+int procparse_schedstat(const char *buf, size_t len, uint64_t *runs);
+
 /* /proc/PID/statm: returns the resident page count in *pages. 0 or -EINVAL. */
 int procparse_statm(const char *buf, size_t len, uint64_t *pages);
 

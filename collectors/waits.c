@@ -687,14 +687,8 @@ static void waits_from_wchan(struct thread_sample *ts, const char *why)
 	         ts->wchan[0] ? ts->wchan : "?", why);
 }
 
-void waits_judge(struct waits *w, pid_t pid, struct thread_sample *ts)
+bool waits_judge_state(struct thread_sample *ts)
 {
-	char path[PATH_MAX], buf[256];
-	uint64_t args[6];
-	struct wait_call c;
-	int nr = -1, r;
-	ssize_t n;
-
 	ts->wait = WAIT_NONE;
 	ts->syscall_nr = -1;
 	ts->wait_addr = 0;
@@ -704,21 +698,41 @@ void waits_judge(struct waits *w, pid_t pid, struct thread_sample *ts)
 	case 'R':
 	case 'Z':
 	case 'X':
-		return;
+		return true;
 	case 'T':
 	case 't':
 		ts->wait = WAIT_STOPPED;
 		snprintf(ts->wait_what, sizeof ts->wait_what, "stopped");
-		return;
+		return true;
 	case 'D':
 		ts->wait = WAIT_DISK;
 		snprintf(ts->wait_what, sizeof ts->wait_what, "disk (D state)");
-		return;
+		return true;
 	default:
-		break;
+		return false;
 	}
-	snprintf(path, sizeof path, "%s/%d/task/%d/syscall", w->proc_root, (int)pid, (int)ts->tid);
-	n = waits_slurp(path, buf, sizeof buf);
+}
+
+void waits_judge(struct waits *w, pid_t pid, struct thread_sample *ts)
+{
+	char buf[256];
+	ssize_t n;
+
+	if (waits_judge_state(ts))
+		return;
+	snprintf(w->path, sizeof w->path, "%s/%d/task/%d/syscall", w->proc_root, (int)pid,
+	         (int)ts->tid);
+	n = waits_slurp(w->path, buf, sizeof buf);
+	waits_judge_call(w, pid, ts, buf, n);
+}
+
+void waits_judge_call(struct waits *w, pid_t pid, struct thread_sample *ts, const char *buf,
+                      ssize_t n)
+{
+	uint64_t args[6];
+	struct wait_call c;
+	int nr = -1, r;
+
 	if (n < 0) {
 		waits_from_wchan(ts, n == -EACCES || n == -EPERM ? "syscall not readable"
 		                                                 : "syscall unknown");

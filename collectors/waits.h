@@ -69,6 +69,16 @@ void waits_begin(struct waits *w, const pid_t *pids, size_t n);
  * wait channel then counts as an untimed lock wait). */
 void waits_judge(struct waits *w, pid_t pid, struct thread_sample *ts);
 
+/* waits_judge in two steps, for a caller that keeps the syscall file open
+ * (opening it anew costs about four times reading it). The first judges ts
+ * from its state alone where that says it all (running, stopped, disk,
+ * zombie): true, and ts is judged. False: the thread sleeps, and the second
+ * judges it from its syscall file's content, n bytes of buf (n < 0: -errno
+ * of the failed read). */
+bool waits_judge_state(struct thread_sample *ts);
+void waits_judge_call(struct waits *w, pid_t pid, struct thread_sample *ts, const char *buf,
+                      ssize_t n);
+
 /* What descriptor fd of pid leads to, in words ("socket", "terminal",
  * "pipe from PID 12 (sh)", "eventfd", "/var/log/x"), with its judgement.
  * writing: the thread writes to it (a pipe's other end is then its reader).

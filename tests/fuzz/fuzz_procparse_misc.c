@@ -1,6 +1,6 @@
 /* libFuzzer target: the small /proc parsers of collectors/procparse.c.
  * The first input byte picks the parser (statm, io, meminfo, psi, wchan,
- * children); the rest is the file's content, handed over without a NUL in an
+ * children, status memory, schedstat, a stat line's state); the rest is the file's content, handed over without a NUL in an
  * exact-size heap buffer so that ASan sees any read past len. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,13 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	double some, full;
 	struct sys_sample sys;
 	struct children_seen seen = { 0 };
+	char state;
 	int rc;
 
 	if (size < 1)
 		return 0;
 	buf = (const char *)data + 1;
 	len = size - 1;
-	switch (data[0] % 6) {
+	switch (data[0] % 9) {
 	case 0:
 		(void)procparse_statm(buf, len, &u);
 		break;
@@ -81,7 +82,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 4:
 		/* The output size comes from the input too: 1 to 80 bytes. */
-		fuzz_wchan(buf, len, 1 + (size_t)(data[0] / 6) % 80);
+		fuzz_wchan(buf, len, 1 + (size_t)(data[0] / 9) % 80);
+		break;
+	case 6:
+		if (procparse_status_mem(buf, len, &u) == 0 && u % 1024 != 0)
+			abort(); /* status counts in kB */
+		break;
+	case 7:
+		(void)procparse_schedstat(buf, len, &u);
+		break;
+	case 8:
+		if (procparse_stat_state(buf, len, &state) == 0 && (state < 'A' || state > 'z'))
+			abort();
 		break;
 	default:
 		rc = procparse_children(buf, len, on_child, &seen);

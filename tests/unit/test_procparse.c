@@ -186,6 +186,18 @@ static void test_status_mem_table(void **state)
 		{ "Name:\tkthreadd\nState:\tS (sleeping)\n", 0, 0 }, /* no mm */
 		{ "RssAnon:\tlots kB\n", -EINVAL, 0 },
 		{ "", -EINVAL, 0 },
+		/* a key counts at the start of a line only: a name may hold one */
+		{ "Name:\tRssAnon: 9 kB\nRssAnon:\t4 kB\nRssShmem:\t1 kB\n", 0, 5ull * 1024 },
+		{ "Name:\tRssAnon:\nRssShmem:\t1 kB\n", 0, 1024 },
+		/* the first line and a last line without its newline count */
+		{ "RssAnon:\t3 kB\nRssShmem:\t2 kB", 0, 5ull * 1024 },
+		/* other keys starting with R are not taken for them */
+		{ "RssFile:\t7 kB\nRssAnonX:\t8 kB\nRssAnon:\t1 kB\n", 0, 1024 },
+		/* a key given twice: the last one counts, each one must be valid */
+		{ "RssAnon:\t1 kB\nRssAnon:\t2 kB\n", 0, 2048 },
+		{ "RssAnon:\t1 kB\nRssAnon:\tx kB\n", -EINVAL, 0 },
+		{ "RssAnon:\t1 kB\nRssShmem:\t-1 kB\n", -EINVAL, 0 },
+		{ "RssShmem:", -EINVAL, 0 },
 	};
 	size_t i;
 
@@ -198,6 +210,38 @@ static void test_status_mem_table(void **state)
 			fail_msg("status \"%s\": rc %d", cases[i].text, rc);
 		if (rc == 0)
 			assert_int_equal(bytes, cases[i].value);
+	}
+}
+
+/* The thread's count of times it was scheduled, the stall rule's witness
+ * of a wake-up no CPU tick saw. */
+static void test_schedstat_table(void **state)
+{
+	static const struct u64_case cases[] = {
+		{ "16208436 3201 42\n", 0, 42 },
+		{ "0 0 0\n", 0, 0 }, /* a kernel without schedstats: never moves */
+		{ "1 2 18446744073709551615", 0, UINT64_MAX },
+		{ "1  2\t3\n", 0, 3 },
+		{ "1 2\n", -EINVAL, 0 },
+		{ "1 2 x\n", -EINVAL, 0 },
+		{ "1 2 3x\n", -EINVAL, 0 },
+		{ "1 -2 3\n", -EINVAL, 0 },
+		{ "1 2 18446744073709551616\n", -EINVAL, 0 },
+		{ "12 345", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint64_t runs = 12345;
+		int rc = procparse_schedstat(cases[i].text, strlen(cases[i].text), &runs);
+
+		if (rc != cases[i].rc)
+			fail_msg("schedstat \"%s\": rc %d", cases[i].text, rc);
+		if (rc == 0)
+			assert_int_equal(runs, cases[i].value);
+		else
+			assert_int_equal(runs, 12345); /* left alone */
 	}
 }
 
@@ -478,6 +522,10 @@ static void test_stat_state_only(void **state)
 		{ "12 (x) ", -EINVAL, 0 },
 		{ "12 (x)", -EINVAL, 0 },
 		{ "12 x S 1", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
+		{ ")", -EINVAL, 0 },
+		{ ") R", 0, 'R' },
+		{ "12 (x) 5 1", -EINVAL, 0 }, /* not a state letter */
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -499,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_stat_real_kernel_line),
 		cmocka_unit_test(test_statm_table),
 		cmocka_unit_test(test_status_mem_table),
+		cmocka_unit_test(test_schedstat_table),
 		cmocka_unit_test(test_io_table),
 		cmocka_unit_test(test_meminfo_full),
 		cmocka_unit_test(test_meminfo_variants),

@@ -899,6 +899,24 @@ static void test_real_deadlock(void **state)
 	s = proctree_sample(pt, 1000, PROCTREE_THREADS_WHEN_STILL);
 	assert_true(s->threads_scanned);
 	assert_true(s->procs[0].all_futex);
+	/* Every judged scan, the first that opens each thread's files and
+	 * the next ones that read them again, finds each thread waiting
+	 * untimed on a lock; no thread ran, so the schedule counts stand. */
+	uint64_t switches = s->switches;
+
+	assert_true(s->switches_known);
+	for (i = 0; i < 3; i++) {
+		s = proctree_sample(pt, 2000 + (uint64_t)i, PROCTREE_THREADS_ALWAYS);
+		assert_true(s->waits_scanned);
+		assert_true(s->switches_known);
+		assert_int_equal(s->switches, switches);
+		assert_int_equal(s->n_threads_v, 3);
+		for (size_t t = 0; t < s->n_threads_v; t++) {
+			assert_int_equal(s->threads_v[t].wait, WAIT_LOCK);
+			assert_string_equal(s->threads_v[t].wait_what, "futex");
+			assert_int_equal(s->threads_v[t].syscall_nr, 202);
+		}
+	}
 
 	end_child(lo, child);
 	proctree_free(pt);
@@ -936,6 +954,15 @@ static void test_real_idle_is_not_deadlock(void **state)
 		assert_false(p->all_futex);
 		assert_int_equal(p->futex_threads, 0);
 		assert_false(s->threads_v[p->first_thread].futex_wait);
+		/* Judged twice: through a syscall file opened, then kept. */
+		for (i = 0; i < 2; i++) {
+			s = proctree_sample(pt, 1000 + (uint64_t)i, PROCTREE_THREADS_ALWAYS);
+			p = find_proc(s, child);
+			assert_non_null(p);
+			assert_true(s->waits_scanned);
+			assert_int_equal(s->threads_v[p->first_thread].wait,
+			                 kinds[k] == WAIT_SLEEP ? WAIT_TIMED : WAIT_INSIDE);
+		}
 		end_child(lo, child);
 		proctree_free(pt);
 	}

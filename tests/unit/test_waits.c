@@ -90,6 +90,65 @@ static void test_syscall_lines(void **state)
 	}
 }
 
+/* The judge in two steps, as the collector calls it with a syscall file it
+ * keeps open: the state alone first, then the file's content. These waits
+ * need nothing more read. */
+static void test_judge_in_two_steps(void **state)
+{
+	static const struct {
+		char state;
+		const char *wchan;
+		const char *syscall; /* NULL: the file could not be read */
+		int err;             /* the read's errno then */
+		bool by_state;       /* judged from the state alone */
+		enum wait_kind want;
+		const char *what;
+		int nr;
+	} steps[] = {
+		{ 'R', "", NULL, 0, true, WAIT_NONE, "", -1 },
+		{ 'Z', "", NULL, 0, true, WAIT_NONE, "", -1 },
+		{ 'T', "do_signal_stop", NULL, 0, true, WAIT_STOPPED, "stopped", -1 },
+		{ 'D', "io_schedule", NULL, 0, true, WAIT_DISK, "disk (D state)", -1 },
+		{ 'S', "futex_do_wait", "202 0x1000 0x80 0x2 0x0 0x0 0x0 0x1 0x2", 0, false,
+		  WAIT_LOCK, "futex", 202 },
+		{ 'S', "futex_do_wait", "202 0x1000 0x89 0x0 0x7ffd 0x0 0x0 0x1 0x2", 0, false,
+		  WAIT_TIMED, "timed wait (syscall 202)", 202 },
+		{ 'S', "do_wait", "61 0x2a 0x7ffd 0x0 0x0 0x0 0x0 0x1 0x2", 0, false, WAIT_INSIDE,
+		  "child PID 42", 61 },
+		{ 'S', "futex_do_wait", NULL, EACCES, false, WAIT_LOCK,
+		  "futex (timeout unknown: syscall not readable)", -1 },
+		{ 'S', "pipe_read", NULL, ESRCH, false, WAIT_UNKNOWN, "pipe_read (syscall unknown)",
+		  -1 },
+		{ 'S', "futex_do_wait", "-1 0x7ffd 0x7f00", 0, false, WAIT_LOCK,
+		  "futex (timeout unknown: not in a system call)", -1 },
+	};
+	struct waits *w = waits_new("/proc");
+
+	(void)state;
+	assert_non_null(w);
+	waits_begin(w, NULL, 0);
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		struct thread_sample ts = { .tid = 1, .state = steps[i].state };
+		const char *sys = steps[i].syscall;
+
+		snprintf(ts.wchan, sizeof ts.wchan, "%s", steps[i].wchan);
+		snprintf(ts.wait_what, sizeof ts.wait_what, "left from before");
+		ts.wait = WAIT_OUTSIDE;
+		assert_int_equal(waits_judge_state(&ts), steps[i].by_state);
+		if (!steps[i].by_state)
+			waits_judge_call(w, 1, &ts, sys ? sys : "",
+			                 sys ? (ssize_t)strlen(sys) : -steps[i].err);
+		if (ts.wait != steps[i].want || strcmp(ts.wait_what, steps[i].what) != 0) {
+			print_error("case %zu: %s '%s', want %s '%s'\n", i,
+			            waits_kind_name((enum wait_kind)ts.wait), ts.wait_what,
+			            waits_kind_name(steps[i].want), steps[i].what);
+			fail();
+		}
+		assert_int_equal(ts.syscall_nr, steps[i].nr);
+	}
+	waits_free(w);
+}
+
 static void test_kind_names(void **state)
 {
 	(void)state;
@@ -244,6 +303,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syscall_lines),
+		cmocka_unit_test(test_judge_in_two_steps),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_judges_real_threads),
 	};
