@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import re
+import resource
 import select
 import shlex
 import shutil
@@ -823,8 +824,10 @@ class Bench:
         progs = [("floor_keep", [floor, "keep", pid, it]),
                  ("floor_open", [floor, "open", pid, it]),
                  ("floor_tree", [floor, "keep-tree", pid, it]),
+                 ("floor_full", [floor, "keep-full", pid, it]),
                  ("statm", [floor, "statm", pid, "2000", "100"]),
                  ("mw_always", [coll, "always", pid, it]),
+                 ("mw_scan", [coll, "scan", pid, it]),
                  ("mw_never", [coll, "never", pid, it]),
                  ("mw_rss", [coll, "rss", pid, "2000", "100"])]
         if os.access(whatif, os.X_OK):
@@ -1056,11 +1059,24 @@ class Bench:
 
 # ------------------------------------------------------------------ report
 
+# Files the collector keeps open a thread: children, stat, wchan, schedstat
+# and (when judging) syscall.
+THREAD_FILES = 5
+
+
 def thread_fd_budget():
-    """PT_THREAD_FDS_MAX as collectors/proctree.c has it now, or None."""
-    m = re.search(r"PT_THREAD_FDS_MAX\s*=\s*(\d+)",
-                  read_file(os.path.join(ROOT, "collectors", "proctree.c"), "") or "")
-    return int(m.group(1)) if m else None
+    """The thread-file budget collector-bench runs with, as
+    collectors/proctree.c sizes it (a quarter of the open-file limit, which
+    collector-bench raises to the hard one, between PT_THREAD_FDS_MIN and
+    PT_THREAD_FDS_MAX), or None when those constants are not found."""
+    src = read_file(os.path.join(ROOT, "collectors", "proctree.c"), "") or ""
+    lo = re.search(r"PT_THREAD_FDS_MIN\s*=\s*(\d+)", src)
+    hi = re.search(r"PT_THREAD_FDS_MAX\s*=\s*(\d+)", src)
+    if not lo or not hi:
+        return None
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    quarter = int(hi.group(1)) if hard == resource.RLIM_INFINITY else hard // 4
+    return max(int(lo.group(1)), min(int(hi.group(1)), quarter))
 
 
 def median_of(values):
@@ -1196,8 +1212,13 @@ def report(b):
             ("floor: statm + task/ + task/*/stat + task/*/wchan, kept open, pread", "floor_keep"),
             ("floor: the same files opened each time", "floor_open"),
             ("floor + what a tree sample also reads (stat, io, task/*/children), kept open", "floor_tree"),
-            ("**mergewatch collector** (`proctree_sample`, threads always)", "mw_always"),
-            ("mergewatch collector without the thread scan (a computing tree)", "mw_never"),
+            ("floor + tree + what the rules read of a still tree (task/*/schedstat, task/*/syscall), "
+             "kept open: every file of a judged sample", "floor_full"),
+            ("**mergewatch collector** (`proctree_sample`, threads always, waits judged)", "mw_always"),
+            ("mergewatch collector, threads always, waits not judged (the dashboard away from a "
+             "verdict)", "mw_scan"),
+            ("mergewatch collector without the thread scan (headless away from a verdict; the "
+             "tree stands still, so every thread's schedule count is read)", "mw_never"),
             ("what-if: mergewatch collector with every thread file kept open (fd budget 4096)",
              "mw_always_fds"),
             ("one statm read, kept open (floor)", "statm"),
@@ -1223,29 +1244,38 @@ def report(b):
             fds = median_of(s.get("mw_always_fds", [])) if s.get("mw_always_fds") else None
             n = (f"**Sampling cost.** mergewatch's full sample takes {rt:.2f}× the floor. Of its "
                  f"{median_of(s['mw_always']):.0f} µs, {median_of(s['mw_never']):.0f} µs are the "
-                 f"per-process read and the tree discovery and {scan:.0f} µs the thread scan, "
+                 f"per-process read, the tree discovery and the threads' schedule counts and "
+                 f"{scan:.0f} µs the thread scan, "
                  f"against {fk:.0f} µs for the floor's whole sample.")
             budget = thread_fd_budget()
             thr = s.get("threads", 201)
-            if budget is not None and 3 * thr > budget:
+            if budget is not None and THREAD_FILES * thr > budget:
                 n += (f" The collector keeps at most {budget} thread files open per tree "
-                      f"(`PT_THREAD_FDS_MAX` in collectors/proctree.c) and a {thr}-thread process "
-                      f"needs 3 a thread (children, stat, wchan): {3 * thr - budget} files are "
-                      f"opened and closed at every sample, at about "
-                      f"{(median_of(s['floor_open']) - fk) / (2 * thr):.1f} µs each (the open "
-                      f"floor's extra cost per file).")
+                      f"(a quarter of the open-file limit, see `PT_THREAD_FDS_MIN`/`MAX` in "
+                      f"collectors/proctree.c) and a {thr}-thread process needs "
+                      f"{THREAD_FILES} a thread (children, stat, wchan, schedstat, syscall): "
+                      f"{THREAD_FILES * thr - budget} files are opened and closed at every "
+                      f"sample, at about {(median_of(s['floor_open']) - fk) / (2 * thr):.1f} µs "
+                      f"each (the open floor's extra cost per file).")
             if fds is not None:
                 n += (f" Built with a budget of 4096 the same collector takes {fds:.0f} µs = "
-                      f"{fds / fk:.2f}× the floor")
-                n += (" — that alone closes it. " if fds / fk <= 1.3 else
-                      "; the rest is reading every thread's `children` file for discovery "
-                      f"(the floor with those reads: {median_of(s['floor_tree']):.0f} µs) and "
-                      "libproc2's per-process read. ")
-            n += ("To close it: size the thread-file budget from RLIMIT_NOFILE (raise the soft "
-                  "limit to the hard one at start) so a few hundred threads stay open; read "
-                  "`children` only of the threads that ever had children (or `/proc/PID/task/*/children` "
-                  "only on a full sample every N ticks); and take the per-process fields from the "
-                  "kept-open stat/statm/io instead of a libproc2 select, which opens them anew.")
+                      f"{fds / fk:.2f}× the floor.")
+            if s.get("mw_scan"):
+                sc = median_of(s["mw_scan"])
+                n += (f" Without judging what each thread waits for (the dashboard's scan away "
+                      f"from a verdict) it takes {sc:.0f} µs = {sc / fk:.2f}× the floor.")
+            if s.get("floor_full"):
+                ff = median_of(s["floor_full"])
+                mw = median_of(s["mw_always"])
+                n += (f" Every file a judged sample reads, kept open and read with nothing "
+                      f"around it (the floor plus each thread's children, schedstat and "
+                      f"syscall, the process's stat and io), takes {ff:.0f} µs = "
+                      f"{ff / fk:.2f}× the floor: of the collector's {mw - fk:.0f} µs above "
+                      f"the floor, {ff - fk:.0f} µs are the kernel writing the files the rules "
+                      f"need beyond the floor's (schedstat for the stall rule's schedule "
+                      f"counts, syscall for the judge, children for discovery) and "
+                      f"{mw - ff:.0f} µs the collector's own work around its reads "
+                      f"(libproc2's per-process read, the task listing, parsing).")
             notes.append(n)
 
     # 3-5 watching

@@ -2,25 +2,39 @@
  * the same proctree code ./mergewatch runs, linked from build/collectors.
  *
  *   collector-bench always PID [ITER] [WARM]  proctree_sample, every thread's
- *                                             state and wait channel read
+ *                                             state and wait channel read, and
+ *                                             what each waits for judged (a
+ *                                             scan near a verdict)
+ *   collector-bench scan PID [ITER] [WARM]    the same without judging the
+ *                                             waits (the dashboard's scan at
+ *                                             every tick away from a verdict)
  *   collector-bench never PID [ITER] [WARM]   proctree_sample without the
- *                                             thread scan (a computing tree)
+ *                                             thread scan (headless away from a
+ *                                             verdict; a still tree's schedule
+ *                                             counts are read all the same)
  *   collector-bench rss PID [ITER] [WARM]     proctree_sample_rss, the fast
  *                                             check near the kill line
  *
  * Prints one line in floor's format: "mode=M pid=P iter=N threads=T
  * us_median=X us_mean=Y us_min=Z". Exit status 0, 1 when the process is
- * gone or unreadable, 2 on a bad command line. */
+ * gone or unreadable, 2 on a bad command line.
+ *
+ * Like mergewatch (main.c) and the floor, it raises its soft limit of open
+ * files to the hard one first: the collector sizes its budget of kept-open
+ * thread files from that limit, so under Debian's soft 1024 it would reopen
+ * files mergewatch keeps open. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "../collectors/proctree.h"
 
 enum cb_mode {
 	CB_ALWAYS,
+	CB_SCAN,
 	CB_NEVER,
 	CB_RSS,
 };
@@ -37,6 +51,7 @@ static const struct tree_sample *cb_sample(struct proctree *pt, enum cb_mode mod
 {
 	switch (mode) {
 	case CB_ALWAYS:
+	case CB_SCAN:
 		return proctree_sample(pt, t_ms, PROCTREE_THREADS_ALWAYS);
 	case CB_NEVER:
 		return proctree_sample(pt, t_ms, PROCTREE_THREADS_NEVER);
@@ -55,7 +70,7 @@ static int cb_cmp_u64(const void *a, const void *b)
 
 static int cb_usage(void)
 {
-	fprintf(stderr, "usage: collector-bench always|never|rss PID [ITER] [WARM]\n");
+	fprintf(stderr, "usage: collector-bench always|scan|never|rss PID [ITER] [WARM]\n");
 	return 2;
 }
 
@@ -63,6 +78,7 @@ int main(int argc, char **argv)
 {
 	const struct tree_sample *s = NULL;
 	struct proctree *pt;
+	struct rlimit nofile;
 	enum cb_mode mode;
 	uint64_t *ns, sum = 0;
 	long pid, iter = 200, warm = 20, i;
@@ -71,6 +87,8 @@ int main(int argc, char **argv)
 		return cb_usage();
 	if (strcmp(argv[1], "always") == 0)
 		mode = CB_ALWAYS;
+	else if (strcmp(argv[1], "scan") == 0)
+		mode = CB_SCAN;
 	else if (strcmp(argv[1], "never") == 0)
 		mode = CB_NEVER;
 	else if (strcmp(argv[1], "rss") == 0)
@@ -84,10 +102,15 @@ int main(int argc, char **argv)
 		warm = strtol(argv[4], NULL, 10);
 	if (pid <= 0 || iter <= 0 || warm < 0)
 		return cb_usage();
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	pt = proctree_new("/proc", (pid_t)pid, 0);
 	ns = calloc((size_t)iter, sizeof *ns);
 	if (pt == NULL || ns == NULL)
 		return 1;
+	proctree_set_judge(pt, mode != CB_SCAN);
 	/* The fast read needs one full sample to know the tree. */
 	s = proctree_sample(pt, 0, PROCTREE_THREADS_ALWAYS);
 	for (i = 0; i < warm; i++)

@@ -9,6 +9,11 @@
  *   floor keep-tree PID [ITER] [WARM]  keep, plus what a tree sample must
  *                                      also read: the process's stat and io
  *                                      and every thread's children file
+ *   floor keep-full PID [ITER] [WARM]  keep-tree, plus every thread's
+ *                                      schedstat (the stall rule's schedule
+ *                                      counts) and syscall (what a judged
+ *                                      scan reads of a sleeping thread):
+ *                                      every file a judged full sample reads
  *   floor statm PID [ITER] [WARM]      one pread of a kept-open statm
  *
  * Prints one line: "mode=M pid=P iter=N threads=T us_median=X us_mean=Y
@@ -37,6 +42,7 @@ enum floor_mode {
 	FLOOR_KEEP,
 	FLOOR_OPEN,
 	FLOOR_KEEP_TREE,
+	FLOOR_KEEP_FULL,
 	FLOOR_STATM,
 };
 
@@ -46,6 +52,8 @@ struct floor_thread {
 	int fd_stat;
 	int fd_wchan;
 	int fd_children;
+	int fd_sched;
+	int fd_syscall;
 };
 
 struct floor {
@@ -66,6 +74,7 @@ struct floor {
 	size_t sleeping;
 	size_t wchan_bytes;
 	size_t children_bytes;
+	size_t judge_bytes;
 };
 
 static uint64_t floor_now_ns(void)
@@ -185,6 +194,7 @@ static int floor_sync_threads(struct floor *f, const long *tids, size_t n)
 		} else {
 			next[i].tid = tids[i];
 			next[i].fd_stat = next[i].fd_wchan = next[i].fd_children = -1;
+			next[i].fd_sched = next[i].fd_syscall = -1;
 		}
 	}
 	for (i = 0; i < f->n_threads; i++) {
@@ -196,6 +206,10 @@ static int floor_sync_threads(struct floor *f, const long *tids, size_t n)
 			close(f->threads[i].fd_wchan);
 		if (f->threads[i].fd_children >= 0)
 			close(f->threads[i].fd_children);
+		if (f->threads[i].fd_sched >= 0)
+			close(f->threads[i].fd_sched);
+		if (f->threads[i].fd_syscall >= 0)
+			close(f->threads[i].fd_syscall);
 	}
 	free(f->threads);
 	f->threads = next;
@@ -209,7 +223,8 @@ static int floor_sample(struct floor *f)
 {
 	long *tids = f->tids;
 	int keep = f->mode != FLOOR_OPEN;
-	int tree = f->mode == FLOOR_KEEP_TREE;
+	int full = f->mode == FLOOR_KEEP_FULL;
+	int tree = f->mode == FLOOR_KEEP_TREE || full;
 	ssize_t n;
 	long nt;
 	size_t i;
@@ -234,9 +249,9 @@ static int floor_sample(struct floor *f)
 		return -1;
 	if (keep && floor_sync_threads(f, tids, (size_t)nt) < 0)
 		return -1;
-	f->seen_threads = f->sleeping = f->wchan_bytes = f->children_bytes = 0;
+	f->seen_threads = f->sleeping = f->wchan_bytes = f->children_bytes = f->judge_bytes = 0;
 	for (i = 0; i < (size_t)nt; i++) {
-		struct floor_thread tmp = { tids[i], -1, -1, -1 };
+		struct floor_thread tmp = { tids[i], -1, -1, -1, -1, -1 };
 		struct floor_thread *th = keep ? &f->threads[i] : &tmp;
 
 		n = floor_read(f, &th->fd_stat, th->tid, "stat", keep);
@@ -253,6 +268,14 @@ static int floor_sample(struct floor *f)
 			if (n > 0)
 				f->children_bytes += (size_t)n;
 		}
+		if (full) {
+			n = floor_read(f, &th->fd_sched, th->tid, "schedstat", keep);
+			if (n > 0)
+				f->judge_bytes += (size_t)n;
+			n = floor_read(f, &th->fd_syscall, th->tid, "syscall", keep);
+			if (n > 0)
+				f->judge_bytes += (size_t)n;
+		}
 	}
 	return 0;
 }
@@ -266,7 +289,7 @@ static int floor_cmp_u64(const void *a, const void *b)
 
 static int floor_usage(void)
 {
-	fprintf(stderr, "usage: floor keep|open|keep-tree|statm PID [ITER] [WARM]\n");
+	fprintf(stderr, "usage: floor keep|open|keep-tree|keep-full|statm PID [ITER] [WARM]\n");
 	return 2;
 }
 
@@ -286,6 +309,8 @@ int main(int argc, char **argv)
 		f.mode = FLOOR_OPEN;
 	else if (strcmp(argv[1], "keep-tree") == 0)
 		f.mode = FLOOR_KEEP_TREE;
+	else if (strcmp(argv[1], "keep-full") == 0)
+		f.mode = FLOOR_KEEP_FULL;
 	else if (strcmp(argv[1], "statm") == 0)
 		f.mode = FLOOR_STATM;
 	else
@@ -297,7 +322,7 @@ int main(int argc, char **argv)
 		warm = strtol(argv[4], NULL, 10);
 	if (f.pid <= 0 || iter <= 0 || warm < 0)
 		return floor_usage();
-	/* Three kept files a thread: make room for them. */
+	/* Up to five kept files a thread: make room for them. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
