@@ -63,14 +63,35 @@ done
 # has built them already, a direct run builds them here.
 make -s bench-tools >&2 || exit 1
 
-case " $* " in
-*" --only makespan "*) ;;	# the makespan section alone
-*)
-	# shellcheck disable=SC2086
-	$SUDO python3 bench/bench.py $na "$@" || exit ;;
+# The sections asked for with --only (all when none is): bench.py runs
+# its own, makespan.py the makespan section.
+only=""
+want_next=no
+for a in "$@"; do
+	if [ "$want_next" = yes ]; then
+		only="$only,$a"
+		want_next=no
+	fi
+	case $a in
+	--only) want_next=yes ;;
+	--only=*) only="$only,${a#--only=}" ;;
+	esac
+done
+only=${only#,}
+case ",$only," in
+,,) bench_py=yes makespan=yes ;;
+,makespan,) bench_py=no makespan=yes ;;	# the makespan section alone
+*,makespan,*) bench_py=yes makespan=yes ;;
+*) bench_py=yes makespan=no ;;
 esac
+if [ "$bench_py" = yes ]; then
+	# shellcheck disable=SC2086
+	$SUDO python3 bench/bench.py $na "$@" || exit
+fi
 # Several pairs at once: the makespan section, appended to bench/RESULTS.md.
-if command -v parallel >/dev/null 2>&1; then
+if [ "$makespan" = no ]; then
+	:
+elif command -v parallel >/dev/null 2>&1; then
 	$SUDO python3 bench/makespan.py
 else
 	echo "bench: makespan: n/a: the parallel package could not be installed" >&2

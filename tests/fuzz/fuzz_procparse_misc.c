@@ -1,7 +1,8 @@
 /* libFuzzer target: the small /proc parsers of collectors/procparse.c.
  * The first input byte picks the parser (statm, io, meminfo, psi, wchan,
- * children, status memory, schedstat, a stat line's state); the rest is the file's content, handed over without a NUL in an
- * exact-size heap buffer so that ASan sees any read past len. */
+ * children, status memory, schedstat, a stat line's state); the rest is the
+ * file's content, handed over without a NUL in an exact-size heap buffer so
+ * that ASan sees any read past len. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
