@@ -301,13 +301,23 @@ def test_check_prints_the_schedule_against_one_at_a_time():
 
 def test_dashboard_lists_every_running_pair_and_the_budget():
     with Dir() as d:
-        plan = _plan(d, [("north", 40, 20), ("south", 40, 20), ("west", 40, 20)], "300M")
+        # huge (predicted 4.4 x 70M = 308M) fits only when nothing else runs
+        plan = _plan(d, [("north", 40, 20), ("south", 40, 20), ("west", 40, 20),
+                         ("huge", 280, 1)], "300M")
         with Tmux(f"{MW} run {plan}", 120, 30, cwd=d.path) as t:
             s = t.wait_text("3 running")
             header = s.splitlines()[0]
             assert re.search(r"3 running, [0-9.]+ MiB of 300\.0 MiB budget", header), header
             for name in ("north", "south", "west"):
                 assert name in s, s
+            # the pending pair says what it waits for, in figures: in its
+            # row (cut to the column) and whole on the next: line once selected
+            row = next(l for l in t.wait_text("waits for room").splitlines() if " huge " in l)
+            assert "waits for room: needs 308.0" in row, row
+            t.keys("End")
+            s = t.wait_text("Processes huge")
+            assert re.search(r"next: waits for room: needs 308\.0 MiB, [0-9.]+ MiB of the "
+                             r"budget free", s), s
             # the keys act on the selected pair only: select south, kill it
             log = d.path / "mergewatch-logs/events.jsonl"
             t.keys("Home")
