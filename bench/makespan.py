@@ -18,7 +18,10 @@ knows nothing of the pairs; it is given --memfree = 2 x (its free memory
 now - the budget), the one setting whose kill line (half of --memfree) is
 the budget: it starts jobs while they take less than budget - HEADROOM
 and kills the youngest once they pass the budget, as its manual
-describes. A balloon the kernel had to kill voids the section.
+describes. Each runner gets a fresh balloon; when the kernel has to kill
+it, the machine ran out of memory (as the team's did, taking SSH with it):
+the table says when, and the runner finishes on a machine with memory to
+spare, so its makespan from then on means little.
 
 Figures per runner: makespan; its ratio to one at a time (mergewatch
 jobs = 1); its ratio to the lower bound max(longest pair, sum of peak x
@@ -72,7 +75,8 @@ reached. parallel --memfree {memfree} starts a job while MemFree+Buffers+Cached 
 above {memfree} and kills the youngest below half of it, which is where the pairs
 pass the budget; it knows nothing of their sizes, so it starts jobs that collide
 later, kills, retries, and still overshoots the budget between its checks (the peak
-column). Played with exact predictions and the measured durations, the same admission
+column) — by more than the {headroom:.1f} GiB the machine had to spare, when the
+kernel had to kill the balloon. Played with exact predictions and the measured durations, the same admission
 (file order with backfill, as core/admit) gives {exact:.2f}x the lower bound; the
 rest of mergewatch's distance to the bound is the mispredicted pairs' lost first
 attempts and their reruns counted above what they need."""
@@ -154,24 +158,59 @@ def write_plan(d, jobs):
     return path
 
 
-def timed(argv, env=None):
-    """Runs argv to its end under a memory witness: (seconds, witness, stdout)."""
-    t0 = time.monotonic()
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                         env=env, stdin=subprocess.DEVNULL)
-    try:
-        with TreeMemory(p.pid, limit=BUDGET) as w:
-            out, _ = p.communicate(timeout=900)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    return time.monotonic() - t0, w, out
+def timed(make_argv, env=None):
+    """Runs argv to its end on a machine short of memory (a fresh balloon),
+    under a memory witness: (seconds, witness, stdout, machine) where
+    machine tells when, if ever, the kernel had to kill the balloon: the
+    machine ran out of memory. (The kernel's OOM kills inside a pair's
+    group at its cap are not that: they are attempts stopped.)"""
+    with Balloon(BUDGET + HEADROOM) as balloon:
+        log(f"  balloon holds {balloon.size / GiB:.1f} GiB; MemAvailable "
+            f"{meminfo('MemAvailable') / GiB:.1f} GiB")
+        argv = make_argv()
+        t0 = time.monotonic()
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                             env=env, stdin=subprocess.DEVNULL)
+        try:
+            with TreeMemory(p.pid, limit=BUDGET) as w, BalloonWatch(balloon, t0) as watch:
+                out, _ = p.communicate(timeout=900)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        secs = time.monotonic() - t0
+        machine = {"balloon": balloon.size, "out_at": watch.died_at}
+    return secs, w, out, machine
+
+
+class BalloonWatch:
+    """Notes, from a thread of its own, when the balloon dies."""
+
+    def __init__(self, balloon, t0):
+        import threading
+        self.balloon, self.t0, self.died_at = balloon, t0, None
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._halt.is_set():
+            if not self.balloon.alive():
+                self.died_at = time.monotonic() - self.t0
+                return
+            self._halt.wait(0.02)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._halt.set()
+        self._thread.join()
 
 
 def run_mergewatch(d, jobs):
     plan = write_plan(d, jobs)
-    secs, w, out = timed([MW, "run", "--headless", "--interval", "500ms", plan])
+    secs, w, out, machine = timed(lambda: [MW, "run", "--headless", "--interval", "500ms", plan])
     ev = parse_events(out)
     ends = [e for e in ev if e["event"] == "pair_end"]
     done = {e["pair"]: e["elapsed_s"] for e in ends if e["status"] == "done"}
@@ -182,7 +221,7 @@ def run_mergewatch(d, jobs):
     lost = sum(e["elapsed_s"] for e in ends if e["status"] == "requeued")
     return {"runner": f"mergewatch jobs = {jobs}", "makespan": secs, "peak": w.peak,
             "over": w.over, "samples": w.samples, "stops": again,
-            "done": len(done), "durations": done, "lost": lost}
+            "done": len(done), "durations": done, "lost": lost, "machine": machine}
 
 
 def free_now():
@@ -244,9 +283,17 @@ def run_parallel(d):
     with open(cmds, "w") as f:
         for name, mib, hold, mis in PAIRS:
             f.write(command(d, name, mib, hold, mis) + "\n")
-    memfree = max(2 * (free_now() - BUDGET), 64 * MiB)
-    secs, w, _ = timed(["parallel", "--will-cite", "-j", str(len(PAIRS)), "--memfree",
-                        str(memfree), "--retries", "10", "--joblog", joblog, "-a", cmds])
+    memfree = 0
+
+    def argv():
+        # taken with the balloon up: the one --memfree whose kill line
+        # (half of it) is the budget
+        nonlocal memfree
+        memfree = max(2 * (free_now() - BUDGET), 64 * MiB)
+        return ["parallel", "--will-cite", "-j", str(len(PAIRS)), "--memfree", str(memfree),
+                "--retries", "10", "--joblog", joblog, "-a", cmds]
+
+    secs, w, _, machine = timed(argv)
     done = 0
     with open(joblog) as f:
         for line in list(f)[1:]:
@@ -255,21 +302,27 @@ def run_parallel(d):
                 done += 1
     return {"runner": f"parallel --memfree {memfree / GiB:.1f}G", "makespan": secs,
             "peak": w.peak, "over": w.over, "samples": w.samples, "stops": reruns(d),
-            "done": done, "memfree": memfree}
+            "done": done, "memfree": memfree, "machine": machine}
+
+
+def out_of_memory(r):
+    at = r["machine"]["out_at"]
+    return "no" if at is None else f"**yes**, at {at:.1f} s: the kernel killed the balloon"
 
 
 def table(results, serial, bound):
     lines = [
         "| runner | makespan | x one at a time | x lower bound | peak of summed memory "
-        f"(budget {BUDGET / GiB:.1f} GiB) | samples over the budget | attempts stopped and run again | done |",
-        "|---|---|---|---|---|---|---|---|",
+        f"(budget {BUDGET / GiB:.1f} GiB) | samples over the budget | attempts stopped and "
+        "run again | machine out of memory | done |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['runner']} | {r['makespan']:.1f} s | {r['makespan'] / serial:.2f} | "
             f"{r['makespan'] / bound:.2f} | {r['peak'] / GiB:.2f} GiB "
             f"({r['peak'] / BUDGET:.2f}x) | {r['over']} of {r['samples']} | {r['stops']} | "
-            f"{r['done']}/{len(PAIRS)} |")
+            f"{out_of_memory(r)} | {r['done']}/{len(PAIRS)} |")
     return "\n".join(lines)
 
 
@@ -298,23 +351,16 @@ def main():
     try:
         log(f"inputs in {d}")
         write_inputs(d)
-        with Balloon(BUDGET + HEADROOM) as balloon:
-            log(f"balloon holds {balloon.size / GiB:.1f} GiB; MemAvailable "
-                f"{meminfo('MemAvailable') / GiB:.1f} GiB")
-            log("mergewatch jobs = 1")
-            one = run_mergewatch(d, 1)
-            log(f"  {one['makespan']:.1f} s")
-            log("mergewatch jobs = auto")
-            auto = run_mergewatch(d, "auto")
-            log(f"  {auto['makespan']:.1f} s")
-            log("GNU parallel --memfree")
-            par = run_parallel(d)
-            log(f"  {par['makespan']:.1f} s")
-            if not balloon.alive():
-                log("the kernel killed the balloon: the machine ran out of memory; "
-                    "the figures are void")
-                return 1
-            ballooned = balloon.size
+        log("mergewatch jobs = 1")
+        one = run_mergewatch(d, 1)
+        log(f"  {one['makespan']:.1f} s")
+        log("mergewatch jobs = auto")
+        auto = run_mergewatch(d, "auto")
+        log(f"  {auto['makespan']:.1f} s")
+        log("GNU parallel --memfree")
+        par = run_parallel(d)
+        log(f"  {par['makespan']:.1f} s")
+        ballooned = auto["machine"]["balloon"]
     finally:
         if args.keep:
             log(f"kept {d}")
@@ -330,6 +376,7 @@ def main():
         "auto <= 0.6 x one at a time": auto["makespan"] <= 0.6 * serial,
         "auto within 1.3 x the lower bound": auto["makespan"] <= 1.3 * bound,
         "auto never over the budget": auto["over"] == 0,
+        "auto never ran the machine out of memory": out_of_memory(auto) == "no",
         "auto fewer kills than parallel --memfree": auto["stops"] < par["stops"],
     }
     text = (f"## Makespan: several pairs at once\n\n"

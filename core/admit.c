@@ -88,6 +88,22 @@ int admit_decide(const struct admit_config *cfg, const struct admit_running *run
 	return started;
 }
 
+uint64_t admit_room(const struct admit_config *cfg, const struct admit_running *running,
+                    int n_running)
+{
+	uint64_t used = 0, margin = 0, noise = cfg->margin_bytes / 8;
+
+	for (int i = 0; i < n_running; i++) {
+		used = sat_add(used, sat_add(admit_counted(&running[i]), noise));
+		if (admit_outgrown(running[i].held_bytes, running[i].predicted_bytes,
+		                   cfg->margin_bytes))
+			margin = cfg->margin_bytes;
+	}
+	/* the pair's own noise too: it starts when its figure is at most this */
+	used = sat_add(sat_add(used, margin), noise);
+	return used < cfg->budget_bytes ? cfg->budget_bytes - used : 0;
+}
+
 static uint64_t contain_reserved(const struct contain_pair *p)
 {
 	return p->stopping ? p->held_bytes : max_u64(p->predicted_bytes, p->held_bytes);

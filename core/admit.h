@@ -73,6 +73,13 @@ uint64_t admit_counted(const struct admit_running *r);
 int admit_decide(const struct admit_config *cfg, const struct admit_running *running, int n_running,
                  const uint64_t *pending_predicted, int n_pending, enum admit_verdict *out);
 
+/* The room left in the budget beside the running pairs, each counted as
+ * admit_decide counts it (with its noise and, while one is past its
+ * prediction, the margin): the largest figure a pair may have to start
+ * beside them. */
+uint64_t admit_room(const struct admit_config *cfg, const struct admit_running *running,
+                    int n_running);
+
 /* A running pair as containment sees it; pairs are given oldest first. */
 struct contain_pair {
 	uint64_t predicted_bytes;

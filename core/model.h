@@ -44,6 +44,15 @@ enum {
 	MODEL_TEXT = 160,
 };
 
+/* Several pairs at once: why a pending pair has not started. */
+enum model_wait {
+	MODEL_WAIT_NONE,   /* not waiting, or one pair at a time */
+	MODEL_WAIT_SLOT,   /* `jobs` pairs run already */
+	MODEL_WAIT_BUDGET, /* its figure does not fit beside the running pairs */
+	MODEL_WAIT_ORDER,  /* an earlier pair waits at the health gate */
+	MODEL_WAIT_HELD,   /* a pair was stopped for the budget: none starts until one ends */
+};
+
 struct model_pair {
 	const char *name; /* borrowed from the plan */
 	enum pair_state state;
@@ -70,6 +79,8 @@ struct model_pair {
 	enum model_on_deadlock deadlock_action; /* the same, to decide on */
 	const char *log_path;                   /* the pair's output log; borrowed, NULL: none */
 	bool status_unknown; /* watch: it ended, but how is its parent's to know */
+	enum model_wait wait;
+	uint64_t wait_free_bytes; /* MODEL_WAIT_BUDGET: the budget's room now */
 };
 
 struct model_alert {

@@ -113,8 +113,9 @@ int plan_override(struct plan *plan, const char *key, const char *value, struct 
 int plan_set_log_dir(struct plan *plan, const char *dir);
 
 /* Writes one line per warning about a plan that parses but cannot work as
- * meant (memory_max at or below kill_rss; kill_rss above mem_total), each
- * naming the pair and its line, into buf. Returns the number of warnings. */
+ * meant (memory_max at or below kill_rss; kill_rss above mem_total; with
+ * jobs above 1, memory_budget above mem_total), each naming the pair and
+ * its line (or [run]), into buf. Returns the number of warnings. */
 int plan_warnings(const struct plan *plan, uint64_t mem_total, char *buf, size_t len);
 
 /* Prints every effective setting as "key = value" lines: [run], [alerts],

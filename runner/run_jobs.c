@@ -167,6 +167,23 @@ static bool run_jobs_any_outgrown(const struct run *run, uint64_t margin)
 	return false;
 }
 
+/* What the dashboard says a pair waits for. */
+static enum model_wait run_jobs_wait(enum admit_verdict v)
+{
+	switch (v) {
+	case ADMIT_WAIT_SLOT:
+		return MODEL_WAIT_SLOT;
+	case ADMIT_WAIT_BUDGET:
+		return MODEL_WAIT_BUDGET;
+	case ADMIT_WAIT_ORDER:
+		return MODEL_WAIT_ORDER;
+	case ADMIT_START:
+	case ADMIT_WAIT_GATE: /* the gate has its own state and line */
+		break;
+	}
+	return MODEL_WAIT_NONE;
+}
+
 /* Starts what admission lets start. */
 static void run_jobs_admit(struct run *run)
 {
@@ -209,12 +226,26 @@ static void run_jobs_admit(struct run *run)
 
 	if (run->admission_held && !run_jobs_any_outgrown(run, cfg.margin_bytes))
 		run->admission_held = false; /* the one that outgrew was the one stopped */
-	if (run->admission_held)
+	if (run->admission_held) {
+		for (int i = 0; i < n_queue; i++)
+			queue[i]->mp->wait = MODEL_WAIT_HELD;
 		goto done;
+	}
 	admit_decide(&cfg, running, n_running, figures, n_queue, verdicts);
+	/* the room the waiting pairs see: beside the running ones and those
+	 * starting now */
+	int n_after = n_running;
+
+	for (int i = 0; i < n_queue; i++)
+		if (verdicts[i] == ADMIT_START)
+			running[n_after++] = (struct admit_running){ figures[i], 0 };
+	uint64_t room = admit_room(&cfg, running, n_after);
+
 	for (int i = 0; i < n_queue; i++) {
 		struct pair_rt *p = queue[i];
 
+		p->mp->wait = run_jobs_wait(verdicts[i]);
+		p->mp->wait_free_bytes = room;
 		if (verdicts[i] == ADMIT_START) {
 			p->admit_bytes = figures[i];
 			run_pair_admit(run, p);

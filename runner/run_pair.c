@@ -868,6 +868,7 @@ static void run_pair_requeue(struct run *run, struct pair_rt *p)
 	p->term_signal = 0;
 	p->mp->ended_ms = now;
 	p->mp->rss_bytes = 0;
+	p->mp->ratio = run_pair_ratio(p); /* the attempt's peak over its input */
 	snprintf(p->mp->reason, sizeof(p->mp->reason), "%s", event_reason_name(REASON_BUDGET));
 	memset(&p->stop, 0, sizeof(p->stop));
 	run_release_cgroup(run, p->cg);

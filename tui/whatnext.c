@@ -87,6 +87,31 @@ static const char *whatnext_deadlock_action(enum model_on_deadlock action)
 	return "then an alert only";
 }
 
+/* Several pairs at once: why a pending pair has not started yet. */
+static void whatnext_wait(struct whatnext_out *w, const struct model_pair *p)
+{
+	char a[32], b[32];
+
+	switch (p->wait) {
+	case MODEL_WAIT_SLOT:
+		whatnext_put(w, "waits for a slot: as many pairs run as jobs allows");
+		break;
+	case MODEL_WAIT_BUDGET:
+		units_format_size(p->predicted_peak_bytes, a, sizeof a);
+		units_format_size(p->wait_free_bytes, b, sizeof b);
+		whatnext_put(w, "waits for room: needs %s, %s of the budget free", a, b);
+		break;
+	case MODEL_WAIT_ORDER:
+		whatnext_put(w, "waits: an earlier pair is at the health gate");
+		break;
+	case MODEL_WAIT_HELD:
+		whatnext_put(w, "waits for a pair to end: one outgrew its prediction");
+		break;
+	case MODEL_WAIT_NONE:
+		break;
+	}
+}
+
 int whatnext_describe(const struct model_pair *p, uint64_t now_ms, const char *sep, char *buf,
                       size_t len)
 {
@@ -97,6 +122,10 @@ int whatnext_describe(const struct model_pair *p, uint64_t now_ms, const char *s
 	if (len == 0)
 		return 0;
 	buf[0] = '\0';
+	if (p->state == PAIR_PENDING) {
+		whatnext_wait(&w, p);
+		return w.parts;
+	}
 	if (!view_state_live(p->state))
 		return 0;
 	if (p->paused)

@@ -1,7 +1,8 @@
 /* What happens next to a pair, in figures: the headroom to the kill line,
  * the time left before timeout, an ETA from its PROGRESS lines and, for a
  * pair that has stopped moving, the time left before the deadlock verdict
- * and what the runner will do then. Words and numbers only, so the answer
+ * and what the runner will do then; for a pending pair, with several at
+ * once, what it waits for. Words and numbers only, so the answer
  * survives NO_COLOR and monochrome terminals. Pure: no clock, no I/O. */
 #ifndef MW_TUI_WHATNEXT_H
 #define MW_TUI_WHATNEXT_H

@@ -46,6 +46,16 @@ def test_check_warns_about_a_cap_below_the_kill_line_and_a_line_above_memory():
         rc, _, err = check(d, "ok.ini", "[limits]\nkill_rss = 2G\nmemory_max = 3G\n"
                            "[pair a]\ncommand = true\n")
         assert rc == 0 and "warning" not in err
+        # several pairs at once under a budget the machine does not have
+        rc, _, err = check(d, "j.ini", "[run]\njobs = auto\nmemory_budget = 500T\n"
+                           "[pair a]\ncommand = true\n")
+        assert rc == 0, err
+        assert any("[run]" in l and "memory_budget is above this machine's memory" in l
+                   for l in err.splitlines() if "warning" in l), err
+        # ... which plays no part one pair at a time
+        rc, _, err = check(d, "j1.ini", "[run]\njobs = 1\nmemory_budget = 500T\n"
+                           "[pair a]\ncommand = true\n")
+        assert rc == 0 and "warning" not in err, err
 
 
 def test_check_refuses_a_webhook_file_others_can_read_as_run_does():

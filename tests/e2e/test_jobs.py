@@ -10,8 +10,8 @@ import signal
 import subprocess
 import time
 
-from mwlib import (MW, MiB, SIM, Dir, Tmux, TreeMemory, alive, of, one, read_events, run, start,
-                   parse_events, wait_for)
+from mwlib import (MW, MiB, SIM, Dir, Tmux, TreeMemory, alive, descendants, of, one, read_events,
+                   run, start, parse_events, status_field, wait_for)
 
 RATIO = 4             # each simulated pair's peak is RATIO x its input
 EXPECTED = 4.4        # what the plan predicts with before a pair has run
@@ -112,6 +112,24 @@ inputs = in/big
         assert (end["done"], end["failed"], end["killed"]) == (2, 0, 0)
         for k in of(ev, "kill"):      # a budget stop takes the youngest only
             assert k["pair"] == "big" and k["reason"] == "budget", k
+        # the report's lanes say the same: big's first attempt (grey, "ran
+        # again") beside x, its last after x ended
+        rc, _, err = run(["report", str(d.path / "mergewatch-logs"), "-o",
+                          str(d.path / "report.html")])
+        assert rc == 0, err
+        html = (d.path / "report.html").read_text()
+        lanes = html[html.index("<h2>Pairs over time</h2>"):]
+        lanes = lanes[:lanes.index("</svg>")]
+        bars = [(cls, float(x), float(x) + float(w), tip) for cls, x, w, tip in re.findall(
+            r'<rect class="([\w-]+)" x="([\d.]+)" y="[\d.]+" width="([\d.]+)" '
+            r'height="\d+"><title>([^<]*)</title>', lanes)]
+        xs = [b for b in bars if b[3].startswith("x: ")]
+        bigs = [b for b in bars if b[3].startswith("big: ")]
+        assert len(xs) == 1 and len(bigs) == len(requeued) + 1, bars
+        assert bigs[0][0] == "b-other" and "(stopped, ran again)" in bigs[0][3], bigs
+        assert bigs[-1][0] == "b-done" and "ran again" not in bigs[-1][3], bigs
+        assert bigs[0][1] < xs[0][2] and xs[0][1] < bigs[0][2]     # side by side
+        assert bigs[-1][1] >= xs[0][2] - 1                          # alone, after x
 
 
 def test_pairs_past_their_prediction_are_each_requeued_once_not_again_and_again():
@@ -283,13 +301,23 @@ def test_check_prints_the_schedule_against_one_at_a_time():
 
 def test_dashboard_lists_every_running_pair_and_the_budget():
     with Dir() as d:
-        plan = _plan(d, [("north", 40, 20), ("south", 40, 20), ("west", 40, 20)], "300M")
+        # huge (predicted 4.4 x 70M = 308M) fits only when nothing else runs
+        plan = _plan(d, [("north", 40, 20), ("south", 40, 20), ("west", 40, 20),
+                         ("huge", 280, 1)], "300M")
         with Tmux(f"{MW} run {plan}", 120, 30, cwd=d.path) as t:
             s = t.wait_text("3 running")
             header = s.splitlines()[0]
             assert re.search(r"3 running, [0-9.]+ MiB of 300\.0 MiB budget", header), header
             for name in ("north", "south", "west"):
                 assert name in s, s
+            # the pending pair says what it waits for, in figures: in its
+            # row (cut to the column) and whole on the next: line once selected
+            row = next(l for l in t.wait_text("waits for room").splitlines() if " huge " in l)
+            assert "waits for room: needs 308.0" in row, row
+            t.keys("End")
+            s = t.wait_text("Processes huge")
+            assert re.search(r"next: waits for room: needs 308\.0 MiB, [0-9.]+ MiB of the "
+                             r"budget free", s), s
             # the keys act on the selected pair only: select south, kill it
             log = d.path / "mergewatch-logs/events.jsonl"
             t.keys("Home")
@@ -304,6 +332,60 @@ def test_dashboard_lists_every_running_pair_and_the_budget():
                 [("south", "killed", "operator")], end
             assert all(e["pair"] == "south" for e in of(read_events(log), "kill"))
             t.wait_text("2 running")
+            t.keys("q")
+            t.wait_text("y")
+            t.keys("y")
+
+
+def _tree_states(pid):
+    """The State letters of a pair's processes (its root and below)."""
+    states = set()
+    for q in [pid] + descendants(pid):
+        try:
+            states.add(status_field(q, "State")[0])
+        except (ProcessLookupError, OSError):
+            pass
+    return states
+
+
+def test_pause_restart_and_skip_act_on_the_selected_pair_only():
+    # jobs = 3 with four pairs: the keys act on the selected row's pair and
+    # leave the other running pairs alone; a skipped pair frees its slot.
+    with Dir() as d:
+        plan = _plan(d, [("north", 40, 60), ("south", 40, 60), ("west", 40, 60),
+                         ("east", 40, 1)], "300M", jobs=3)
+        log = d.path / "mergewatch-logs/events.jsonl"
+        with Tmux(f"{MW} run {plan}", 120, 30, cwd=d.path) as t:
+            t.wait_text("3 running")
+            pid = {e["pair"]: e["pid"] for e in of(read_events(log), "pair_start")}
+            assert set(pid) == {"north", "south", "west"}, pid
+            t.keys("Home")
+            t.keys("Down")
+            wait_for(lambda: "Processes south" in t.screen())
+            t.keys("p")
+            wait_for(lambda: _tree_states(pid["south"]) == {"T"})
+            assert "T" not in _tree_states(pid["north"]) | _tree_states(pid["west"])
+            t.keys("p")
+            wait_for(lambda: "T" not in _tree_states(pid["south"]))
+            t.keys("r")
+            t.wait_text("y")
+            t.keys("y")
+            wait_for(lambda: len(of(read_events(log), "pair_start", pair="south")) == 2)
+            ev = read_events(log)
+            assert [(e["pair"], e["status"], e["reason"]) for e in of(ev, "pair_end")] == \
+                [("south", "killed", "operator")], of(ev, "pair_end")
+            assert of(ev, "pair_start", pair="south")[1]["attempt"] == 2
+            t.keys("Down")
+            wait_for(lambda: "Processes west" in t.screen())
+            t.keys("s")
+            t.wait_text("y")
+            t.keys("y")
+            # west's slot goes to east, which runs its second and is done
+            wait_for(lambda: of(read_events(log), "pair_end", pair="east", status="done"))
+            ev = read_events(log)
+            assert one(ev, "pair_end", pair="west")["status"] == "skipped"
+            assert not of(ev, "pair_end", pair="north")
+            assert alive(pid["north"])
             t.keys("q")
             t.wait_text("y")
             t.keys("y")

@@ -85,6 +85,38 @@ static void test_nothing_ahead_of_an_ended_or_pending_pair(void **state)
 	assert_int_equal(whatnext_describe(&p, 5000, "; ", buf, sizeof buf), 0);
 }
 
+/* Several pairs at once: a pending pair says what it waits for. */
+static void test_a_pending_pair_says_what_it_waits_for(void **state)
+{
+	static const struct {
+		enum model_wait wait;
+		const char *want;
+	} cases[] = {
+		{ MODEL_WAIT_NONE, "" },
+		{ MODEL_WAIT_SLOT, "waits for a slot: as many pairs run as jobs allows" },
+		{ MODEL_WAIT_BUDGET,
+		  "waits for room: needs 1.5 GiB, 600.0 MiB of the budget free" },
+		{ MODEL_WAIT_ORDER, "waits: an earlier pair is at the health gate" },
+		{ MODEL_WAIT_HELD, "waits for a pair to end: one outgrew its prediction" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct model_pair p = running();
+		char buf[128];
+
+		p.state = PAIR_PENDING;
+		p.started_ms = 0;
+		p.kill_rss_bytes = 10 * MiB; /* nothing of a running pair's */
+		p.predicted_peak_bytes = 1536 * MiB;
+		p.wait = cases[i].wait;
+		p.wait_free_bytes = 600 * MiB;
+		whatnext_describe(&p, 5000, "; ", buf, sizeof buf);
+		if (strcmp(buf, cases[i].want) != 0)
+			fail_msg("case %zu: '%s', want '%s'", i, buf, cases[i].want);
+	}
+}
+
 static void test_wrap_breaks_between_parts(void **state)
 {
 	const char *t = "aaaa; bbbbbb; cc; dddddddddddd";
@@ -105,6 +137,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_figure_against_its_limit),
 		cmocka_unit_test(test_nothing_ahead_of_an_ended_or_pending_pair),
+		cmocka_unit_test(test_a_pending_pair_says_what_it_waits_for),
 		cmocka_unit_test(test_wrap_breaks_between_parts),
 	};
 
