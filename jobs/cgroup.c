@@ -98,17 +98,26 @@ static int cg_write_text(const char *path, const char *text, char *err, size_t e
 	return 0;
 }
 
-/* Writes a decimal into dir/name. 0 or -errno with err naming the path. */
-static int cg_write_u64(const char *dir, const char *name, uint64_t value, char *err, size_t errlen)
+/* Writes text into dir/name. 0 or -errno with err naming the path. */
+static int cg_write_text_at(const char *dir, const char *name, const char *text, char *err,
+                            size_t errlen)
 {
-	char path[PATH_MAX], text[32];
+	char path[PATH_MAX];
 
 	if (cg_join(path, sizeof path, dir, name) != 0) {
 		snprintf(err, errlen, "%s/%s: %s", dir, name, strerror(ENAMETOOLONG));
 		return -ENAMETOOLONG;
 	}
-	snprintf(text, sizeof text, "%llu", (unsigned long long)value);
 	return cg_write_text(path, text, err, errlen);
+}
+
+/* Writes a decimal into dir/name. 0 or -errno with err naming the path. */
+static int cg_write_u64(const char *dir, const char *name, uint64_t value, char *err, size_t errlen)
+{
+	char text[32];
+
+	snprintf(text, sizeof text, "%llu", (unsigned long long)value);
+	return cg_write_text_at(dir, name, text, err, errlen);
 }
 
 /* Reads a small file whole, NUL-terminated. Returns its length or -errno. */
@@ -834,6 +843,31 @@ int cgroup_set_memory_max(struct cgroup *cg, uint64_t memory_max, char *err, siz
 	}
 	if (rc == 0)
 		cg->memory_max = memory_max;
+	return rc;
+}
+
+int cgroup_set_memory_max_at(const char *dir, uint64_t memory_max, char *err, size_t errlen)
+{
+	if (cg_exists(dir, "memory.max")) {
+		if (memory_max == UINT64_MAX)
+			return cg_write_text_at(dir, "memory.max", "max", err, errlen);
+		return cg_write_u64(dir, "memory.max", memory_max, err, errlen);
+	}
+	if (!cg_exists(dir, "memory.limit_in_bytes")) {
+		snprintf(err, errlen, "%s: no memory cap file", dir);
+		return -ENOENT;
+	}
+	/* v1: -1 is no cap; a memsw limit below the new one refuses it, so
+	 * it goes first (its swap allowance kept), then the limit */
+	if (memory_max == UINT64_MAX)
+		return cg_write_text_at(dir, "memory.limit_in_bytes", "-1", err, errlen);
+	int rc = cg_write_u64(dir, "memory.limit_in_bytes", memory_max, err, errlen);
+
+	if (rc == -EINVAL && cg_exists(dir, "memory.memsw.limit_in_bytes")) {
+		rc = cg_write_text_at(dir, "memory.memsw.limit_in_bytes", "-1", err, errlen);
+		if (rc == 0)
+			rc = cg_write_u64(dir, "memory.limit_in_bytes", memory_max, err, errlen);
+	}
 	return rc;
 }
 

@@ -89,6 +89,12 @@ struct cgroup *cgroup_create(const struct cgroup_probe *probe, const char *name,
  * naming the file; the old cap then stays. */
 int cgroup_set_memory_max(struct cgroup *cg, uint64_t memory_max, char *err, size_t errlen);
 
+/* The same for a group known only by its directory (one a mergewatch that
+ * died made for a pair now adopted): memory.max on v2 (and a scope), else
+ * v1's limit_in_bytes (a memsw limit in the way is lifted); UINT64_MAX
+ * lifts the cap. Returns 0, or -errno with err naming the file. */
+int cgroup_set_memory_max_at(const char *dir, uint64_t memory_max, char *err, size_t errlen);
+
 /* The file a child writes "0" (itself) into between fork and exec, with
  * open/write/close only (async-signal-safe). NULL for a systemd scope (the
  * parent places the child with cgroup_place). Borrowed until the group is

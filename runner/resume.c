@@ -1,6 +1,7 @@
 /* The resume rules (see resume.h). Pure: no I/O, no clock. */
 #include "resume.h"
 
+#include <signal.h>
 #include <stddef.h>
 
 static const char *const resume_action_names[] = {
@@ -11,6 +12,7 @@ static const char *const resume_action_names[] = {
 	[RESUME_JUDGE] = "judge",
 	[RESUME_CLEANUP] = "cleanup",
 	[RESUME_INTERRUPTED] = "interrupted",
+	[RESUME_REQUEUED] = "requeued",
 };
 
 const char *resume_action_name(enum resume_action a)
@@ -18,6 +20,12 @@ const char *resume_action_name(enum resume_action a)
 	if ((size_t)a < sizeof resume_action_names / sizeof resume_action_names[0])
 		return resume_action_names[a];
 	return "unknown";
+}
+
+/* Ended by SIGKILL, itself or through the shell that ran it (128 + 9). */
+static bool resume_sigkilled(int exit_code, int term_signal)
+{
+	return term_signal == SIGKILL || exit_code == 128 + SIGKILL;
 }
 
 void resume_decide(const struct resume_facts *f, struct resume_verdict *v)
@@ -35,6 +43,9 @@ void resume_decide(const struct resume_facts *f, struct resume_verdict *v)
 		/* A live process is never started twice, --rerun or not. */
 		if (f->alive) {
 			v->action = RESUME_ADOPT;
+		} else if (f->record_ended && f->budget &&
+		           resume_sigkilled(f->record_exit_code, f->record_signal)) {
+			v->action = RESUME_REQUEUED;
 		} else if (f->record_ended) {
 			v->action = RESUME_JUDGE;
 			v->exit_code = f->record_exit_code;
@@ -44,6 +55,10 @@ void resume_decide(const struct resume_facts *f, struct resume_verdict *v)
 		}
 		return;
 	case STATE_EXITED:
+		if (f->budget && resume_sigkilled(sp->exit_code, sp->term_signal)) {
+			v->action = RESUME_REQUEUED;
+			return;
+		}
 		v->action = RESUME_JUDGE;
 		v->exit_code = sp->exit_code;
 		v->term_signal = sp->term_signal;

@@ -21,6 +21,9 @@ enum resume_action {
 	                        * cleanup, then done; never run again */
 	RESUME_INTERRUPTED,    /* its process is gone, its status unknown: it runs
 	                        * again, which is no failure and uses no retry */
+	RESUME_REQUEUED,       /* SIGKILLed for the memory budget (by the run that
+	                        * died, or by the kernel at the cap the budget
+	                        * lowered): runs again, no failure, no retry */
 };
 
 struct resume_facts {
@@ -34,6 +37,8 @@ struct resume_facts {
 	int record_exit_code;              /* -1 when killed by a signal */
 	int record_signal;
 	bool output_ok; /* the output exists and is not empty (or none is required) */
+	bool budget;    /* the record says the budget had a hand in this attempt:
+	                 * its cap was lowered for it, or it was being stopped for it */
 };
 
 struct resume_verdict {

@@ -114,6 +114,7 @@ struct pair_rt {
 	uint64_t cap_bytes;          /* its kernel cap now */
 	bool budget_capped;          /* its cap is below memory_max for the budget */
 	bool killed_at_budget_cap;   /* the kernel stopped this attempt at that cap */
+	bool budget_stop;            /* this attempt is being stopped for the budget */
 	uint64_t start_seq;          /* order of starts: the youngest has the highest */
 	uint64_t admit_bytes;        /* what it counts for: prediction or the peak it reached */
 	uint64_t requeue_peak_bytes; /* the figure its requeued attempts showed it needs */
@@ -231,6 +232,9 @@ bool run_pair_admit(struct run *run, struct pair_rt *p);
 void run_pair_gate_wait(struct run *run, struct pair_rt *p, uint64_t needed);
 /* Stops p for the memory budget: it is requeued once it has gone. */
 void run_pair_stop_for_budget(struct pair_rt *p);
+/* p was stopped for the budget and has gone: pair_end requeued, it waits
+ * to run again (also for an attempt a dead mergewatch so stopped). */
+void run_pair_requeue(struct run *run, struct pair_rt *p);
 /* How p ended, with why (LE_END_FAILED, REASON_GATE...). */
 void run_pair_end(struct pair_rt *p, enum lc_event end, enum event_reason reason);
 

@@ -80,9 +80,17 @@ static void run_jobs_contain(struct run *run)
 			run_pair_stop_for_budget(p);
 			continue;
 		}
-		if (in[i].stopping || in[i].verifying || p->cg == NULL)
+		if (in[i].stopping || in[i].verifying ||
+		    (p->cg == NULL && p->adopted_cgroup[0] == '\0'))
 			continue;
-		if (cgroup_set_memory_max(p->cg, out[i].cap_bytes, err, sizeof(err)) < 0) {
+		int rc = p->cg != NULL
+		                 ? cgroup_set_memory_max(p->cg, out[i].cap_bytes, err, sizeof(err))
+		         : out[i].cap_bytes == p->cap_bytes
+		                 ? 0
+		                 : cgroup_set_memory_max_at(p->adopted_cgroup, out[i].cap_bytes,
+		                                            err, sizeof(err));
+
+		if (rc < 0) {
 			/* The kernel keeps the old cap (it cannot reclaim below
 			 * what the pair holds): the watchdog still stops the
 			 * youngest in time. */
@@ -91,8 +99,13 @@ static void run_jobs_contain(struct run *run)
 			run->cap_error_reported = true;
 			continue;
 		}
+		bool was_capped = p->budget_capped;
+
 		p->budget_capped = out[i].capped_by_budget;
 		p->cap_bytes = out[i].cap_bytes;
+		/* the state says so while it holds (run_safe_record) */
+		if (p->budget_capped != was_capped && p->phase == PHASE_RUNNING)
+			run_safe_record(run, p, STATE_STARTED, REASON_NONE);
 	}
 done:
 	free(live);

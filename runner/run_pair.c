@@ -49,6 +49,11 @@ void run_pair_end(struct pair_rt *p, enum lc_event end, enum event_reason reason
 static void run_pair_stop(struct pair_rt *p, enum event_reason reason, int sig,
                           enum pair_phase end_as, bool restart)
 {
+	/* A capped pair's record says the budget's hand is in it: stopped
+	 * for another reason, it says that one (a crash before its end is
+	 * judged must not turn this kill into a requeue). */
+	if (p->budget_capped && reason != REASON_BUDGET && p->phase == PHASE_RUNNING)
+		run_safe_record(p->run, p, STATE_STARTED, reason);
 	struct lc_input in = { .event = LE_STOP,
 		               .reason = reason,
 		               .sig = sig,
@@ -60,6 +65,10 @@ static void run_pair_stop(struct pair_rt *p, enum event_reason reason, int sig,
 
 void run_pair_stop_for_budget(struct pair_rt *p)
 {
+	/* Recorded before the signal: a mergewatch that dies in between
+	 * leaves a state that resumes the pair as requeued, not failed. */
+	p->budget_stop = true;
+	run_safe_record(p->run, p, STATE_STARTED, REASON_NONE);
 	run_pair_stop(p, REASON_BUDGET, SIGKILL, PHASE_KILLED, false);
 }
 
@@ -397,7 +406,7 @@ static void run_pair_launch(struct run *run, struct pair_rt *p)
 			snprintf(name, sizeof(name), "mergewatch-%d-%s", (int)getpid(), p->name);
 		p->memory_max_bytes = units_size_resolve(&l->memory_max, run->sys.mem_total_bytes);
 		p->cap_bytes = p->memory_max_bytes;
-		p->budget_capped = false;
+		p->budget_capped = p->budget_stop = false;
 		p->cg = cgroup_create(&run->cgroup, name, p->memory_max_bytes,
 		                      units_size_resolve(&l->swap_max, run->sys.swap_total_bytes),
 		                      err, sizeof(err));
@@ -571,12 +580,14 @@ static void run_pair_judge(struct run *run, struct pair_rt *p)
 {
 	enum event_reason stale;
 
-	long kills = p->cg != NULL ? cgroup_oom_kills(p->cg) : -1;
+	long kills = p->cg != NULL                  ? cgroup_oom_kills(p->cg)
+	             : p->adopted_cgroup[0] != '\0' ? cgroup_oom_kills_at(p->adopted_cgroup)
+	                                            : -1;
 
 	run_safe_record(run, p, STATE_EXITED, REASON_NONE);
 	/* The kernel cap acted: in our group since the start, or, for an
 	 * adopted or resumed attempt, as its supervisor recorded. */
-	if ((p->cg != NULL && p->oom_kills_at_start >= 0 &&
+	if (((p->cg != NULL || p->adopted_cgroup[0] != '\0') && p->oom_kills_at_start >= 0 &&
 	     (kills > p->oom_kills_at_start || p->oom_kills_seen > p->oom_kills_at_start)) ||
 	    (p->term_signal == SIGKILL && p->record_oom)) {
 		if (p->budget_capped) {
@@ -823,9 +834,10 @@ static void run_pair_finish(struct run *run, struct pair_rt *p, enum event_reaso
 }
 
 /* Stopped for the memory budget (by containment, or by the kernel at a cap
- * the budget lowered): pair_end requeued, no failure and no retry used; it
- * runs again when it fits, counted for the larger figure it showed. */
-static void run_pair_requeue(struct run *run, struct pair_rt *p)
+ * the budget lowered, or so recorded by a mergewatch that died): pair_end
+ * requeued, no failure and no retry used; it runs again when it fits,
+ * counted for the larger figure it showed. */
+void run_pair_requeue(struct run *run, struct pair_rt *p)
 {
 	uint64_t now = loop_now_ms(run->loop);
 	struct event ev = event_init(EVENT_PAIR_END);
@@ -850,6 +862,9 @@ static void run_pair_requeue(struct run *run, struct pair_rt *p)
 		event_clear(&ev, EF_RATIO);
 	ev.end_reason = REASON_BUDGET;
 	ev.attempt = p->attempt;
+	/* Recorded before it is said: it runs again, whatever crashes when. */
+	p->budget_capped = p->budget_stop = false;
+	run_safe_record(run, p, STATE_PENDING, REASON_BUDGET);
 	run_emit(run, &ev);
 	/* Past its prediction, or stopped by the kernel at the cap the budget
 	 * set, it was still growing and needs more than it reached: half as

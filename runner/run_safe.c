@@ -79,6 +79,13 @@ void run_safe_record(struct run *run, struct pair_rt *p, enum state_status statu
 		free(out);
 	}
 	sp.ended_wall_s = status == STATE_STARTED ? 0 : (int64_t)time(NULL);
+	/* A running or just ended attempt the budget had a hand in (its cap
+	 * lowered for it, or being stopped for it) says so: should mergewatch
+	 * die now, a SIGKILL end is resumed as requeued, not failed. */
+	if (reason == REASON_NONE && (status == STATE_STARTED || status == STATE_EXITED) &&
+	    (p->budget_stop || (p->budget_capped && (p->stop.reason == REASON_NONE ||
+	                                             p->stop.reason == REASON_BUDGET))))
+		reason = REASON_BUDGET;
 	snprintf(sp.reason, sizeof(sp.reason), "%s",
 	         reason != REASON_NONE ? event_reason_name(reason) : "");
 	if (state_put(run->state, &sp) < 0 || state_save(run->state, err, sizeof(err)) < 0) {
@@ -183,6 +190,8 @@ static void run_safe_facts(struct run *run, struct pair_rt *p, const struct stat
 		f->record_exit_code = rec->exit_code;
 		f->record_signal = rec->term_signal;
 	}
+	if (sp != NULL && (sp->status == STATE_STARTED || sp->status == STATE_EXITED))
+		f->budget = event_reason_parse(sp->reason) == REASON_BUDGET;
 	if (sp != NULL && sp->status == STATE_DONE) {
 		char *out = p->spec->output ? run_safe_path(run, p, p->spec->output) : NULL;
 
@@ -208,6 +217,20 @@ static bool run_safe_adopt(struct run *run, struct pair_rt *p, const struct stat
 	snprintf(p->adopted_cgroup, sizeof(p->adopted_cgroup), "%s", sp->cgroup);
 	run_note(run, "pair %s: adopting PID %d left running by an earlier mergewatch", p->name,
 	         (int)pid);
+	p->memory_max_bytes =
+		units_size_resolve(&p->spec->limits.memory_max, run->sys.mem_total_bytes);
+	p->cap_bytes = p->memory_max_bytes;
+	p->budget_capped = p->budget_stop = false;
+	if (p->adopted_cgroup[0] != '\0') {
+		/* The run that died may have lowered its cap for the budget:
+		 * back to the pair's own memory_max (with several pairs at
+		 * once, containment sets it anew); an OOM kill from now on is
+		 * counted in its group. */
+		if (cgroup_set_memory_max_at(p->adopted_cgroup, p->memory_max_bytes, err,
+		                             sizeof(err)) < 0)
+			run_note(run, "pair %s: %s", p->name, err);
+		p->oom_kills_at_start = p->oom_kills_seen = cgroup_oom_kills_at(p->adopted_cgroup);
+	}
 	run_safe_continue(run, p);
 	struct event ev = run_pair_start_event(p, sp->input_bytes);
 
@@ -288,6 +311,17 @@ bool run_safe_resume_pair(struct run *run, struct pair_rt *p)
 		                        sp->pid > 0 ? sp->start_ticks : rec.start_ticks, sp->cgroup,
 		                        true);
 		run_safe_interrupted(run, p, REASON_MERGEWATCH_ENDED);
+		return false;
+	case RESUME_REQUEUED:
+		run_safe_kill_leftovers(run, sp->pid > 0 ? sp->pid : rec.pid,
+		                        sp->pid > 0 ? sp->start_ticks : rec.start_ticks, sp->cgroup,
+		                        true);
+		p->lim.input_bytes = p->mp->input_bytes = sp->input_bytes;
+		p->peak_rss_bytes = p->mp->peak_rss_bytes = sp->peak_rss_bytes;
+		p->term_signal = SIGKILL;
+		p->started_ms = loop_now_ms(run->loop);
+		p->killed_at_budget_cap = true; /* it needed more than it reached */
+		run_pair_requeue(run, p);
 		return false;
 	case RESUME_JUDGE:
 		run_safe_kill_leftovers(run, sp->pid > 0 ? sp->pid : rec.pid,

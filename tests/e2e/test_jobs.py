@@ -226,6 +226,38 @@ def test_resume_after_sigkill_with_two_pairs_mid_flight():
         assert one(ev, "pair_end", pair="three")["status"] == "done"
 
 
+def test_sigkill_after_a_requeue_and_with_capped_pairs_mid_flight_fails_no_pair():
+    # mergewatch dies just after a pair was requeued for the budget, with
+    # pairs running under caps the budget lowered. The next run must run
+    # the requeued pair again (not judge its SIGKILL a failure) and must
+    # not let an adopted pair die at the dead run's lowered cap: every
+    # pair is done, once.
+    text = f"[run]\njobs = auto\nmemory_budget = 400M\n[limits]\nexpected_ratio = {EXPECTED}\n"
+    with Dir() as d:
+        for name, inp, peak, hold in [("a", 25, 160, 3), ("b", 20, 125, 3), ("c", 20, 80, 4),
+                                      ("d", 20, 80, 4), ("e", 10, 60, 2)]:
+            d.blob(f"in/{name}", inp * MiB)
+            text += (f"\n[pair {name}]\ncommand = {SIM} --peak {peak}M --rate 100M/s "
+                     f"--hold {hold}s --write {name}.out 10\ninputs = in/{name}\n"
+                     f"output = {name}.out\n")
+        plan = d.write("plan.ini", text)
+        log = d.path / "mergewatch-logs/events.jsonl"
+        p = start(["run", "--headless", "--interval", "200ms", str(plan)], cwd=d.path)
+        try:
+            wait_for(lambda: of(read_events(log), "pair_end", status="requeued"), timeout=60)
+        finally:
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+        first = len(read_events(log))
+        rc, _, err = run(["run", "--headless", "--interval", "200ms", str(plan)], cwd=d.path)
+        ev = read_events(log)[first:]
+        assert rc == 0, (err, ev)
+        assert not of(ev, "pair_end", status="failed") and not of(ev, "pair_end", status="killed")
+        for name in "abcde":
+            assert len(of(ev, "pair_end", pair=name, status="done")) == 1, (name, ev)
+        assert one(ev, "run_end")["done"] == 5
+
+
 def _story(ev):
     """What a run did, without times, PIDs and measured figures."""
     keep = ("pair", "status", "reason", "attempt", "exit_code", "signal", "done", "failed",

@@ -14,8 +14,9 @@ enum { NONE = -1 };
 struct resume_case {
 	const char *name;
 	int status; /* enum state_status, NONE: not recorded */
-	bool rerun, alive, record_ended, output_ok, same_command;
+	bool rerun, alive, record_ended, output_ok, same_command, budget;
 	int record_exit_code, record_signal;
+	int exited_code, exited_signal; /* EXITED: the recorded end (both 0: exit 3) */
 	enum resume_action expect;
 	bool command_changed;
 	int exit_code, term_signal;
@@ -50,6 +51,26 @@ static const struct resume_case cases[] = {
 	  .term_signal = 9 },
 	{ "exited: judged with the recorded status", STATE_EXITED, .expect = RESUME_JUDGE,
 	  .exit_code = 3 },
+	/* The budget's hand (its cap lowered for it, or being stopped for it)
+	 * turns a SIGKILL end into a requeue, and nothing else. */
+	{ "started, budget, ended by SIGKILL: requeued", STATE_STARTED, .budget = true,
+	  .record_ended = true, .record_exit_code = -1, .record_signal = 9,
+	  .expect = RESUME_REQUEUED, .exit_code = -1 },
+	{ "started, budget, its shell said 137: requeued", STATE_STARTED, .budget = true,
+	  .record_ended = true, .record_exit_code = 137, .expect = RESUME_REQUEUED,
+	  .exit_code = -1 },
+	{ "started, budget, exited 1: judged, a failure", STATE_STARTED, .budget = true,
+	  .record_ended = true, .record_exit_code = 1, .expect = RESUME_JUDGE, .exit_code = 1 },
+	{ "started, budget, alive: adopted", STATE_STARTED, .budget = true, .alive = true,
+	  .expect = RESUME_ADOPT, .exit_code = -1 },
+	{ "started, budget, gone without an end: interrupted", STATE_STARTED, .budget = true,
+	  .expect = RESUME_INTERRUPTED, .exit_code = -1 },
+	{ "exited, budget, by SIGKILL: requeued", STATE_EXITED, .budget = true, .exited_code = -1,
+	  .exited_signal = 9, .expect = RESUME_REQUEUED, .exit_code = -1 },
+	{ "exited by SIGKILL, no budget: judged", STATE_EXITED, .exited_code = -1,
+	  .exited_signal = 9, .expect = RESUME_JUDGE, .exit_code = -1, .term_signal = 9 },
+	{ "exited 3, budget: judged", STATE_EXITED, .budget = true, .expect = RESUME_JUDGE,
+	  .exit_code = 3 },
 	{ "verified: cleanup finished, never rerun", STATE_VERIFIED, .expect = RESUME_CLEANUP,
 	  .exit_code = -1 },
 	{ "cleaning: cleanup finished, never rerun", STATE_CLEANING, .expect = RESUME_CLEANUP,
@@ -70,7 +91,10 @@ static void test_resume_table(void **state)
 		memset(&sp, 0, sizeof sp);
 		snprintf(sp.name, sizeof sp.name, "chr01");
 		sp.status = c->status == NONE ? STATE_PENDING : (enum state_status)c->status;
-		sp.exit_code = c->status == STATE_EXITED ? 3 : -1;
+		sp.exit_code = c->status != STATE_EXITED                      ? -1
+		               : c->exited_code != 0 || c->exited_signal != 0 ? c->exited_code
+		                                                              : 3;
+		sp.term_signal = c->status == STATE_EXITED ? c->exited_signal : 0;
 		sp.command_hash = state_command_hash("merge 01");
 		f.recorded = c->status == NONE ? NULL : &sp;
 		f.rerun = c->rerun;
@@ -80,6 +104,7 @@ static void test_resume_table(void **state)
 		f.record_exit_code = c->record_exit_code;
 		f.record_signal = c->record_signal;
 		f.output_ok = c->output_ok;
+		f.budget = c->budget;
 		resume_decide(&f, &v);
 		if (v.action != c->expect || v.command_changed != c->command_changed ||
 		    v.exit_code != c->exit_code || v.term_signal != c->term_signal)
