@@ -109,16 +109,17 @@ struct pair_rt {
 	pid_t evidence_target;
 	char evidence_path[4096];
 	/* several pairs at once (run_jobs.c) */
-	bool settled;                /* resume, skip and adoption were looked at */
-	uint64_t memory_max_bytes;   /* its own cap, resolved at launch */
-	uint64_t cap_bytes;          /* its kernel cap now */
-	bool budget_capped;          /* its cap is below memory_max for the budget */
-	bool killed_at_budget_cap;   /* the kernel stopped this attempt at that cap */
-	bool budget_stop;            /* this attempt is being stopped for the budget */
-	uint64_t start_seq;          /* order of starts: the youngest has the highest */
-	uint64_t admit_bytes;        /* what it counts for: prediction or the peak it reached */
-	uint64_t requeue_peak_bytes; /* the figure its requeued attempts showed it needs */
-	int requeues;                /* attempts stopped for the budget (no retry used) */
+	bool settled;                   /* resume, skip and adoption were looked at */
+	uint64_t memory_max_bytes;      /* its own cap, resolved at launch */
+	uint64_t cap_bytes;             /* its kernel cap now */
+	bool budget_capped;             /* its cap is below memory_max for the budget */
+	bool killed_at_budget_cap;      /* the kernel stopped this attempt at that cap */
+	bool budget_stop;               /* this attempt is being stopped for the budget */
+	uint64_t start_seq;             /* order of starts: the youngest has the highest */
+	uint64_t admit_bytes;           /* what it counts for: prediction or the peak it reached */
+	uint64_t requeue_peak_bytes;    /* the figure its requeued attempts showed it needs */
+	uint64_t requeue_reached_bytes; /* the most a requeued attempt of it reached */
+	int requeues;                   /* attempts stopped for the budget (no retry used) */
 };
 
 struct run {

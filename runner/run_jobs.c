@@ -114,7 +114,8 @@ done:
 }
 
 /* The pair's figure for admission: its prediction (the whole budget when
- * there is none), or what an earlier attempt showed it needs when larger.
+ * there is none), or what a requeued attempt showed it needs while no
+ * ratio seen covers what that attempt reached.
  * A pair whose inputs are missing waits while an earlier pair may still
  * make them, and fails as it would alone once none can. */
 static bool run_jobs_figure(struct run *run, struct pair_rt *p, bool earlier_open, uint64_t *out)
@@ -129,7 +130,10 @@ static bool run_jobs_figure(struct run *run, struct pair_rt *p, bool earlier_ope
 		return false;
 	}
 	*out = planning_admit_bytes(&pred, run_jobs_budget(run));
-	if (p->requeue_peak_bytes > *out)
+	/* After a stop for the budget: the figure its stop left it with
+	 * (run_pair_requeue), until a ratio seen since covers what it
+	 * reached — then its prediction at that ratio, as for any pair. */
+	if (*out < p->requeue_reached_bytes && p->requeue_peak_bytes > *out)
 		*out = p->requeue_peak_bytes;
 	p->mp->predicted_peak_bytes = *out;
 	return true;

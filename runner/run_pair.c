@@ -875,6 +875,8 @@ void run_pair_requeue(struct run *run, struct pair_rt *p)
 	p->killed_at_budget_cap = false;
 	if (figure > p->requeue_peak_bytes)
 		p->requeue_peak_bytes = figure;
+	if (p->peak_rss_bytes > p->requeue_reached_bytes)
+		p->requeue_reached_bytes = p->peak_rss_bytes;
 	run->admission_held = true;
 	p->requeues++;
 	p->attempt++;
