@@ -384,9 +384,16 @@ def test_help_explains_columns_and_marks_and_unknown_keys_are_answered():
     with Dir() as d, Tmux(f"{MW} run {plan(d, steps_pair('h'))}", 80, 24, cwd=d.path) as t:
         t.wait_text("Processes")
         t.keys("?")
-        s = t.wait_text("Help")
-        for word in ("FUTEX", "RATIO", "deadlock?", "colours", "\u25cf", "\u25b6", "next:",
-                     "restart"):
+        t.wait_text("Help")
+        # the box may be caught half drawn: wait for the whole of it
+        words = ("FUTEX", "RATIO", "deadlock?", "colours", "\u25cf", "\u25b6", "next:",
+                 "restart")
+        try:
+            wait_for(lambda: all(w in t.screen() for w in words), timeout=10)
+        except AssertionError:
+            pass
+        s = t.screen()
+        for word in words:
             assert word in s, (word, s)
         t.keys("x")
         t.wait_gone("colours")
