@@ -46,7 +46,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
-from mwlib import MW, SIM, GiB, MiB, TreeMemory, parse_events, status_number  # noqa: E402
+from mwlib import MW, SIM, GiB, MiB, Poller, TreeMemory, parse_events, status_number  # noqa: E402
 
 BUDGET = 3 * GiB
 HEADROOM = 3 * GiB // 2  # free beyond the budget while the balloon is up
@@ -183,29 +183,18 @@ def timed(make_argv, env=None):
     return secs, w, out, machine
 
 
-class BalloonWatch:
+class BalloonWatch(Poller):
     """Notes, from a thread of its own, when the balloon dies."""
 
     def __init__(self, balloon, t0):
-        import threading
+        super().__init__(0.02)
         self.balloon, self.t0, self.died_at = balloon, t0, None
-        self._halt = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self):
-        while not self._halt.is_set():
-            if not self.balloon.alive():
-                self.died_at = time.monotonic() - self.t0
-                return
-            self._halt.wait(0.02)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._halt.set()
-        self._thread.join()
+    def tick(self):
+        if self.balloon.alive():
+            return True
+        self.died_at = time.monotonic() - self.t0
+        return False
 
 
 def run_mergewatch(d, jobs):

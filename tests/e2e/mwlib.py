@@ -200,31 +200,21 @@ def descendants(pid):
     return out
 
 
-class TreeMemory:
-    """Samples, every step seconds from a thread of its own, the memory only
-    killing can free (RssAnon + RssShmem) summed over every process below
-    root: the pairs' memory together. peak is the highest sum seen, over the
-    number of samples above limit. Use as a context manager."""
+class Poller:
+    """Calls tick() every step seconds from a thread of its own until it
+    returns False or the context ends. Use as a context manager."""
 
-    def __init__(self, root, limit=None, step=0.02):
+    def __init__(self, step):
         import threading
-        self.root, self.limit, self.step = root, limit, step
-        self.peak = self.samples = self.over = 0
+        self.step = step
         self._halt = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def tick(self):
+        raise NotImplementedError
+
     def _run(self):
-        while not self._halt.is_set():
-            total = 0
-            for pid in descendants(self.root):
-                try:
-                    total += (status_number(pid, "RssAnon") +
-                              status_number(pid, "RssShmem")) * 1024
-                except (ProcessLookupError, OSError):
-                    pass
-            self.samples += 1
-            self.peak = max(self.peak, total)
-            self.over += self.limit is not None and total > self.limit
+        while not self._halt.is_set() and self.tick() is not False:
             self._halt.wait(self.step)
 
     def __enter__(self):
@@ -234,6 +224,30 @@ class TreeMemory:
     def __exit__(self, *exc):
         self._halt.set()
         self._thread.join()
+
+
+class TreeMemory(Poller):
+    """Samples, every step seconds from a thread of its own, the memory only
+    killing can free (RssAnon + RssShmem) summed over every process below
+    root: the pairs' memory together. peak is the highest sum seen, over the
+    number of samples above limit. Use as a context manager."""
+
+    def __init__(self, root, limit=None, step=0.02):
+        super().__init__(step)
+        self.root, self.limit = root, limit
+        self.peak = self.samples = self.over = 0
+
+    def tick(self):
+        total = 0
+        for pid in descendants(self.root):
+            try:
+                total += (status_number(pid, "RssAnon") +
+                          status_number(pid, "RssShmem")) * 1024
+            except (ProcessLookupError, OSError):
+                pass
+        self.samples += 1
+        self.peak = max(self.peak, total)
+        self.over += self.limit is not None and total > self.limit
 
 
 def comm(pid):

@@ -79,3 +79,19 @@ summary() {
 	echo "[  PASSED  ] $passed test(s)."
 	[ "$failed" = 0 ] || echo "[  FAILED  ] $failed test(s)."
 }
+
+# Several pairs at once: three pairs under memory_budget = 200M, each
+# predicted 6 x 10M = 60M, one (a) reaching 100M; written in $dir.
+jobs_plan() {
+	mkdir -p "$dir/in"
+	{
+		printf '[run]\njobs = auto\nmemory_budget = 200M\n[limits]\nkill_rss = 2G\n'
+		printf '[pair a]\ncommand = %s --peak 100M --rate 50M --hold 2s\ninputs = in/a\n' "$SIM"
+		printf '[pair b]\ncommand = %s --peak 50M --rate 50M --hold 3s\ninputs = in/b\n' "$SIM"
+		printf '[pair c]\ncommand = %s --peak 50M --rate 50M --hold 3s\ninputs = in/c\n' "$SIM"
+	} >"$dir/plan.ini"
+	for p in a b c; do truncate -s 10M "$dir/in/$p"; done
+}
+budget_requeues() { # pair_end requeued for the budget in $dir/ev
+	grep '"event":"pair_end"' "$dir/ev" | grep '"status":"requeued"' | grep -c '"reason":"budget"'
+}

@@ -130,18 +130,11 @@ finish
 
 # --- several pairs at once: the budget holds under the kernel's own count --
 begin jobs_budget_holds_by_the_kernels_count
-mkdir -p $CG/jobs "$dir/in"
-{
-	printf '[run]\njobs = auto\nmemory_budget = 200M\n[limits]\nkill_rss = 2G\n'
-	# predicted 6 x 10M = 60M each; a reaches 100M
-	printf '[pair a]\ncommand = %s --peak 100M --rate 50M --hold 2s\ninputs = in/a\n' "$SIM"
-	printf '[pair b]\ncommand = %s --peak 50M --rate 50M --hold 3s\ninputs = in/b\n' "$SIM"
-	printf '[pair c]\ncommand = %s --peak 50M --rate 50M --hold 3s\ninputs = in/c\n' "$SIM"
-} >"$dir/plan.ini"
-for p in a b c; do truncate -s 10M "$dir/in/$p"; done
+mkdir -p $CG/jobs
+jobs_plan
 mw sh -c "echo \$\$ > $CG/jobs/cgroup.procs; exec $MW run --headless plan.ini"
 expect done "$(json "$dir/ev" run_end done)" 3
-requeued=$(grep '"event":"pair_end"' "$dir/ev" | grep '"status":"requeued"' | grep -c '"reason":"budget"')
+requeued=$(budget_requeues)
 expect_not "pairs requeued for the budget" "$requeued" 0
 # the kernel's own record of everything under the group: the pairs, their
 # supervisors and mergewatch itself (its few MiB are the slack allowed)

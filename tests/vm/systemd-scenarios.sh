@@ -35,20 +35,12 @@ finish
 # holds by the kernel's own count of app.slice (first here, so that its
 # memory.peak is this run's; the probe above held next to nothing).
 begin user_jobs_budget_holds_across_scopes
-mkdir -p "$dir/in"
-{
-	printf '[run]\njobs = auto\nmemory_budget = 200M\n[limits]\nkill_rss = 2G\n'
-	# predicted 6 x 10M = 60M each; a reaches 100M
-	printf '[pair a]\ncommand = %s --peak 100M --rate 50M --hold 2s\ninputs = in/a\n' "$SIM"
-	printf '[pair b]\ncommand = %s --peak 50M --rate 50M --hold 3s\ninputs = in/b\n' "$SIM"
-	printf '[pair c]\ncommand = %s --peak 50M --rate 50M --hold 3s\ninputs = in/c\n' "$SIM"
-} >"$dir/plan.ini"
-for p in a b c; do truncate -s 10M "$dir/in/$p"; done
+jobs_plan
 chown -R 1000:1000 "$dir"
 mw as_user $MW run --headless plan.ini
 expect mechanism "$(json "$dir/ev" run_start limit_mechanism)" systemd
 expect done "$(json "$dir/ev" run_end done)" 3
-requeued=$(grep '"event":"pair_end"' "$dir/ev" | grep '"status":"requeued"' | grep -c '"reason":"budget"')
+requeued=$(budget_requeues)
 expect_not "pairs requeued for the budget" "$requeued" 0
 peak=$(cat $app/memory.peak 2>/dev/null || echo 0)
 [ "$peak" -gt 0 ] && [ "$peak" -le $((208 * MiB)) ] ||
